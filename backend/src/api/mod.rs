@@ -1,0 +1,123 @@
+//! HTTP routes and the WebSocket session. The only module that knows about HTTP.
+
+mod session;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, routing::any};
+use mulin_shared::{ErrorCode, MAX_FRAME_BYTES};
+use serde_json::json;
+use tokio::sync::{Semaphore, watch};
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::live::Live;
+use crate::store::Store;
+
+/// Everything a request handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The rooms of this node.
+    pub live: Arc<Live>,
+    /// The database.
+    pub store: Store,
+    /// One permit per open WebSocket.
+    pub connections: Arc<Semaphore>,
+    /// Turns `true` when the server is shutting down; sessions then close.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// An HTTP error as `{ "error": code, "message": text }`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: ErrorCode,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({ "error": self.code, "message": self.message });
+        (self.status, Json(body)).into_response()
+    }
+}
+
+/// The whole HTTP surface: `/ws`, `/api/health`, and the widget from `dist`.
+pub fn router(state: AppState, dist: &Path) -> Router {
+    let api = Router::new()
+        .route("/health", get(health))
+        .fallback(any(api_not_found));
+    Router::new()
+        .route("/ws", get(ws_upgrade))
+        .nest("/api", api)
+        .fallback_service(widget(dist))
+        .with_state(state)
+}
+
+/// Serves the built widget; any path that is not a file gets index.html (the widget routes itself).
+fn widget(dist: &Path) -> Router {
+    let index: PathBuf = dist.join("index.html");
+    if !index.is_file() {
+        let message = format!(
+            "the widget is not built ({} is missing): run `make run`, or `make widget`",
+            index.display()
+        );
+        return Router::new().fallback(any(move || {
+            let message = message.clone();
+            async move {
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ErrorCode::Unavailable,
+                    message,
+                )
+            }
+        }));
+    }
+    Router::new().fallback_service(ServeDir::new(dist).fallback(ServeFile::new(index)))
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok", "protocol": mulin_shared::PROTOCOL_VERSION }))
+}
+
+async fn api_not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+        "no such API route",
+    )
+}
+
+async fn ws_upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+    let Ok(permit) = state.connections.clone().try_acquire_owned() else {
+        return ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Unavailable,
+            "too many connections; retry shortly",
+        )
+        .into_response();
+    };
+    // Client frames are tiny: small buffers keep an idle viewer cheap. Frames up to four times the
+    // protocol limit are read and answered with `frame_too_large`; anything larger closes the socket.
+    ws.read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_message_size(4 * MAX_FRAME_BYTES)
+        .max_frame_size(4 * MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| session::run(socket, state, permit))
+}

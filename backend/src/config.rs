@@ -1,0 +1,70 @@
+//! The `mulin` command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Mulin Live (睦邻): the live-commerce widget server for community livestreams.
+#[derive(Debug, Parser)]
+#[command(name = "mulin", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The `mulin` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server: the widget, the live rooms and the deal desks.
+    Serve(ServeArgs),
+    /// Mint a host or moderator token for a show and print it.
+    Token(TokenArgs),
+}
+
+/// Options of `mulin serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:3000", env = "MULIN_BIND")]
+    pub bind: SocketAddr,
+    /// SQLite database file; created with its folder if missing.
+    #[arg(long, default_value = "data/mulin.db", env = "MULIN_DB")]
+    pub db: PathBuf,
+    /// Folder holding the built widget (Trunk's dist/).
+    #[arg(long, default_value = "dist", env = "MULIN_DIST")]
+    pub dist: PathBuf,
+    /// Seed a demo show on first start, keep a demo deal on sale, and print host and moderator links.
+    #[arg(long)]
+    pub demo: bool,
+    /// Most orders one deal desk decides and commits in one transaction (1 turns batching off).
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u16).range(1..=8192))]
+    pub max_batch: u16,
+    /// Most WebSocket connections at once; more are refused with 503.
+    #[arg(long, default_value_t = 20_000)]
+    pub max_connections: usize,
+}
+
+/// Options of `mulin token`.
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// The role the token grants.
+    #[arg(long, value_enum)]
+    pub role: StaffRole,
+    /// The show it is for.
+    #[arg(long)]
+    pub show: i64,
+    /// SQLite database file.
+    #[arg(long, default_value = "data/mulin.db", env = "MULIN_DB")]
+    pub db: PathBuf,
+}
+
+/// Roles a staff token can grant.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StaffRole {
+    /// Launches and ends deals.
+    Host,
+    /// Watches orders.
+    Moderator,
+}

@@ -1,0 +1,177 @@
+//! Mulin Live's server as a library: [`start`] builds the app and serves it; `main.rs` and the tests
+//! both use it.
+//!
+//! Arrows point one way: `api` → `live` → `store`, and everything → `mulin_shared`.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod live;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use mulin_shared::{Role, ShowId, UtcMillis};
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinHandle;
+
+use crate::api::AppState;
+use crate::live::Live;
+use crate::store::{Store, StoreError};
+
+/// The wall clock in UTC milliseconds.
+pub fn now_ms() -> UtcMillis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// How to run a server.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Where to listen (port 0 picks a free port).
+    pub bind: SocketAddr,
+    /// The SQLite database file.
+    pub db: PathBuf,
+    /// The built widget.
+    pub dist: PathBuf,
+    /// Seed the demo show and mint demo staff tokens.
+    pub demo: bool,
+    /// Most orders per deal-desk transaction.
+    pub max_batch: usize,
+    /// Most WebSocket connections at once.
+    pub max_connections: usize,
+}
+
+impl From<&config::ServeArgs> for ServerConfig {
+    fn from(args: &config::ServeArgs) -> ServerConfig {
+        ServerConfig {
+            bind: args.bind,
+            db: args.db.clone(),
+            dist: args.dist.clone(),
+            demo: args.demo,
+            max_batch: usize::from(args.max_batch),
+            max_connections: args.max_connections,
+        }
+    }
+}
+
+/// What could stop a server from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The database could not be opened or seeded.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Demo tokens could not be minted.
+    #[error(transparent)]
+    Auth(#[from] auth::AuthError),
+}
+
+/// The demo show and fresh staff tokens for it (when started with `demo`).
+#[derive(Debug, Clone)]
+pub struct Demo {
+    /// The demo show.
+    pub show: ShowId,
+    /// A host token for it.
+    pub host_token: String,
+    /// A moderator token for it.
+    pub moderator_token: String,
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct Server {
+    addr: SocketAddr,
+    demo: Option<Demo>,
+    store: Store,
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+/// Opens the store, seeds the demo if asked, binds, and serves in the background.
+pub async fn start(config: ServerConfig) -> Result<Server, StartError> {
+    let store = Store::open(&config.db).await?;
+    let demo = if config.demo {
+        let now = now_ms();
+        let seeded = store.seed_demo(now).await?;
+        Some(Demo {
+            show: seeded.show,
+            host_token: auth::mint_staff_token(&store, Role::Host, seeded.show, now).await?,
+            moderator_token: auth::mint_staff_token(&store, Role::Moderator, seeded.show, now)
+                .await?,
+        })
+    } else {
+        None
+    };
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: config.bind,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: config.bind,
+        source,
+    })?;
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let state = AppState {
+        live: Arc::new(Live::new(store.clone(), config.max_batch)),
+        store: store.clone(),
+        connections: Arc::new(Semaphore::new(config.max_connections)),
+        shutdown: shutdown_rx.clone(),
+    };
+    let app = api::router(state, &config.dist);
+    let mut stop = shutdown_rx;
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stop.wait_for(|down| *down).await;
+            })
+            .await
+    });
+    Ok(Server {
+        addr,
+        demo,
+        store,
+        shutdown,
+        task,
+    })
+}
+
+impl Server {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The demo show and its staff tokens, if started with `demo`.
+    pub fn demo(&self) -> Option<&Demo> {
+        self.demo.as_ref()
+    }
+
+    /// The server's store (tests check what is durable through it).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Closes every connection, stops listening, and waits until the server is down.
+    pub async fn shutdown(self) -> std::io::Result<()> {
+        let _ = self.shutdown.send(true);
+        match self.task.await {
+            Ok(result) => result,
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! The deal desk: the one owner of a deal's stock and per-resident counts.
+//!
+//! Requests queue on a channel. The desk takes everything queued (a batch), decides each in memory,
+//! writes the accepted ones in **one** transaction, and only then answers. Sold-out requests are
+//! answered from memory without touching the store. One fsync covers the whole batch (group commit).
+
+use std::collections::HashMap;
+use std::sync::Weak;
+
+use mulin_shared::{Deal, DealStatus, Order, PickupId, Refusal, ResidentId};
+use tokio::sync::{mpsc, oneshot};
+
+use super::LiveError;
+use super::room::Room;
+use crate::now_ms;
+use crate::store::{NewOrder, Store};
+
+/// Requests a desk holds before senders wait: enough for a spike's first second.
+const QUEUE: usize = 8192;
+
+/// Who is buying.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Buyer {
+    /// The resident.
+    pub resident: ResidentId,
+    /// Their nickname, for the moderators' list.
+    pub nickname: String,
+}
+
+/// The final answer to a purchase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Stored; the order is durable.
+    Accepted(Order),
+    /// Refused, with the units left when decided.
+    Refused {
+        /// Why.
+        reason: Refusal,
+        /// Units left.
+        remaining: i64,
+    },
+}
+
+type Reply = oneshot::Sender<Result<Decision, LiveError>>;
+
+/// One purchase waiting at a desk.
+#[derive(Debug)]
+pub(super) struct OrderRequest {
+    pub buyer: Buyer,
+    pub qty: i64,
+    pub pickup: PickupId,
+    pub key: String,
+    pub reply: Reply,
+}
+
+/// What a desk can be asked.
+#[derive(Debug)]
+pub(super) enum DeskCmd {
+    /// Decide a purchase.
+    Order(OrderRequest),
+    /// Close the deal (after deciding everything queued before this).
+    End {
+        reply: oneshot::Sender<Result<Deal, LiveError>>,
+    },
+}
+
+/// An accepted order waiting for the batch's commit, with everyone waiting on it (a double tap
+/// in the same batch waits on the same order).
+struct Pending {
+    order: NewOrder,
+    replies: Vec<Reply>,
+}
+
+struct DealDesk {
+    deal: Deal,
+    held: HashMap<ResidentId, i64>,
+    accepted_keys: HashMap<(ResidentId, String), Order>,
+    store: Store,
+    room: Weak<Room>,
+    max_batch: usize,
+}
+
+/// Rebuilds a desk for `deal` from the store and starts it; returns where to send it requests.
+pub(super) async fn start(
+    store: Store,
+    deal: Deal,
+    room: Weak<Room>,
+    max_batch: usize,
+) -> Result<mpsc::Sender<DeskCmd>, LiveError> {
+    let mut desk = DealDesk {
+        deal,
+        held: HashMap::new(),
+        accepted_keys: HashMap::new(),
+        store,
+        room,
+        max_batch,
+    };
+    desk.reload().await?;
+    let (tx, rx) = mpsc::channel(QUEUE);
+    tokio::spawn(desk.run(rx));
+    Ok(tx)
+}
+
+impl DealDesk {
+    /// Takes what the store holds as the truth for this deal.
+    async fn reload(&mut self) -> Result<(), LiveError> {
+        self.held = self
+            .store
+            .units_by_resident(self.deal.id)
+            .await?
+            .into_iter()
+            .collect();
+        self.deal.sold = self.held.values().sum();
+        self.accepted_keys = self
+            .store
+            .orders_by_key(self.deal.id)
+            .await?
+            .into_iter()
+            .map(|(key, order)| ((order.resident, key), order))
+            .collect();
+        Ok(())
+    }
+
+    async fn run(mut self, mut rx: mpsc::Receiver<DeskCmd>) {
+        let mut batch = Vec::with_capacity(self.max_batch);
+        while rx.recv_many(&mut batch, self.max_batch).await > 0 {
+            let mut pending: Vec<Pending> = Vec::new();
+            for cmd in batch.drain(..) {
+                match cmd {
+                    DeskCmd::Order(request) => self.decide(request, &mut pending),
+                    DeskCmd::End { reply } => {
+                        self.commit(&mut pending).await;
+                        let _ = reply.send(self.end().await);
+                    }
+                }
+            }
+            self.commit(&mut pending).await;
+        }
+    }
+
+    /// Decides one request in memory; an acceptance joins `pending` until the batch commits.
+    fn decide(&mut self, req: OrderRequest, pending: &mut Vec<Pending>) {
+        let key = (req.buyer.resident, req.key);
+        if let Some(order) = self.accepted_keys.get(&key) {
+            let _ = req.reply.send(Ok(Decision::Accepted(order.clone())));
+            return;
+        }
+        if let Some(p) = pending
+            .iter_mut()
+            .find(|p| p.order.resident == key.0 && p.order.key == key.1)
+        {
+            p.replies.push(req.reply);
+            return;
+        }
+        let now = now_ms();
+        let remaining = self.deal.remaining();
+        let refusal = if !self.deal.is_open_at(now) {
+            Some(Refusal::DealClosed)
+        } else if remaining == 0 {
+            Some(Refusal::SoldOut)
+        } else if req.qty > remaining {
+            Some(Refusal::NotEnoughStock)
+        } else if self.held.get(&key.0).copied().unwrap_or(0) + req.qty
+            > self.deal.per_resident_limit
+        {
+            Some(Refusal::LimitReached)
+        } else {
+            None
+        };
+        if let Some(reason) = refusal {
+            let _ = req.reply.send(Ok(Decision::Refused { reason, remaining }));
+            return;
+        }
+        self.deal.sold += req.qty;
+        *self.held.entry(key.0).or_insert(0) += req.qty;
+        pending.push(Pending {
+            order: NewOrder {
+                resident: key.0,
+                nickname: req.buyer.nickname,
+                qty: req.qty,
+                unit_price: self.deal.price,
+                pickup: req.pickup,
+                pickup_code: format!("{:06}", rand::random_range(0..1_000_000u32)),
+                key: key.1,
+                created_at: now,
+            },
+            replies: vec![req.reply],
+        });
+    }
+
+    /// Writes the batch's acceptances in one transaction, then answers everyone waiting on them.
+    async fn commit(&mut self, pending: &mut Vec<Pending>) {
+        if pending.is_empty() {
+            return;
+        }
+        let orders: Vec<NewOrder> = pending.iter().map(|p| p.order.clone()).collect();
+        match self.store.commit_orders(self.deal.id, &orders).await {
+            Ok(stored) => {
+                for (p, order) in pending.drain(..).zip(&stored) {
+                    self.accepted_keys
+                        .insert((order.resident, p.order.key), order.clone());
+                    for reply in p.replies {
+                        let _ = reply.send(Ok(Decision::Accepted(order.clone())));
+                    }
+                }
+                if let Some(room) = self.room.upgrade() {
+                    room.deal_changed(&self.deal, &stored);
+                }
+            }
+            Err(e) => {
+                tracing::error!(deal = self.deal.id, error = %e, "batch commit failed; nothing acknowledged");
+                // Memory ran ahead of the store: take the store's word again.
+                if let Err(reload) = self.reload().await {
+                    tracing::error!(deal = self.deal.id, error = %reload, "desk reload failed");
+                }
+                let message = e.to_string();
+                for p in pending.drain(..) {
+                    for reply in p.replies {
+                        let _ = reply.send(Err(LiveError::NotStored(message.clone())));
+                    }
+                }
+            }
+        }
+    }
+
+    async fn end(&mut self) -> Result<Deal, LiveError> {
+        let now = now_ms();
+        self.store.end_deal(self.deal.id, now).await?;
+        self.deal.status = DealStatus::Ended;
+        self.deal.ends_at = self.deal.ends_at.min(now);
+        if let Some(room) = self.room.upgrade() {
+            room.deal_changed(&self.deal, &[]);
+        }
+        Ok(self.deal.clone())
+    }
+}

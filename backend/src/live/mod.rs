@@ -1,0 +1,109 @@
+//! Live rooms: what every viewer of a show sees, and the deal desks that decide orders.
+//!
+//! Knows nothing of HTTP or sockets: it hands out serialized frames ([`Frame`]) and decisions, and the
+//! api layer carries them.
+
+mod desk;
+mod room;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use mulin_shared::{ErrorCode, ShowId};
+use tokio::sync::Mutex;
+
+use crate::store::{Store, StoreError};
+
+pub use desk::{Buyer, Decision};
+pub use room::{DealSpec, Room, ViewerGuard};
+
+/// A serialized server message, made once and shared by every connection that sends it.
+pub type Frame = bytes::Bytes;
+
+/// What can go wrong in a live room.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    /// No such show.
+    #[error("no show {0}")]
+    UnknownShow(ShowId),
+    /// No such deal in this show.
+    #[error("no deal {0} in this show")]
+    UnknownDeal(i64),
+    /// No such product in this show.
+    #[error("no product {0} in this show")]
+    UnknownProduct(i64),
+    /// No such pickup point in this show.
+    #[error("no pickup point {0} in this show")]
+    UnknownPickup(i64),
+    /// Quantity below 1 (or absurdly large).
+    #[error("quantity must be between 1 and {max}, got {got}")]
+    InvalidQuantity {
+        /// What was asked.
+        got: i64,
+        /// The most that can ever be asked.
+        max: i64,
+    },
+    /// Empty or over-long purchase key.
+    #[error("a purchase key must be 1–64 bytes")]
+    InvalidKey,
+    /// Deal fields out of range.
+    #[error("{0}")]
+    InvalidDeal(String),
+    /// The desk is gone (shutting down).
+    #[error("the deal desk is not taking orders; retry shortly")]
+    Unavailable,
+    /// The store failed; nothing was acknowledged.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A batch could not be committed; this order was not stored and may be retried with its key.
+    #[error("the order was not stored ({0}); retry with the same key")]
+    NotStored(String),
+}
+
+impl LiveError {
+    /// The wire code for this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            LiveError::UnknownShow(_) => ErrorCode::UnknownShow,
+            LiveError::UnknownDeal(_) => ErrorCode::UnknownDeal,
+            LiveError::UnknownProduct(_) => ErrorCode::UnknownProduct,
+            LiveError::UnknownPickup(_) => ErrorCode::UnknownPickup,
+            LiveError::InvalidQuantity { .. } => ErrorCode::InvalidQuantity,
+            LiveError::InvalidKey => ErrorCode::InvalidKey,
+            LiveError::InvalidDeal(_) => ErrorCode::InvalidDeal,
+            LiveError::Unavailable => ErrorCode::Unavailable,
+            LiveError::Store(_) | LiveError::NotStored(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+/// Every open room of this node, made on first use.
+#[derive(Debug)]
+pub struct Live {
+    store: Store,
+    max_batch: usize,
+    // A tokio mutex held while a room loads, so two first viewers can never start two desks for a deal.
+    rooms: Mutex<HashMap<ShowId, Arc<Room>>>,
+}
+
+impl Live {
+    /// A registry over `store`; desks commit at most `max_batch` orders per transaction.
+    pub fn new(store: Store, max_batch: usize) -> Live {
+        Live {
+            store,
+            max_batch: max_batch.max(1),
+            rooms: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The room of `show`, loading it (and starting its deal desks) on first use.
+    pub async fn room(&self, show: ShowId) -> Result<Arc<Room>, LiveError> {
+        let mut rooms = self.rooms.lock().await;
+        if let Some(room) = rooms.get(&show) {
+            return Ok(room.clone());
+        }
+        let room = Room::load(self.store.clone(), show, self.max_batch).await?;
+        rooms.insert(show, room.clone());
+        Ok(room)
+    }
+}

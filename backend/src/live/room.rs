@@ -1,0 +1,360 @@
+//! A show's room: the catalogue, the live deals and the viewers following them.
+//!
+//! The room's public state is serialized once per change into a shared [`Frame`] behind a `watch`, so
+//! ten thousand viewers cost one serialization, not ten thousand. Changes are coalesced: at most one
+//! push per [`PUSH_INTERVAL`], however many orders land in it.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
+
+use mulin_shared::{
+    Deal, DealId, DealStatus, Order, PickupPoint, Product, ProductId, ResidentId, RoomState,
+    ServerMsg, ShowId, UtcMillis,
+};
+use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
+
+use super::desk::{self, Buyer, Decision, DeskCmd, OrderRequest};
+use super::{Frame, LiveError};
+use crate::now_ms;
+use crate::store::{NewDeal, Store};
+
+/// Shortest time between two pushes of the room state.
+pub const PUSH_INTERVAL: Duration = Duration::from_millis(100);
+
+/// How many recent orders a room keeps for moderators joining mid-show.
+const RECENT_ORDERS: usize = 200;
+
+/// Largest stock or quantity anyone can ask for; keeps sums far from overflow.
+const MAX_UNITS: i64 = 1_000_000;
+
+/// Largest price in fen (1 million yuan).
+const MAX_PRICE: i64 = 100_000_000;
+
+/// Longest a deal may run.
+const MAX_DEAL_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+
+/// What a host asks for when launching a deal.
+#[derive(Debug, Clone)]
+pub struct DealSpec {
+    /// Product to sell.
+    pub product: ProductId,
+    /// Deal price in fen.
+    pub price: i64,
+    /// Units on sale.
+    pub stock: i64,
+    /// Most units per resident.
+    pub per_resident_limit: i64,
+    /// Closing time.
+    pub ends_at: UtcMillis,
+}
+
+/// One show's live room.
+#[derive(Debug)]
+pub struct Room {
+    show: ShowId,
+    store: Store,
+    max_batch: usize,
+    products: Vec<Product>,
+    pickup_points: Vec<PickupPoint>,
+    info: Frame,
+    state: Mutex<RoomInner>,
+    frames: watch::Sender<Frame>,
+    orders: broadcast::Sender<Frame>,
+    dirty: Arc<Notify>,
+    me: Weak<Room>,
+}
+
+#[derive(Debug)]
+struct RoomInner {
+    deals: BTreeMap<DealId, Deal>,
+    desks: HashMap<DealId, mpsc::Sender<DeskCmd>>,
+    pinned: Option<DealId>,
+    version: u64,
+    viewers: u64,
+    recent: VecDeque<Order>,
+}
+
+impl Room {
+    /// Loads a show's room from the store and starts a desk for each of its live deals.
+    pub(super) async fn load(
+        store: Store,
+        show: ShowId,
+        max_batch: usize,
+    ) -> Result<Arc<Room>, LiveError> {
+        let info = store
+            .show(show)
+            .await?
+            .ok_or(LiveError::UnknownShow(show))?;
+        let products = store.products(show).await?;
+        let pickup_points = store.pickup_points(show).await?;
+        let deals = store.deals(show).await?;
+        let recent = store.show_orders(show, RECENT_ORDERS as i64).await?;
+        let info_frame: Frame = ServerMsg::ShowInfo {
+            show: info,
+            products: products.clone(),
+            pickup_points: pickup_points.clone(),
+        }
+        .to_json()
+        .into();
+        let now = now_ms();
+        let pinned = deals
+            .iter()
+            .find(|d| d.status == DealStatus::Live && d.ends_at > now)
+            .map(|d| d.id);
+        let (frames, _) = watch::channel(Frame::new());
+        let (orders, _) = broadcast::channel(256);
+        let dirty = Arc::new(Notify::new());
+        let room = Arc::new_cyclic(|me| Room {
+            show,
+            store: store.clone(),
+            max_batch,
+            products,
+            pickup_points,
+            info: info_frame,
+            state: Mutex::new(RoomInner {
+                deals: deals.iter().map(|d| (d.id, d.clone())).collect(),
+                desks: HashMap::new(),
+                pinned,
+                version: 0,
+                viewers: 0,
+                recent: recent.into(),
+            }),
+            frames,
+            orders,
+            dirty: dirty.clone(),
+            me: me.clone(),
+        });
+        for deal in deals.into_iter().filter(|d| d.status == DealStatus::Live) {
+            room.open_desk(deal).await?;
+        }
+        room.publish();
+        tokio::spawn(publisher(Arc::downgrade(&room), dirty));
+        Ok(room)
+    }
+
+    /// The show's id.
+    pub fn show(&self) -> ShowId {
+        self.show
+    }
+
+    /// The `ShowInfo` frame (catalogue and pickup points).
+    pub fn info_frame(&self) -> Frame {
+        self.info.clone()
+    }
+
+    /// Follows the room state: the receiver always holds the newest `Room` frame.
+    pub fn subscribe(&self) -> watch::Receiver<Frame> {
+        self.frames.subscribe()
+    }
+
+    /// Follows accepted orders as `OrderPlaced` frames (for staff).
+    pub fn subscribe_orders(&self) -> broadcast::Receiver<Frame> {
+        self.orders.subscribe()
+    }
+
+    /// The `Orders` frame: the show's recent orders, newest first (for staff joining or catching up).
+    pub fn orders_frame(&self) -> Frame {
+        let orders = self.lock().recent.iter().cloned().collect();
+        ServerMsg::Orders { orders }.to_json().into()
+    }
+
+    /// A resident's orders in this show, newest first.
+    pub async fn resident_orders(&self, resident: ResidentId) -> Result<Vec<Order>, LiveError> {
+        Ok(self.store.resident_orders(self.show, resident).await?)
+    }
+
+    /// Counts a viewer until the guard is dropped.
+    pub fn viewer(&self) -> ViewerGuard {
+        self.lock().viewers += 1;
+        self.dirty.notify_one();
+        ViewerGuard {
+            room: self.me.clone(),
+        }
+    }
+
+    /// Hands a purchase to the deal's desk. The returned receiver yields the decision once it is
+    /// final (for an acceptance: once it is committed to the store).
+    pub async fn submit_order(
+        &self,
+        buyer: Buyer,
+        deal: DealId,
+        qty: i64,
+        pickup: i64,
+        key: String,
+    ) -> Result<oneshot::Receiver<Result<Decision, LiveError>>, LiveError> {
+        if !(1..=MAX_UNITS).contains(&qty) {
+            return Err(LiveError::InvalidQuantity {
+                got: qty,
+                max: MAX_UNITS,
+            });
+        }
+        if key.is_empty() || key.len() > mulin_shared::MAX_KEY_LEN {
+            return Err(LiveError::InvalidKey);
+        }
+        if !self.pickup_points.iter().any(|p| p.id == pickup) {
+            return Err(LiveError::UnknownPickup(pickup));
+        }
+        let desk = self.desk(deal)?;
+        let (reply, answer) = oneshot::channel();
+        let request = OrderRequest {
+            buyer,
+            qty,
+            pickup,
+            key,
+            reply,
+        };
+        desk.send(DeskCmd::Order(request))
+            .await
+            .map_err(|_| LiveError::Unavailable)?;
+        Ok(answer)
+    }
+
+    /// Opens a new deal now, pins it, and starts its desk.
+    pub async fn launch_deal(&self, spec: DealSpec) -> Result<Deal, LiveError> {
+        let now = now_ms();
+        if !self.products.iter().any(|p| p.id == spec.product) {
+            return Err(LiveError::UnknownProduct(spec.product));
+        }
+        if !(0..=MAX_PRICE).contains(&spec.price) {
+            return Err(LiveError::InvalidDeal(format!(
+                "price must be 0–{MAX_PRICE} fen"
+            )));
+        }
+        if !(1..=MAX_UNITS).contains(&spec.stock) {
+            return Err(LiveError::InvalidDeal(format!(
+                "stock must be 1–{MAX_UNITS} units"
+            )));
+        }
+        if !(1..=spec.stock).contains(&spec.per_resident_limit) {
+            return Err(LiveError::InvalidDeal(
+                "the per-resident limit must be between 1 and the stock".into(),
+            ));
+        }
+        if spec.ends_at <= now || spec.ends_at > now + MAX_DEAL_MS {
+            return Err(LiveError::InvalidDeal(
+                "the end time must be in the future and within 7 days".into(),
+            ));
+        }
+        let deal = self
+            .store
+            .insert_deal(&NewDeal {
+                show: self.show,
+                product: spec.product,
+                price: spec.price,
+                stock: spec.stock,
+                per_resident_limit: spec.per_resident_limit,
+                starts_at: now,
+                ends_at: spec.ends_at,
+            })
+            .await?;
+        self.open_desk(deal.clone()).await?;
+        {
+            let mut inner = self.lock();
+            inner.deals.insert(deal.id, deal.clone());
+            inner.pinned = Some(deal.id);
+        }
+        self.dirty.notify_one();
+        Ok(deal)
+    }
+
+    /// Closes a deal through its desk, so orders queued before the close are still decided.
+    pub async fn end_deal(&self, deal: DealId) -> Result<Deal, LiveError> {
+        let desk = self.desk(deal)?;
+        let (reply, answer) = oneshot::channel();
+        desk.send(DeskCmd::End { reply })
+            .await
+            .map_err(|_| LiveError::Unavailable)?;
+        answer.await.map_err(|_| LiveError::Unavailable)?
+    }
+
+    async fn open_desk(&self, deal: Deal) -> Result<(), LiveError> {
+        let id = deal.id;
+        let tx = desk::start(self.store.clone(), deal, self.me.clone(), self.max_batch).await?;
+        self.lock().desks.insert(id, tx);
+        Ok(())
+    }
+
+    fn desk(&self, deal: DealId) -> Result<mpsc::Sender<DeskCmd>, LiveError> {
+        let inner = self.lock();
+        match inner.desks.get(&deal) {
+            Some(tx) => Ok(tx.clone()),
+            None if inner.deals.contains_key(&deal) => Err(LiveError::Unavailable),
+            None => Err(LiveError::UnknownDeal(deal)),
+        }
+    }
+
+    /// Called by a desk after it committed orders or changed its deal.
+    pub(super) fn deal_changed(&self, deal: &Deal, new_orders: &[Order]) {
+        {
+            let mut inner = self.lock();
+            inner.deals.insert(deal.id, deal.clone());
+            for order in new_orders {
+                inner.recent.push_front(order.clone());
+            }
+            inner.recent.truncate(RECENT_ORDERS);
+        }
+        for order in new_orders {
+            // No staff listening is fine: the send only fails when nobody subscribed.
+            let _ = self.orders.send(
+                ServerMsg::OrderPlaced {
+                    order: order.clone(),
+                }
+                .to_json()
+                .into(),
+            );
+        }
+        self.dirty.notify_one();
+    }
+
+    fn publish(&self) {
+        let frame: Frame = {
+            let mut inner = self.lock();
+            inner.version += 1;
+            let state = RoomState {
+                show: self.show,
+                version: inner.version,
+                deals: inner.deals.values().rev().cloned().collect(),
+                pinned: inner.pinned,
+                viewers: inner.viewers,
+                server_time: now_ms(),
+            };
+            ServerMsg::Room(state).to_json().into()
+        };
+        self.frames.send_replace(frame);
+    }
+
+    fn lock(&self) -> MutexGuard<'_, RoomInner> {
+        // A panic while holding this lock is a bug elsewhere; the state itself stays consistent
+        // (every write is a single assignment), so keep serving rather than poison every viewer.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Pushes the room state when it changed, at most once per [`PUSH_INTERVAL`].
+async fn publisher(room: Weak<Room>, dirty: Arc<Notify>) {
+    loop {
+        dirty.notified().await;
+        let Some(room) = room.upgrade() else { return };
+        room.publish();
+        drop(room);
+        tokio::time::sleep(PUSH_INTERVAL).await;
+    }
+}
+
+/// Counts one viewer of a room while alive.
+#[derive(Debug)]
+pub struct ViewerGuard {
+    room: Weak<Room>,
+}
+
+impl Drop for ViewerGuard {
+    fn drop(&mut self) {
+        if let Some(room) = self.room.upgrade() {
+            let mut inner = room.lock();
+            inner.viewers = inner.viewers.saturating_sub(1);
+            drop(inner);
+            room.dirty.notify_one();
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! `mulin`: the command line. Everything else lives in the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use mulin_backend::config::{Cli, Command, ServeArgs, StaffRole, TokenArgs};
+use mulin_backend::{ServerConfig, auth, now_ms, store::Store};
+use mulin_shared::Role;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Token(args) => token(args).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("mulin: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<(), String> {
+    let server = mulin_backend::start(ServerConfig::from(&args))
+        .await
+        .map_err(|e| e.to_string())?;
+    let base = format!("http://{}", server.addr());
+    println!(
+        "Mulin Live is running on {base} (database {})",
+        args.db.display()
+    );
+    if let Some(demo) = server.demo() {
+        let show = demo.show;
+        println!();
+        println!("  Resident (open on a phone or in two tabs):  {base}/show/{show}");
+        println!(
+            "  Host console:       {base}/show/{show}/host?token={}",
+            demo.host_token
+        );
+        println!(
+            "  Moderator desk:     {base}/show/{show}/moderator?token={}",
+            demo.moderator_token
+        );
+        println!();
+    }
+    println!("Press Ctrl-C to stop.");
+    shutdown_signal().await;
+    println!("Stopping…");
+    server.shutdown().await.map_err(|e| e.to_string())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+async fn token(args: TokenArgs) -> Result<(), String> {
+    let store = Store::open(&args.db).await.map_err(|e| e.to_string())?;
+    if store
+        .show(args.show)
+        .await
+        .map_err(|e| e.to_string())?
+        .is_none()
+    {
+        return Err(format!("no show {} in {}", args.show, args.db.display()));
+    }
+    let role = match args.role {
+        StaffRole::Host => Role::Host,
+        StaffRole::Moderator => Role::Moderator,
+    };
+    let token = auth::mint_staff_token(&store, role, args.show, now_ms())
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("{token}");
+    Ok(())
+}

@@ -1,0 +1,485 @@
+//! The store: everything Mulin Live keeps, in SQLite through sqlx. The only module that speaks SQL.
+//!
+//! Write transactions start with `BEGIN IMMEDIATE`: a deferred transaction that reads and then writes
+//! can fail with SQLITE_BUSY_SNAPSHOT, which no busy timeout retries. The database runs in WAL mode with
+//! `synchronous = FULL`, so a commit that returned is on disk.
+
+mod seed;
+
+use std::path::Path;
+use std::time::Duration;
+
+use mulin_shared::{
+    Deal, DealId, DealStatus, Order, OrderStatus, PickupId, PickupPoint, Product, ProductId,
+    ResidentId, Role, Show, ShowId, UtcMillis,
+};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{Row, Sqlite, Transaction};
+
+pub use seed::DemoShow;
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be opened, read or written.
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    /// The schema could not be brought up to date.
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The database folder could not be created.
+    #[error("cannot create {path}: {source}")]
+    Dir {
+        /// The folder.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A row broke a rule the caller had checked (stock, per-resident limit): the batch was rolled back.
+    #[error("store refused the batch: {0}")]
+    Conflict(String),
+}
+
+/// Who a token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenOwner {
+    /// What the token may do.
+    pub role: Role,
+    /// The show a staff token is for.
+    pub show: Option<ShowId>,
+    /// The resident a resident token belongs to.
+    pub resident: Option<ResidentId>,
+    /// The resident's nickname, or the role's name for staff.
+    pub nickname: String,
+}
+
+/// A new deal, before it has an id.
+#[derive(Debug, Clone)]
+pub struct NewDeal {
+    /// The show.
+    pub show: ShowId,
+    /// The product.
+    pub product: ProductId,
+    /// Deal price in fen.
+    pub price: i64,
+    /// Units on sale.
+    pub stock: i64,
+    /// Most units per resident.
+    pub per_resident_limit: i64,
+    /// Opening time.
+    pub starts_at: UtcMillis,
+    /// Closing time.
+    pub ends_at: UtcMillis,
+}
+
+/// An order the deal desk has accepted in memory and wants stored.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    /// The buyer.
+    pub resident: ResidentId,
+    /// The buyer's nickname (echoed into the stored order).
+    pub nickname: String,
+    /// Units.
+    pub qty: i64,
+    /// Unit price in fen.
+    pub unit_price: i64,
+    /// Pickup point.
+    pub pickup: PickupId,
+    /// Code shown at pickup.
+    pub pickup_code: String,
+    /// Purchase-intent key.
+    pub key: String,
+    /// Acceptance time.
+    pub created_at: UtcMillis,
+}
+
+/// Handle to the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+const ORDER_COLUMNS: &str = "o.id, o.deal_id, o.resident_id, r.nickname, o.qty, o.unit_price, \
+     o.pickup_id, o.pickup_code, o.status, o.created_at";
+
+impl Store {
+    /// Opens (creating if needed) the SQLite database at `path` and applies migrations.
+    pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Store { pool })
+    }
+
+    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// The show, if it exists.
+    pub async fn show(&self, id: ShowId) -> Result<Option<Show>, StoreError> {
+        let row = sqlx::query("SELECT id, title, community FROM shows WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| Show {
+            id: r.get(0),
+            title: r.get(1),
+            community: r.get(2),
+        }))
+    }
+
+    /// The show's products.
+    pub async fn products(&self, show: ShowId) -> Result<Vec<Product>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, name, origin, unit, normal_price FROM products WHERE show_id = ? ORDER BY id",
+        )
+        .bind(show)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Product {
+                id: r.get(0),
+                name: r.get(1),
+                origin: r.get(2),
+                unit: r.get(3),
+                normal_price: r.get(4),
+            })
+            .collect())
+    }
+
+    /// The show's pickup points.
+    pub async fn pickup_points(&self, show: ShowId) -> Result<Vec<PickupPoint>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, name, address FROM pickup_points WHERE show_id = ? ORDER BY id",
+        )
+        .bind(show)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| PickupPoint {
+                id: r.get(0),
+                name: r.get(1),
+                address: r.get(2),
+            })
+            .collect())
+    }
+
+    /// Every deal of the show, newest first.
+    pub async fn deals(&self, show: ShowId) -> Result<Vec<Deal>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, show_id, product_id, price, stock, sold, per_resident_limit, starts_at, \
+             ends_at, status FROM deals WHERE show_id = ? ORDER BY id DESC",
+        )
+        .bind(show)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(deal_from_row).collect())
+    }
+
+    /// Stores a new live deal and returns it.
+    pub async fn insert_deal(&self, new: &NewDeal) -> Result<Deal, StoreError> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO deals (show_id, product_id, price, stock, per_resident_limit, starts_at, \
+             ends_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(new.show)
+        .bind(new.product)
+        .bind(new.price)
+        .bind(new.stock)
+        .bind(new.per_resident_limit)
+        .bind(new.starts_at)
+        .bind(new.ends_at)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Deal {
+            id,
+            show: new.show,
+            product: new.product,
+            price: new.price,
+            stock: new.stock,
+            sold: 0,
+            per_resident_limit: new.per_resident_limit,
+            starts_at: new.starts_at,
+            ends_at: new.ends_at,
+            status: DealStatus::Live,
+        })
+    }
+
+    /// Marks a deal ended at `now` (its end time moves to `now` if it was later).
+    pub async fn end_deal(&self, deal: DealId, now: UtcMillis) -> Result<(), StoreError> {
+        sqlx::query("UPDATE deals SET status = 'ended', ends_at = MIN(ends_at, ?) WHERE id = ?")
+            .bind(now)
+            .bind(deal)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Units each resident holds in a deal (accepted or picked up), to rebuild a deal desk.
+    pub async fn units_by_resident(
+        &self,
+        deal: DealId,
+    ) -> Result<Vec<(ResidentId, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT resident_id, SUM(qty) FROM orders WHERE deal_id = ? AND status != 'cancelled' \
+             GROUP BY resident_id",
+        )
+        .bind(deal)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    /// Orders of a deal by key, to answer retries of purchase intents already accepted.
+    pub async fn orders_by_key(&self, deal: DealId) -> Result<Vec<(String, Order)>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ORDER_COLUMNS}, o.key FROM orders o JOIN residents r ON r.id = o.resident_id \
+             WHERE o.deal_id = ?"
+        ))
+        .bind(deal)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(10), order_from_row(r)))
+            .collect())
+    }
+
+    /// Stores a batch of accepted orders of one deal in **one** transaction, re-checking in SQL that
+    /// the deal is live and has the stock and that no resident passes the limit. All or nothing.
+    pub async fn commit_orders(
+        &self,
+        deal: DealId,
+        orders: &[NewOrder],
+    ) -> Result<Vec<Order>, StoreError> {
+        let total: i64 = orders.iter().map(|o| o.qty).sum();
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query(
+            "UPDATE deals SET sold = sold + ? WHERE id = ? AND status = 'live' AND sold + ? <= stock",
+        )
+        .bind(total)
+        .bind(deal)
+        .bind(total)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated != 1 {
+            return Err(StoreError::Conflict(format!(
+                "deal {deal} is not live or has fewer than {total} units left"
+            )));
+        }
+        let mut stored = Vec::with_capacity(orders.len());
+        for o in orders {
+            // The SELECT … WHERE makes the insert itself refuse to pass the per-resident limit.
+            let id: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO orders (deal_id, resident_id, qty, unit_price, pickup_id, pickup_code, \
+                 key, created_at) \
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 \
+                 WHERE (SELECT COALESCE(SUM(qty), 0) FROM orders \
+                        WHERE deal_id = ?1 AND resident_id = ?2 AND status != 'cancelled') + ?3 \
+                       <= (SELECT per_resident_limit FROM deals WHERE id = ?1) \
+                 RETURNING id",
+            )
+            .bind(deal)
+            .bind(o.resident)
+            .bind(o.qty)
+            .bind(o.unit_price)
+            .bind(o.pickup)
+            .bind(&o.pickup_code)
+            .bind(&o.key)
+            .bind(o.created_at)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(id) = id else {
+                return Err(StoreError::Conflict(format!(
+                    "resident {} would pass the limit of deal {deal}",
+                    o.resident
+                )));
+            };
+            stored.push(Order {
+                id,
+                deal,
+                resident: o.resident,
+                nickname: o.nickname.clone(),
+                qty: o.qty,
+                unit_price: o.unit_price,
+                pickup: o.pickup,
+                pickup_code: o.pickup_code.clone(),
+                status: OrderStatus::Accepted,
+                created_at: o.created_at,
+            });
+        }
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    /// The show's orders, newest first, at most `limit`.
+    pub async fn show_orders(&self, show: ShowId, limit: i64) -> Result<Vec<Order>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ORDER_COLUMNS} FROM orders o JOIN residents r ON r.id = o.resident_id \
+             JOIN deals d ON d.id = o.deal_id WHERE d.show_id = ? ORDER BY o.id DESC LIMIT ?"
+        ))
+        .bind(show)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(order_from_row).collect())
+    }
+
+    /// One resident's orders in a show, newest first.
+    pub async fn resident_orders(
+        &self,
+        show: ShowId,
+        resident: ResidentId,
+    ) -> Result<Vec<Order>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ORDER_COLUMNS} FROM orders o JOIN residents r ON r.id = o.resident_id \
+             JOIN deals d ON d.id = o.deal_id WHERE d.show_id = ? AND o.resident_id = ? \
+             ORDER BY o.id DESC"
+        ))
+        .bind(show)
+        .bind(resident)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(order_from_row).collect())
+    }
+
+    /// Creates a resident and stores the hash of their session token.
+    pub async fn create_resident(
+        &self,
+        nickname: &str,
+        token_hash: &str,
+        now: UtcMillis,
+    ) -> Result<ResidentId, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO residents (nickname, created_at) VALUES (?, ?) RETURNING id",
+        )
+        .bind(nickname)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO tokens (hash, role, resident_id, created_at) VALUES (?, 'resident', ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Stores the hash of a host's or moderator's token for one show.
+    pub async fn create_staff_token(
+        &self,
+        role: Role,
+        show: ShowId,
+        token_hash: &str,
+        now: UtcMillis,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO tokens (hash, role, show_id, created_at) VALUES (?, ?, ?, ?)")
+            .bind(token_hash)
+            .bind(role_name(role))
+            .bind(show)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Who holds the token with this hash, if anyone.
+    pub async fn token_owner(&self, token_hash: &str) -> Result<Option<TokenOwner>, StoreError> {
+        let row = sqlx::query(
+            "SELECT t.role, t.show_id, t.resident_id, r.nickname FROM tokens t \
+             LEFT JOIN residents r ON r.id = t.resident_id WHERE t.hash = ?",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.and_then(|r| {
+            let role = match r.get::<String, _>(0).as_str() {
+                "resident" => Role::Resident,
+                "host" => Role::Host,
+                "moderator" => Role::Moderator,
+                _ => return None,
+            };
+            let nickname: Option<String> = r.get(3);
+            Some(TokenOwner {
+                role,
+                show: r.get(1),
+                resident: r.get(2),
+                nickname: nickname.unwrap_or_else(|| role_name(role).to_owned()),
+            })
+        }))
+    }
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Resident => "resident",
+        Role::Host => "host",
+        Role::Moderator => "moderator",
+    }
+}
+
+fn deal_from_row(r: &SqliteRow) -> Deal {
+    let status: String = r.get(9);
+    Deal {
+        id: r.get(0),
+        show: r.get(1),
+        product: r.get(2),
+        price: r.get(3),
+        stock: r.get(4),
+        sold: r.get(5),
+        per_resident_limit: r.get(6),
+        starts_at: r.get(7),
+        ends_at: r.get(8),
+        status: if status == "live" {
+            DealStatus::Live
+        } else {
+            DealStatus::Ended
+        },
+    }
+}
+
+fn order_from_row(r: &SqliteRow) -> Order {
+    let status: String = r.get(8);
+    Order {
+        id: r.get(0),
+        deal: r.get(1),
+        resident: r.get(2),
+        nickname: r.get(3),
+        qty: r.get(4),
+        unit_price: r.get(5),
+        pickup: r.get(6),
+        pickup_code: r.get(7),
+        status: match status.as_str() {
+            "cancelled" => OrderStatus::Cancelled,
+            "picked_up" => OrderStatus::PickedUp,
+            _ => OrderStatus::Accepted,
+        },
+        created_at: r.get(9),
+    }
+}

@@ -1,0 +1,111 @@
+//! The demo show a newcomer sees on `make run`: real products of a community market, three pharmacy
+//! branches as pickup points, and a flash deal on sale.
+
+use mulin_shared::{ShowId, UtcMillis};
+use sqlx::Row;
+
+use super::{NewDeal, Store, StoreError};
+
+/// How long the demo's flash deal stays open after it is (re)launched.
+const DEMO_DEAL_MS: i64 = 2 * 60 * 60 * 1000;
+
+/// What seeding found or made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoShow {
+    /// The demo show's id.
+    pub show: ShowId,
+    /// Whether this call created it (first start).
+    pub created: bool,
+}
+
+const PRODUCTS: &[(&str, &str, &str, i64)] = &[
+    ("鲜食甜糯玉米", "吉林榆树", "5 根装", 1990),
+    ("北部湾海鸭蛋", "广西钦州", "20 枚", 4680),
+    ("散养土鸡蛋", "山东平阴", "30 枚", 3990),
+    ("五常稻花香大米", "黑龙江五常", "5 kg", 6990),
+    ("压榨花生油", "山东莒南", "5 L", 8990),
+];
+
+const PICKUP_POINTS: &[(&str, &str)] = &[
+    ("老百姓大药房（和平路店）", "和平路 88 号"),
+    ("老百姓大药房（幸福里店）", "幸福里 12 栋底商"),
+    ("老百姓大药房（光明街店）", "光明街 203 号"),
+];
+
+impl Store {
+    /// Makes sure the demo show exists and has a flash deal on sale: creates the show on first start,
+    /// and opens a new demo deal whenever none is on sale (so the demo is alive after any restart).
+    pub async fn seed_demo(&self, now: UtcMillis) -> Result<DemoShow, StoreError> {
+        let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM shows ORDER BY id LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        let (show, created) = match existing {
+            Some(id) => (id, false),
+            None => (self.create_demo_show(now).await?, true),
+        };
+        let live: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM deals WHERE show_id = ? AND status = 'live' AND ends_at > ? \
+             AND sold < stock",
+        )
+        .bind(show)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        if live == 0 {
+            let product = sqlx::query(
+                "SELECT id, normal_price FROM products WHERE show_id = ? ORDER BY id LIMIT 1",
+            )
+            .bind(show)
+            .fetch_optional(&self.pool)
+            .await?;
+            if let Some(p) = product {
+                let normal: i64 = p.get(1);
+                self.insert_deal(&NewDeal {
+                    show,
+                    product: p.get(0),
+                    price: normal * 6 / 10,
+                    stock: 200,
+                    per_resident_limit: 5,
+                    starts_at: now,
+                    ends_at: now + DEMO_DEAL_MS,
+                })
+                .await?;
+            }
+        }
+        Ok(DemoShow { show, created })
+    }
+
+    async fn create_demo_show(&self, now: UtcMillis) -> Result<ShowId, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let show: i64 = sqlx::query_scalar(
+            "INSERT INTO shows (title, community, created_at) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind("周日丰收集市")
+        .bind("和平花园社区")
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        for (name, origin, unit, price) in PRODUCTS {
+            sqlx::query(
+                "INSERT INTO products (show_id, name, origin, unit, normal_price) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(show)
+            .bind(name)
+            .bind(origin)
+            .bind(unit)
+            .bind(price)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for (name, address) in PICKUP_POINTS {
+            sqlx::query("INSERT INTO pickup_points (show_id, name, address) VALUES (?, ?, ?)")
+                .bind(show)
+                .bind(name)
+                .bind(address)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(show)
+    }
+}

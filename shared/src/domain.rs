@@ -1,0 +1,195 @@
+//! The things a community livestream sells and the people involved, as they travel on the wire.
+
+use serde::{Deserialize, Serialize};
+
+/// Money in fen (1 yuan = 100 fen). Integer so sums never drift.
+pub type Fen = i64;
+
+/// A point in time: milliseconds since the Unix epoch, UTC.
+pub type UtcMillis = i64;
+
+/// Identifies a show (one livestream session of a community).
+pub type ShowId = i64;
+/// Identifies a product in a show's catalogue.
+pub type ProductId = i64;
+/// Identifies a flash deal.
+pub type DealId = i64;
+/// Identifies an order.
+pub type OrderId = i64;
+/// Identifies a pickup point (a store where residents collect their goods).
+pub type PickupId = i64;
+/// Identifies a resident (a signed-in buyer).
+pub type ResidentId = i64;
+
+/// Formats fen as yuan with two decimals, e.g. `1990` → `"19.90"`.
+pub fn format_yuan(fen: Fen) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
+/// One livestream of a community: what is sold in it and where it can be picked up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Show {
+    /// The show's id.
+    pub id: ShowId,
+    /// Title shown above the widget, e.g. "Sunday harvest market".
+    pub title: String,
+    /// The community running the show.
+    pub community: String,
+}
+
+/// Something a host can put on sale.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Product {
+    /// The product's id.
+    pub id: ProductId,
+    /// Name as residents know it, e.g. "Sweet waxy corn".
+    pub name: String,
+    /// Where it comes from (traceability), e.g. "Yushu, Jilin".
+    pub origin: String,
+    /// Selling unit, e.g. "5 ears".
+    pub unit: String,
+    /// Everyday price of one unit, in fen.
+    pub normal_price: Fen,
+}
+
+/// A store where residents collect what they bought.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PickupPoint {
+    /// The pickup point's id.
+    pub id: PickupId,
+    /// Store name, e.g. "Kangning Pharmacy, Heping Rd branch".
+    pub name: String,
+    /// Street address.
+    pub address: String,
+}
+
+/// Where a deal is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DealStatus {
+    /// On sale now (until `ends_at` or sold out).
+    Live,
+    /// Over: its time ran out or the host ended it.
+    Ended,
+}
+
+/// A flash deal: limited stock of one product at a deal price, for a limited time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deal {
+    /// The deal's id.
+    pub id: DealId,
+    /// The show it belongs to.
+    pub show: ShowId,
+    /// The product on sale.
+    pub product: ProductId,
+    /// Deal price of one unit, in fen.
+    pub price: Fen,
+    /// Units put on sale.
+    pub stock: i64,
+    /// Units sold so far (accepted, not cancelled orders).
+    pub sold: i64,
+    /// Most units one resident may buy in this deal.
+    pub per_resident_limit: i64,
+    /// When the deal opened.
+    pub starts_at: UtcMillis,
+    /// When the deal closes.
+    pub ends_at: UtcMillis,
+    /// Live or ended.
+    pub status: DealStatus,
+}
+
+impl Deal {
+    /// Units still for sale.
+    pub fn remaining(&self) -> i64 {
+        (self.stock - self.sold).max(0)
+    }
+
+    /// Whether a resident could buy at `now`.
+    pub fn is_open_at(&self, now: UtcMillis) -> bool {
+        self.status == DealStatus::Live && now >= self.starts_at && now < self.ends_at
+    }
+}
+
+/// Where an order is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Paid for at pickup; waiting at the pickup point.
+    Accepted,
+    /// Cancelled; its units went back to the deal.
+    Cancelled,
+    /// Collected by the resident.
+    PickedUp,
+}
+
+/// An accepted purchase.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    /// The order's id.
+    pub id: OrderId,
+    /// The deal it was bought in.
+    pub deal: DealId,
+    /// Who bought it.
+    pub resident: ResidentId,
+    /// The buyer's nickname, for pickup lists.
+    pub nickname: String,
+    /// Units bought.
+    pub qty: i64,
+    /// Price of one unit when bought, in fen.
+    pub unit_price: Fen,
+    /// Where it will be collected.
+    pub pickup: PickupId,
+    /// Short code the resident shows at the pickup point.
+    pub pickup_code: String,
+    /// Where the order is in its life.
+    pub status: OrderStatus,
+    /// When it was accepted.
+    pub created_at: UtcMillis,
+}
+
+/// What a signed-in person may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Buys in the show.
+    Resident,
+    /// Runs the show: launches and ends deals.
+    Host,
+    /// Watches sales, fixes orders, prepares pickup lists.
+    Moderator,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yuan_formatting() {
+        assert_eq!(format_yuan(1990), "19.90");
+        assert_eq!(format_yuan(5), "0.05");
+        assert_eq!(format_yuan(0), "0.00");
+        assert_eq!(format_yuan(-250), "-2.50");
+    }
+
+    #[test]
+    fn deal_window() {
+        let deal = Deal {
+            id: 1,
+            show: 1,
+            product: 1,
+            price: 100,
+            stock: 10,
+            sold: 12,
+            per_resident_limit: 2,
+            starts_at: 1_000,
+            ends_at: 2_000,
+            status: DealStatus::Live,
+        };
+        assert_eq!(deal.remaining(), 0);
+        assert!(!deal.is_open_at(999));
+        assert!(deal.is_open_at(1_000));
+        assert!(!deal.is_open_at(2_000));
+    }
+}

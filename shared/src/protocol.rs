@@ -1,0 +1,401 @@
+//! Messages between the widget and the server: JSON text frames over one WebSocket (`/ws`).
+//!
+//! Every frame is an object with a `"type"` field naming the message. The server speaks first with
+//! [`ServerMsg::Welcome`], which carries [`PROTOCOL_VERSION`] and the server clock. docs/PROTOCOL.md shows
+//! every message with an example.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::*;
+
+/// Version of this protocol; bumped on any incompatible change.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Longest text frame the server accepts, in bytes. Every client message is far smaller.
+pub const MAX_FRAME_BYTES: usize = 16 * 1024;
+
+/// Longest purchase-intent key, in bytes.
+pub const MAX_KEY_LEN: usize = 64;
+
+/// What a client (widget, host console, moderator dashboard, test tool) sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientMsg {
+    /// Follow a show's room: the server answers with [`ServerMsg::ShowInfo`] and [`ServerMsg::Room`]
+    /// and keeps pushing the room as it changes.
+    Join {
+        /// The show to follow.
+        show: ShowId,
+    },
+    /// Sign in as a resident with a nickname. The answer carries a session token to `Resume` with later.
+    SignIn {
+        /// How the resident wants to be called (1–24 characters).
+        nickname: String,
+    },
+    /// Sign in with a token: a resident's session token, or a host's or moderator's token.
+    Resume {
+        /// The token.
+        token: String,
+    },
+    /// Buy units of a live deal. Needs a resident sign-in.
+    PlaceOrder {
+        /// The deal.
+        deal: DealId,
+        /// Units wanted, at least 1.
+        qty: i64,
+        /// Where the resident will pick it up.
+        pickup: PickupId,
+        /// A fresh id per purchase intent, reused on every retry of that intent (1–64 bytes).
+        key: String,
+    },
+    /// Host only: open a flash deal now in the joined show.
+    LaunchDeal {
+        /// The product to sell.
+        product: ProductId,
+        /// Deal price of one unit, in fen.
+        price: Fen,
+        /// Units on sale.
+        stock: i64,
+        /// Most units one resident may buy.
+        per_resident_limit: i64,
+        /// When the deal closes.
+        ends_at: UtcMillis,
+    },
+    /// Host only: close a deal before its time.
+    EndDeal {
+        /// The deal.
+        deal: DealId,
+    },
+    /// Measure round trip and clock offset; answered with [`ServerMsg::Pong`].
+    Ping {
+        /// The client's own clock when sent, echoed back.
+        t: UtcMillis,
+    },
+}
+
+/// What the server sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMsg {
+    /// First frame on every connection.
+    Welcome {
+        /// The server's [`PROTOCOL_VERSION`].
+        protocol: u32,
+        /// The server's clock, so the client can correct countdowns for its own clock's offset.
+        server_time: UtcMillis,
+    },
+    /// Answer to `SignIn` or `Resume`.
+    SignedIn {
+        /// What this connection may now do.
+        role: Role,
+        /// The resident's id (residents only).
+        resident: Option<ResidentId>,
+        /// Display name.
+        nickname: String,
+        /// A new session token to keep for `Resume` (only after `SignIn`).
+        token: Option<String>,
+        /// The show a host or moderator token is for.
+        show: Option<ShowId>,
+    },
+    /// The catalogue of the joined show: sent on `Join`.
+    ShowInfo {
+        /// The show.
+        show: Show,
+        /// Products that can be put on sale.
+        products: Vec<Product>,
+        /// Where residents can collect.
+        pickup_points: Vec<PickupPoint>,
+    },
+    /// The live state of the joined show's room. Sent on `Join` and whenever it changes
+    /// (stock changes are coalesced). A higher `version` replaces a lower one.
+    Room(RoomState),
+    /// A purchase was accepted and is durably stored.
+    OrderAccepted {
+        /// The purchase-intent key from `PlaceOrder`.
+        key: String,
+        /// The stored order.
+        order: Order,
+    },
+    /// A purchase was decided and refused.
+    OrderRefused {
+        /// The purchase-intent key from `PlaceOrder`.
+        key: String,
+        /// Why.
+        reason: Refusal,
+        /// Units left in the deal when decided.
+        remaining: i64,
+    },
+    /// Answer to the host's `LaunchDeal`.
+    DealLaunched {
+        /// The new deal.
+        deal: Deal,
+    },
+    /// A resident's own orders in the joined show (after sign-in and join, and on reconnect).
+    MyOrders {
+        /// Newest first.
+        orders: Vec<Order>,
+    },
+    /// Moderators and hosts: the show's orders so far, newest first (after sign-in and join).
+    Orders {
+        /// Newest first.
+        orders: Vec<Order>,
+    },
+    /// Moderators and hosts: an order was just accepted in the joined show.
+    OrderPlaced {
+        /// The order.
+        order: Order,
+    },
+    /// Answer to `Ping`.
+    Pong {
+        /// The client's `t`, echoed.
+        t: UtcMillis,
+        /// The server's clock when answering.
+        server_time: UtcMillis,
+    },
+    /// The last frame could not be acted on. The connection stays open.
+    Error {
+        /// Stable machine-readable code.
+        code: ErrorCode,
+        /// Human-readable detail (English).
+        message: String,
+    },
+}
+
+/// The live state of a show's room, as every viewer sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomState {
+    /// The show.
+    pub show: ShowId,
+    /// Grows by one on every change.
+    pub version: u64,
+    /// Deals of the show, newest first, with their live sold counts.
+    pub deals: Vec<Deal>,
+    /// The deal residents should see first, if any.
+    pub pinned: Option<DealId>,
+    /// Connections following the room.
+    pub viewers: u64,
+    /// The server's clock when this state was published.
+    pub server_time: UtcMillis,
+}
+
+impl RoomState {
+    /// The pinned deal, if any.
+    pub fn pinned_deal(&self) -> Option<&Deal> {
+        let id = self.pinned?;
+        self.deals.iter().find(|d| d.id == id)
+    }
+}
+
+/// Why a purchase was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    /// No units left.
+    SoldOut,
+    /// Fewer units left than asked for (`remaining` says how many).
+    NotEnoughStock,
+    /// The resident would pass the per-resident limit.
+    LimitReached,
+    /// The deal is not on sale (ended or out of its time window).
+    DealClosed,
+}
+
+/// Stable error codes in [`ServerMsg::Error`] frames and HTTP error bodies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The frame is not JSON, or not a JSON object, or binary.
+    MalformedFrame,
+    /// The frame's `type` is not a message this server knows.
+    UnknownMessage,
+    /// A known message with missing, extra or mistyped fields.
+    InvalidMessage,
+    /// The frame is larger than [`MAX_FRAME_BYTES`].
+    FrameTooLarge,
+    /// The action needs a sign-in first.
+    NotSignedIn,
+    /// The signed-in role may not do this.
+    Forbidden,
+    /// The token is unknown or revoked.
+    InvalidToken,
+    /// The action needs a `Join` first.
+    NotJoined,
+    /// No such HTTP route.
+    NotFound,
+    /// No such show.
+    UnknownShow,
+    /// No such deal in the joined show.
+    UnknownDeal,
+    /// No such product in the joined show.
+    UnknownProduct,
+    /// No such pickup point for the joined show.
+    UnknownPickup,
+    /// Quantity must be at least 1.
+    InvalidQuantity,
+    /// The purchase key is empty or too long.
+    InvalidKey,
+    /// The key was already used for a different purchase.
+    KeyReused,
+    /// A nickname must be 1–24 characters.
+    InvalidNickname,
+    /// Deal fields out of range (price, stock, limit, end time).
+    InvalidDeal,
+    /// The server is shutting down or overloaded; retry shortly.
+    Unavailable,
+    /// Something failed on the server; the request was not carried out.
+    Internal,
+}
+
+/// A text frame that could not be turned into a [`ClientMsg`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameError {
+    /// Which kind of problem.
+    pub code: ErrorCode,
+    /// Detail for the sender.
+    pub message: String,
+}
+
+impl ClientMsg {
+    /// Parses one text frame, telling apart "not JSON", "unknown type" and "bad fields" so the sender
+    /// gets a precise [`ErrorCode`].
+    pub fn parse(text: &str) -> Result<ClientMsg, FrameError> {
+        if text.len() > MAX_FRAME_BYTES {
+            return Err(FrameError {
+                code: ErrorCode::FrameTooLarge,
+                message: format!(
+                    "frame is {} bytes; the limit is {MAX_FRAME_BYTES}",
+                    text.len()
+                ),
+            });
+        }
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| FrameError {
+            code: ErrorCode::MalformedFrame,
+            message: format!("not JSON: {e}"),
+        })?;
+        let Some(kind) = value.get("type").and_then(|t| t.as_str()) else {
+            return Err(FrameError {
+                code: ErrorCode::MalformedFrame,
+                message: "expected a JSON object with a string field \"type\"".into(),
+            });
+        };
+        if !Self::TYPES.contains(&kind) {
+            return Err(FrameError {
+                code: ErrorCode::UnknownMessage,
+                message: format!("unknown message type {kind:?}"),
+            });
+        }
+        let kind = kind.to_owned();
+        serde_json::from_value(value).map_err(|e| FrameError {
+            code: ErrorCode::InvalidMessage,
+            message: format!("invalid {kind}: {e}"),
+        })
+    }
+
+    /// Every `type` a client may send.
+    pub const TYPES: &'static [&'static str] = &[
+        "join",
+        "sign_in",
+        "resume",
+        "place_order",
+        "launch_deal",
+        "end_deal",
+        "ping",
+    ];
+
+    /// This message as a JSON text frame.
+    pub fn to_json(&self) -> String {
+        // Serializing these plain enums cannot fail: every key is a string and every value is plain data.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl ServerMsg {
+    /// This message as a JSON text frame.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Parses a server frame (used by the widget and the test tools).
+    pub fn parse(text: &str) -> Result<ServerMsg, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
+    /// Shorthand for an error frame.
+    pub fn error(code: ErrorCode, message: impl Into<String>) -> ServerMsg {
+        ServerMsg::Error {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_messages_round_trip() {
+        let msg = ClientMsg::PlaceOrder {
+            deal: 7,
+            qty: 2,
+            pickup: 3,
+            key: "k-1".into(),
+        };
+        let text = msg.to_json();
+        assert_eq!(
+            text,
+            r#"{"type":"place_order","deal":7,"qty":2,"pickup":3,"key":"k-1"}"#
+        );
+        assert_eq!(ClientMsg::parse(&text), Ok(msg));
+    }
+
+    #[test]
+    fn every_listed_type_is_a_real_variant() {
+        for kind in ClientMsg::TYPES {
+            let err = ClientMsg::parse(&format!(r#"{{"type":"{kind}"}}"#));
+            // Either it parses (no fields needed) or its fields are what is wrong, never its type.
+            if let Err(e) = err {
+                assert_eq!(e.code, ErrorCode::InvalidMessage, "{kind}: {}", e.message);
+            }
+        }
+    }
+
+    #[test]
+    fn bad_frames_get_precise_codes() {
+        let code = |t: &str| ClientMsg::parse(t).unwrap_err().code;
+        assert_eq!(code("not json"), ErrorCode::MalformedFrame);
+        assert_eq!(code("[1,2]"), ErrorCode::MalformedFrame);
+        assert_eq!(code(r#"{"type":"teleport"}"#), ErrorCode::UnknownMessage);
+        assert_eq!(
+            code(r#"{"type":"join","show":"x"}"#),
+            ErrorCode::InvalidMessage
+        );
+        assert_eq!(
+            code(r#"{"type":"join","show":1,"extra":2}"#),
+            ErrorCode::InvalidMessage
+        );
+        let huge = format!(
+            r#"{{"type":"sign_in","nickname":"{}"}}"#,
+            "a".repeat(MAX_FRAME_BYTES)
+        );
+        assert_eq!(code(&huge), ErrorCode::FrameTooLarge);
+    }
+
+    #[test]
+    fn server_room_frame_is_flat() {
+        let msg = ServerMsg::Room(RoomState {
+            show: 1,
+            version: 4,
+            deals: vec![],
+            pinned: None,
+            viewers: 2,
+            server_time: 5,
+        });
+        let text = msg.to_json();
+        assert!(
+            text.starts_with(r#"{"type":"room","show":1,"version":4"#),
+            "{text}"
+        );
+        assert_eq!(ServerMsg::parse(&text).ok(), Some(msg));
+    }
+}

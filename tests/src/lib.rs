@@ -1,0 +1,205 @@
+//! Helpers for Mulin Live's integration tests and load tools: a real server on port 0 with a
+//! throw-away database, and a real WebSocket client that speaks the protocol.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use mulin_backend::{Server, ServerConfig};
+use mulin_shared::{ClientMsg, ServerMsg, ShowId};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+/// How long a test waits for one expected frame before failing.
+pub const FRAME_WAIT: Duration = Duration::from_secs(10);
+
+/// The repository's root folder (for `dist/`).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_default()
+}
+
+/// A server on 127.0.0.1 port 0 with its own temporary database and the demo show seeded.
+pub struct TestServer {
+    /// The running server.
+    pub server: Server,
+    /// The demo show.
+    pub show: ShowId,
+    /// A host token for the demo show.
+    pub host_token: String,
+    /// A moderator token for the demo show.
+    pub moderator_token: String,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// Starts a server serving `dist/` from the repository.
+    pub async fn start() -> TestServer {
+        Self::start_with_batch(512).await
+    }
+
+    /// Starts a server whose desks commit at most `max_batch` orders at once.
+    pub async fn start_with_batch(max_batch: usize) -> TestServer {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let server = mulin_backend::start(ServerConfig {
+            bind: "127.0.0.1:0".parse().expect("loopback address"),
+            db: dir.path().join("mulin.db"),
+            dist: repo_root().join("dist"),
+            demo: true,
+            max_batch,
+            max_connections: 10_000,
+        })
+        .await
+        .expect("server starts");
+        let demo = server.demo().cloned().expect("demo seeded");
+        TestServer {
+            server,
+            show: demo.show,
+            host_token: demo.host_token,
+            moderator_token: demo.moderator_token,
+            _dir: dir,
+        }
+    }
+
+    /// `ws://…/ws` of this server.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.server.addr())
+    }
+
+    /// `http://…` of this server.
+    pub fn http_url(&self) -> String {
+        format!("http://{}", self.server.addr())
+    }
+
+    /// A connected client that has read the `Welcome` frame.
+    pub async fn client(&self) -> Client {
+        Client::connect(&self.ws_url()).await
+    }
+}
+
+/// One WebSocket connection speaking the Mulin protocol.
+pub struct Client {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// The protocol version from `Welcome`.
+    pub protocol: u32,
+}
+
+impl Client {
+    /// Connects and reads the `Welcome` frame.
+    pub async fn connect(url: &str) -> Client {
+        let (ws, _) = connect_async(url).await.expect("websocket connects");
+        let mut client = Client { ws, protocol: 0 };
+        match client.recv().await {
+            ServerMsg::Welcome { protocol, .. } => client.protocol = protocol,
+            other => panic!("expected welcome first, got {other:?}"),
+        }
+        client
+    }
+
+    /// Sends a protocol message.
+    pub async fn send(&mut self, msg: &ClientMsg) {
+        self.send_raw(&msg.to_json()).await;
+    }
+
+    /// Sends any text frame (for bad-input tests).
+    pub async fn send_raw(&mut self, text: &str) {
+        self.ws.send(Message::text(text)).await.expect("frame sent");
+    }
+
+    /// Sends any WebSocket message (e.g. binary).
+    pub async fn send_message(&mut self, msg: Message) {
+        self.ws.send(msg).await.expect("message sent");
+    }
+
+    /// The next protocol frame (control frames are skipped); panics after [`FRAME_WAIT`].
+    pub async fn recv(&mut self) -> ServerMsg {
+        loop {
+            let next = tokio::time::timeout(FRAME_WAIT, self.ws.next())
+                .await
+                .expect("a frame within the wait")
+                .expect("socket open")
+                .expect("frame read");
+            if let Message::Text(text) = next {
+                return ServerMsg::parse(text.as_str()).expect("server frame parses");
+            }
+        }
+    }
+
+    /// Reads frames until `pick` returns something; panics after [`FRAME_WAIT`] overall.
+    pub async fn recv_until<T>(&mut self, mut pick: impl FnMut(&ServerMsg) -> Option<T>) -> T {
+        let deadline = tokio::time::Instant::now() + FRAME_WAIT;
+        loop {
+            let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let msg = tokio::time::timeout(remaining, self.recv())
+                .await
+                .expect("expected frame arrives in time");
+            if let Some(found) = pick(&msg) {
+                return found;
+            }
+        }
+    }
+
+    /// Joins a show and waits for its first room state.
+    pub async fn join(&mut self, show: ShowId) -> mulin_shared::RoomState {
+        self.send(&ClientMsg::Join { show }).await;
+        self.recv_until(|m| match m {
+            ServerMsg::Room(state) => Some(state.clone()),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Signs in as a new resident and returns (resident id, token).
+    pub async fn sign_in(&mut self, nickname: &str) -> (i64, String) {
+        self.send(&ClientMsg::SignIn {
+            nickname: nickname.into(),
+        })
+        .await;
+        self.recv_until(|m| match m {
+            ServerMsg::SignedIn {
+                resident: Some(id),
+                token: Some(token),
+                ..
+            } => Some((*id, token.clone())),
+            ServerMsg::Error { code, message } => panic!("sign-in refused: {code:?} {message}"),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Signs in with a token and returns the `SignedIn` frame.
+    pub async fn resume(&mut self, token: &str) -> ServerMsg {
+        self.send(&ClientMsg::Resume {
+            token: token.into(),
+        })
+        .await;
+        self.recv_until(|m| match m {
+            ServerMsg::SignedIn { .. } | ServerMsg::Error { .. } => Some(m.clone()),
+            _ => None,
+        })
+        .await
+    }
+
+    /// The next `Error` frame's code and message.
+    pub async fn next_error(&mut self) -> (mulin_shared::ErrorCode, String) {
+        self.recv_until(|m| match m {
+            ServerMsg::Error { code, message } => Some((*code, message.clone())),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Sends a ping and waits for its pong: proves the connection is still usable.
+    pub async fn ping(&mut self) {
+        let t = 4242;
+        self.send(&ClientMsg::Ping { t }).await;
+        self.recv_until(|m| match m {
+            ServerMsg::Pong { t: echoed, .. } if *echoed == t => Some(()),
+            _ => None,
+        })
+        .await
+    }
+}

@@ -1,0 +1,386 @@
+//! Orders and live stock over real WebSockets against a real server on port 0.
+
+use mulin_shared::{ClientMsg, Deal, ErrorCode, Refusal, ServerMsg};
+use mulin_tests::{Client, TestServer};
+
+/// A host connection on the demo show that launches a deal and returns it.
+async fn launch(ts: &TestServer, stock: i64, limit: i64) -> Deal {
+    let mut host = ts.client().await;
+    host.join(ts.show).await;
+    assert!(matches!(
+        host.resume(&ts.host_token).await,
+        ServerMsg::SignedIn { .. }
+    ));
+    host.send(&ClientMsg::LaunchDeal {
+        product: 2,
+        price: 2990,
+        stock,
+        per_resident_limit: limit,
+        ends_at: mulin_backend::now_ms() + 600_000,
+    })
+    .await;
+    host.recv_until(|m| match m {
+        ServerMsg::DealLaunched { deal } => Some(deal.clone()),
+        ServerMsg::Error { code, message } => panic!("launch refused: {code:?} {message}"),
+        _ => None,
+    })
+    .await
+}
+
+async fn resident(ts: &TestServer, name: &str) -> Client {
+    let mut c = ts.client().await;
+    c.join(ts.show).await;
+    c.sign_in(name).await;
+    c
+}
+
+async fn order(c: &mut Client, deal: i64, qty: i64, key: &str) -> ServerMsg {
+    c.send(&ClientMsg::PlaceOrder {
+        deal,
+        qty,
+        pickup: 1,
+        key: key.into(),
+    })
+    .await;
+    c.recv_until(|m| match m {
+        ServerMsg::OrderAccepted { key: k, .. } | ServerMsg::OrderRefused { key: k, .. }
+            if k == key =>
+        {
+            Some(m.clone())
+        }
+        ServerMsg::Error { .. } => Some(m.clone()),
+        _ => None,
+    })
+    .await
+}
+
+/// Waits until `c` sees `deal` with exactly `sold` units sold.
+async fn sees_sold(c: &mut Client, deal: i64, sold: i64) {
+    c.recv_until(|m| match m {
+        ServerMsg::Room(state) => state
+            .deals
+            .iter()
+            .find(|d| d.id == deal)
+            .filter(|d| d.sold == sold)
+            .map(|_| ()),
+        _ => None,
+    })
+    .await
+}
+
+#[tokio::test]
+async fn first_frame_is_welcome_with_protocol_version() {
+    let ts = TestServer::start().await;
+    let c = ts.client().await;
+    assert_eq!(c.protocol, mulin_shared::PROTOCOL_VERSION);
+}
+
+#[tokio::test]
+async fn a_purchase_moves_the_stock_for_every_viewer() {
+    let ts = TestServer::start().await;
+    let deal = launch(&ts, 10, 5).await;
+    let mut buyer = resident(&ts, "王阿姨").await;
+    let mut watcher = ts.client().await;
+    let room = watcher.join(ts.show).await;
+    assert_eq!(room.pinned, Some(deal.id), "a new deal is pinned");
+    assert_eq!(room.pinned_deal().map(|d| d.remaining()), Some(10));
+
+    let accepted = order(&mut buyer, deal.id, 3, "k1").await;
+    let ServerMsg::OrderAccepted { order: o, .. } = accepted else {
+        panic!("expected acceptance, got {accepted:?}");
+    };
+    assert_eq!(
+        (o.deal, o.qty, o.unit_price, o.nickname.as_str()),
+        (deal.id, 3, 2990, "王阿姨")
+    );
+    assert_eq!(o.pickup_code.len(), 6);
+
+    // Both the buyer and a viewer who never bought see 7 left.
+    sees_sold(&mut watcher, deal.id, 3).await;
+    sees_sold(&mut buyer, deal.id, 3).await;
+
+    // The acknowledgement means it is in the store.
+    let stored = ts.server.store().show_orders(ts.show, 10).await.unwrap();
+    assert_eq!(stored.first().map(|s| s.id), Some(o.id));
+}
+
+#[tokio::test]
+async fn buying_past_the_stock_or_the_limit_is_refused() {
+    let ts = TestServer::start().await;
+    let deal = launch(&ts, 3, 2).await;
+    let mut a = resident(&ts, "a").await;
+    let mut b = resident(&ts, "b").await;
+
+    assert!(matches!(
+        order(&mut a, deal.id, 2, "a1").await,
+        ServerMsg::OrderAccepted { .. }
+    ));
+    assert_eq!(
+        order(&mut a, deal.id, 1, "a2").await,
+        ServerMsg::OrderRefused {
+            key: "a2".into(),
+            reason: Refusal::LimitReached,
+            remaining: 1
+        }
+    );
+    assert_eq!(
+        order(&mut b, deal.id, 2, "b1").await,
+        ServerMsg::OrderRefused {
+            key: "b1".into(),
+            reason: Refusal::NotEnoughStock,
+            remaining: 1
+        }
+    );
+    assert!(matches!(
+        order(&mut b, deal.id, 1, "b2").await,
+        ServerMsg::OrderAccepted { .. }
+    ));
+    let mut c = resident(&ts, "c").await;
+    assert_eq!(
+        order(&mut c, deal.id, 1, "c1").await,
+        ServerMsg::OrderRefused {
+            key: "c1".into(),
+            reason: Refusal::SoldOut,
+            remaining: 0
+        }
+    );
+    let deals = ts.server.store().deals(ts.show).await.unwrap();
+    let stored = deals.iter().find(|d| d.id == deal.id).unwrap();
+    assert_eq!((stored.sold, stored.stock), (3, 3));
+}
+
+#[tokio::test]
+async fn a_retried_key_returns_the_same_order_and_never_a_second_one() {
+    let ts = TestServer::start().await;
+    let deal = launch(&ts, 50, 10).await;
+    let mut a = resident(&ts, "retry").await;
+    let ServerMsg::OrderAccepted { order: first, .. } = order(&mut a, deal.id, 2, "same").await
+    else {
+        panic!("first try accepted");
+    };
+    let ServerMsg::OrderAccepted { order: again, .. } = order(&mut a, deal.id, 2, "same").await
+    else {
+        panic!("retry answered with the original acceptance");
+    };
+    assert_eq!(first, again);
+    let stored = ts.server.store().show_orders(ts.show, 100).await.unwrap();
+    assert_eq!(stored.iter().filter(|o| o.deal == deal.id).count(), 1);
+}
+
+#[tokio::test]
+async fn ending_a_deal_closes_it_for_buyers() {
+    let ts = TestServer::start().await;
+    let deal = launch(&ts, 5, 5).await;
+    let mut host = ts.client().await;
+    host.join(ts.show).await;
+    host.resume(&ts.host_token).await;
+    host.send(&ClientMsg::EndDeal { deal: deal.id }).await;
+    let mut a = resident(&ts, "late").await;
+    a.recv_until(|m| match m {
+        ServerMsg::Room(s) => s
+            .deals
+            .iter()
+            .find(|d| d.id == deal.id && d.status == mulin_shared::DealStatus::Ended)
+            .map(|_| ()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(
+        order(&mut a, deal.id, 1, "late1").await,
+        ServerMsg::OrderRefused {
+            key: "late1".into(),
+            reason: Refusal::DealClosed,
+            remaining: 5
+        }
+    );
+}
+
+#[tokio::test]
+async fn moderators_see_orders_as_they_happen() {
+    let ts = TestServer::start().await;
+    let deal = launch(&ts, 5, 5).await;
+    let mut moderator = ts.client().await;
+    moderator.join(ts.show).await;
+    assert!(matches!(
+        moderator.resume(&ts.moderator_token).await,
+        ServerMsg::SignedIn {
+            role: mulin_shared::Role::Moderator,
+            ..
+        }
+    ));
+    moderator
+        .recv_until(|m| matches!(m, ServerMsg::Orders { .. }).then_some(()))
+        .await;
+    let mut a = resident(&ts, "李叔").await;
+    order(&mut a, deal.id, 1, "m1").await;
+    let placed = moderator
+        .recv_until(|m| match m {
+            ServerMsg::OrderPlaced { order } => Some(order.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!((placed.nickname.as_str(), placed.qty), ("李叔", 1));
+}
+
+#[tokio::test]
+async fn a_resident_gets_their_orders_back_after_reconnecting() {
+    let ts = TestServer::start().await;
+    let deal = launch(&ts, 5, 5).await;
+    let mut a = ts.client().await;
+    a.join(ts.show).await;
+    let (_, token) = a.sign_in("回头客").await;
+    let ServerMsg::OrderAccepted { order: o, .. } = order(&mut a, deal.id, 1, "r1").await else {
+        panic!("accepted");
+    };
+    drop(a);
+    let mut again = ts.client().await;
+    again.join(ts.show).await;
+    again.resume(&token).await;
+    let mine = again
+        .recv_until(|m| match m {
+            ServerMsg::MyOrders { orders } => Some(orders.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(mine, vec![o]);
+}
+
+#[tokio::test]
+async fn bad_input_gets_an_error_frame_and_the_socket_stays_usable() {
+    let ts = TestServer::start().await;
+    let deal = launch(&ts, 5, 5).await;
+    let mut c = ts.client().await;
+
+    c.send_raw("this is not json").await;
+    assert_eq!(c.next_error().await.0, ErrorCode::MalformedFrame);
+    c.send_raw(r#"{"type":"teleport"}"#).await;
+    assert_eq!(c.next_error().await.0, ErrorCode::UnknownMessage);
+    c.send_raw(r#"{"type":"place_order","deal":"seven"}"#).await;
+    assert_eq!(c.next_error().await.0, ErrorCode::InvalidMessage);
+    c.send_message(tokio_tungstenite::tungstenite::Message::binary(vec![
+        1u8, 2, 3,
+    ]))
+    .await;
+    assert_eq!(c.next_error().await.0, ErrorCode::MalformedFrame);
+    c.send_raw(&format!(
+        r#"{{"type":"sign_in","nickname":"{}"}}"#,
+        "x".repeat(20_000)
+    ))
+    .await;
+    assert_eq!(c.next_error().await.0, ErrorCode::FrameTooLarge);
+    c.ping().await;
+
+    // Ordering before signing in, then before joining.
+    c.send(&ClientMsg::PlaceOrder {
+        deal: deal.id,
+        qty: 1,
+        pickup: 1,
+        key: "x".into(),
+    })
+    .await;
+    assert_eq!(c.next_error().await.0, ErrorCode::NotSignedIn);
+    c.sign_in("tester").await;
+    c.send(&ClientMsg::PlaceOrder {
+        deal: deal.id,
+        qty: 1,
+        pickup: 1,
+        key: "x".into(),
+    })
+    .await;
+    assert_eq!(c.next_error().await.0, ErrorCode::NotJoined);
+    c.join(ts.show).await;
+
+    for (deal_id, qty, pickup, key, code) in [
+        (999_999, 1, 1, "k", ErrorCode::UnknownDeal),
+        (deal.id, 0, 1, "k", ErrorCode::InvalidQuantity),
+        (deal.id, -3, 1, "k", ErrorCode::InvalidQuantity),
+        (deal.id, 1, 999, "k", ErrorCode::UnknownPickup),
+        (deal.id, 1, 1, "", ErrorCode::InvalidKey),
+    ] {
+        c.send(&ClientMsg::PlaceOrder {
+            deal: deal_id,
+            qty,
+            pickup,
+            key: key.into(),
+        })
+        .await;
+        assert_eq!(
+            c.next_error().await.0,
+            code,
+            "deal {deal_id} qty {qty} pickup {pickup}"
+        );
+    }
+
+    // Residents cannot act as hosts; nonsense tokens and nicknames are refused.
+    c.send(&ClientMsg::EndDeal { deal: deal.id }).await;
+    assert_eq!(c.next_error().await.0, ErrorCode::Forbidden);
+    assert!(matches!(
+        c.resume("h_not-a-real-token").await,
+        ServerMsg::Error {
+            code: ErrorCode::InvalidToken,
+            ..
+        }
+    ));
+    c.send(&ClientMsg::SignIn {
+        nickname: "   ".into(),
+    })
+    .await;
+    assert_eq!(c.next_error().await.0, ErrorCode::InvalidNickname);
+    c.send(&ClientMsg::Join { show: 4040 }).await;
+    assert_eq!(c.next_error().await.0, ErrorCode::UnknownShow);
+
+    // After all that, the same socket still buys.
+    assert!(matches!(
+        order(&mut c, deal.id, 1, "ok").await,
+        ServerMsg::OrderAccepted { .. }
+    ));
+}
+
+#[tokio::test]
+async fn hosts_get_clear_errors_for_impossible_deals() {
+    let ts = TestServer::start().await;
+    let mut host = ts.client().await;
+    host.join(ts.show).await;
+    host.resume(&ts.host_token).await;
+    let now = mulin_backend::now_ms();
+    for (product, price, stock, limit, ends_at, code) in [
+        (999, 100, 10, 1, now + 60_000, ErrorCode::UnknownProduct),
+        (1, -1, 10, 1, now + 60_000, ErrorCode::InvalidDeal),
+        (1, 100, 0, 1, now + 60_000, ErrorCode::InvalidDeal),
+        (1, 100, 10, 11, now + 60_000, ErrorCode::InvalidDeal),
+        (1, 100, 10, 1, now - 1, ErrorCode::InvalidDeal),
+    ] {
+        host.send(&ClientMsg::LaunchDeal {
+            product,
+            price,
+            stock,
+            per_resident_limit: limit,
+            ends_at,
+        })
+        .await;
+        assert_eq!(host.next_error().await.0, code);
+    }
+}
+
+#[tokio::test]
+async fn http_errors_are_json_with_a_code() {
+    let ts = TestServer::start().await;
+    let body = http_get(&ts, "/api/no-such-thing").await;
+    assert!(body.starts_with("HTTP/1.1 404"), "{body}");
+    assert!(body.contains(r#""error":"not_found""#), "{body}");
+    let health = http_get(&ts, "/api/health").await;
+    assert!(health.contains(r#""status":"ok""#), "{health}");
+}
+
+/// A bare HTTP/1.1 GET over TCP: enough for JSON endpoints, without another HTTP client dependency.
+async fn http_get(ts: &TestServer, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(ts.server.addr())
+        .await
+        .unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    response
+}
