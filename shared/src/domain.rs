@@ -28,6 +28,31 @@ pub fn format_yuan(fen: Fen) -> String {
     format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
+/// Parses a yuan amount typed by a person (`"12"`, `"12.5"`, `"12.50"`, `"¥12.50"`) into fen.
+/// Refuses negatives, more than two decimals, and anything that is not a number.
+pub fn parse_yuan(text: &str) -> Option<Fen> {
+    let t = text.trim().trim_start_matches(['¥', '￥']).trim();
+    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+    if whole.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if !digits(whole) || !digits(frac) || frac.len() > 2 || whole.len() > 9 {
+        return None;
+    }
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    let frac: i64 = match frac.len() {
+        0 => 0,
+        1 => frac.parse::<i64>().ok()? * 10,
+        _ => frac.parse().ok()?,
+    };
+    Some(whole * 100 + frac)
+}
+
 /// One livestream of a community: what is sold in it and where it can be picked up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Show {
@@ -171,6 +196,20 @@ mod tests {
         assert_eq!(format_yuan(5), "0.05");
         assert_eq!(format_yuan(0), "0.00");
         assert_eq!(format_yuan(-250), "-2.50");
+    }
+
+    #[test]
+    fn yuan_parsing() {
+        assert_eq!(parse_yuan("12"), Some(1200));
+        assert_eq!(parse_yuan(" ¥12.5 "), Some(1250));
+        assert_eq!(parse_yuan("0.05"), Some(5));
+        assert_eq!(parse_yuan(".5"), Some(50));
+        assert_eq!(parse_yuan("12.345"), None);
+        assert_eq!(parse_yuan("-1"), None);
+        assert_eq!(parse_yuan("abc"), None);
+        assert_eq!(parse_yuan(""), None);
+        assert_eq!(parse_yuan("."), None);
+        assert_eq!(parse_yuan("9999999999"), None);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Helpers for Mulin Live's integration tests and load tools: a real server on port 0 with a
 //! throw-away database, and a real WebSocket client that speaks the protocol.
 
+pub mod browser;
+
 use std::path::PathBuf;
 use std::time::Duration;
 

@@ -228,10 +228,10 @@ impl Session {
                 }
             }
             ClientMsg::EndDeal { deal } => {
-                if let Some(room) = self.host_room().await {
-                    if let Err(e) = room.end_deal(deal).await {
-                        self.live_error(e).await;
-                    }
+                if let Some(room) = self.host_room().await
+                    && let Err(e) = room.end_deal(deal).await
+                {
+                    self.live_error(e).await;
                 }
             }
         }

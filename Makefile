@@ -1,0 +1,91 @@
+# Mulin Live — the two commands a newcomer needs: `make run` and `make test`.
+# Every setup step says what it does and is skipped when already done.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+TOOLS       := $(CURDIR)/.tools
+CARGO_BIN   := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
+export PATH := $(TOOLS)/node_modules/.bin:$(CARGO_BIN):$(PATH)
+export TRUNK_SKIP_VERSION_CHECK := true
+
+TRUNK_VERSION    := 0.21.14
+BINARYEN_VERSION := 132
+# wasm-bindgen-cli must equal the wasm-bindgen in Cargo.lock exactly.
+WASM_BINDGEN_VERSION = $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3; exit }' Cargo.lock)
+
+# Root installs system packages directly; anyone else goes through sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+say = printf '\033[1;34m==>\033[0m %s\n'
+
+BIND ?= 127.0.0.1:3000
+DB   ?= data/mulin.db
+
+.PHONY: help run test bench widget setup wasm-tools browser lint clean
+
+help:
+	@echo "make run    build the widget and start Mulin Live on http://$(BIND) with a demo show"
+	@echo "make test   run every test, including real-Chromium browser tests"
+	@echo "make lint   cargo fmt --check and clippy"
+
+## run: install what is missing, build the widget and the server (release), start with the demo show.
+run: widget
+	@$(say) "building the server (release)"
+	cargo build --release -p mulin-backend --bin mulin
+	@$(say) "starting Mulin Live on http://$(BIND) (database $(DB))"
+	./target/release/mulin serve --demo --bind $(BIND) --db $(DB) --dist dist
+
+## test: everything — unit, WebSocket integration, and browser tests in headless Chromium.
+test: widget browser
+	@$(say) "running the tests"
+	cargo test --workspace --exclude mulin-frontend --locked
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+## widget: the Leptos widget, built by Trunk in release mode into dist/.
+widget: wasm-tools
+	@$(say) "building the widget (trunk build --release)"
+	trunk build --release --offline
+
+## wasm-tools: the wasm32 target, trunk, wasm-bindgen-cli and wasm-opt, at pinned versions.
+wasm-tools:
+	@if rustup target list --installed | grep -qx wasm32-unknown-unknown; then \
+	  $(say) "wasm32 target: present"; \
+	else \
+	  $(say) "adding the wasm32-unknown-unknown target"; rustup target add wasm32-unknown-unknown; \
+	fi
+	@if trunk --version 2>/dev/null | grep -q " $(TRUNK_VERSION)$$"; then \
+	  $(say) "trunk $(TRUNK_VERSION): present"; \
+	else \
+	  $(say) "installing trunk $(TRUNK_VERSION) (about 5 minutes on 2 cores)"; \
+	  cargo install trunk --version $(TRUNK_VERSION) --locked; \
+	fi
+	@if wasm-bindgen --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)$$"; then \
+	  $(say) "wasm-bindgen-cli $(WASM_BINDGEN_VERSION): present"; \
+	else \
+	  $(say) "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (matches Cargo.lock)"; \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
+	fi
+	@if wasm-opt --version 2>/dev/null | grep -q "version $(BINARYEN_VERSION)"; then \
+	  $(say) "wasm-opt $(BINARYEN_VERSION): present"; \
+	else \
+	  $(say) "installing binaryen $(BINARYEN_VERSION) (wasm-opt) from npm into .tools/"; \
+	  mkdir -p $(TOOLS); npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error binaryen@$(BINARYEN_VERSION); \
+	fi
+
+## browser: Debian's Chromium and ChromeDriver, plus CJK fonts so Chinese renders in screenshots.
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && fc-list 2>/dev/null | grep -qi "CJK"; then \
+	  $(say) "chromium, chromedriver, CJK fonts: present"; \
+	else \
+	  $(say) "installing chromium, chromium-driver and fonts-noto-cjk (apt)"; \
+	  $(SUDO) apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver fonts-noto-cjk; \
+	fi
+
+clean:
+	cargo clean
+	rm -rf dist

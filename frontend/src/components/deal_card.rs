@@ -1,0 +1,167 @@
+//! The resident's pinned deal: what it is, how many are left, and one tap to buy.
+
+use leptos::prelude::*;
+use mulin_shared::{Deal, PickupId, Refusal, UtcMillis};
+
+use super::{Countdown, SignIn, StockMeter};
+use crate::socket::{Conn, Link, Purchase, recall, remember};
+use crate::yuan;
+
+/// Where the last chosen pickup point is remembered on this device.
+const PICKUP_KEY: &str = "mulin.pickup";
+
+/// The pinned deal card with the purchase flow.
+#[component]
+pub fn DealCard(conn: Conn, deal: Memo<Option<Deal>>, now: ReadSignal<UtcMillis>) -> impl IntoView {
+    let (qty, set_qty) = signal(1i64);
+    let remembered: Option<PickupId> = recall(PICKUP_KEY).and_then(|p| p.parse().ok());
+    let (pickup, set_pickup) = signal(remembered);
+
+    let product = move || {
+        let id = deal.with(|d| d.as_ref().map(|d| d.product))?;
+        conn.catalogue
+            .with(|c| c.as_ref().and_then(|c| c.product(id).cloned()))
+    };
+    let pickups = move || {
+        conn.catalogue
+            .with(|c| c.as_ref().map(|c| c.pickup_points.clone()))
+            .unwrap_or_default()
+    };
+    // Choose the remembered pickup point, or the first one, once the catalogue arrives.
+    Effect::new(move |_| {
+        let points = pickups();
+        let current = pickup.get();
+        if current.is_none_or(|id| !points.iter().any(|p| p.id == id)) {
+            set_pickup.set(points.first().map(|p| p.id));
+        }
+    });
+
+    let remaining =
+        Signal::derive(move || deal.with(|d| d.as_ref().map(|d| d.remaining()).unwrap_or(0)));
+    let stock = Signal::derive(move || deal.with(|d| d.as_ref().map(|d| d.stock).unwrap_or(0)));
+    let limit = move || deal.with(|d| d.as_ref().map(|d| d.per_resident_limit).unwrap_or(1));
+    let ends_at = Signal::derive(move || deal.with(|d| d.as_ref().map(|d| d.ends_at).unwrap_or(0)));
+    let open = move || deal.with(|d| d.as_ref().is_some_and(|d| d.is_open_at(now.get())));
+    let max_qty = move || limit().min(remaining.get()).max(1);
+    let waiting = move || matches!(conn.purchase.get(), Purchase::Waiting { .. });
+    let signed_in = move || conn.me.with(|m| m.is_some());
+    let can_buy = move || {
+        open()
+            && remaining.get() > 0
+            && signed_in()
+            && !waiting()
+            && conn.link.get() == Link::Online
+            && pickup.get().is_some()
+    };
+    let total = move || deal.with(|d| d.as_ref().map(|d| d.price).unwrap_or(0)) * qty.get();
+
+    let buy = move |_| {
+        if let (Some(id), Some(p)) = (
+            deal.with_untracked(|d| d.as_ref().map(|d| d.id)),
+            pickup.get_untracked(),
+        ) {
+            conn.buy(id, qty.get_untracked().clamp(1, max_qty()), p);
+        }
+    };
+    let button_label = move || {
+        if !open() {
+            "Deal ended".to_string()
+        } else if remaining.get() == 0 {
+            "Sold out".to_string()
+        } else if waiting() {
+            "Ordering…".to_string()
+        } else {
+            format!("Buy now · {}", yuan(total()))
+        }
+    };
+
+    view! {
+        <article class="card deal" aria-labelledby="deal-name">
+            <div class="deal-head">
+                <h2 id="deal-name">{move || product().map(|p| p.name).unwrap_or_default()}</h2>
+                <p class="muted">
+                    {move || product().map(|p| format!("Origin {} · {}", p.origin, p.unit)).unwrap_or_default()}
+                </p>
+            </div>
+            <div class="price-row">
+                <span class="price" id="deal-price">{move || yuan(deal.with(|d| d.as_ref().map(|d| d.price).unwrap_or(0)))}</span>
+                <s class="muted" aria-label="Normal price">{move || product().map(|p| yuan(p.normal_price)).unwrap_or_default()}</s>
+                <span class="countdown" aria-live="off"><Countdown ends_at now /></span>
+            </div>
+            <StockMeter remaining stock />
+            <p class="muted">{move || format!("Limit {} per resident", limit())}</p>
+
+            <div class="buy-row">
+                <div class="qty" role="group" aria-label="Quantity">
+                    <button type="button" aria-label="One fewer" disabled=move || { qty.get() <= 1 }
+                        on:click=move |_| set_qty.update(|q| *q = (*q - 1).max(1))>"−"</button>
+                    <output id="qty" aria-live="polite">{move || qty.get()}</output>
+                    <button type="button" aria-label="One more" disabled=move || { qty.get() >= max_qty() }
+                        on:click=move |_| set_qty.update(|q| *q = (*q + 1).min(max_qty()))>"+"</button>
+                </div>
+                <label class="pickup">
+                    <span>"Pick up at"</span>
+                    <select id="pickup" on:change=move |ev| {
+                        if let Ok(id) = event_target_value(&ev).parse::<PickupId>() {
+                            remember(PICKUP_KEY, &id.to_string());
+                            set_pickup.set(Some(id));
+                        }
+                    }>
+                        {move || pickups().into_iter().map(|p| {
+                            let selected = pickup.get() == Some(p.id);
+                            view! { <option value=p.id.to_string() selected=selected>{p.name.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+            </div>
+            // Signing in takes the Buy button's place, so nobody wonders why Buy is grey.
+            <Show when=signed_in fallback=move || view! { <SignIn conn /> }>
+                <button type="button" id="buy" class="buy" disabled=move || !can_buy() on:click=buy>
+                    {button_label}
+                </button>
+            </Show>
+            <PurchaseNote conn />
+        </article>
+    }
+}
+
+/// What became of the resident's purchase, in words.
+#[component]
+fn PurchaseNote(conn: Conn) -> impl IntoView {
+    move || {
+        let pickup_name = |id: PickupId| {
+            conn.catalogue
+                .with_untracked(|c| {
+                    c.as_ref()
+                        .and_then(|c| c.pickup(id).map(|p| p.name.clone()))
+                })
+                .unwrap_or_default()
+        };
+        match conn.purchase.get() {
+            Purchase::Idle => view! { <p class="note" id="purchase" role="status"></p> }.into_any(),
+            Purchase::Waiting { .. } => view! {
+                <p class="note" id="purchase" role="status" data-state="waiting">"Placing your order…"</p>
+            }.into_any(),
+            Purchase::Accepted(order) => view! {
+                <p class="note ok" id="purchase" role="status" data-state="accepted">
+                    "Order accepted! Pickup code " <strong class="code">{order.pickup_code.clone()}</strong>
+                    " at " {pickup_name(order.pickup)}
+                </p>
+            }.into_any(),
+            Purchase::Refused { reason, remaining } => {
+                let (state, text) = match reason {
+                    Refusal::SoldOut => ("sold_out", "Sold out — every unit has found a home.".to_string()),
+                    Refusal::NotEnoughStock => ("not_enough", format!("Only {remaining} left — choose fewer.")),
+                    Refusal::LimitReached => ("limit", "You have reached this deal's limit per resident.".to_string()),
+                    Refusal::DealClosed => ("closed", "This deal has ended.".to_string()),
+                };
+                view! { <p class="note warn" id="purchase" role="status" data-state=state>{text}</p> }.into_any()
+            }
+            Purchase::Failed(message) => view! {
+                <p class="note warn" id="purchase" role="status" data-state="failed">
+                    "Not ordered: " {message} ". Tap Buy to try again."
+                </p>
+            }.into_any(),
+        }
+    }
+}

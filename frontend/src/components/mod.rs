@@ -1,0 +1,100 @@
+//! Small parts the pages are built from.
+
+mod deal_card;
+mod orders;
+mod sign_in;
+
+use leptos::prelude::*;
+use mulin_shared::UtcMillis;
+
+use crate::socket::{Conn, Link};
+
+pub use deal_card::DealCard;
+pub use orders::OrderTable;
+pub use sign_in::SignIn;
+
+/// The show's title, its community, the connection state and the viewer count.
+#[component]
+pub fn ShowBar(conn: Conn, #[prop(into)] role: String) -> impl IntoView {
+    let title = move || {
+        conn.catalogue
+            .with(|c| c.as_ref().map(|c| c.show.title.clone()))
+            .unwrap_or_else(|| "Mulin Live".into())
+    };
+    let community = move || {
+        conn.catalogue
+            .with(|c| c.as_ref().map(|c| c.show.community.clone()))
+            .unwrap_or_default()
+    };
+    let viewers = move || {
+        conn.room
+            .with(|r| r.as_ref().map(|r| r.viewers).unwrap_or(0))
+    };
+    view! {
+        <header class="bar">
+            <div class="bar-title">
+                <h1>{title}</h1>
+                <p class="muted">{community} " · " {role}</p>
+            </div>
+            <div class="bar-side">
+                <LinkBadge conn />
+                <span class="viewers" title="Watching now">{viewers} " watching"</span>
+            </div>
+        </header>
+    }
+}
+
+/// Online / reconnecting, always visible.
+#[component]
+pub fn LinkBadge(conn: Conn) -> impl IntoView {
+    let label = move || match conn.link.get() {
+        Link::Online => "Live",
+        Link::Connecting => "Connecting…",
+        Link::Offline => "Reconnecting…",
+    };
+    let class = move || match conn.link.get() {
+        Link::Online => "badge online",
+        _ => "badge offline",
+    };
+    view! { <span class=class role="status" aria-live="polite" id="link-state">{label}</span> }
+}
+
+/// Time left until `ends_at` on the server's clock, or "Ended".
+#[component]
+pub fn Countdown(
+    #[prop(into)] ends_at: Signal<UtcMillis>,
+    now: ReadSignal<UtcMillis>,
+) -> impl IntoView {
+    move || {
+        let left = ends_at.get() - now.get();
+        if left > 0 {
+            format!("Ends in {}", crate::clock_span(left))
+        } else {
+            "Ended".to_string()
+        }
+    }
+}
+
+/// A bar and the words "N left of M".
+#[component]
+pub fn StockMeter(
+    #[prop(into)] remaining: Signal<i64>,
+    #[prop(into)] stock: Signal<i64>,
+) -> impl IntoView {
+    let percent = move || {
+        let stock = stock.get().max(1);
+        (remaining.get() * 100 / stock).clamp(0, 100)
+    };
+    view! {
+        <div class="stock">
+            <div class="meter" role="meter" aria-label="Units left"
+                aria-valuemin="0" aria-valuemax=move || stock.get() aria-valuenow=move || remaining.get()>
+                <div class="meter-fill" style=move || format!("width: {}%", percent())></div>
+            </div>
+            <p class="stock-words">
+                <strong id="stock-remaining" data-remaining=move || remaining.get()>{move || remaining.get()}</strong>
+                " left of " {move || stock.get()}
+            </p>
+        </div>
+    }
+}

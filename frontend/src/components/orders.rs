@@ -1,0 +1,77 @@
+//! Lists of orders: the resident's own, and the moderators' live list.
+
+use leptos::prelude::*;
+use mulin_shared::{Order, OrderStatus};
+
+use crate::socket::Conn;
+use crate::{local_time, yuan};
+
+/// A table of orders, newest first. `staff` adds the buyer's nickname.
+#[component]
+pub fn OrderTable(conn: Conn, orders: Signal<Vec<Order>>, staff: bool) -> impl IntoView {
+    let product_name = move |deal: i64| -> String {
+        let product = conn.room.with(|r| {
+            r.as_ref()
+                .and_then(|r| r.deals.iter().find(|d| d.id == deal).map(|d| d.product))
+        });
+        product
+            .and_then(|p| {
+                conn.catalogue.with(|c| {
+                    c.as_ref()
+                        .and_then(|c| c.product(p).map(|p| p.name.clone()))
+                })
+            })
+            .unwrap_or_else(|| format!("Deal {deal}"))
+    };
+    let pickup_name = move |id: i64| -> String {
+        conn.catalogue
+            .with(|c| {
+                c.as_ref()
+                    .and_then(|c| c.pickup(id).map(|p| p.name.clone()))
+            })
+            .unwrap_or_default()
+    };
+    view! {
+        <Show when=move || !orders.with(Vec::is_empty)
+            fallback=|| view! { <p class="muted empty">"No orders yet."</p> }>
+            <div class="table-wrap">
+                <table class="orders">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Time"</th>
+                            {staff.then(|| view! { <th scope="col">"Resident"</th> })}
+                            <th scope="col">"Product"</th>
+                            <th scope="col" class="num">"Qty"</th>
+                            <th scope="col" class="num">"Amount"</th>
+                            <th scope="col">"Pickup"</th>
+                            <th scope="col">"Code"</th>
+                            <th scope="col">"Status"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <For each=move || orders.get() key=|o| (o.id, o.status as u8) let(o)>
+                            <tr>
+                                <td>{local_time(o.created_at)}</td>
+                                {staff.then(|| view! { <td>{o.nickname.clone()}</td> })}
+                                <td>{product_name(o.deal)}</td>
+                                <td class="num">{o.qty}</td>
+                                <td class="num">{yuan(o.qty * o.unit_price)}</td>
+                                <td>{pickup_name(o.pickup)}</td>
+                                <td class="code">{o.pickup_code.clone()}</td>
+                                <td>{status_word(o.status)}</td>
+                            </tr>
+                        </For>
+                    </tbody>
+                </table>
+            </div>
+        </Show>
+    }
+}
+
+fn status_word(status: OrderStatus) -> &'static str {
+    match status {
+        OrderStatus::Accepted => "To pick up",
+        OrderStatus::Cancelled => "Cancelled",
+        OrderStatus::PickedUp => "Picked up",
+    }
+}

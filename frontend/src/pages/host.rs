@@ -1,0 +1,181 @@
+//! The host console: launch a flash deal, watch every deal sell, end one early.
+
+use leptos::prelude::*;
+use mulin_shared::{ClientMsg, Deal, DealStatus, Role, ShowId, parse_yuan};
+
+use super::moderator::StaffGate;
+use crate::components::{Countdown, ShowBar};
+use crate::socket::Conn;
+use crate::{server_clock, yuan};
+
+/// The console beside the camera.
+#[component]
+pub fn HostPage(show: ShowId, token: String) -> impl IntoView {
+    let conn = Conn::open(show, Some(token));
+    let now = server_clock(conn);
+    let allowed = Signal::derive(move || {
+        conn.me
+            .with(|m| m.as_ref().is_some_and(|m| m.role == Role::Host))
+    });
+    let deals = move || {
+        conn.room
+            .with(|r| r.as_ref().map(|r| r.deals.clone()).unwrap_or_default())
+    };
+    view! {
+        <main class="page staff">
+            <ShowBar conn role="Host console" />
+            <StaffGate conn allowed />
+            <Show when=move || allowed.get()>
+                <LaunchForm conn />
+            </Show>
+            <section class="card" aria-labelledby="deals-title">
+                <h2 id="deals-title">"Deals"</h2>
+                <ul class="deal-list">
+                    <For each=deals key=|d| (d.id, d.sold, d.status as u8) let(d)>
+                        <DealRow conn deal=d now can_end=allowed />
+                    </For>
+                </ul>
+            </section>
+        </main>
+    }
+}
+
+#[component]
+fn DealRow(conn: Conn, deal: Deal, now: ReadSignal<i64>, can_end: Signal<bool>) -> impl IntoView {
+    let name = conn
+        .catalogue
+        .with_untracked(|c| {
+            c.as_ref()
+                .and_then(|c| c.product(deal.product).map(|p| p.name.clone()))
+        })
+        .unwrap_or_else(|| format!("Product {}", deal.product));
+    let id = deal.id;
+    let ends_at = deal.ends_at;
+    let ended = deal.status == DealStatus::Ended;
+    let open = move || !ended && now.get() < ends_at;
+    view! {
+        <li class="deal-line" data-deal=id>
+            <div>
+                <strong>{name}</strong>
+                <span class="muted">" " {yuan(deal.price)} " · limit " {deal.per_resident_limit}</span>
+                <p class="muted">
+                    {format!("{} sold · {} left of {}", deal.sold, deal.remaining(), deal.stock)} " · "
+                    <Countdown ends_at=Signal::derive(move || if ended { 0 } else { ends_at }) now />
+                </p>
+            </div>
+            <Show when=move || open() && can_end.get()>
+                <button type="button" class="secondary" on:click=move |_| conn.send(ClientMsg::EndDeal { deal: id })>
+                    "End now"
+                </button>
+            </Show>
+        </li>
+    }
+}
+
+/// Product, deal price, stock, limit, duration — and Launch.
+#[component]
+fn LaunchForm(conn: Conn) -> impl IntoView {
+    let products = move || {
+        conn.catalogue
+            .with(|c| c.as_ref().map(|c| c.products.clone()).unwrap_or_default())
+    };
+    let (product, set_product) = signal(None::<i64>);
+    let (price, set_price) = signal(String::new());
+    let (stock, set_stock) = signal("100".to_string());
+    let (limit, set_limit) = signal("2".to_string());
+    let (minutes, set_minutes) = signal("30".to_string());
+    let (problem, set_problem) = signal(None::<String>);
+    Effect::new(move |_| {
+        if product.get().is_none() {
+            set_product.set(products().first().map(|p| p.id));
+        }
+    });
+    let server_problem = move || {
+        conn.error.with(|e| {
+            e.as_ref()
+                .filter(|(code, _)| {
+                    matches!(
+                        code,
+                        mulin_shared::ErrorCode::InvalidDeal
+                            | mulin_shared::ErrorCode::UnknownProduct
+                            | mulin_shared::ErrorCode::Forbidden
+                    )
+                })
+                .map(|(_, m)| m.clone())
+        })
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let parsed = (|| {
+            let product = product.get_untracked().ok_or("Choose a product.")?;
+            let price = parse_yuan(&price.get_untracked())
+                .ok_or("Enter the deal price in yuan, e.g. 12.90.")?;
+            let stock: i64 = stock
+                .get_untracked()
+                .trim()
+                .parse()
+                .map_err(|_| "Stock must be a whole number.")?;
+            let limit: i64 = limit
+                .get_untracked()
+                .trim()
+                .parse()
+                .map_err(|_| "The limit must be a whole number.")?;
+            let minutes: i64 = minutes
+                .get_untracked()
+                .trim()
+                .parse()
+                .map_err(|_| "Duration must be whole minutes.")?;
+            if !(1..=7 * 24 * 60).contains(&minutes) {
+                return Err("Duration must be between 1 minute and 7 days.");
+            }
+            Ok(ClientMsg::LaunchDeal {
+                product,
+                price,
+                stock,
+                per_resident_limit: limit,
+                ends_at: conn.server_now() + minutes * 60_000,
+            })
+        })();
+        match parsed {
+            Ok(msg) => {
+                set_problem.set(None);
+                conn.error.set(None);
+                conn.send(msg);
+            }
+            Err(text) => set_problem.set(Some(text.to_string())),
+        }
+    };
+    view! {
+        <form class="card launch" on:submit=submit aria-labelledby="launch-title">
+            <h2 id="launch-title">"Launch a flash deal"</h2>
+            <div class="grid">
+                <label>"Product"
+                    <select id="launch-product" on:change=move |ev| set_product.set(event_target_value(&ev).parse().ok())>
+                        {move || products().into_iter().map(|p| {
+                            let selected = product.get() == Some(p.id);
+                            view! { <option value=p.id.to_string() selected=selected>{format!("{} ({})", p.name, yuan(p.normal_price))}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>"Deal price (¥)"
+                    <input id="launch-price" inputmode="decimal" required placeholder="12.90"
+                        prop:value=move || price.get() on:input=move |ev| set_price.set(event_target_value(&ev)) />
+                </label>
+                <label>"Stock (units)"
+                    <input id="launch-stock" type="number" min="1" required
+                        prop:value=move || stock.get() on:input=move |ev| set_stock.set(event_target_value(&ev)) />
+                </label>
+                <label>"Limit per resident"
+                    <input id="launch-limit" type="number" min="1" required
+                        prop:value=move || limit.get() on:input=move |ev| set_limit.set(event_target_value(&ev)) />
+                </label>
+                <label>"Runs for (minutes)"
+                    <input id="launch-minutes" type="number" min="1" required
+                        prop:value=move || minutes.get() on:input=move |ev| set_minutes.set(event_target_value(&ev)) />
+                </label>
+            </div>
+            <button type="submit" id="launch" class="primary">"Launch now"</button>
+            {move || problem.get().or_else(server_problem).map(|p| view! { <p class="note warn" role="alert">{p}</p> })}
+        </form>
+    }
+}

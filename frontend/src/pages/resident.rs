@@ -1,0 +1,46 @@
+//! The resident's widget: the pinned deal, sign-in, and "my orders".
+
+use leptos::prelude::*;
+use mulin_shared::{Deal, ShowId};
+
+use crate::components::{DealCard, OrderTable, ShowBar};
+use crate::server_clock;
+use crate::socket::Conn;
+
+/// The widget residents see beside the stream.
+#[component]
+pub fn ResidentPage(show: ShowId) -> impl IntoView {
+    let conn = Conn::open(show, None);
+    let now = server_clock(conn);
+    let pinned: Memo<Option<Deal>> = Memo::new(move |_| {
+        conn.room
+            .with(|r| r.as_ref().and_then(|r| r.pinned_deal().cloned()))
+    });
+    let signed_in = move || conn.me.with(|m| m.is_some());
+    let my_orders = Signal::derive(move || conn.my_orders.get());
+    let greeting = move || {
+        conn.me
+            .with(|m| m.as_ref().map(|m| format!("Hello, {}", m.nickname)))
+    };
+
+    view! {
+        <main class="page resident">
+            <ShowBar conn role="Residents" />
+            <Show when=move || pinned.with(Option::is_some)
+                fallback=move || view! {
+                    <article class="card empty-deal">
+                        <p>{move || if conn.room.with(Option::is_some) { "No deal on sale right now — stay tuned!" } else { "Loading the show…" }}</p>
+                    </article>
+                }>
+                <DealCard conn deal=pinned now />
+            </Show>
+            <Show when=signed_in>
+                <p class="greeting muted">{greeting}</p>
+            </Show>
+            <section class="card" aria-labelledby="my-orders">
+                <h2 id="my-orders">"My orders"</h2>
+                <OrderTable conn orders=my_orders staff=false />
+            </section>
+        </main>
+    }
+}

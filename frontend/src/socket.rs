@@ -1,0 +1,424 @@
+//! The widget's one connection to the server, exposed as signals.
+//!
+//! It reconnects by itself with jittered exponential backoff, and on every (re)connection it joins the
+//! show again, resumes the sign-in, and resends a purchase that was still waiting for its answer — with
+//! the same key, so the server can never turn a retry into a second order.
+
+use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
+use futures::{SinkExt, StreamExt};
+use gloo_net::websocket::Message;
+use gloo_net::websocket::futures::WebSocket;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use mulin_shared::{
+    ClientMsg, DealId, ErrorCode, Order, PickupId, PickupPoint, Product, Refusal, Role, RoomState,
+    ServerMsg, Show, ShowId, UtcMillis,
+};
+
+/// Where the resident's session token is remembered on this device.
+const TOKEN_KEY: &str = "mulin.token";
+/// Backoff bounds between reconnection attempts.
+const RETRY_MIN_MS: f64 = 500.0;
+const RETRY_MAX_MS: f64 = 10_000.0;
+
+/// The connection as the person sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// Opening (first time or again).
+    Connecting,
+    /// Connected and current.
+    Online,
+    /// Lost; trying again shortly.
+    Offline,
+}
+
+/// Who is signed in on this connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Me {
+    /// Resident, host or moderator.
+    pub role: Role,
+    /// Display name.
+    pub nickname: String,
+}
+
+/// The show's catalogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Catalogue {
+    /// The show.
+    pub show: Show,
+    /// Its products.
+    pub products: Vec<Product>,
+    /// Its pickup points.
+    pub pickup_points: Vec<PickupPoint>,
+}
+
+impl Catalogue {
+    /// The product with this id.
+    pub fn product(&self, id: i64) -> Option<&Product> {
+        self.products.iter().find(|p| p.id == id)
+    }
+
+    /// The pickup point with this id.
+    pub fn pickup(&self, id: PickupId) -> Option<&PickupPoint> {
+        self.pickup_points.iter().find(|p| p.id == id)
+    }
+}
+
+/// A purchase intent and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Purchase {
+    /// Nothing asked yet.
+    Idle,
+    /// Sent (or waiting to be resent); no answer yet.
+    Waiting {
+        /// The deal.
+        deal: DealId,
+        /// Units.
+        qty: i64,
+        /// Pickup point.
+        pickup: PickupId,
+        /// The intent's key, reused on every retry.
+        key: String,
+    },
+    /// Stored: the order and its pickup code.
+    Accepted(Order),
+    /// Refused by the desk.
+    Refused {
+        /// Why.
+        reason: Refusal,
+        /// Units left when decided.
+        remaining: i64,
+    },
+    /// Not carried out; the message says why.
+    Failed(String),
+}
+
+/// Handle to the connection's signals; cheap to copy into any component.
+#[derive(Clone, Copy)]
+pub struct Conn {
+    /// Connection state.
+    pub link: RwSignal<Link>,
+    /// The show's catalogue, once joined.
+    pub catalogue: RwSignal<Option<Catalogue>>,
+    /// The room's newest state.
+    pub room: RwSignal<Option<RoomState>>,
+    /// The signed-in person.
+    pub me: RwSignal<Option<Me>>,
+    /// The resident's own orders, newest first.
+    pub my_orders: RwSignal<Vec<Order>>,
+    /// Staff: the show's orders, newest first.
+    pub orders: RwSignal<Vec<Order>>,
+    /// The resident's current purchase.
+    pub purchase: RwSignal<Purchase>,
+    /// The last error the server reported, for a notice.
+    pub error: RwSignal<Option<(ErrorCode, String)>>,
+    /// Server clock minus this device's clock, in ms.
+    pub clock_offset: RwSignal<i64>,
+    outbox: StoredValue<UnboundedSender<ClientMsg>>,
+    token: StoredValue<Option<String>>,
+}
+
+impl Conn {
+    /// Opens the connection to `show`. `staff_token` signs in a host or moderator; without it the
+    /// resident token remembered on this device (if any) is used.
+    pub fn open(show: ShowId, staff_token: Option<String>) -> Conn {
+        let (tx, rx) = unbounded();
+        let remembered = staff_token.clone().or_else(|| storage_get(TOKEN_KEY));
+        let conn = Conn {
+            link: RwSignal::new(Link::Connecting),
+            catalogue: RwSignal::new(None),
+            room: RwSignal::new(None),
+            me: RwSignal::new(None),
+            my_orders: RwSignal::new(Vec::new()),
+            orders: RwSignal::new(Vec::new()),
+            purchase: RwSignal::new(Purchase::Idle),
+            error: RwSignal::new(None),
+            clock_offset: RwSignal::new(0),
+            outbox: StoredValue::new(tx),
+            token: StoredValue::new(remembered),
+        };
+        let staff = staff_token.is_some();
+        spawn_local(conn.run(show, staff, rx));
+        conn
+    }
+
+    /// Sends a message (queued while offline; joins and sign-ins are redone on reconnect anyway).
+    pub fn send(&self, msg: ClientMsg) {
+        self.outbox.with_value(|tx| {
+            // The receiver lives as long as the page; a failed send means the page is going away.
+            let _ = tx.unbounded_send(msg);
+        });
+    }
+
+    /// The server's clock now, corrected for this device's offset.
+    pub fn server_now(&self) -> UtcMillis {
+        js_sys::Date::now() as i64 + self.clock_offset.get_untracked()
+    }
+
+    /// Signs in as a new resident.
+    pub fn sign_in(&self, nickname: String) {
+        self.send(ClientMsg::SignIn { nickname });
+    }
+
+    /// Starts a purchase with a fresh key (or retries a failed one with its old key).
+    pub fn buy(&self, deal: DealId, qty: i64, pickup: PickupId) {
+        let key = match self.purchase.get_untracked() {
+            Purchase::Waiting { .. } => return,
+            _ => new_key(),
+        };
+        let waiting = Purchase::Waiting {
+            deal,
+            qty,
+            pickup,
+            key: key.clone(),
+        };
+        self.purchase.set(waiting);
+        self.send(ClientMsg::PlaceOrder {
+            deal,
+            qty,
+            pickup,
+            key,
+        });
+    }
+
+    async fn run(self, show: ShowId, staff: bool, mut outbox: UnboundedReceiver<ClientMsg>) {
+        let url = socket_url();
+        let mut attempt: i32 = 0;
+        loop {
+            self.link.set(Link::Connecting);
+            if let Ok(ws) = WebSocket::open(&url) {
+                let (mut sink, stream) = ws.split();
+                enum Event {
+                    In(String),
+                    Out(ClientMsg),
+                    Closed,
+                }
+                let incoming = stream
+                    .map(|m| match m {
+                        Ok(Message::Text(t)) => Event::In(t),
+                        Ok(Message::Bytes(_)) => Event::In(String::new()),
+                        Err(_) => Event::Closed,
+                    })
+                    .chain(futures::stream::iter([Event::Closed]));
+                let mut events = futures::stream::select(incoming, (&mut outbox).map(Event::Out));
+                while let Some(event) = events.next().await {
+                    let outgoing = match event {
+                        Event::Closed => break,
+                        Event::Out(msg) => vec![msg],
+                        Event::In(text) => match ServerMsg::parse(&text) {
+                            Ok(msg) => {
+                                if matches!(msg, ServerMsg::Welcome { .. }) {
+                                    attempt = 0;
+                                }
+                                self.receive(msg, show, staff)
+                            }
+                            Err(_) => Vec::new(),
+                        },
+                    };
+                    let mut failed = false;
+                    for msg in outgoing {
+                        if sink.send(Message::Text(msg.to_json())).await.is_err() {
+                            failed = true;
+                        }
+                    }
+                    if failed {
+                        break;
+                    }
+                }
+            }
+            self.link.set(Link::Offline);
+            attempt = (attempt + 1).min(10);
+            let ceiling = (RETRY_MIN_MS * 2f64.powi(attempt)).min(RETRY_MAX_MS);
+            // Full jitter: thousands of phones coming back after a restart do not all knock at once.
+            let wait = RETRY_MIN_MS.max(js_sys::Math::random() * ceiling);
+            gloo_timers::future::TimeoutFuture::new(wait as u32).await;
+        }
+    }
+
+    /// Applies one server message; returns what to send in answer.
+    fn receive(&self, msg: ServerMsg, show: ShowId, staff: bool) -> Vec<ClientMsg> {
+        match msg {
+            ServerMsg::Welcome { server_time, .. } => {
+                self.clock_offset
+                    .set(server_time - js_sys::Date::now() as i64);
+                self.link.set(Link::Online);
+                let mut replies = vec![
+                    ClientMsg::Join { show },
+                    ClientMsg::Ping {
+                        t: js_sys::Date::now() as i64,
+                    },
+                ];
+                if let Some(token) = self.token.get_value() {
+                    replies.push(ClientMsg::Resume { token });
+                }
+                replies
+            }
+            ServerMsg::Pong { t, server_time } => {
+                let now = js_sys::Date::now() as i64;
+                let rtt = (now - t).max(0);
+                self.clock_offset.set(server_time + rtt / 2 - now);
+                Vec::new()
+            }
+            ServerMsg::SignedIn {
+                role,
+                nickname,
+                token,
+                ..
+            } => {
+                if let Some(token) = token {
+                    storage_set(TOKEN_KEY, &token);
+                    self.token.set_value(Some(token));
+                }
+                self.me.set(Some(Me { role, nickname }));
+                // A purchase still waiting when the connection dropped is asked again, same key.
+                match self.purchase.get_untracked() {
+                    Purchase::Waiting {
+                        deal,
+                        qty,
+                        pickup,
+                        key,
+                    } => vec![ClientMsg::PlaceOrder {
+                        deal,
+                        qty,
+                        pickup,
+                        key,
+                    }],
+                    _ => Vec::new(),
+                }
+            }
+            ServerMsg::ShowInfo {
+                show,
+                products,
+                pickup_points,
+            } => {
+                self.catalogue.set(Some(Catalogue {
+                    show,
+                    products,
+                    pickup_points,
+                }));
+                Vec::new()
+            }
+            ServerMsg::Room(state) => {
+                // One connection always carries the newest state; after a reconnect the server's
+                // versions may restart, so the latest frame simply wins.
+                self.room.set(Some(state));
+                Vec::new()
+            }
+            ServerMsg::OrderAccepted { key, order } => {
+                if self.is_waiting_on(&key) {
+                    self.purchase.set(Purchase::Accepted(order.clone()));
+                }
+                self.my_orders.update(|mine| {
+                    if !mine.iter().any(|o| o.id == order.id) {
+                        mine.insert(0, order);
+                    }
+                });
+                Vec::new()
+            }
+            ServerMsg::OrderRefused {
+                key,
+                reason,
+                remaining,
+            } => {
+                if self.is_waiting_on(&key) {
+                    self.purchase.set(Purchase::Refused { reason, remaining });
+                }
+                Vec::new()
+            }
+            ServerMsg::MyOrders { orders } => {
+                self.my_orders.set(orders);
+                Vec::new()
+            }
+            ServerMsg::Orders { orders } => {
+                self.orders.set(orders);
+                Vec::new()
+            }
+            ServerMsg::OrderPlaced { order } => {
+                self.orders.update(|all| {
+                    if !all.iter().any(|o| o.id == order.id) {
+                        all.insert(0, order);
+                    }
+                });
+                Vec::new()
+            }
+            ServerMsg::DealLaunched { .. } => Vec::new(),
+            ServerMsg::Error { code, message } => {
+                if code == ErrorCode::InvalidToken && !staff {
+                    // The remembered session is gone (e.g. a new database): sign in afresh.
+                    storage_remove(TOKEN_KEY);
+                    self.token.set_value(None);
+                    self.me.set(None);
+                }
+                if matches!(self.purchase.get_untracked(), Purchase::Waiting { .. })
+                    && !matches!(code, ErrorCode::InvalidToken)
+                {
+                    self.purchase.set(Purchase::Failed(message.clone()));
+                }
+                self.error.set(Some((code, message)));
+                Vec::new()
+            }
+        }
+    }
+
+    fn is_waiting_on(&self, key: &str) -> bool {
+        self.purchase
+            .with_untracked(|p| matches!(p, Purchase::Waiting { key: k, .. } if k == key))
+    }
+}
+
+/// `ws://host/ws` or `wss://host/ws`, matching how the page was loaded.
+fn socket_url() -> String {
+    let location = window().location();
+    let scheme = match location.protocol().as_deref() {
+        Ok("https:") => "wss",
+        _ => "ws",
+    };
+    let host = location.host().unwrap_or_else(|_| "127.0.0.1:3000".into());
+    format!("{scheme}://{host}/ws")
+}
+
+/// A fresh random purchase-intent key (128 bits from the browser's CSPRNG, as hex).
+fn new_key() -> String {
+    let mut bytes = [0u8; 16];
+    let filled = window()
+        .crypto()
+        .and_then(|c| c.get_random_values_with_u8_array(&mut bytes))
+        .is_ok();
+    if !filled {
+        for b in bytes.iter_mut() {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    window().local_storage().ok().flatten()
+}
+
+fn storage_get(key: &str) -> Option<String> {
+    storage()?.get_item(key).ok().flatten()
+}
+
+fn storage_set(key: &str, value: &str) {
+    if let Some(s) = storage() {
+        // Private browsing may refuse storage; the session then lasts as long as the page.
+        let _ = s.set_item(key, value);
+    }
+}
+
+fn storage_remove(key: &str) {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(key);
+    }
+}
+
+/// Remembers a small preference on this device.
+pub fn remember(key: &str, value: &str) {
+    storage_set(key, value);
+}
+
+/// Reads a small preference remembered on this device.
+pub fn recall(key: &str) -> Option<String> {
+    storage_get(key)
+}

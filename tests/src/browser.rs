@@ -1,0 +1,188 @@
+//! Real headless Chromium driven through chromedriver (WebDriver), for end-to-end tests of the widget.
+//!
+//! Each [`Browser`] starts its own chromedriver on a free loopback port with a fresh profile, and
+//! stops both when dropped.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+
+/// How long a browser test waits for something to appear on the page.
+pub const PAGE_WAIT: Duration = Duration::from_secs(20);
+
+/// A running chromedriver and a Chromium session on it.
+pub struct Browser {
+    /// The WebDriver session.
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+fn program(env: &str, default: &str) -> String {
+    std::env::var(env).unwrap_or_else(|_| default.to_string())
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium window of `width`×`height` CSS pixels.
+    pub async fn start(width: u32, height: u32) -> Browser {
+        let chromedriver = program("CHROMEDRIVER", "/usr/bin/chromedriver");
+        let chromium = program("CHROMIUM", "/usr/bin/chromium");
+        assert!(
+            std::path::Path::new(&chromedriver).exists()
+                && std::path::Path::new(&chromium).exists(),
+            "browser tests need {chromium} and {chromedriver}: run `make test`, which installs them"
+        );
+        let port = free_port();
+        let driver = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let profile = tempfile::tempdir().expect("profile folder");
+        let caps = json!({
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                    "--hide-scrollbars", "--force-device-scale-factor=1",
+                    format!("--user-data-dir={}", profile.path().display()),
+                    format!("--window-size={width},{height}"),
+                ]
+            }
+        });
+        let caps = caps.as_object().cloned().unwrap_or_default();
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let client = loop {
+            let attempt = ClientBuilder::new(HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await;
+            match attempt {
+                Ok(client) => break client,
+                Err(e) if std::time::Instant::now() > deadline => {
+                    panic!("chromedriver at {url} did not start a session: {e}")
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        };
+        // Headless Chromium's window includes no chrome, so the viewport is the window size.
+        let _ = client.set_window_size(width, height).await;
+        Browser {
+            client,
+            driver,
+            _profile: profile,
+        }
+    }
+
+    /// Opens `url`.
+    pub async fn open(&self, url: &str) {
+        self.client.goto(url).await.expect("page opens");
+    }
+
+    /// Asks `probe` every 100 ms until it answers; fails the test (with a screenshot) after
+    /// [`PAGE_WAIT`], naming `what` was awaited.
+    async fn poll<T>(&self, what: &str, probe: impl AsyncFn() -> Option<T>) -> T {
+        let deadline = tokio::time::Instant::now() + PAGE_WAIT;
+        loop {
+            if let Some(found) = probe().await {
+                return found;
+            }
+            if tokio::time::Instant::now() > deadline {
+                let shot = self.screenshot("failure").await;
+                panic!(
+                    "waited {PAGE_WAIT:?} for {what}; page saved to {}",
+                    shot.display()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn attr(&self, css: &str, name: &str) -> Option<Option<String>> {
+        let el = self.client.find(Locator::Css(css)).await.ok()?;
+        el.attr(name).await.ok()
+    }
+
+    /// Waits until the element matching `css` exists and `check` accepts its text; returns the text.
+    pub async fn wait_text(&self, css: &str, check: impl Fn(&str) -> bool) -> String {
+        self.poll(&format!("the text of {css}"), async || {
+            let el = self.client.find(Locator::Css(css)).await.ok()?;
+            el.text().await.ok().filter(|t| check(t))
+        })
+        .await
+    }
+
+    /// Waits until the element matching `css` has attribute `name` accepted by `check`.
+    pub async fn wait_attr(&self, css: &str, name: &str, check: impl Fn(&str) -> bool) -> String {
+        self.poll(&format!("{css}[{name}]"), async || {
+            self.attr(css, name).await.flatten().filter(|v| check(v))
+        })
+        .await
+    }
+
+    /// Types into the element matching `css` (after clearing it).
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let el = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .expect("input exists");
+        el.clear().await.expect("input clears");
+        el.send_keys(text).await.expect("typing works");
+    }
+
+    /// Clicks the element matching `css` once it exists and is enabled.
+    pub async fn click(&self, css: &str) {
+        self.poll(&format!("{css} to be enabled"), async || {
+            matches!(self.attr(css, "disabled").await, Some(None)).then_some(())
+        })
+        .await;
+        let el = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .expect("element exists");
+        el.click().await.expect("click works");
+    }
+
+    /// Saves a PNG of the page under target/screenshots/NAME.png and returns its path.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let dir = crate::repo_root().join("target").join("screenshots");
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join(format!("{name}.png"));
+        if let Ok(png) = self.client.screenshot().await {
+            let _ = std::fs::write(&path, png);
+        }
+        path
+    }
+
+    /// Ends the session and stops chromedriver.
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}

@@ -1,0 +1,111 @@
+//! The widget in real headless Chromium against a real server: live stock, buying, two viewers.
+
+use mulin_shared::{ClientMsg, ServerMsg};
+use mulin_tests::TestServer;
+use mulin_tests::browser::Browser;
+
+fn dist_is_built() {
+    assert!(
+        mulin_tests::repo_root().join("dist/index.html").is_file(),
+        "dist/index.html is missing: run `make test` (it builds the widget first)"
+    );
+}
+
+/// Units left in the demo deal, read from a viewer's room state.
+async fn demo_remaining(ts: &TestServer) -> i64 {
+    let mut c = ts.client().await;
+    let room = c.join(ts.show).await;
+    room.pinned_deal()
+        .map(|d| d.remaining())
+        .expect("demo deal pinned")
+}
+
+#[tokio::test]
+async fn resident_view_shows_live_stock_that_moves_when_someone_buys() {
+    dist_is_built();
+    let ts = TestServer::start().await;
+    let start = demo_remaining(&ts).await;
+    let browser = Browser::start(360, 800).await;
+    browser
+        .open(&format!("{}/show/{}", ts.http_url(), ts.show))
+        .await;
+
+    let shown = browser
+        .wait_text("#stock-remaining", |t| !t.is_empty())
+        .await;
+    assert_eq!(
+        shown,
+        start.to_string(),
+        "the page shows the deal's real stock"
+    );
+
+    // Another resident buys over a plain WebSocket; the page must follow without a reload.
+    let mut other = ts.client().await;
+    let room = other.join(ts.show).await;
+    let deal = room.pinned.expect("pinned deal");
+    other.sign_in("隔壁老张").await;
+    other
+        .send(&ClientMsg::PlaceOrder {
+            deal,
+            qty: 2,
+            pickup: 1,
+            key: "tab-b".into(),
+        })
+        .await;
+    other
+        .recv_until(|m| matches!(m, ServerMsg::OrderAccepted { .. }).then_some(()))
+        .await;
+    browser
+        .wait_text("#stock-remaining", |t| t == (start - 2).to_string())
+        .await;
+    browser.screenshot("resident-360").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_resident_signs_in_buys_and_the_other_tab_sees_it() {
+    dist_is_built();
+    let ts = TestServer::start().await;
+    let start = demo_remaining(&ts).await;
+    let url = format!("{}/show/{}", ts.http_url(), ts.show);
+    let buyer = Browser::start(1280, 900).await;
+    let watcher = Browser::start(360, 800).await;
+    buyer.open(&url).await;
+    watcher.open(&url).await;
+    watcher
+        .wait_text("#stock-remaining", |t| t == start.to_string())
+        .await;
+
+    buyer.type_into("#nickname", "王阿姨").await;
+    buyer.click("button[type=submit]").await;
+    buyer.wait_text(".greeting", |t| t.contains("王阿姨")).await;
+    buyer.click("button[aria-label='One more']").await;
+    buyer.wait_text("#qty", |t| t == "2").await;
+    buyer.click("#buy").await;
+    buyer
+        .wait_attr("#purchase", "data-state", |s| s == "accepted")
+        .await;
+    let note = buyer.wait_text("#purchase", |t| !t.is_empty()).await;
+    assert!(note.contains("Pickup code"), "{note}");
+    buyer
+        .wait_text("#stock-remaining", |t| t == (start - 2).to_string())
+        .await;
+    buyer.screenshot("resident-desktop-accepted").await;
+
+    // The other tab sees the purchase without reloading.
+    watcher
+        .wait_text("#stock-remaining", |t| t == (start - 2).to_string())
+        .await;
+
+    // The order is durable and belongs to the resident who signed in through the page.
+    let orders = ts
+        .server
+        .store()
+        .show_orders(ts.show, 10)
+        .await
+        .expect("orders readable");
+    assert_eq!(orders.len(), 1);
+    assert_eq!((orders[0].nickname.as_str(), orders[0].qty), ("王阿姨", 2));
+    buyer.close().await;
+    watcher.close().await;
+}
