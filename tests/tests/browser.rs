@@ -109,3 +109,79 @@ async fn a_resident_signs_in_buys_and_the_other_tab_sees_it() {
     buyer.close().await;
     watcher.close().await;
 }
+
+#[tokio::test]
+async fn a_host_launches_from_the_console_and_moderators_see_orders_live() {
+    dist_is_built();
+    let ts = TestServer::start().await;
+    let base = format!("{}/show/{}", ts.http_url(), ts.show);
+    let host = Browser::start(1280, 900).await;
+    host.open(&format!("{base}/host?token={}", ts.host_token))
+        .await;
+    host.wait_text("#link-state", |t| t == "Live").await;
+
+    // A price that is not money is refused in words before anything is sent.
+    host.type_into("#launch-price", "cheap").await;
+    host.click("#launch").await;
+    host.wait_text(".launch .note.warn", |t| t.contains("deal price"))
+        .await;
+
+    host.type_into("#launch-price", "8.80").await;
+    host.type_into("#launch-stock", "30").await;
+    host.type_into("#launch-limit", "3").await;
+    host.click("#launch").await;
+
+    // Every viewer sees the new deal pinned, at the price and stock the host typed.
+    let mut resident = ts.client().await;
+    resident.join(ts.show).await;
+    let deal = resident
+        .recv_until(|m| match m {
+            ServerMsg::Room(room) => room.pinned_deal().filter(|d| d.price == 880).cloned(),
+            _ => None,
+        })
+        .await;
+    assert_eq!((deal.stock, deal.per_resident_limit), (30, 3));
+    host.wait_text(&format!("li[data-deal='{}']", deal.id), |t| {
+        t.contains("0 sold")
+    })
+    .await;
+
+    let moderator = Browser::start(1280, 700).await;
+    moderator
+        .open(&format!("{base}/moderator?token={}", ts.moderator_token))
+        .await;
+    moderator
+        .wait_text("#order-totals", |t| t.starts_with("0 orders"))
+        .await;
+
+    resident.sign_in("赵大爷").await;
+    resident
+        .send(&ClientMsg::PlaceOrder {
+            deal: deal.id,
+            qty: 3,
+            pickup: 2,
+            key: "m-1".into(),
+        })
+        .await;
+    resident
+        .recv_until(|m| matches!(m, ServerMsg::OrderAccepted { .. }).then_some(()))
+        .await;
+
+    // The moderator's list grows without a reload; the host sees the deal sell.
+    moderator
+        .wait_text("#order-totals", |t| {
+            t.starts_with("1 order · 3 units · ¥26.40")
+        })
+        .await;
+    moderator
+        .wait_text("table.orders tbody", |t| t.contains("赵大爷"))
+        .await;
+    host.wait_text(&format!("li[data-deal='{}']", deal.id), |t| {
+        t.contains("3 sold · 27 left of 30")
+    })
+    .await;
+    host.screenshot("host-desktop").await;
+    moderator.screenshot("moderator-desktop").await;
+    host.close().await;
+    moderator.close().await;
+}

@@ -36,11 +36,19 @@ pub fn ModeratorPage(show: ShowId, token: String) -> impl IntoView {
             <section class="card" aria-labelledby="orders-title">
                 <h2 id="orders-title">"Orders"</h2>
                 <p class="totals" id="order-totals">
-                    {move || { let (n, units, amount) = totals(); format!("{n} orders · {units} units · {}", yuan(amount)) }}
+                    {move || { let (n, units, amount) = totals(); format!("{n} {} · {units} {} · {}", plural(n, "order"), plural(units as usize, "unit"), yuan(amount)) }}
                 </p>
                 <OrderTable conn orders staff=true />
             </section>
         </main>
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        word.to_string()
+    } else {
+        format!("{word}s")
     }
 }
 
