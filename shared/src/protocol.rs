@@ -234,8 +234,6 @@ pub enum ErrorCode {
     InvalidQuantity,
     /// The purchase key is empty or too long.
     InvalidKey,
-    /// The key was already used for a different purchase.
-    KeyReused,
     /// A nickname must be 1–24 characters.
     InvalidNickname,
     /// Deal fields out of range (price, stock, limit, end time).
