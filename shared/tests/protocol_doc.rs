@@ -21,7 +21,10 @@ fn examples(side: &str) -> Vec<String> {
 
 fn type_of(example: &str) -> String {
     let value: serde_json::Value = serde_json::from_str(example).expect("example is JSON");
-    value["type"].as_str().expect("example has a type").to_string()
+    value["type"]
+        .as_str()
+        .expect("example has a type")
+        .to_string()
 }
 
 #[test]
@@ -34,7 +37,10 @@ fn every_client_example_parses_and_every_client_type_has_one() {
     }
     let documented: Vec<String> = examples.iter().map(|e| type_of(e)).collect();
     for kind in ClientMsg::TYPES {
-        assert!(documented.iter().any(|d| d == kind), "no example for client message {kind}");
+        assert!(
+            documented.iter().any(|d| d == kind),
+            "no example for client message {kind}"
+        );
     }
 }
 
@@ -48,9 +54,22 @@ fn every_server_example_parses_and_every_server_type_has_one() {
     }
     let documented: Vec<String> = examples.iter().map(|e| type_of(e)).collect();
     for kind in [
-        "welcome", "signed_in", "show_info", "room", "order_accepted", "order_refused",
-        "deal_launched", "my_orders", "orders", "order_placed", "pong", "error",
+        "welcome",
+        "signed_in",
+        "show_info",
+        "room",
+        "order_accepted",
+        "order_refused",
+        "deal_launched",
+        "my_orders",
+        "orders",
+        "order_placed",
+        "pong",
+        "error",
     ] {
-        assert!(documented.iter().any(|d| d == kind), "no example for server message {kind}");
+        assert!(
+            documented.iter().any(|d| d == kind),
+            "no example for server message {kind}"
+        );
     }
 }

@@ -185,3 +185,55 @@ async fn a_host_launches_from_the_console_and_moderators_see_orders_live() {
     host.close().await;
     moderator.close().await;
 }
+
+#[tokio::test]
+async fn when_the_last_unit_goes_the_page_says_sold_out() {
+    dist_is_built();
+    let ts = TestServer::start().await;
+    let mut host = ts.client().await;
+    host.join(ts.show).await;
+    host.resume(&ts.host_token).await;
+    host.send(&ClientMsg::LaunchDeal {
+        product: 3,
+        price: 2500,
+        stock: 1,
+        per_resident_limit: 1,
+        ends_at: mulin_backend::now_ms() + 600_000,
+    })
+    .await;
+    let deal = host
+        .recv_until(|m| match m {
+            ServerMsg::DealLaunched { deal } => Some(deal.id),
+            _ => None,
+        })
+        .await;
+
+    let page = Browser::start(360, 800).await;
+    page.open(&format!("{}/show/{}", ts.http_url(), ts.show))
+        .await;
+    page.wait_text("#stock-remaining", |t| t == "1").await;
+    page.type_into("#nickname", "晚到的邻居").await;
+    page.click("button[type=submit]").await;
+    page.wait_text("#buy", |t| t.starts_with("Buy now")).await;
+
+    let mut quick = ts.client().await;
+    quick.join(ts.show).await;
+    quick.sign_in("手快").await;
+    quick
+        .send(&ClientMsg::PlaceOrder {
+            deal,
+            qty: 1,
+            pickup: 1,
+            key: "last".into(),
+        })
+        .await;
+    quick
+        .recv_until(|m| matches!(m, ServerMsg::OrderAccepted { .. }).then_some(()))
+        .await;
+
+    page.wait_text("#stock-remaining", |t| t == "0").await;
+    page.wait_text("#buy", |t| t == "Sold out").await;
+    page.wait_attr("#buy", "disabled", |_| true).await;
+    page.screenshot("resident-360-sold-out").await;
+    page.close().await;
+}
