@@ -39,7 +39,7 @@ run: widget
 ## test: everything — unit, WebSocket integration, and browser tests in headless Chromium.
 test: widget browser
 	@$(say) "running the tests"
-	cargo test --workspace --exclude mulin-frontend --locked
+	cargo test --workspace --locked
 
 lint:
 	cargo fmt --all --check

@@ -10,9 +10,6 @@ pub mod socket;
 use std::time::Duration;
 
 use leptos::prelude::*;
-use leptos_router::components::{Redirect, Route, Router, Routes};
-use leptos_router::hooks::{use_params_map, use_query_map};
-use leptos_router::path;
 use mulin_shared::{ShowId, UtcMillis};
 
 use crate::pages::{HostPage, ModeratorPage, ResidentPage};
@@ -21,38 +18,58 @@ use crate::socket::Conn;
 /// The show a bare visit to `/` opens.
 const DEMO_SHOW: ShowId = 1;
 
-/// The whole app: routes to the three pages.
+/// Which page a URL asks for. Pages never navigate to each other inside the app, so a full router
+/// would only add weight to the widget residents download.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Page {
+    /// `/show/{id}` (and `/`, the demo show): the resident widget.
+    Resident(ShowId),
+    /// `/show/{id}/host?token=…`: the host console.
+    Host(ShowId, String),
+    /// `/show/{id}/moderator?token=…`: the moderator desk.
+    Moderator(ShowId, String),
+    /// Anything else.
+    NotFound,
+}
+
+impl Page {
+    /// The page for a path and the `token` query parameter (empty when absent).
+    pub fn from_url(path: &str, token: String) -> Page {
+        let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+        match parts.as_slice() {
+            [] => Page::Resident(DEMO_SHOW),
+            ["show", id, rest @ ..] => match (id.parse::<ShowId>(), rest) {
+                (Ok(show), []) => Page::Resident(show),
+                (Ok(show), ["host"]) => Page::Host(show, token),
+                (Ok(show), ["moderator"]) => Page::Moderator(show, token),
+                _ => Page::NotFound,
+            },
+            _ => Page::NotFound,
+        }
+    }
+}
+
+/// The whole app: the page the URL names.
 #[component]
 pub fn App() -> impl IntoView {
-    view! {
-        <Router>
-            <Routes fallback=|| view! { <p class="notice">"Page not found."</p> }>
-                <Route path=path!("/") view=|| view! { <Redirect path=format!("/show/{DEMO_SHOW}") /> } />
-                <Route path=path!("/show/:id") view=|| with_show(|show| view! { <ResidentPage show /> }) />
-                <Route path=path!("/show/:id/host") view=|| with_show(|show| view! { <HostPage show token=query_token() /> }) />
-                <Route path=path!("/show/:id/moderator") view=|| with_show(|show| view! { <ModeratorPage show token=query_token() /> }) />
-            </Routes>
-        </Router>
+    let location = window().location();
+    let path = location.pathname().unwrap_or_default();
+    let token = location
+        .search()
+        .ok()
+        .and_then(|q| web_sys::UrlSearchParams::new_with_str(&q).ok())
+        .and_then(|q| q.get("token"))
+        .unwrap_or_default();
+    match Page::from_url(&path, token) {
+        Page::Resident(show) => view! { <ResidentPage show /> }.into_any(),
+        Page::Host(show, token) => view! { <HostPage show token /> }.into_any(),
+        Page::Moderator(show, token) => view! { <ModeratorPage show token /> }.into_any(),
+        Page::NotFound => view! {
+            <main class="page"><p class="notice">"This page does not exist. "
+                <a href="/">"Open the show"</a></p></main>
+        }
+        .into_any(),
     }
-}
-
-/// Renders `page` for the show in the URL, or a notice when the id is not a number.
-fn with_show<V: IntoView + 'static>(page: impl Fn(ShowId) -> V) -> AnyView {
-    let id = use_params_map()
-        .get_untracked()
-        .get("id")
-        .and_then(|id| id.parse::<ShowId>().ok());
-    match id {
-        Some(show) => page(show).into_any(),
-        None => view! { <p class="notice">"This link does not name a show."</p> }.into_any(),
-    }
-}
-
-fn query_token() -> String {
-    use_query_map()
-        .get_untracked()
-        .get("token")
-        .unwrap_or_default()
 }
 
 /// The server's clock, ticking four times a second, for countdowns.
@@ -91,4 +108,25 @@ pub fn local_time(at: UtcMillis) -> String {
         d.get_minutes(),
         d.get_seconds()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_name_pages() {
+        let t = || "h_1".to_string();
+        assert_eq!(Page::from_url("/", t()), Page::Resident(DEMO_SHOW));
+        assert_eq!(Page::from_url("/show/7", t()), Page::Resident(7));
+        assert_eq!(Page::from_url("/show/7/", t()), Page::Resident(7));
+        assert_eq!(Page::from_url("/show/7/host", t()), Page::Host(7, t()));
+        assert_eq!(
+            Page::from_url("/show/7/moderator", t()),
+            Page::Moderator(7, t())
+        );
+        assert_eq!(Page::from_url("/show/x", t()), Page::NotFound);
+        assert_eq!(Page::from_url("/show/7/admin", t()), Page::NotFound);
+        assert_eq!(Page::from_url("/elsewhere", t()), Page::NotFound);
+    }
 }
