@@ -194,6 +194,17 @@ impl Client {
         .await
     }
 
+    /// Whether the server has closed this connection (reads and discards anything still queued).
+    pub async fn is_closed(&mut self) -> bool {
+        loop {
+            match tokio::time::timeout(FRAME_WAIT, self.ws.next()).await {
+                Err(_) => return false,
+                Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => return true,
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+
     /// Sends a ping and waits for its pong: proves the connection is still usable.
     pub async fn ping(&mut self) {
         let t = 4242;

@@ -384,3 +384,19 @@ async fn http_get(ts: &TestServer, path: &str) -> String {
     stream.read_to_string(&mut response).await.unwrap();
     response
 }
+
+#[tokio::test]
+async fn shutdown_closes_live_connections_and_returns() {
+    let ts = TestServer::start().await;
+    let mut viewer = ts.client().await;
+    viewer.join(ts.show).await;
+    let TestServer { server, .. } = ts;
+    tokio::time::timeout(mulin_tests::FRAME_WAIT, server.shutdown())
+        .await
+        .expect("shutdown finishes although a viewer is connected")
+        .expect("server task ends cleanly");
+    assert!(
+        viewer.is_closed().await,
+        "the viewer's socket was closed by the server"
+    );
+}
