@@ -271,22 +271,16 @@ async fn bad_input_gets_an_error_frame_and_the_socket_stays_usable() {
     c.ping().await;
 
     // Ordering before signing in, then before joining.
-    c.send(&ClientMsg::PlaceOrder {
+    let attempt = ClientMsg::PlaceOrder {
         deal: deal.id,
         qty: 1,
         pickup: 1,
         key: "x".into(),
-    })
-    .await;
+    };
+    c.send(&attempt).await;
     assert_eq!(c.next_error().await.0, ErrorCode::NotSignedIn);
     c.sign_in("tester").await;
-    c.send(&ClientMsg::PlaceOrder {
-        deal: deal.id,
-        qty: 1,
-        pickup: 1,
-        key: "x".into(),
-    })
-    .await;
+    c.send(&attempt).await;
     assert_eq!(c.next_error().await.0, ErrorCode::NotJoined);
     c.join(ts.show).await;
 
