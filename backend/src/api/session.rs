@@ -53,7 +53,7 @@ pub(super) async fn run(socket: WebSocket, state: AppState, _permit: OwnedSemaph
         out,
         principal: None,
         room: None,
-        _viewer: None,
+        viewer: None,
     };
     tokio::select! {
         _ = session.read(stream) => {}
@@ -139,7 +139,8 @@ struct Session {
     out: mpsc::Sender<Outgoing>,
     principal: Option<Principal>,
     room: Option<Arc<Room>>,
-    _viewer: Option<ViewerGuard>,
+    /// Counts this connection as a viewer of the joined room while held.
+    viewer: Option<ViewerGuard>,
 }
 
 impl Session {
@@ -250,7 +251,7 @@ impl Session {
             Err(e) => return self.live_error(e).await,
         };
         // Count the new room before forgetting the old one, so a re-join never shows a dip.
-        self._viewer = Some(room.viewer());
+        self.viewer = Some(room.viewer());
         self.room = Some(room.clone());
         let _ = self.out.send(Outgoing::Frame(room.info_frame())).await;
         self.follow().await;
