@@ -2,6 +2,7 @@
 //! throw-away database, and a real WebSocket client that speaks the protocol.
 
 pub mod browser;
+pub mod spike;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -34,6 +35,8 @@ pub struct TestServer {
     pub host_token: String,
     /// A moderator token for the demo show.
     pub moderator_token: String,
+    /// The server's database file.
+    pub db: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -46,9 +49,10 @@ impl TestServer {
     /// Starts a server whose desks commit at most `max_batch` orders at once.
     pub async fn start_with_batch(max_batch: usize) -> TestServer {
         let dir = tempfile::tempdir().expect("temporary folder");
+        let db = dir.path().join("mulin.db");
         let server = mulin_backend::start(ServerConfig {
             bind: "127.0.0.1:0".parse().expect("loopback address"),
-            db: dir.path().join("mulin.db"),
+            db: db.clone(),
             dist: repo_root().join("dist"),
             demo: true,
             max_batch,
@@ -62,6 +66,7 @@ impl TestServer {
             show: demo.show,
             host_token: demo.host_token,
             moderator_token: demo.moderator_token,
+            db,
             _dir: dir,
         }
     }
@@ -74,6 +79,16 @@ impl TestServer {
     /// `http://…` of this server.
     pub fn http_url(&self) -> String {
         format!("http://{}", self.server.addr())
+    }
+
+    /// This server as a spike target.
+    pub fn spike_target(&self) -> spike::Target {
+        spike::Target {
+            ws_url: self.ws_url(),
+            http: self.server.addr(),
+            show: self.show,
+            host_token: self.host_token.clone(),
+        }
     }
 
     /// A connected client that has read the `Welcome` frame.

@@ -62,6 +62,7 @@ impl IntoResponse for ApiError {
 pub fn router(state: AppState, dist: &Path) -> Router {
     let api = Router::new()
         .route("/health", get(health))
+        .route("/metrics", get(metrics))
         .fallback(any(api_not_found));
     Router::new()
         .route("/ws", get(ws_upgrade))
@@ -94,6 +95,10 @@ fn widget(dist: &Path) -> Router {
 
 async fn health() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok", "protocol": mulin_shared::PROTOCOL_VERSION }))
+}
+
+async fn metrics(State(state): State<AppState>) -> Json<crate::live::MetricsSnapshot> {
+    Json(state.live.metrics())
 }
 
 async fn api_not_found() -> ApiError {

@@ -5,13 +5,13 @@
 //! answered from memory without touching the store. One fsync covers the whole batch (group commit).
 
 use std::collections::HashMap;
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
 
 use mulin_shared::{Deal, DealStatus, Order, PickupId, Refusal, ResidentId};
 use tokio::sync::{mpsc, oneshot};
 
-use super::LiveError;
 use super::room::Room;
+use super::{LiveError, Metrics};
 use crate::now_ms;
 use crate::store::{NewOrder, Store};
 
@@ -78,6 +78,7 @@ struct DealDesk {
     store: Store,
     room: Weak<Room>,
     max_batch: usize,
+    metrics: Arc<Metrics>,
 }
 
 /// Rebuilds a desk for `deal` from the store and starts it; returns where to send it requests.
@@ -86,6 +87,7 @@ pub(super) async fn start(
     deal: Deal,
     room: Weak<Room>,
     max_batch: usize,
+    metrics: Arc<Metrics>,
 ) -> Result<mpsc::Sender<DeskCmd>, LiveError> {
     let mut desk = DealDesk {
         deal,
@@ -94,6 +96,7 @@ pub(super) async fn start(
         store,
         room,
         max_batch,
+        metrics,
     };
     desk.reload().await?;
     let (tx, rx) = mpsc::channel(QUEUE);
@@ -140,6 +143,7 @@ impl DealDesk {
 
     /// Decides one request in memory; an acceptance joins `pending` until the batch commits.
     fn decide(&mut self, req: OrderRequest, pending: &mut Vec<Pending>) {
+        self.metrics.decided(1);
         let key = (req.buyer.resident, req.key);
         if let Some(order) = self.accepted_keys.get(&key) {
             let _ = req.reply.send(Ok(Decision::Accepted(order.clone())));
@@ -196,6 +200,7 @@ impl DealDesk {
         let orders: Vec<NewOrder> = pending.iter().map(|p| p.order.clone()).collect();
         match self.store.commit_orders(self.deal.id, &orders).await {
             Ok(stored) => {
+                self.metrics.committed(stored.len() as u64);
                 for (p, order) in pending.drain(..).zip(&stored) {
                     self.accepted_keys
                         .insert((order.resident, p.order.key), order.clone());

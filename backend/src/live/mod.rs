@@ -8,6 +8,7 @@ mod room;
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use mulin_shared::{ErrorCode, ShowId};
 use tokio::sync::Mutex;
@@ -77,11 +78,51 @@ impl LiveError {
     }
 }
 
+/// Counters of the deal desks on this node, for operators and benchmarks.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    decisions: AtomicU64,
+    commits: AtomicU64,
+    committed_orders: AtomicU64,
+}
+
+/// A reading of [`Metrics`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct MetricsSnapshot {
+    /// Purchase requests decided (accepted or refused), retries of known keys included.
+    pub decisions: u64,
+    /// Order transactions committed.
+    pub commits: u64,
+    /// Orders written by those transactions.
+    pub committed_orders: u64,
+}
+
+impl Metrics {
+    pub(crate) fn decided(&self, n: u64) {
+        self.decisions.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub(crate) fn committed(&self, orders: u64) {
+        self.commits.fetch_add(1, Ordering::Relaxed);
+        self.committed_orders.fetch_add(orders, Ordering::Relaxed);
+    }
+
+    /// The counters now.
+    pub fn snapshot(&self) -> MetricsSnapshot {
+        MetricsSnapshot {
+            decisions: self.decisions.load(Ordering::Relaxed),
+            commits: self.commits.load(Ordering::Relaxed),
+            committed_orders: self.committed_orders.load(Ordering::Relaxed),
+        }
+    }
+}
+
 /// Every open room of this node, made on first use.
 #[derive(Debug)]
 pub struct Live {
     store: Store,
     max_batch: usize,
+    metrics: Arc<Metrics>,
     // A tokio mutex held while a room loads, so two first viewers can never start two desks for a deal.
     rooms: Mutex<HashMap<ShowId, Arc<Room>>>,
 }
@@ -92,8 +133,14 @@ impl Live {
         Live {
             store,
             max_batch: max_batch.max(1),
+            metrics: Arc::new(Metrics::default()),
             rooms: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The desks' counters.
+    pub fn metrics(&self) -> MetricsSnapshot {
+        self.metrics.snapshot()
     }
 
     /// The room of `show`, loading it (and starting its deal desks) on first use.
@@ -102,7 +149,13 @@ impl Live {
         if let Some(room) = rooms.get(&show) {
             return Ok(room.clone());
         }
-        let room = Room::load(self.store.clone(), show, self.max_batch).await?;
+        let room = Room::load(
+            self.store.clone(),
+            show,
+            self.max_batch,
+            self.metrics.clone(),
+        )
+        .await?;
         rooms.insert(show, room.clone());
         Ok(room)
     }

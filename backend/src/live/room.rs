@@ -15,7 +15,7 @@ use mulin_shared::{
 use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 
 use super::desk::{self, Buyer, Decision, DeskCmd, OrderRequest};
-use super::{Frame, LiveError};
+use super::{Frame, LiveError, Metrics};
 use crate::now_ms;
 use crate::store::{NewDeal, Store};
 
@@ -55,6 +55,7 @@ pub struct Room {
     show: ShowId,
     store: Store,
     max_batch: usize,
+    metrics: Arc<Metrics>,
     products: Vec<Product>,
     pickup_points: Vec<PickupPoint>,
     info: Frame,
@@ -81,6 +82,7 @@ impl Room {
         store: Store,
         show: ShowId,
         max_batch: usize,
+        metrics: Arc<Metrics>,
     ) -> Result<Arc<Room>, LiveError> {
         let info = store
             .show(show)
@@ -109,6 +111,7 @@ impl Room {
             show,
             store: store.clone(),
             max_batch,
+            metrics,
             products,
             pickup_points,
             info: info_frame,
@@ -270,7 +273,14 @@ impl Room {
 
     async fn open_desk(&self, deal: Deal) -> Result<(), LiveError> {
         let id = deal.id;
-        let tx = desk::start(self.store.clone(), deal, self.me.clone(), self.max_batch).await?;
+        let tx = desk::start(
+            self.store.clone(),
+            deal,
+            self.me.clone(),
+            self.max_batch,
+            self.metrics.clone(),
+        )
+        .await?;
         self.lock().desks.insert(id, tx);
         Ok(())
     }

@@ -1,0 +1,500 @@
+//! The spike: many residents press Buy within a short window, over real WebSockets.
+//!
+//! Every verdict that matters is checked against the database afterwards, not taken from the server:
+//! `oversold` compares the stored orders with the deal's stock, and `lost_acks` counts acknowledged
+//! orders that the store does not hold.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use mulin_backend::store::Store;
+use mulin_shared::{
+    ClientMsg, DealId, ErrorCode, OrderId, OrderStatus, Refusal, ServerMsg, ShowId,
+};
+use serde::Serialize;
+use tokio::net::TcpStream;
+use tokio::sync::{Semaphore, watch};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+/// How long a buyer waits for any one answer before counting it unanswered.
+const ANSWER_WAIT: Duration = Duration::from_secs(60);
+/// Buyers connecting and signing in at the same time (the spike itself is not limited).
+const CONNECT_AT_ONCE: usize = 256;
+
+/// What the spike does.
+#[derive(Debug, Clone)]
+pub struct SpikeConfig {
+    /// Residents.
+    pub buyers: usize,
+    /// Units of the flash deal.
+    pub stock: i64,
+    /// Per-resident limit of the deal.
+    pub limit: i64,
+    /// Units per order.
+    pub qty: i64,
+    /// Orders each resident places, one after the other.
+    pub orders_each: usize,
+    /// Extra copies of every `place_order` sent at once with the same key (a retry storm).
+    pub duplicates: usize,
+    /// Residents start buying at random moments within this window.
+    pub window: Duration,
+}
+
+/// The server to aim at.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// `ws://…/ws`.
+    pub ws_url: String,
+    /// Where `/api/metrics` answers.
+    pub http: SocketAddr,
+    /// The show to sell in.
+    pub show: ShowId,
+    /// A host token for that show.
+    pub host_token: String,
+}
+
+/// The answer a purchase intent got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// Accepted as this order.
+    Accepted(OrderId),
+    /// Refused.
+    Refused(Refusal),
+    /// An error frame.
+    Error(ErrorCode),
+    /// No answer in time, or the connection broke first.
+    Unanswered,
+    /// Copies of the same intent got different answers: a bug.
+    Inconsistent,
+}
+
+/// One purchase intent of one buyer.
+#[derive(Debug, Clone)]
+pub struct Intent {
+    /// The key.
+    pub key: String,
+    /// Its answer.
+    pub answer: Answer,
+    /// From the first send to the first answer.
+    pub latency: Duration,
+}
+
+/// One resident of the spike.
+#[derive(Debug, Clone)]
+pub struct BuyerRecord {
+    /// Session token, to come back after a restart.
+    pub token: String,
+    /// Their purchase intents.
+    pub intents: Vec<Intent>,
+}
+
+/// The one-line JSON summary.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Summary {
+    /// Residents.
+    pub buyers: usize,
+    /// Units on sale.
+    pub stock: i64,
+    /// Intents accepted.
+    pub accepted: u64,
+    /// Intents refused for lack of stock.
+    pub sold_out: u64,
+    /// Intents refused by the per-resident limit.
+    pub limit_refused: u64,
+    /// Error frames, inconsistent answers and intents without an answer.
+    pub errors: u64,
+    /// Intents that never got an answer (also counted in `errors`).
+    pub unanswered: u64,
+    /// Units stored beyond the stock (from the database).
+    pub oversold: i64,
+    /// Acknowledged orders missing from the database.
+    pub lost_acks: u64,
+    /// Answered intents per second, first send to last answer.
+    pub decisions_per_s: f64,
+    /// Accepted (durable) orders per second over the same span.
+    pub accepted_per_s: f64,
+    /// Median time to an answer.
+    pub ack_p50_ms: f64,
+    /// 99th percentile time to an answer.
+    pub ack_p99_ms: f64,
+    /// Orders per store transaction during the run (from the server's counters).
+    pub orders_per_commit: f64,
+}
+
+/// A spike's full outcome.
+#[derive(Debug, Clone)]
+pub struct SpikeRun {
+    /// The deal sold in.
+    pub deal: DealId,
+    /// Every buyer's record.
+    pub buyers: Vec<BuyerRecord>,
+    /// When the first buyer could start.
+    pub started: Instant,
+    /// When the last answer arrived.
+    pub finished: Instant,
+}
+
+/// A lean protocol connection that reports failures instead of panicking.
+pub struct Wire {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl Wire {
+    /// Connects and reads `welcome`.
+    pub async fn open(url: &str) -> Result<Wire, String> {
+        let (ws, _) = connect_async(url)
+            .await
+            .map_err(|e| format!("connect: {e}"))?;
+        let mut wire = Wire { ws };
+        match wire.next(ANSWER_WAIT).await? {
+            ServerMsg::Welcome { .. } => Ok(wire),
+            other => Err(format!("expected welcome, got {other:?}")),
+        }
+    }
+
+    /// Sends a message.
+    pub async fn send(&mut self, msg: &ClientMsg) -> Result<(), String> {
+        self.ws
+            .send(Message::text(msg.to_json()))
+            .await
+            .map_err(|e| format!("send: {e}"))
+    }
+
+    /// The next server message within `wait`.
+    pub async fn next(&mut self, wait: Duration) -> Result<ServerMsg, String> {
+        loop {
+            let frame = tokio::time::timeout(wait, self.ws.next())
+                .await
+                .map_err(|_| "timed out".to_string())?
+                .ok_or("closed")?
+                .map_err(|e| format!("read: {e}"))?;
+            if let Message::Text(t) = frame {
+                return ServerMsg::parse(t.as_str()).map_err(|e| format!("bad frame: {e}"));
+            }
+        }
+    }
+
+    /// Reads until `pick` accepts a message.
+    pub async fn until<T>(
+        &mut self,
+        mut pick: impl FnMut(ServerMsg) -> Option<T>,
+    ) -> Result<T, String> {
+        let deadline = tokio::time::Instant::now() + ANSWER_WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if let Some(found) = pick(self.next(left).await?) {
+                return Ok(found);
+            }
+        }
+    }
+}
+
+/// Joins `show` and signs in with a fresh nickname or an existing token; returns the token.
+pub async fn resident(
+    url: &str,
+    show: ShowId,
+    sign: Result<String, String>,
+) -> Result<(Wire, String), String> {
+    let mut wire = Wire::open(url).await?;
+    wire.send(&ClientMsg::Join { show }).await?;
+    let msg = match &sign {
+        Ok(token) => ClientMsg::Resume {
+            token: token.clone(),
+        },
+        Err(nickname) => ClientMsg::SignIn {
+            nickname: nickname.clone(),
+        },
+    };
+    wire.send(&msg).await?;
+    let token = wire
+        .until(|m| match m {
+            ServerMsg::SignedIn { token, .. } => Some(Ok(token)),
+            ServerMsg::Error { code, message } => Some(Err(format!("{code:?}: {message}"))),
+            _ => None,
+        })
+        .await??;
+    Ok((wire, token.or(sign.ok()).unwrap_or_default()))
+}
+
+/// Launches the spike's flash deal through the host interface.
+pub async fn launch_deal(target: &Target, stock: i64, limit: i64) -> Result<DealId, String> {
+    let mut host = Wire::open(&target.ws_url).await?;
+    host.send(&ClientMsg::Join { show: target.show }).await?;
+    host.send(&ClientMsg::Resume {
+        token: target.host_token.clone(),
+    })
+    .await?;
+    host.send(&ClientMsg::LaunchDeal {
+        product: 1,
+        price: 990,
+        stock,
+        per_resident_limit: limit,
+        ends_at: mulin_backend::now_ms() + 30 * 60 * 1000,
+    })
+    .await?;
+    host.until(|m| match m {
+        ServerMsg::DealLaunched { deal } => Some(Ok(deal.id)),
+        ServerMsg::Error { code, message } => {
+            Some(Err(format!("launch refused: {code:?} {message}")))
+        }
+        _ => None,
+    })
+    .await?
+}
+
+/// Places one intent (with `duplicates` extra copies) and waits for every copy's answer.
+pub async fn place(
+    wire: &mut Wire,
+    deal: DealId,
+    qty: i64,
+    key: &str,
+    duplicates: usize,
+) -> Intent {
+    let sent = Instant::now();
+    let msg = ClientMsg::PlaceOrder {
+        deal,
+        qty,
+        pickup: 1,
+        key: key.to_string(),
+    };
+    for _ in 0..=duplicates {
+        if wire.send(&msg).await.is_err() {
+            return Intent {
+                key: key.into(),
+                answer: Answer::Unanswered,
+                latency: sent.elapsed(),
+            };
+        }
+    }
+    let mut first: Option<(Answer, Duration)> = None;
+    for _ in 0..=duplicates {
+        let answer = wire
+            .until(|m| match m {
+                ServerMsg::OrderAccepted { key: k, order } if k == key => {
+                    Some(Answer::Accepted(order.id))
+                }
+                ServerMsg::OrderRefused { key: k, reason, .. } if k == key => {
+                    Some(Answer::Refused(reason))
+                }
+                // Error frames carry no key; with one intent outstanding it can only be this one's.
+                ServerMsg::Error { code, .. } => Some(Answer::Error(code)),
+                _ => None,
+            })
+            .await
+            .unwrap_or(Answer::Unanswered);
+        first = Some(match first {
+            None => (answer, sent.elapsed()),
+            Some((a, t)) if a == answer => (a, t),
+            Some((_, t)) => (Answer::Inconsistent, t),
+        });
+    }
+    let (answer, latency) = first.unwrap_or((Answer::Unanswered, sent.elapsed()));
+    Intent {
+        key: key.into(),
+        answer,
+        latency,
+    }
+}
+
+/// Runs the spike against `target`: connects and signs in every buyer, then lets them all buy.
+pub async fn run(target: &Target, cfg: &SpikeConfig) -> Result<SpikeRun, String> {
+    let deal = launch_deal(target, cfg.stock, cfg.limit).await?;
+    let (go, ready) = watch::channel(None::<Instant>);
+    let gate = Arc::new(Semaphore::new(CONNECT_AT_ONCE));
+    let (signed_tx, mut signed_rx) =
+        tokio::sync::mpsc::channel::<Result<(), String>>(cfg.buyers.max(1));
+    let mut tasks = Vec::with_capacity(cfg.buyers);
+    for i in 0..cfg.buyers {
+        let (target, cfg, gate, signed_tx, mut ready) = (
+            target.clone(),
+            cfg.clone(),
+            gate.clone(),
+            signed_tx.clone(),
+            ready.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let permit = gate.acquire_owned().await.map_err(|e| e.to_string());
+            let joined = resident(&target.ws_url, target.show, Err(format!("buyer{i}"))).await;
+            drop(permit);
+            let _ = signed_tx
+                .send(joined.as_ref().map(|_| ()).map_err(Clone::clone))
+                .await;
+            let (mut wire, token) = joined?;
+            let start = ready
+                .wait_for(Option::is_some)
+                .await
+                .map_err(|e| e.to_string())?
+                .unwrap_or_else(Instant::now);
+            let offset = cfg.window.mul_f64(rand::random::<f64>());
+            tokio::time::sleep_until((start + offset).into()).await;
+            let mut intents = Vec::with_capacity(cfg.orders_each);
+            for k in 0..cfg.orders_each {
+                intents.push(
+                    place(
+                        &mut wire,
+                        deal,
+                        cfg.qty,
+                        &format!("b{i}-o{k}"),
+                        cfg.duplicates,
+                    )
+                    .await,
+                );
+            }
+            Ok::<_, String>(BuyerRecord { token, intents })
+        }));
+    }
+    drop(signed_tx);
+    // Each buyer reports once, then holds its sender while it waits for the start: count the reports.
+    for _ in 0..cfg.buyers {
+        signed_rx
+            .recv()
+            .await
+            .ok_or("a buyer vanished before signing in")??;
+    }
+    let started = Instant::now();
+    let _ = go.send(Some(started));
+    let mut buyers = Vec::with_capacity(cfg.buyers);
+    for task in tasks {
+        buyers.push(task.await.map_err(|e| e.to_string())??);
+    }
+    // Tasks are awaited after they all ran concurrently, so this is when the last buyer finished.
+    let finished = Instant::now();
+    Ok(SpikeRun {
+        deal,
+        buyers,
+        started,
+        finished,
+    })
+}
+
+/// `GET /api/metrics` → (commits, committed orders).
+pub async fn commits(http: SocketAddr) -> Result<(u64, u64), String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = TcpStream::connect(http).await.map_err(|e| e.to_string())?;
+    stream
+        .write_all(b"GET /api/metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .await
+        .map_err(|e| e.to_string())?;
+    let body = response.split("\r\n\r\n").nth(1).ok_or("no body")?;
+    let v: serde_json::Value = serde_json::from_str(body).map_err(|e| e.to_string())?;
+    let n = |k: &str| v[k].as_u64().ok_or(format!("metrics lack {k}"));
+    Ok((n("commits")?, n("committed_orders")?))
+}
+
+/// What the database holds for a deal: (stock, sold column, units in live orders, (key, id) pairs).
+pub async fn stored(
+    db: &Path,
+    show: ShowId,
+    deal: DealId,
+) -> Result<(i64, i64, i64, Vec<(String, OrderId)>), String> {
+    let store = Store::open(db).await.map_err(|e| e.to_string())?;
+    let d = store
+        .deals(show)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .find(|d| d.id == deal)
+        .ok_or(format!("deal {deal} is not in the database"))?;
+    let orders = store.orders_by_key(deal).await.map_err(|e| e.to_string())?;
+    let units = orders
+        .iter()
+        .filter(|(_, o)| o.status != OrderStatus::Cancelled)
+        .map(|(_, o)| o.qty)
+        .sum();
+    Ok((
+        d.stock,
+        d.sold,
+        units,
+        orders.into_iter().map(|(k, o)| (k, o.id)).collect(),
+    ))
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)].as_secs_f64() * 1000.0
+}
+
+/// Folds a run and the database's view of it into the summary.
+pub async fn summarize(
+    run: &SpikeRun,
+    cfg: &SpikeConfig,
+    db: &Path,
+    show: ShowId,
+    commits_delta: (u64, u64),
+) -> Result<Summary, String> {
+    let intents: Vec<&Intent> = run.buyers.iter().flat_map(|b| &b.intents).collect();
+    let count =
+        |f: &dyn Fn(&Answer) -> bool| intents.iter().filter(|i| f(&i.answer)).count() as u64;
+    let accepted = count(&|a| matches!(a, Answer::Accepted(_)));
+    let sold_out = count(&|a| {
+        matches!(
+            a,
+            Answer::Refused(Refusal::SoldOut | Refusal::NotEnoughStock)
+        )
+    });
+    let limit_refused = count(&|a| matches!(a, Answer::Refused(Refusal::LimitReached)));
+    let unanswered = count(&|a| matches!(a, Answer::Unanswered));
+    let errors = count(&|a| {
+        matches!(
+            a,
+            Answer::Error(_)
+                | Answer::Inconsistent
+                | Answer::Unanswered
+                | Answer::Refused(Refusal::DealClosed)
+        )
+    });
+
+    let (stock, sold_column, units, rows) = stored(db, show, run.deal).await?;
+    let oversold = (units.max(sold_column) - stock).max(0);
+    let stored_ids: std::collections::HashSet<OrderId> = rows.iter().map(|(_, id)| *id).collect();
+    let lost_acks = intents
+        .iter()
+        .filter(|i| matches!(i.answer, Answer::Accepted(id) if !stored_ids.contains(&id)))
+        .count() as u64;
+
+    let mut latencies: Vec<Duration> = intents
+        .iter()
+        .filter(|i| !matches!(i.answer, Answer::Unanswered))
+        .map(|i| i.latency)
+        .collect();
+    latencies.sort();
+    let span = run
+        .finished
+        .duration_since(run.started)
+        .as_secs_f64()
+        .max(1e-6);
+    let decided = intents.len() as u64 - unanswered;
+    let (commits, orders) = commits_delta;
+    Ok(Summary {
+        buyers: cfg.buyers,
+        stock,
+        accepted,
+        sold_out,
+        limit_refused,
+        errors,
+        unanswered,
+        oversold,
+        lost_acks,
+        decisions_per_s: (decided as f64 / span).round(),
+        accepted_per_s: (accepted as f64 / span).round(),
+        ack_p50_ms: (percentile(&latencies, 0.50) * 10.0).round() / 10.0,
+        ack_p99_ms: (percentile(&latencies, 0.99) * 10.0).round() / 10.0,
+        orders_per_commit: if commits == 0 {
+            0.0
+        } else {
+            ((orders as f64 / commits as f64) * 10.0).round() / 10.0
+        },
+    })
+}
