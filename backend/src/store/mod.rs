@@ -6,6 +6,7 @@
 
 mod seed;
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -17,7 +18,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 
 pub use seed::DemoShow;
 
@@ -101,6 +102,9 @@ pub struct NewOrder {
 pub struct Store {
     pool: SqlitePool,
 }
+
+/// Orders per INSERT statement: 8 parameters each stays far below SQLite's 32,766.
+const INSERT_CHUNK: usize = 1000;
 
 const ORDER_COLUMNS: &str = "o.id, o.deal_id, o.resident_id, r.nickname, o.qty, o.unit_price, \
      o.pickup_id, o.pickup_code, o.status, o.created_at";
@@ -267,6 +271,9 @@ impl Store {
 
     /// Stores a batch of accepted orders of one deal in **one** transaction, re-checking in SQL that
     /// the deal is live and has the stock and that no resident passes the limit. All or nothing.
+    ///
+    /// The orders go in as multi-row INSERTs (a statement per [`INSERT_CHUNK`] orders, not per order):
+    /// per-statement overhead, not the disk, is what bounds a batch.
     pub async fn commit_orders(
         &self,
         deal: DealId,
@@ -288,34 +295,64 @@ impl Store {
                 "deal {deal} is not live or has fewer than {total} units left"
             )));
         }
+        let mut ids: HashMap<(ResidentId, &str), i64> = HashMap::with_capacity(orders.len());
+        for chunk in orders.chunks(INSERT_CHUNK) {
+            let mut insert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO orders (deal_id, resident_id, qty, unit_price, pickup_id, pickup_code, \
+                 key, created_at) ",
+            );
+            insert.push_values(chunk, |mut row, o| {
+                row.push_bind(deal)
+                    .push_bind(o.resident)
+                    .push_bind(o.qty)
+                    .push_bind(o.unit_price)
+                    .push_bind(o.pickup)
+                    .push_bind(&o.pickup_code)
+                    .push_bind(&o.key)
+                    .push_bind(o.created_at);
+            });
+            // RETURNING rows come in no promised order: match them back by (resident, key).
+            insert.push(" RETURNING id, resident_id, key");
+            for row in insert.build().fetch_all(&mut *tx).await? {
+                let key: String = row.get(2);
+                let (resident, id): (i64, i64) = (row.get(1), row.get(0));
+                if let Some(o) = chunk
+                    .iter()
+                    .find(|o| o.resident == resident && o.key == key)
+                {
+                    ids.insert((resident, o.key.as_str()), id);
+                }
+            }
+        }
+        // The per-resident limit, re-checked over everything the store now holds for these buyers.
+        let mut over = QueryBuilder::<Sqlite>::new(
+            "SELECT o.resident_id FROM orders o JOIN deals d ON d.id = o.deal_id \
+             WHERE o.deal_id = ",
+        );
+        over.push_bind(deal)
+            .push(" AND o.status != 'cancelled' AND o.resident_id IN (");
+        let mut residents: Vec<ResidentId> = orders.iter().map(|o| o.resident).collect();
+        residents.sort_unstable();
+        residents.dedup();
+        let mut list = over.separated(", ");
+        for r in &residents {
+            list.push_bind(*r);
+        }
+        over.push(") GROUP BY o.resident_id HAVING SUM(o.qty) > MAX(d.per_resident_limit) LIMIT 1");
+        if let Some(row) = over.build().fetch_optional(&mut *tx).await? {
+            let resident: i64 = row.get(0);
+            return Err(StoreError::Conflict(format!(
+                "resident {resident} would pass the limit of deal {deal}"
+            )));
+        }
         let mut stored = Vec::with_capacity(orders.len());
         for o in orders {
-            // The SELECT … WHERE makes the insert itself refuse to pass the per-resident limit.
-            let id: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO orders (deal_id, resident_id, qty, unit_price, pickup_id, pickup_code, \
-                 key, created_at) \
-                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 \
-                 WHERE (SELECT COALESCE(SUM(qty), 0) FROM orders \
-                        WHERE deal_id = ?1 AND resident_id = ?2 AND status != 'cancelled') + ?3 \
-                       <= (SELECT per_resident_limit FROM deals WHERE id = ?1) \
-                 RETURNING id",
-            )
-            .bind(deal)
-            .bind(o.resident)
-            .bind(o.qty)
-            .bind(o.unit_price)
-            .bind(o.pickup)
-            .bind(&o.pickup_code)
-            .bind(&o.key)
-            .bind(o.created_at)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(id) = id else {
-                return Err(StoreError::Conflict(format!(
-                    "resident {} would pass the limit of deal {deal}",
-                    o.resident
-                )));
-            };
+            let id = *ids.get(&(o.resident, o.key.as_str())).ok_or_else(|| {
+                StoreError::Conflict(format!(
+                    "order {} of resident {} was not stored",
+                    o.key, o.resident
+                ))
+            })?;
             stored.push(Order {
                 id,
                 deal,

@@ -1,0 +1,125 @@
+//! `spike`: many residents press Buy at once; prints one JSON summary line.
+//!
+//! By default it starts its own `mulin serve` on a temporary database; `--url` aims it at a running
+//! server instead (then `--db` must name that server's database for the oversold/lost checks).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use mulin_tests::process::ServerProcess;
+use mulin_tests::spike::{self, SpikeConfig, Target};
+
+/// Flash-deal spike against Mulin Live.
+#[derive(Debug, Parser)]
+#[command(name = "spike")]
+struct Args {
+    /// Residents buying.
+    #[arg(long, default_value_t = 2000)]
+    buyers: usize,
+    /// Units on sale.
+    #[arg(long, default_value_t = 200)]
+    stock: i64,
+    /// Per-resident limit.
+    #[arg(long, default_value_t = 1)]
+    limit: i64,
+    /// Units per order.
+    #[arg(long, default_value_t = 1)]
+    qty: i64,
+    /// Orders each resident places in turn.
+    #[arg(long, default_value_t = 1)]
+    orders_each: usize,
+    /// Extra copies of each order sent with the same key (retry storm).
+    #[arg(long, default_value_t = 0)]
+    duplicates: usize,
+    /// Residents start within this many milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    window_ms: u64,
+    /// For the server this tool starts: most orders per transaction.
+    #[arg(long, default_value_t = 512)]
+    max_batch: usize,
+    /// Aim at a running server (`ws://host:port/ws`) instead of starting one.
+    #[arg(long, requires_all = ["host_token", "db"])]
+    url: Option<String>,
+    /// Host token for `--url`.
+    #[arg(long)]
+    host_token: Option<String>,
+    /// Show to sell in with `--url`.
+    #[arg(long, default_value_t = 1)]
+    show: i64,
+    /// The database of the `--url` server.
+    #[arg(long)]
+    db: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args).await {
+        Ok(line) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("spike: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<String, String> {
+    let cfg = SpikeConfig {
+        buyers: args.buyers,
+        stock: args.stock,
+        limit: args.limit,
+        qty: args.qty,
+        orders_each: args.orders_each,
+        duplicates: args.duplicates,
+        window: Duration::from_millis(args.window_ms),
+    };
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let (target, db, server) = match args.url {
+        Some(url) => {
+            let http = url
+                .trim_start_matches("ws://")
+                .split('/')
+                .next()
+                .and_then(|a| a.parse().ok())
+                .ok_or("--url must be ws://IP:PORT/ws")?;
+            let target = Target {
+                ws_url: url,
+                http,
+                show: args.show,
+                host_token: args.host_token.unwrap_or_default(),
+            };
+            (target, args.db.unwrap_or_default(), None)
+        }
+        None => {
+            let db = dir.path().join("spike.db");
+            let server = ServerProcess::start(&db, args.max_batch).await?;
+            let target = Target {
+                ws_url: server.ws_url(),
+                http: server.addr,
+                show: 1,
+                host_token: server.host_token.clone(),
+            };
+            (target, db, Some(server))
+        }
+    };
+    let before = spike::commits(target.http).await?;
+    let result = spike::run(&target, &cfg).await?;
+    let after = spike::commits(target.http).await?;
+    let summary = spike::summarize(
+        &result,
+        &cfg,
+        &db,
+        target.show,
+        (after.0 - before.0, after.1 - before.1),
+    )
+    .await?;
+    if let Some(server) = server {
+        server.stop().await;
+    }
+    serde_json::to_string(&summary).map_err(|e| e.to_string())
+}

@@ -1,0 +1,124 @@
+//! `mulin serve` as a real child process: for load runs and for killing it mid-spike.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// A running `mulin serve --demo`.
+pub struct ServerProcess {
+    child: Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// The demo show's host token it printed.
+    pub host_token: String,
+}
+
+/// The `mulin` binary of the current build profile, built on demand when missing.
+pub fn mulin_binary() -> Result<PathBuf, String> {
+    if let Ok(path) = std::env::var("MULIN_BIN") {
+        return Ok(PathBuf::from(path));
+    }
+    // Test and tool binaries live in target/<profile>/ or target/<profile>/deps/.
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let dir = exe.parent().ok_or("no folder")?;
+    let profile_dir = if dir.ends_with("deps") {
+        dir.parent().ok_or("no folder")?
+    } else {
+        dir
+    };
+    let bin = profile_dir.join("mulin");
+    if !bin.is_file() {
+        let release = profile_dir.ends_with("release");
+        let mut cargo =
+            std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        cargo.args(["build", "-p", "mulin-backend", "--bin", "mulin"]);
+        if release {
+            cargo.arg("--release");
+        }
+        let status = cargo
+            .status()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        if !status.success() || !bin.is_file() {
+            return Err(format!("could not build {}", bin.display()));
+        }
+    }
+    Ok(bin)
+}
+
+impl ServerProcess {
+    /// Starts `mulin serve --demo` on a free loopback port with the database `db`.
+    pub async fn start(db: &Path, max_batch: usize) -> Result<ServerProcess, String> {
+        let mut child = Command::new(mulin_binary()?)
+            .args([
+                "serve",
+                "--demo",
+                "--bind",
+                "127.0.0.1:0",
+                "--dist",
+                "no-widget-needed",
+            ])
+            .arg("--db")
+            .arg(db)
+            .arg("--max-batch")
+            .arg(max_batch.to_string())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("cannot start mulin: {e}"))?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let (mut addr, mut host_token) = (None, None);
+        while let Some(line) = lines.next_line().await.map_err(|e| e.to_string())? {
+            if let Some(rest) = line.strip_prefix("Mulin Live is running on http://") {
+                addr = rest.split_whitespace().next().and_then(|a| a.parse().ok());
+            }
+            if let Some((_, token)) = line.split_once("/host?token=") {
+                host_token = Some(token.trim().to_string());
+            }
+            if line.starts_with("Press Ctrl-C") {
+                break;
+            }
+        }
+        // Keep draining stdout so the child never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        match (addr, host_token) {
+            (Some(addr), Some(host_token)) => Ok(ServerProcess {
+                child,
+                addr,
+                host_token,
+            }),
+            _ => Err("mulin did not print its address and host link".into()),
+        }
+    }
+
+    /// The process id (for /proc readings).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// `ws://…/ws`.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    /// Kills it with SIGKILL — no shutdown, no flush — and waits for it to be gone.
+    pub async fn kill(mut self) {
+        let _ = self.child.kill().await;
+    }
+
+    /// Stops it with SIGTERM and waits.
+    pub async fn stop(mut self) {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .arg("-TERM")
+                .arg(pid.to_string())
+                .status();
+        }
+        let _ = self.child.wait().await;
+    }
+}
