@@ -54,24 +54,26 @@ widget: wasm-tools
 
 ## wasm-tools: the wasm32 target, trunk, wasm-bindgen-cli and wasm-opt, at pinned versions.
 wasm-tools:
-	@if rustup target list --installed | grep -qx wasm32-unknown-unknown; then \
+	@# Checks capture output instead of piping into `grep -q`: under pipefail an early-exiting grep
+	@# kills the writer with SIGPIPE and the check fails although the tool is there.
+	@if [[ "$$(rustup target list --installed)" == *wasm32-unknown-unknown* ]]; then \
 	  $(say) "wasm32 target: present"; \
 	else \
 	  $(say) "adding the wasm32-unknown-unknown target"; rustup target add wasm32-unknown-unknown; \
 	fi
-	@if trunk --version 2>/dev/null | grep -q " $(TRUNK_VERSION)$$"; then \
+	@if [[ "$$(trunk --version 2>/dev/null)" == *" $(TRUNK_VERSION)" ]]; then \
 	  $(say) "trunk $(TRUNK_VERSION): present"; \
 	else \
 	  $(say) "installing trunk $(TRUNK_VERSION) (about 5 minutes on 2 cores)"; \
 	  cargo install trunk --version $(TRUNK_VERSION) --locked; \
 	fi
-	@if wasm-bindgen --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)$$"; then \
+	@if [[ "$$(wasm-bindgen --version 2>/dev/null)" == *" $(WASM_BINDGEN_VERSION)" ]]; then \
 	  $(say) "wasm-bindgen-cli $(WASM_BINDGEN_VERSION): present"; \
 	else \
 	  $(say) "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (matches Cargo.lock)"; \
 	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
 	fi
-	@if wasm-opt --version 2>/dev/null | grep -q "version $(BINARYEN_VERSION)"; then \
+	@if [[ "$$(wasm-opt --version 2>/dev/null)" == *"version $(BINARYEN_VERSION)"* ]]; then \
 	  $(say) "wasm-opt $(BINARYEN_VERSION): present"; \
 	else \
 	  $(say) "installing binaryen $(BINARYEN_VERSION) (wasm-opt) from npm into .tools/"; \
@@ -80,7 +82,7 @@ wasm-tools:
 
 ## browser: Debian's Chromium and ChromeDriver, plus CJK fonts so Chinese renders in screenshots.
 browser:
-	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && fc-list 2>/dev/null | grep -qi "CJK"; then \
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && [ -n "$$(fc-list :lang=zh 2>/dev/null)" ]; then \
 	  $(say) "chromium, chromedriver, CJK fonts: present"; \
 	else \
 	  $(say) "installing chromium, chromium-driver and fonts-noto-cjk (apt)"; \

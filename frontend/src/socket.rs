@@ -341,6 +341,15 @@ impl Conn {
                 });
                 Vec::new()
             }
+            ServerMsg::OrderCancelled { order } => {
+                self.my_orders.update(|mine| replace(mine, &order));
+                self.orders.update(|all| replace(all, &order));
+                Vec::new()
+            }
+            ServerMsg::OrderUpdated { order } => {
+                self.orders.update(|all| replace(all, &order));
+                Vec::new()
+            }
             ServerMsg::DealLaunched { .. } => Vec::new(),
             ServerMsg::Error { code, message } => {
                 if code == ErrorCode::InvalidToken && !staff {
@@ -363,6 +372,13 @@ impl Conn {
     fn is_waiting_on(&self, key: &str) -> bool {
         self.purchase
             .with_untracked(|p| matches!(p, Purchase::Waiting { key: k, .. } if k == key))
+    }
+}
+
+/// Puts the newer copy of `order` where the old one was, if it is listed.
+fn replace(list: &mut [Order], order: &Order) {
+    if let Some(kept) = list.iter_mut().find(|o| o.id == order.id) {
+        *kept = order.clone();
     }
 }
 

@@ -48,6 +48,12 @@ pub enum ClientMsg {
         /// A fresh id per purchase intent, reused on every retry of that intent (1–64 bytes).
         key: String,
     },
+    /// Cancel an order before pickup: residents their own, hosts and moderators any in their show.
+    /// Its units go back on sale.
+    CancelOrder {
+        /// The order.
+        order: OrderId,
+    },
     /// Host only: open a flash deal now in the joined show.
     LaunchDeal {
         /// The product to sell.
@@ -124,6 +130,16 @@ pub enum ServerMsg {
         reason: Refusal,
         /// Units left in the deal when decided.
         remaining: i64,
+    },
+    /// Answer to `CancelOrder`: the order, now cancelled.
+    OrderCancelled {
+        /// The order.
+        order: Order,
+    },
+    /// Moderators and hosts: an order of the joined show changed (e.g. was cancelled).
+    OrderUpdated {
+        /// The order as it is now.
+        order: Order,
     },
     /// Answer to the host's `LaunchDeal`.
     DealLaunched {
@@ -230,6 +246,10 @@ pub enum ErrorCode {
     UnknownProduct,
     /// No such pickup point for the joined show.
     UnknownPickup,
+    /// No such order in the joined show.
+    UnknownOrder,
+    /// The order was already cancelled or picked up.
+    NotCancellable,
     /// Quantity must be at least 1.
     InvalidQuantity,
     /// The purchase key is empty or too long.
@@ -295,6 +315,7 @@ impl ClientMsg {
         "sign_in",
         "resume",
         "place_order",
+        "cancel_order",
         "launch_deal",
         "end_deal",
         "ping",

@@ -394,3 +394,92 @@ async fn shutdown_closes_live_connections_and_returns() {
         "the viewer's socket was closed by the server"
     );
 }
+
+#[tokio::test]
+async fn cancelling_returns_the_units_and_every_viewer_sees_the_stock_rise() {
+    let ts = TestServer::start().await;
+    let deal = launch(&ts, 5, 3).await;
+    let mut a = resident(&ts, "退单的").await;
+    let mut watcher = ts.client().await;
+    watcher.join(ts.show).await;
+    let ServerMsg::OrderAccepted { order: o, .. } = order(&mut a, deal.id, 3, "c1").await else {
+        panic!("accepted");
+    };
+    sees_sold(&mut watcher, deal.id, 3).await;
+    // At the limit: a fourth unit is refused…
+    assert!(matches!(
+        order(&mut a, deal.id, 1, "c2").await,
+        ServerMsg::OrderRefused {
+            reason: Refusal::LimitReached,
+            ..
+        }
+    ));
+
+    a.send(&ClientMsg::CancelOrder { order: o.id }).await;
+    let cancelled = a
+        .recv_until(|m| match m {
+            ServerMsg::OrderCancelled { order } => Some(order.clone()),
+            ServerMsg::Error { code, message } => panic!("cancel refused: {code:?} {message}"),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        (cancelled.id, cancelled.status),
+        (o.id, mulin_shared::OrderStatus::Cancelled)
+    );
+    sees_sold(&mut watcher, deal.id, 0).await;
+
+    // …and after cancelling, the limit counts only live orders again.
+    assert!(matches!(
+        order(&mut a, deal.id, 2, "c3").await,
+        ServerMsg::OrderAccepted { .. }
+    ));
+    // Retrying the first key reports the original order, as it is now: cancelled, not re-bought.
+    let ServerMsg::OrderAccepted { order: again, .. } = order(&mut a, deal.id, 3, "c1").await
+    else {
+        panic!("original outcome");
+    };
+    assert_eq!(
+        (again.id, again.status),
+        (o.id, mulin_shared::OrderStatus::Cancelled)
+    );
+
+    // Cancelling twice is refused in words; the store agrees with the room.
+    a.send(&ClientMsg::CancelOrder { order: o.id }).await;
+    assert_eq!(a.next_error().await.0, ErrorCode::NotCancellable);
+    let stored = ts.server.store().deals(ts.show).await.unwrap();
+    assert_eq!(
+        stored.iter().find(|d| d.id == deal.id).map(|d| d.sold),
+        Some(2)
+    );
+}
+
+#[tokio::test]
+async fn only_the_buyer_or_staff_may_cancel() {
+    let ts = TestServer::start().await;
+    let deal = launch(&ts, 10, 5).await;
+    let mut a = resident(&ts, "a").await;
+    let mut b = resident(&ts, "b").await;
+    let ServerMsg::OrderAccepted { order: o, .. } = order(&mut a, deal.id, 1, "x").await else {
+        panic!("accepted");
+    };
+    b.send(&ClientMsg::CancelOrder { order: o.id }).await;
+    assert_eq!(b.next_error().await.0, ErrorCode::Forbidden);
+    b.send(&ClientMsg::CancelOrder { order: 987_654 }).await;
+    assert_eq!(b.next_error().await.0, ErrorCode::UnknownOrder);
+
+    let mut moderator = ts.client().await;
+    moderator.join(ts.show).await;
+    moderator.resume(&ts.moderator_token).await;
+    moderator
+        .send(&ClientMsg::CancelOrder { order: o.id })
+        .await;
+    let updated = moderator
+        .recv_until(|m| match m {
+            ServerMsg::OrderUpdated { order } if order.id == o.id => Some(order.status),
+            ServerMsg::Error { code, message } => panic!("moderator refused: {code:?} {message}"),
+            _ => None,
+        })
+        .await;
+    assert_eq!(updated, mulin_shared::OrderStatus::Cancelled);
+}

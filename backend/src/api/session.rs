@@ -14,7 +14,7 @@ use tokio::time::{MissedTickBehavior, interval, timeout};
 
 use super::AppState;
 use crate::auth::{self, AuthError, Principal};
-use crate::live::{Buyer, DealSpec, Decision, Frame, LiveError, Room, ViewerGuard};
+use crate::live::{Buyer, Canceller, DealSpec, Decision, Frame, LiveError, Room, ViewerGuard};
 use crate::now_ms;
 
 /// Replies waiting for the writer; a client that floods requests without reading waits here.
@@ -207,6 +207,7 @@ impl Session {
                 pickup,
                 key,
             } => self.place_order(deal, qty, pickup, key).await,
+            ClientMsg::CancelOrder { order } => self.cancel_order(order).await,
             ClientMsg::LaunchDeal {
                 product,
                 price,
@@ -336,6 +337,35 @@ impl Session {
             return None;
         }
         Some(room.clone())
+    }
+
+    async fn cancel_order(&self, order: i64) {
+        let Some(principal) = &self.principal else {
+            return self
+                .error(ErrorCode::NotSignedIn, "sign in before cancelling")
+                .await;
+        };
+        let Some(room) = &self.room else {
+            return self
+                .error(ErrorCode::NotJoined, "join the show first")
+                .await;
+        };
+        let by = if principal.is_staff_of(room.show()) {
+            Canceller::Staff
+        } else if let Some(resident) = principal.resident {
+            Canceller::Resident(resident)
+        } else {
+            return self
+                .error(
+                    ErrorCode::Forbidden,
+                    "only the buyer or the show's staff may cancel",
+                )
+                .await;
+        };
+        match room.cancel_order(order, by).await {
+            Ok(order) => self.send(&ServerMsg::OrderCancelled { order }).await,
+            Err(e) => self.live_error(e).await,
+        }
     }
 
     async fn place_order(&self, deal: i64, qty: i64, pickup: i64, key: String) {

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 
-use mulin_shared::{Deal, DealStatus, Order, PickupId, Refusal, ResidentId};
+use mulin_shared::{Deal, DealStatus, Order, OrderId, OrderStatus, PickupId, Refusal, ResidentId};
 use tokio::sync::{mpsc, oneshot};
 
 use super::room::Room;
@@ -25,6 +25,15 @@ pub struct Buyer {
     pub resident: ResidentId,
     /// Their nickname, for the moderators' list.
     pub nickname: String,
+}
+
+/// Who asks to cancel an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Canceller {
+    /// A resident, who may cancel only their own orders.
+    Resident(ResidentId),
+    /// A host or moderator of the order's show.
+    Staff,
 }
 
 /// The final answer to a purchase.
@@ -58,6 +67,11 @@ pub(super) struct OrderRequest {
 pub(super) enum DeskCmd {
     /// Decide a purchase.
     Order(OrderRequest),
+    /// Cancel an accepted order and put its units back on sale.
+    Cancel {
+        order: OrderId,
+        reply: oneshot::Sender<Result<Order, LiveError>>,
+    },
     /// Close the deal (after deciding everything queued before this).
     End {
         reply: oneshot::Sender<Result<Deal, LiveError>>,
@@ -131,6 +145,10 @@ impl DealDesk {
             for cmd in batch.drain(..) {
                 match cmd {
                     DeskCmd::Order(request) => self.decide(request, &mut pending),
+                    DeskCmd::Cancel { order, reply } => {
+                        self.commit(&mut pending).await;
+                        let _ = reply.send(self.cancel(order).await);
+                    }
                     DeskCmd::End { reply } => {
                         self.commit(&mut pending).await;
                         let _ = reply.send(self.end().await);
@@ -226,6 +244,27 @@ impl DealDesk {
                 }
             }
         }
+    }
+
+    /// Cancels through the store first; memory follows only what the store did.
+    async fn cancel(&mut self, id: OrderId) -> Result<Order, LiveError> {
+        let order = self
+            .store
+            .cancel_order(id)
+            .await?
+            .ok_or(LiveError::NotCancellable(id))?;
+        self.deal.sold = (self.deal.sold - order.qty).max(0);
+        if let Some(held) = self.held.get_mut(&order.resident) {
+            *held = (*held - order.qty).max(0);
+        }
+        // A retry of the original key now reports the order as it is: cancelled.
+        if let Some(kept) = self.accepted_keys.values_mut().find(|o| o.id == id) {
+            kept.status = OrderStatus::Cancelled;
+        }
+        if let Some(room) = self.room.upgrade() {
+            room.order_changed(&self.deal, &order);
+        }
+        Ok(order)
     }
 
     async fn end(&mut self) -> Result<Deal, LiveError> {

@@ -15,7 +15,7 @@ use tokio::sync::Mutex;
 
 use crate::store::{Store, StoreError};
 
-pub use desk::{Buyer, Decision};
+pub use desk::{Buyer, Canceller, Decision};
 pub use room::{DealSpec, Room, ViewerGuard};
 
 /// A serialized server message, made once and shared by every connection that sends it.
@@ -36,6 +36,15 @@ pub enum LiveError {
     /// No such pickup point in this show.
     #[error("no pickup point {0} in this show")]
     UnknownPickup(i64),
+    /// No such order in this show.
+    #[error("no order {0} in this show")]
+    UnknownOrder(i64),
+    /// The order is already cancelled or picked up.
+    #[error("order {0} was already cancelled or picked up")]
+    NotCancellable(i64),
+    /// Someone else's order.
+    #[error("only the buyer or the show's staff may cancel this order")]
+    NotYours,
     /// Quantity below 1 (or absurdly large).
     #[error("quantity must be between 1 and {max}, got {got}")]
     InvalidQuantity {
@@ -69,6 +78,9 @@ impl LiveError {
             LiveError::UnknownDeal(_) => ErrorCode::UnknownDeal,
             LiveError::UnknownProduct(_) => ErrorCode::UnknownProduct,
             LiveError::UnknownPickup(_) => ErrorCode::UnknownPickup,
+            LiveError::UnknownOrder(_) => ErrorCode::UnknownOrder,
+            LiveError::NotCancellable(_) => ErrorCode::NotCancellable,
+            LiveError::NotYours => ErrorCode::Forbidden,
             LiveError::InvalidQuantity { .. } => ErrorCode::InvalidQuantity,
             LiveError::InvalidKey => ErrorCode::InvalidKey,
             LiveError::InvalidDeal(_) => ErrorCode::InvalidDeal,

@@ -9,12 +9,12 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use mulin_shared::{
-    Deal, DealId, DealStatus, Order, PickupPoint, Product, ProductId, ResidentId, RoomState,
-    ServerMsg, ShowId, UtcMillis,
+    Deal, DealId, DealStatus, Order, OrderId, PickupPoint, Product, ProductId, ResidentId,
+    RoomState, ServerMsg, ShowId, UtcMillis,
 };
 use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 
-use super::desk::{self, Buyer, Decision, DeskCmd, OrderRequest};
+use super::desk::{self, Buyer, Canceller, Decision, DeskCmd, OrderRequest};
 use super::{Frame, LiveError, Metrics};
 use crate::now_ms;
 use crate::store::{NewDeal, Store};
@@ -213,6 +213,28 @@ impl Room {
         Ok(answer)
     }
 
+    /// Cancels an order of this show through its deal's desk, so the units return where they are
+    /// counted, and every viewer sees the stock rise.
+    pub async fn cancel_order(&self, order: OrderId, by: Canceller) -> Result<Order, LiveError> {
+        let (found, show) = self
+            .store
+            .order(order)
+            .await?
+            .ok_or(LiveError::UnknownOrder(order))?;
+        if show != self.show {
+            return Err(LiveError::UnknownOrder(order));
+        }
+        if matches!(by, Canceller::Resident(r) if r != found.resident) {
+            return Err(LiveError::NotYours);
+        }
+        let desk = self.desk(found.deal)?;
+        let (reply, answer) = oneshot::channel();
+        desk.send(DeskCmd::Cancel { order, reply })
+            .await
+            .map_err(|_| LiveError::Unavailable)?;
+        answer.await.map_err(|_| LiveError::Unavailable)?
+    }
+
     /// Opens a new deal now, pins it, and starts its desk.
     pub async fn launch_deal(&self, spec: DealSpec) -> Result<Deal, LiveError> {
         let now = now_ms();
@@ -314,6 +336,25 @@ impl Room {
                 .into(),
             );
         }
+        self.dirty.notify_one();
+    }
+
+    /// Called by a desk after an order changed (cancelled): staff hear of it, viewers see the stock.
+    pub(super) fn order_changed(&self, deal: &Deal, order: &Order) {
+        {
+            let mut inner = self.lock();
+            inner.deals.insert(deal.id, deal.clone());
+            if let Some(kept) = inner.recent.iter_mut().find(|o| o.id == order.id) {
+                *kept = order.clone();
+            }
+        }
+        let _ = self.orders.send(
+            ServerMsg::OrderUpdated {
+                order: order.clone(),
+            }
+            .to_json()
+            .into(),
+        );
         self.dirty.notify_one();
     }
 

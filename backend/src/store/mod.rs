@@ -11,8 +11,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use mulin_shared::{
-    Deal, DealId, DealStatus, Order, OrderStatus, PickupId, PickupPoint, Product, ProductId,
-    ResidentId, Role, Show, ShowId, UtcMillis,
+    Deal, DealId, DealStatus, Order, OrderId, OrderStatus, PickupId, PickupPoint, Product,
+    ProductId, ResidentId, Role, Show, ShowId, UtcMillis,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -368,6 +368,46 @@ impl Store {
         }
         tx.commit().await?;
         Ok(stored)
+    }
+
+    /// One order and the show it was bought in.
+    pub async fn order(&self, id: OrderId) -> Result<Option<(Order, ShowId)>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {ORDER_COLUMNS}, d.show_id FROM orders o JOIN residents r ON r.id = o.resident_id \
+             JOIN deals d ON d.id = o.deal_id WHERE o.id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| (order_from_row(&r), r.get(10))))
+    }
+
+    /// Cancels an accepted order and gives its units back to the deal, in one transaction.
+    /// `None` when the order is not (or no longer) accepted.
+    pub async fn cancel_order(&self, id: OrderId) -> Result<Option<Order>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "UPDATE orders SET status = 'cancelled' WHERE id = ? AND status = 'accepted' \
+             RETURNING deal_id, qty",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let (deal, qty): (i64, i64) = (row.get(0), row.get(1));
+        sqlx::query("UPDATE deals SET sold = sold - ? WHERE id = ?")
+            .bind(qty)
+            .bind(deal)
+            .execute(&mut *tx)
+            .await?;
+        let order = sqlx::query(&format!(
+            "SELECT {ORDER_COLUMNS} FROM orders o JOIN residents r ON r.id = o.resident_id WHERE o.id = ?"
+        ))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(order_from_row(&order)))
     }
 
     /// The show's orders, newest first, at most `limit`.

@@ -1,7 +1,7 @@
 //! Lists of orders: the resident's own, and the moderators' live list.
 
 use leptos::prelude::*;
-use mulin_shared::{Order, OrderStatus};
+use mulin_shared::{ClientMsg, Order, OrderStatus};
 
 use crate::socket::Conn;
 use crate::{local_time, yuan};
@@ -46,6 +46,7 @@ pub fn OrderTable(conn: Conn, orders: Signal<Vec<Order>>, staff: bool) -> impl I
                             <th scope="col">"Pickup"</th>
                             <th scope="col">"Code"</th>
                             <th scope="col">"Status"</th>
+                            <th scope="col"><span class="sr-only">"Actions"</span></th>
                         </tr>
                     </thead>
                     <tbody>
@@ -59,6 +60,15 @@ pub fn OrderTable(conn: Conn, orders: Signal<Vec<Order>>, staff: bool) -> impl I
                                 <td>{pickup_name(o.pickup)}</td>
                                 <td class="code">{o.pickup_code.clone()}</td>
                                 <td>{status_word(o.status)}</td>
+                                <td>
+                                    {(o.status == OrderStatus::Accepted).then(|| {
+                                        let id = o.id;
+                                        view! {
+                                            <button type="button" class="secondary small" aria-label=format!("Cancel order {}", o.pickup_code)
+                                                on:click=move |_| conn.send(ClientMsg::CancelOrder { order: id })>"Cancel"</button>
+                                        }
+                                    })}
+                                </td>
                             </tr>
                         </For>
                     </tbody>
