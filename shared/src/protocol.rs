@@ -286,6 +286,10 @@ impl ClientMsg {
                 ),
             });
         }
+        // The common case costs one parse; only a frame that fails is parsed again to say why.
+        if let Ok(msg) = serde_json::from_str::<ClientMsg>(text) {
+            return Ok(msg);
+        }
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| FrameError {
             code: ErrorCode::MalformedFrame,
             message: format!("not JSON: {e}"),

@@ -118,10 +118,11 @@ async fn ws_upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Resp
         )
         .into_response();
     };
-    // Client frames are tiny: small buffers keep an idle viewer cheap. Frames up to four times the
+    // Client frames are tiny: small buffers keep an idle viewer cheap. The writer flushes after each
+    // burst, so the write buffer only gathers the frames of one wake-up. Frames up to four times the
     // protocol limit are read and answered with `frame_too_large`; anything larger closes the socket.
     ws.read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
+        .write_buffer_size(64 * 1024)
         .max_message_size(4 * MAX_FRAME_BYTES)
         .max_frame_size(4 * MAX_FRAME_BYTES)
         .on_upgrade(move |socket| session::run(socket, state, permit))

@@ -29,6 +29,8 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// What the reader hands the writer.
 enum Outgoing {
     Frame(Frame),
+    /// Nothing to queue (the heartbeat queues its ping itself).
+    Nothing,
     /// Start following a room (replacing any room followed before).
     Follow {
         room: Arc<Room>,
@@ -66,33 +68,64 @@ fn frame(msg: &ServerMsg) -> Frame {
     msg.to_json().into()
 }
 
-/// The writer: the only place that sends on the socket.
+/// The writer: the only place that sends on the socket. It feeds every frame that is ready (a reply,
+/// the newest room state, order events) and flushes once, so a busy connection costs one write
+/// syscall per wake-up rather than one per frame.
 async fn write(mut sink: SplitSink<WebSocket, Message>, mut outbox: mpsc::Receiver<Outgoing>) {
     let mut room: Option<watch::Receiver<Frame>> = None;
     let mut staff: Option<(Arc<Room>, broadcast::Receiver<Frame>)> = None;
     let mut heartbeat = interval(PING_EVERY);
     heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
     heartbeat.reset();
+    let mut ready: Vec<Message> = Vec::new();
     loop {
-        let message = tokio::select! {
+        let first = tokio::select! {
             next = outbox.recv() => match next {
                 None => break,
-                Some(Outgoing::Frame(f)) => text(f),
-                Some(Outgoing::Follow { room: r, staff: is_staff }) => {
+                Some(out) => out,
+            },
+            Some(f) = room_changed(&mut room) => Outgoing::Frame(f),
+            Some(f) = staff_event(&mut staff) => Outgoing::Frame(f),
+            _ = heartbeat.tick() => { ready.push(Message::Ping(Bytes::new())); Outgoing::Nothing }
+        };
+        let mut next = Some(first);
+        while let Some(out) = next.take() {
+            match out {
+                Outgoing::Frame(f) => ready.push(text(f)),
+                Outgoing::Follow {
+                    room: r,
+                    staff: is_staff,
+                } => {
                     let mut rx = r.subscribe();
                     rx.mark_changed();
                     room = Some(rx);
-                    staff = is_staff.then(|| { let rx = r.subscribe_orders(); (r, rx) });
-                    continue;
+                    staff = is_staff.then(|| {
+                        let rx = r.subscribe_orders();
+                        (r, rx)
+                    });
                 }
-            },
-            Some(f) = room_changed(&mut room) => text(f),
-            Some(f) = staff_event(&mut staff) => text(f),
-            _ = heartbeat.tick() => Message::Ping(Bytes::new()),
-        };
-        match timeout(SEND_TIMEOUT, sink.send(message)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(_)) | Err(_) => break,
+                Outgoing::Nothing => {}
+            }
+            next = outbox.try_recv().ok();
+        }
+        // A room change that arrived meanwhile rides along in the same write.
+        if let Some(rx) = room.as_mut()
+            && rx.has_changed().unwrap_or(false)
+        {
+            ready.push(text(rx.borrow_and_update().clone()));
+        }
+        if ready.is_empty() {
+            continue;
+        }
+        let sent = timeout(SEND_TIMEOUT, async {
+            for message in ready.drain(..) {
+                sink.feed(message).await?;
+            }
+            sink.flush().await
+        })
+        .await;
+        if !matches!(sent, Ok(Ok(()))) {
+            break;
         }
     }
     let _ = sink.close().await;

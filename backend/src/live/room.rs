@@ -326,8 +326,10 @@ impl Room {
             }
             inner.recent.truncate(RECENT_ORDERS);
         }
-        for order in new_orders {
-            // No staff listening is fine: the send only fails when nobody subscribed.
+        // Serializing thousands of events a second for nobody is waste: only when staff listen.
+        let listening = self.orders.receiver_count() > 0;
+        for order in new_orders.iter().filter(|_| listening) {
+            // A staff member leaving between the count and the send is fine: the event just drops.
             let _ = self.orders.send(
                 ServerMsg::OrderPlaced {
                     order: order.clone(),

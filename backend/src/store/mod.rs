@@ -125,8 +125,10 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
+        // A local file needs no liveness ping before each use; it would cost a thread hop per query.
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
@@ -281,19 +283,49 @@ impl Store {
     ) -> Result<Vec<Order>, StoreError> {
         let total: i64 = orders.iter().map(|o| o.qty).sum();
         let mut tx = self.begin_write().await?;
-        let updated = sqlx::query(
-            "UPDATE deals SET sold = sold + ? WHERE id = ? AND status = 'live' AND sold + ? <= stock",
+        let limit: Option<i64> = sqlx::query_scalar(
+            "UPDATE deals SET sold = sold + ? WHERE id = ? AND status = 'live' AND sold + ? <= stock \
+             RETURNING per_resident_limit",
         )
         .bind(total)
         .bind(deal)
         .bind(total)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if updated != 1 {
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(limit) = limit else {
             return Err(StoreError::Conflict(format!(
                 "deal {deal} is not live or has fewer than {total} units left"
             )));
+        };
+        // The per-resident limit: `holdings` refuses (CHECK units <= max_units) any buyer pushed
+        // past it, failing the whole transaction.
+        let mut per_buyer: HashMap<ResidentId, i64> = HashMap::new();
+        for o in orders {
+            *per_buyer.entry(o.resident).or_insert(0) += o.qty;
+        }
+        let per_buyer: Vec<(ResidentId, i64)> = per_buyer.into_iter().collect();
+        for chunk in per_buyer.chunks(INSERT_CHUNK) {
+            let mut upsert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO holdings (deal_id, resident_id, units, max_units) ",
+            );
+            upsert.push_values(chunk, |mut row, (resident, units)| {
+                row.push_bind(deal)
+                    .push_bind(*resident)
+                    .push_bind(*units)
+                    .push_bind(limit);
+            });
+            upsert.push(
+                " ON CONFLICT (deal_id, resident_id) DO UPDATE SET units = units + excluded.units",
+            );
+            upsert.build().execute(&mut *tx).await.map_err(|e| {
+                if e.as_database_error()
+                    .is_some_and(|d| d.is_check_violation())
+                {
+                    StoreError::Conflict(format!("a buyer would pass the limit of deal {deal}"))
+                } else {
+                    StoreError::Db(e)
+                }
+            })?;
         }
         let mut ids: HashMap<(ResidentId, &str), i64> = HashMap::with_capacity(orders.len());
         for chunk in orders.chunks(INSERT_CHUNK) {
@@ -313,37 +345,16 @@ impl Store {
             });
             // RETURNING rows come in no promised order: match them back by (resident, key).
             insert.push(" RETURNING id, resident_id, key");
+            let by_key: HashMap<(ResidentId, &str), &str> = chunk
+                .iter()
+                .map(|o| ((o.resident, o.key.as_str()), o.key.as_str()))
+                .collect();
             for row in insert.build().fetch_all(&mut *tx).await? {
-                let key: String = row.get(2);
-                let (resident, id): (i64, i64) = (row.get(1), row.get(0));
-                if let Some(o) = chunk
-                    .iter()
-                    .find(|o| o.resident == resident && o.key == key)
-                {
-                    ids.insert((resident, o.key.as_str()), id);
+                let (id, resident, key): (i64, i64, String) = (row.get(0), row.get(1), row.get(2));
+                if let Some(key) = by_key.get(&(resident, key.as_str())) {
+                    ids.insert((resident, key), id);
                 }
             }
-        }
-        // The per-resident limit, re-checked over everything the store now holds for these buyers.
-        let mut over = QueryBuilder::<Sqlite>::new(
-            "SELECT o.resident_id FROM orders o JOIN deals d ON d.id = o.deal_id \
-             WHERE o.deal_id = ",
-        );
-        over.push_bind(deal)
-            .push(" AND o.status != 'cancelled' AND o.resident_id IN (");
-        let mut residents: Vec<ResidentId> = orders.iter().map(|o| o.resident).collect();
-        residents.sort_unstable();
-        residents.dedup();
-        let mut list = over.separated(", ");
-        for r in &residents {
-            list.push_bind(*r);
-        }
-        over.push(") GROUP BY o.resident_id HAVING SUM(o.qty) > MAX(d.per_resident_limit) LIMIT 1");
-        if let Some(row) = over.build().fetch_optional(&mut *tx).await? {
-            let resident: i64 = row.get(0);
-            return Err(StoreError::Conflict(format!(
-                "resident {resident} would pass the limit of deal {deal}"
-            )));
         }
         let mut stored = Vec::with_capacity(orders.len());
         for o in orders {
@@ -400,6 +411,15 @@ impl Store {
             .bind(deal)
             .execute(&mut *tx)
             .await?;
+        sqlx::query(
+            "UPDATE holdings SET units = units - ? WHERE deal_id = ? \
+             AND resident_id = (SELECT resident_id FROM orders WHERE id = ?)",
+        )
+        .bind(qty)
+        .bind(deal)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         let order = sqlx::query(&format!(
             "SELECT {ORDER_COLUMNS} FROM orders o JOIN residents r ON r.id = o.resident_id WHERE o.id = ?"
         ))
