@@ -22,11 +22,12 @@ say = printf '\033[1;34m==>\033[0m %s\n'
 BIND ?= 127.0.0.1:3000
 DB   ?= data/mulin.db
 
-.PHONY: help run test bench widget setup wasm-tools browser lint clean
+.PHONY: help run test bench widget setup wasm-tools browser postgres lint clean
 
 help:
 	@echo "make run    build the widget and start Mulin Live on http://$(BIND) with a demo show"
 	@echo "make test   run every test, including real-Chromium browser tests"
+	@echo "make bench  run the order-spike benchmarks and rewrite docs/BENCHMARKS.md"
 	@echo "make lint   cargo fmt --check and clippy"
 
 ## run: install what is missing, build the widget and the server (release), start with the demo show.
@@ -42,6 +43,23 @@ test: widget browser
 	cargo build -p mulin-backend --bin mulin --locked
 	@$(say) "running the tests"
 	cargo test --workspace --locked
+
+## bench: spike scenarios against the release server, batching off, and PostgreSQL via pgbench.
+bench: postgres
+	@$(say) "building the server and the load generator (release)"
+	cargo build --release --locked -p mulin-backend --bin mulin -p mulin-tests --bin spike
+	@$(say) "running the benchmarks (about 5 minutes)"
+	tests/bench/bench.sh
+
+## postgres: PostgreSQL server binaries and pgbench, for the comparison in `make bench`.
+postgres:
+	@if command -v initdb >/dev/null && command -v pgbench >/dev/null && command -v psql >/dev/null; then \
+	  $(say) "postgresql, pgbench: present"; \
+	else \
+	  $(say) "installing postgresql (apt)"; \
+	  $(SUDO) apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql postgresql-contrib; \
+	fi
 
 lint:
 	cargo fmt --all --check

@@ -39,7 +39,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub demo: bool,
     /// Most orders one deal desk decides and commits in one transaction (1 turns batching off).
-    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u16).range(1..=8192))]
+    #[arg(long, default_value_t = 4096, value_parser = clap::value_parser!(u16).range(1..=8192))]
     pub max_batch: u16,
     /// Most WebSocket connections at once; more are refused with 503.
     #[arg(long, default_value_t = 20_000)]

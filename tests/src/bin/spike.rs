@@ -37,7 +37,7 @@ struct Args {
     #[arg(long, default_value_t = 1000)]
     window_ms: u64,
     /// For the server this tool starts: most orders per transaction.
-    #[arg(long, default_value_t = 512)]
+    #[arg(long, default_value_t = 4096)]
     max_batch: usize,
     /// Aim at a running server (`ws://host:port/ws`) instead of starting one.
     #[arg(long, requires_all = ["host_token", "db"])]
