@@ -489,3 +489,53 @@ async fn only_the_buyer_or_staff_may_cancel() {
         .await;
     assert_eq!(updated, mulin_shared::OrderStatus::Cancelled);
 }
+
+#[tokio::test]
+async fn a_key_reused_in_another_deal_cannot_spoil_anyone_elses_order() {
+    let ts = TestServer::start().await;
+    let first = launch(&ts, 10, 5).await;
+    let second = launch(&ts, 10, 5).await;
+    let mut careless = resident(&ts, "同一个键").await;
+    assert!(matches!(
+        order(&mut careless, first.id, 1, "k").await,
+        ServerMsg::OrderAccepted { .. }
+    ));
+
+    // The same key in another deal is another purchase intent; a neighbour buys in the same moment.
+    let mut neighbour = resident(&ts, "邻居").await;
+    careless
+        .send(&ClientMsg::PlaceOrder {
+            deal: second.id,
+            qty: 1,
+            pickup: 1,
+            key: "k".into(),
+        })
+        .await;
+    neighbour
+        .send(&ClientMsg::PlaceOrder {
+            deal: second.id,
+            qty: 1,
+            pickup: 1,
+            key: "n".into(),
+        })
+        .await;
+    let theirs = careless
+        .recv_until(|m| match m {
+            ServerMsg::OrderAccepted { order, .. } if order.deal == second.id => {
+                Some(order.clone())
+            }
+            ServerMsg::Error { code, message } => panic!("refused: {code:?} {message}"),
+            _ => None,
+        })
+        .await;
+    let mine = neighbour
+        .recv_until(|m| match m {
+            ServerMsg::OrderAccepted { order, .. } => Some(order.clone()),
+            ServerMsg::Error { code, message } => panic!("neighbour hurt: {code:?} {message}"),
+            _ => None,
+        })
+        .await;
+    assert_ne!(theirs.id, mine.id);
+    let stored = ts.server.store().show_orders(ts.show, 10).await.unwrap();
+    assert_eq!(stored.len(), 3);
+}

@@ -273,8 +273,15 @@ impl Session {
     }
 
     async fn live_error(&self, e: LiveError) {
-        if matches!(e, LiveError::Store(_)) {
-            tracing::error!(error = %e, "store failure");
+        if let LiveError::Store(inner) = &e {
+            // Clients get a plain message; the database's own words are for the operator.
+            tracing::error!(error = %inner, "store failure");
+            return self
+                .error(
+                    ErrorCode::Internal,
+                    "the server could not do that; please retry",
+                )
+                .await;
         }
         self.error(e.code(), e.to_string()).await;
     }

@@ -236,10 +236,10 @@ impl DealDesk {
                 if let Err(reload) = self.reload().await {
                     tracing::error!(deal = self.deal.id, error = %reload, "desk reload failed");
                 }
-                let message = e.to_string();
+                // Residents hear that it failed and may retry; the why (SQL and all) stays in the log.
                 for p in pending.drain(..) {
                     for reply in p.replies {
-                        let _ = reply.send(Err(LiveError::NotStored(message.clone())));
+                        let _ = reply.send(Err(LiveError::NotStored));
                     }
                 }
             }

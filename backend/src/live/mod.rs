@@ -66,8 +66,8 @@ pub enum LiveError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A batch could not be committed; this order was not stored and may be retried with its key.
-    #[error("the order was not stored ({0}); retry with the same key")]
-    NotStored(String),
+    #[error("the order was not stored; please retry")]
+    NotStored,
 }
 
 impl LiveError {
@@ -85,7 +85,7 @@ impl LiveError {
             LiveError::InvalidKey => ErrorCode::InvalidKey,
             LiveError::InvalidDeal(_) => ErrorCode::InvalidDeal,
             LiveError::Unavailable => ErrorCode::Unavailable,
-            LiveError::Store(_) | LiveError::NotStored(_) => ErrorCode::Internal,
+            LiveError::Store(_) | LiveError::NotStored => ErrorCode::Internal,
         }
     }
 }
