@@ -359,6 +359,15 @@ impl Session {
         self.follow().await;
     }
 
+    /// The joined room; otherwise tells the client to join first.
+    async fn joined(&self) -> Option<Arc<Room>> {
+        if self.room.is_none() {
+            self.error(ErrorCode::NotJoined, "join the show first")
+                .await;
+        }
+        self.room.clone()
+    }
+
     /// The joined room, if the signed-in person hosts it; otherwise answers with the reason.
     async fn host_room(&self) -> Option<Arc<Room>> {
         let Some(principal) = &self.principal else {
@@ -366,17 +375,13 @@ impl Session {
                 .await;
             return None;
         };
-        let Some(room) = &self.room else {
-            self.error(ErrorCode::NotJoined, "join the show first")
-                .await;
-            return None;
-        };
+        let room = self.joined().await?;
         if !principal.is_host_of(room.show()) {
             self.error(ErrorCode::Forbidden, "only the show's host may do this")
                 .await;
             return None;
         }
-        Some(room.clone())
+        Some(room)
     }
 
     async fn cancel_order(&self, order: i64) {
@@ -385,10 +390,8 @@ impl Session {
                 .error(ErrorCode::NotSignedIn, "sign in before cancelling")
                 .await;
         };
-        let Some(room) = &self.room else {
-            return self
-                .error(ErrorCode::NotJoined, "join the show first")
-                .await;
+        let Some(room) = self.joined().await else {
+            return;
         };
         let by = if principal.is_staff_of(room.show()) {
             Canceller::Staff
@@ -433,10 +436,8 @@ impl Session {
                     .await;
             }
         };
-        let Some(room) = &self.room else {
-            return self
-                .error(ErrorCode::NotJoined, "join the show first")
-                .await;
+        let Some(room) = self.joined().await else {
+            return;
         };
         let answer = match room
             .submit_order(buyer, deal, qty, pickup, key.clone())

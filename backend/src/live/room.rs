@@ -326,17 +326,10 @@ impl Room {
             }
             inner.recent.truncate(RECENT_ORDERS);
         }
-        // Serializing thousands of events a second for nobody is waste: only when staff listen.
-        let listening = self.orders.receiver_count() > 0;
-        for order in new_orders.iter().filter(|_| listening) {
-            // A staff member leaving between the count and the send is fine: the event just drops.
-            let _ = self.orders.send(
-                ServerMsg::OrderPlaced {
-                    order: order.clone(),
-                }
-                .to_json()
-                .into(),
-            );
+        for order in new_orders {
+            self.tell_staff(|| ServerMsg::OrderPlaced {
+                order: order.clone(),
+            });
         }
         self.dirty.notify_one();
     }
@@ -350,14 +343,19 @@ impl Room {
                 *kept = order.clone();
             }
         }
-        let _ = self.orders.send(
-            ServerMsg::OrderUpdated {
-                order: order.clone(),
-            }
-            .to_json()
-            .into(),
-        );
+        self.tell_staff(|| ServerMsg::OrderUpdated {
+            order: order.clone(),
+        });
         self.dirty.notify_one();
+    }
+
+    /// Sends an event to the show's staff. Serializing thousands of events a second for nobody is
+    /// waste, so the message is only built when someone listens.
+    fn tell_staff(&self, msg: impl FnOnce() -> ServerMsg) {
+        if self.orders.receiver_count() > 0 {
+            // A staff member leaving between the count and the send is fine: the event just drops.
+            let _ = self.orders.send(msg().to_json().into());
+        }
     }
 
     fn publish(&self) {
