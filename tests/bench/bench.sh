@@ -69,6 +69,7 @@ CPU=$(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2; exit}')
 MEM=$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)
 DISK=$(df -h . | awk 'NR==2 {print $1 " (" $2 ")"}')
 per_commit() { field "$1" orders_per_commit; }
+verdict() { python3 -c 'import sys; print("yes" if eval(sys.argv[1]) else "**no**")' "$1"; }
 ceiling() { python3 -c 'import sys; print(f"{float(sys.argv[1])*1000:,.0f}")' "$1"; }
 row() { # label, json
   printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" \
@@ -101,6 +102,15 @@ $(row "A: scarce stock, 1 s window" "$A")
 $(row "A, batching off (\`--max-batch 1\`)" "$A1")
 $(row "B: 10 orders each, plentiful stock" "$B")
 $(row "B, batching off (\`--max-batch 1\`)" "$B1")
+
+## Against the targets
+
+| target | measured | met |
+| --- | --- | --- |
+| A: ack p99 < 100 ms | $(field "$A" ack_p99_ms) ms | $(verdict "$(field "$A" ack_p99_ms) < 100") |
+| B: ≥ 30,000 durable accepted orders/s | $(field "$B" accepted_per_s)/s | $(verdict "$(field "$B" accepted_per_s) >= 30000") |
+| B never slower than batching off | $(field "$B" accepted_per_s) vs $(field "$B1" accepted_per_s)/s | $(verdict "$(field "$B" accepted_per_s) >= $(field "$B1" accepted_per_s)") |
+| 0 oversold, 0 lost acknowledgements, every run | see table | $(verdict "$(field "$A" oversold) + $(field "$A" lost_acks) + $(field "$A1" oversold) + $(field "$A1" lost_acks) + $(field "$B" oversold) + $(field "$B" lost_acks) + $(field "$B1" oversold) + $(field "$B1" lost_acks) == 0") |
 
 PostgreSQL 15, one hot row (\`UPDATE deals SET sold = sold + 1 WHERE id = 1 AND sold < stock; INSERT INTO
 orders …\` in one transaction per order), pgbench with 64 clients for 20 s:
