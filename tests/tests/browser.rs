@@ -106,6 +106,19 @@ async fn a_resident_signs_in_buys_and_the_other_tab_sees_it() {
         .expect("orders readable");
     assert_eq!(orders.len(), 1);
     assert_eq!((orders[0].nickname.as_str(), orders[0].qty), ("王阿姨", 2));
+
+    // "My orders" shows it with its pickup code; cancelling puts the units back for everyone.
+    let listed = buyer
+        .wait_text(".my-order", |t| t.contains("To pick up"))
+        .await;
+    assert!(listed.contains(&orders[0].pickup_code), "{listed}");
+    buyer.click(".my-order button").await;
+    buyer
+        .wait_attr(".my-order", "data-status", |s| s == "Cancelled")
+        .await;
+    watcher
+        .wait_text("#stock-remaining", |t| t == start.to_string())
+        .await;
     buyer.close().await;
     watcher.close().await;
 }

@@ -10,7 +10,7 @@ use mulin_shared::UtcMillis;
 use crate::socket::{Conn, Link};
 
 pub use deal_card::DealCard;
-pub use orders::OrderTable;
+pub use orders::{MyOrderList, OrderTable};
 pub use sign_in::SignIn;
 
 /// The show's title, its community, the connection state and the viewer count.

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use mulin_shared::{Deal, ShowId};
 
-use crate::components::{DealCard, OrderTable, ShowBar};
+use crate::components::{DealCard, MyOrderList, ShowBar};
 use crate::server_clock;
 use crate::socket::Conn;
 
@@ -39,7 +39,7 @@ pub fn ResidentPage(show: ShowId) -> impl IntoView {
             </Show>
             <section class="card" aria-labelledby="my-orders">
                 <h2 id="my-orders">"My orders"</h2>
-                <OrderTable conn orders=my_orders staff=false />
+                <MyOrderList conn orders=my_orders />
             </section>
         </main>
     }
