@@ -4,16 +4,16 @@
 pub mod browser;
 pub mod process;
 pub mod spike;
+pub mod wire;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use mulin_backend::{Server, ServerConfig};
 use mulin_shared::{ClientMsg, ServerMsg, ShowId};
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+use crate::wire::Wire;
 
 /// How long a test waits for one expected frame before failing.
 pub const FRAME_WAIT: Duration = Duration::from_secs(10);
@@ -44,11 +44,6 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server serving `dist/` from the repository.
     pub async fn start() -> TestServer {
-        Self::start_with_batch(512).await
-    }
-
-    /// Starts a server whose desks commit at most `max_batch` orders at once.
-    pub async fn start_with_batch(max_batch: usize) -> TestServer {
         let dir = tempfile::tempdir().expect("temporary folder");
         let db = dir.path().join("mulin.db");
         let server = mulin_backend::start(ServerConfig {
@@ -56,7 +51,7 @@ impl TestServer {
             db: db.clone(),
             dist: repo_root().join("dist"),
             demo: true,
-            max_batch,
+            max_batch: 4096,
             max_connections: 10_000,
         })
         .await
@@ -98,9 +93,10 @@ impl TestServer {
     }
 }
 
-/// One WebSocket connection speaking the Mulin protocol.
+/// One WebSocket connection speaking the Mulin protocol, for tests: every failure panics with
+/// what was expected, and room pushes are returned like any other frame.
 pub struct Client {
-    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    wire: Wire,
     /// The protocol version from `Welcome`.
     pub protocol: u32,
 }
@@ -108,56 +104,43 @@ pub struct Client {
 impl Client {
     /// Connects and reads the `Welcome` frame.
     pub async fn connect(url: &str) -> Client {
-        let (ws, _) = connect_async(url).await.expect("websocket connects");
-        let mut client = Client { ws, protocol: 0 };
-        match client.recv().await {
-            ServerMsg::Welcome { protocol, .. } => client.protocol = protocol,
-            other => panic!("expected welcome first, got {other:?}"),
-        }
-        client
+        let mut wire = Wire::open(url, FRAME_WAIT)
+            .await
+            .expect("websocket connects and welcomes");
+        wire.keep_room = true;
+        let protocol = wire.protocol;
+        Client { wire, protocol }
     }
 
     /// Sends a protocol message.
     pub async fn send(&mut self, msg: &ClientMsg) {
-        self.send_raw(&msg.to_json()).await;
+        self.wire.send(msg).await.expect("frame sent");
     }
 
     /// Sends any text frame (for bad-input tests).
     pub async fn send_raw(&mut self, text: &str) {
-        self.ws.send(Message::text(text)).await.expect("frame sent");
+        self.send_message(Message::text(text)).await;
     }
 
     /// Sends any WebSocket message (e.g. binary).
     pub async fn send_message(&mut self, msg: Message) {
-        self.ws.send(msg).await.expect("message sent");
+        self.wire.send_message(msg).await.expect("message sent");
     }
 
     /// The next protocol frame (control frames are skipped); panics after [`FRAME_WAIT`].
     pub async fn recv(&mut self) -> ServerMsg {
-        loop {
-            let next = tokio::time::timeout(FRAME_WAIT, self.ws.next())
-                .await
-                .expect("a frame within the wait")
-                .expect("socket open")
-                .expect("frame read");
-            if let Message::Text(text) = next {
-                return ServerMsg::parse(text.as_str()).expect("server frame parses");
-            }
-        }
+        self.wire
+            .next(FRAME_WAIT)
+            .await
+            .expect("a server frame within the wait")
     }
 
     /// Reads frames until `pick` returns something; panics after [`FRAME_WAIT`] overall.
     pub async fn recv_until<T>(&mut self, mut pick: impl FnMut(&ServerMsg) -> Option<T>) -> T {
-        let deadline = tokio::time::Instant::now() + FRAME_WAIT;
-        loop {
-            let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let msg = tokio::time::timeout(remaining, self.recv())
-                .await
-                .expect("expected frame arrives in time");
-            if let Some(found) = pick(&msg) {
-                return found;
-            }
-        }
+        self.wire
+            .until(FRAME_WAIT, |m| pick(&m))
+            .await
+            .expect("expected frame arrives in time")
     }
 
     /// Joins a show and waits for its first room state.
@@ -210,15 +193,9 @@ impl Client {
         .await
     }
 
-    /// Whether the server has closed this connection (reads and discards anything still queued).
+    /// Whether the server closes this connection within [`FRAME_WAIT`].
     pub async fn is_closed(&mut self) -> bool {
-        loop {
-            match tokio::time::timeout(FRAME_WAIT, self.ws.next()).await {
-                Err(_) => return false,
-                Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => return true,
-                Ok(Some(Ok(_))) => continue,
-            }
-        }
+        self.wire.is_closed(FRAME_WAIT).await
     }
 
     /// Sends a ping and waits for its pong: proves the connection is still usable.

@@ -9,16 +9,14 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
 use mulin_backend::store::Store;
 use mulin_shared::{
     ClientMsg, DealId, ErrorCode, OrderId, OrderStatus, Refusal, ServerMsg, ShowId,
 };
 use serde::Serialize;
-use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, watch};
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+use crate::wire::{Wire, http_get};
 
 /// How long a buyer waits for any one answer before counting it unanswered.
 const ANSWER_WAIT: Duration = Duration::from_secs(60);
@@ -138,78 +136,13 @@ pub struct SpikeRun {
     pub finished: Instant,
 }
 
-/// A lean protocol connection that reports failures instead of panicking.
-pub struct Wire {
-    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
-    /// Whether `room` pushes are returned (otherwise skipped unparsed).
-    pub keep_room: bool,
-}
-
-impl Wire {
-    /// Connects and reads `welcome`.
-    pub async fn open(url: &str) -> Result<Wire, String> {
-        let (ws, _) = connect_async(url)
-            .await
-            .map_err(|e| format!("connect: {e}"))?;
-        let mut wire = Wire {
-            ws,
-            keep_room: false,
-        };
-        match wire.next(ANSWER_WAIT).await? {
-            ServerMsg::Welcome { .. } => Ok(wire),
-            other => Err(format!("expected welcome, got {other:?}")),
-        }
-    }
-
-    /// Sends a message.
-    pub async fn send(&mut self, msg: &ClientMsg) -> Result<(), String> {
-        self.ws
-            .send(Message::text(msg.to_json()))
-            .await
-            .map_err(|e| format!("send: {e}"))
-    }
-
-    /// The next server message within `wait`.
-    pub async fn next(&mut self, wait: Duration) -> Result<ServerMsg, String> {
-        loop {
-            let frame = tokio::time::timeout(wait, self.ws.next())
-                .await
-                .map_err(|_| "timed out".to_string())?
-                .ok_or("closed")?
-                .map_err(|e| format!("read: {e}"))?;
-            if let Message::Text(t) = frame {
-                // Buyers only wait for answers: skip the room pushes (tens of thousands a second in a
-                // big spike) without parsing them, so the load tool measures the server, not itself.
-                if t.as_str().starts_with(r#"{"type":"room""#) && !self.keep_room {
-                    continue;
-                }
-                return ServerMsg::parse(t.as_str()).map_err(|e| format!("bad frame: {e}"));
-            }
-        }
-    }
-
-    /// Reads until `pick` accepts a message.
-    pub async fn until<T>(
-        &mut self,
-        mut pick: impl FnMut(ServerMsg) -> Option<T>,
-    ) -> Result<T, String> {
-        let deadline = tokio::time::Instant::now() + ANSWER_WAIT;
-        loop {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            if let Some(found) = pick(self.next(left).await?) {
-                return Ok(found);
-            }
-        }
-    }
-}
-
 /// Joins `show` and signs in with a fresh nickname or an existing token; returns the token.
 pub async fn resident(
     url: &str,
     show: ShowId,
     sign: Result<String, String>,
 ) -> Result<(Wire, String), String> {
-    let mut wire = Wire::open(url).await?;
+    let mut wire = Wire::open(url, ANSWER_WAIT).await?;
     wire.send(&ClientMsg::Join { show }).await?;
     let msg = match &sign {
         Ok(token) => ClientMsg::Resume {
@@ -221,7 +154,7 @@ pub async fn resident(
     };
     wire.send(&msg).await?;
     let token = wire
-        .until(|m| match m {
+        .until(ANSWER_WAIT, |m| match m {
             ServerMsg::SignedIn { token, .. } => Some(Ok(token)),
             ServerMsg::Error { code, message } => Some(Err(format!("{code:?}: {message}"))),
             _ => None,
@@ -232,7 +165,7 @@ pub async fn resident(
 
 /// Launches the spike's flash deal through the host interface.
 pub async fn launch_deal(target: &Target, stock: i64, limit: i64) -> Result<DealId, String> {
-    let mut host = Wire::open(&target.ws_url).await?;
+    let mut host = Wire::open(&target.ws_url, ANSWER_WAIT).await?;
     host.send(&ClientMsg::Join { show: target.show }).await?;
     host.send(&ClientMsg::Resume {
         token: target.host_token.clone(),
@@ -246,7 +179,7 @@ pub async fn launch_deal(target: &Target, stock: i64, limit: i64) -> Result<Deal
         ends_at: mulin_backend::now_ms() + 30 * 60 * 1000,
     })
     .await?;
-    host.until(|m| match m {
+    host.until(ANSWER_WAIT, |m| match m {
         ServerMsg::DealLaunched { deal } => Some(Ok(deal.id)),
         ServerMsg::Error { code, message } => {
             Some(Err(format!("launch refused: {code:?} {message}")))
@@ -283,7 +216,7 @@ pub async fn place(
     let mut first: Option<(Answer, Duration)> = None;
     for _ in 0..=duplicates {
         let answer = wire
-            .until(|m| match m {
+            .until(ANSWER_WAIT, |m| match m {
                 ServerMsg::OrderAccepted { key: k, order } if k == key => {
                     Some(Answer::Accepted(order.id))
                 }
@@ -383,17 +316,7 @@ pub async fn run(target: &Target, cfg: &SpikeConfig) -> Result<SpikeRun, String>
 
 /// `GET /api/metrics` → (commits, committed orders).
 pub async fn commits(http: SocketAddr) -> Result<(u64, u64), String> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = TcpStream::connect(http).await.map_err(|e| e.to_string())?;
-    stream
-        .write_all(b"GET /api/metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut response = String::new();
-    stream
-        .read_to_string(&mut response)
-        .await
-        .map_err(|e| e.to_string())?;
+    let response = http_get(http, "/api/metrics").await?;
     let body = response.split("\r\n\r\n").nth(1).ok_or("no body")?;
     let v: serde_json::Value = serde_json::from_str(body).map_err(|e| e.to_string())?;
     let n = |k: &str| v[k].as_u64().ok_or(format!("metrics lack {k}"));

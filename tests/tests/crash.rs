@@ -6,8 +6,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use mulin_shared::ServerMsg;
+use mulin_tests::FRAME_WAIT;
 use mulin_tests::process::ServerProcess;
 use mulin_tests::spike::{self, Answer, SpikeConfig, Target};
+use mulin_tests::wire::Wire;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_spike_loses_no_acknowledged_order() {
@@ -92,14 +94,16 @@ async fn sigkill_mid_spike_loses_no_acknowledged_order() {
     let second = ServerProcess::start(&db, 64)
         .await
         .expect("server restarts");
-    let mut viewer = spike::Wire::open(&second.ws_url()).await.expect("connects");
+    let mut viewer = Wire::open(&second.ws_url(), FRAME_WAIT)
+        .await
+        .expect("connects");
     viewer.keep_room = true;
     viewer
         .send(&mulin_shared::ClientMsg::Join { show: 1 })
         .await
         .expect("join");
     let remaining = viewer
-        .until(|m| match m {
+        .until(FRAME_WAIT, |m| match m {
             ServerMsg::Room(room) => room
                 .deals
                 .iter()

@@ -1,6 +1,7 @@
 //! Orders and live stock over real WebSockets against a real server on port 0.
 
 use mulin_shared::{ClientMsg, Deal, ErrorCode, Refusal, ServerMsg};
+use mulin_tests::wire::http_get;
 use mulin_tests::{Client, TestServer};
 
 /// A host connection on the demo show that launches a deal and returns it.
@@ -365,24 +366,13 @@ async fn hosts_get_clear_errors_for_impossible_deals() {
 #[tokio::test]
 async fn http_errors_are_json_with_a_code() {
     let ts = TestServer::start().await;
-    let body = http_get(&ts, "/api/no-such-thing").await;
-    assert!(body.starts_with("HTTP/1.1 404"), "{body}");
-    assert!(body.contains(r#""error":"not_found""#), "{body}");
-    let health = http_get(&ts, "/api/health").await;
-    assert!(health.contains(r#""status":"ok""#), "{health}");
-}
-
-/// A bare HTTP/1.1 GET over TCP: enough for JSON endpoints, without another HTTP client dependency.
-async fn http_get(ts: &TestServer, path: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(ts.server.addr())
+    let body = http_get(ts.server.addr(), "/api/no-such-thing")
         .await
         .unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    response
+    assert!(body.starts_with("HTTP/1.1 404"), "{body}");
+    assert!(body.contains(r#""error":"not_found""#), "{body}");
+    let health = http_get(ts.server.addr(), "/api/health").await.unwrap();
+    assert!(health.contains(r#""status":"ok""#), "{health}");
 }
 
 #[tokio::test]

@@ -29,8 +29,6 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// What the reader hands the writer.
 enum Outgoing {
     Frame(Frame),
-    /// Nothing to queue (the heartbeat queues its ping itself).
-    Nothing,
     /// Start following a room (replacing any room followed before).
     Follow {
         room: Arc<Room>,
@@ -79,16 +77,16 @@ async fn write(mut sink: SplitSink<WebSocket, Message>, mut outbox: mpsc::Receiv
     heartbeat.reset();
     let mut ready: Vec<Message> = Vec::new();
     loop {
-        let first = tokio::select! {
+        // What woke the writer; the heartbeat queues its ping directly and brings nothing else.
+        let mut next = tokio::select! {
             next = outbox.recv() => match next {
                 None => break,
-                Some(out) => out,
+                Some(out) => Some(out),
             },
-            Some(f) = room_changed(&mut room) => Outgoing::Frame(f),
-            Some(f) = staff_event(&mut staff) => Outgoing::Frame(f),
-            _ = heartbeat.tick() => { ready.push(Message::Ping(Bytes::new())); Outgoing::Nothing }
+            Some(f) = room_changed(&mut room) => Some(Outgoing::Frame(f)),
+            Some(f) = staff_event(&mut staff) => Some(Outgoing::Frame(f)),
+            _ = heartbeat.tick() => { ready.push(Message::Ping(Bytes::new())); None }
         };
-        let mut next = Some(first);
         while let Some(out) = next.take() {
             match out {
                 Outgoing::Frame(f) => ready.push(text(f)),
@@ -104,7 +102,6 @@ async fn write(mut sink: SplitSink<WebSocket, Message>, mut outbox: mpsc::Receiv
                         (r, rx)
                     });
                 }
-                Outgoing::Nothing => {}
             }
             next = outbox.try_recv().ok();
         }

@@ -78,11 +78,20 @@ pub(super) enum DeskCmd {
     },
 }
 
-/// An accepted order waiting for the batch's commit, with everyone waiting on it (a double tap
-/// in the same batch waits on the same order).
+/// The acceptances of one batch, waiting for its commit. The orders sit in their own list so the
+/// store can take them as they are; `slot` finds a double tap of the same intent in O(1), so it
+/// waits on the same order instead of becoming a second one.
+#[derive(Default)]
 struct Pending {
-    order: NewOrder,
-    replies: Vec<Reply>,
+    orders: Vec<NewOrder>,
+    replies: Vec<Vec<Reply>>,
+    slot: HashMap<(ResidentId, String), usize>,
+}
+
+impl Pending {
+    fn is_empty(&self) -> bool {
+        self.orders.is_empty()
+    }
 }
 
 struct DealDesk {
@@ -141,7 +150,7 @@ impl DealDesk {
     async fn run(mut self, mut rx: mpsc::Receiver<DeskCmd>) {
         let mut batch = Vec::with_capacity(self.max_batch);
         while rx.recv_many(&mut batch, self.max_batch).await > 0 {
-            let mut pending: Vec<Pending> = Vec::new();
+            let mut pending = Pending::default();
             for cmd in batch.drain(..) {
                 match cmd {
                     DeskCmd::Order(request) => self.decide(request, &mut pending),
@@ -160,18 +169,15 @@ impl DealDesk {
     }
 
     /// Decides one request in memory; an acceptance joins `pending` until the batch commits.
-    fn decide(&mut self, req: OrderRequest, pending: &mut Vec<Pending>) {
+    fn decide(&mut self, req: OrderRequest, pending: &mut Pending) {
         self.metrics.decided(1);
         let key = (req.buyer.resident, req.key);
         if let Some(order) = self.accepted_keys.get(&key) {
             let _ = req.reply.send(Ok(Decision::Accepted(order.clone())));
             return;
         }
-        if let Some(p) = pending
-            .iter_mut()
-            .find(|p| p.order.resident == key.0 && p.order.key == key.1)
-        {
-            p.replies.push(req.reply);
+        if let Some(&i) = pending.slot.get(&key) {
+            pending.replies[i].push(req.reply);
             return;
         }
         let now = now_ms();
@@ -195,34 +201,35 @@ impl DealDesk {
         }
         self.deal.sold += req.qty;
         *self.held.entry(key.0).or_insert(0) += req.qty;
-        pending.push(Pending {
-            order: NewOrder {
-                resident: key.0,
-                nickname: req.buyer.nickname,
-                qty: req.qty,
-                unit_price: self.deal.price,
-                pickup: req.pickup,
-                pickup_code: format!("{:06}", rand::random_range(0..1_000_000u32)),
-                key: key.1,
-                created_at: now,
-            },
-            replies: vec![req.reply],
+        pending.slot.insert(key.clone(), pending.orders.len());
+        pending.orders.push(NewOrder {
+            resident: key.0,
+            nickname: req.buyer.nickname,
+            qty: req.qty,
+            unit_price: self.deal.price,
+            pickup: req.pickup,
+            pickup_code: format!("{:06}", rand::random_range(0..1_000_000u32)),
+            key: key.1,
+            created_at: now,
         });
+        pending.replies.push(vec![req.reply]);
     }
 
     /// Writes the batch's acceptances in one transaction, then answers everyone waiting on them.
-    async fn commit(&mut self, pending: &mut Vec<Pending>) {
+    async fn commit(&mut self, pending: &mut Pending) {
         if pending.is_empty() {
             return;
         }
-        let orders: Vec<NewOrder> = pending.iter().map(|p| p.order.clone()).collect();
-        match self.store.commit_orders(self.deal.id, &orders).await {
+        let batch = std::mem::take(pending);
+        match self.store.commit_orders(self.deal.id, &batch.orders).await {
             Ok(stored) => {
                 self.metrics.committed(stored.len() as u64);
-                for (p, order) in pending.drain(..).zip(&stored) {
+                for ((new, replies), order) in
+                    batch.orders.into_iter().zip(batch.replies).zip(&stored)
+                {
                     self.accepted_keys
-                        .insert((order.resident, p.order.key), order.clone());
-                    for reply in p.replies {
+                        .insert((order.resident, new.key), order.clone());
+                    for reply in replies {
                         let _ = reply.send(Ok(Decision::Accepted(order.clone())));
                     }
                 }
@@ -237,10 +244,8 @@ impl DealDesk {
                     tracing::error!(deal = self.deal.id, error = %reload, "desk reload failed");
                 }
                 // Residents hear that it failed and may retry; the why (SQL and all) stays in the log.
-                for p in pending.drain(..) {
-                    for reply in p.replies {
-                        let _ = reply.send(Err(LiveError::NotStored));
-                    }
+                for reply in batch.replies.into_iter().flatten() {
+                    let _ = reply.send(Err(LiveError::NotStored));
                 }
             }
         }

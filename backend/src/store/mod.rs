@@ -327,7 +327,8 @@ impl Store {
                 }
             })?;
         }
-        let mut ids: HashMap<(ResidentId, &str), i64> = HashMap::with_capacity(orders.len());
+        // resident → (key → order id), from the RETURNING rows.
+        let mut ids: HashMap<ResidentId, HashMap<String, i64>> = HashMap::new();
         for chunk in orders.chunks(INSERT_CHUNK) {
             let mut insert = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO orders (deal_id, resident_id, qty, unit_price, pickup_id, pickup_code, \
@@ -345,20 +346,18 @@ impl Store {
             });
             // RETURNING rows come in no promised order: match them back by (resident, key).
             insert.push(" RETURNING id, resident_id, key");
-            let by_key: HashMap<(ResidentId, &str), &str> = chunk
-                .iter()
-                .map(|o| ((o.resident, o.key.as_str()), o.key.as_str()))
-                .collect();
             for row in insert.build().fetch_all(&mut *tx).await? {
                 let (id, resident, key): (i64, i64, String) = (row.get(0), row.get(1), row.get(2));
-                if let Some(key) = by_key.get(&(resident, key.as_str())) {
-                    ids.insert((resident, key), id);
-                }
+                ids.entry(resident).or_default().insert(key, id);
             }
         }
         let mut stored = Vec::with_capacity(orders.len());
         for o in orders {
-            let id = *ids.get(&(o.resident, o.key.as_str())).ok_or_else(|| {
+            let id = ids
+                .get(&o.resident)
+                .and_then(|keys| keys.get(&o.key))
+                .copied();
+            let id = id.ok_or_else(|| {
                 StoreError::Conflict(format!(
                     "order {} of resident {} was not stored",
                     o.key, o.resident

@@ -1,0 +1,114 @@
+//! A WebSocket connection that speaks the Mulin protocol and reports failures as `Err` (for load
+//! tools that must keep going), plus a bare HTTP GET. Tests use it through the panicking `Client`.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use mulin_shared::{ClientMsg, ServerMsg};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+/// One protocol connection.
+pub struct Wire {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// The protocol version from `welcome`.
+    pub protocol: u32,
+    /// Whether `room` pushes are returned (otherwise skipped unparsed).
+    pub keep_room: bool,
+}
+
+impl Wire {
+    /// Connects and reads `welcome` within `wait`.
+    pub async fn open(url: &str, wait: Duration) -> Result<Wire, String> {
+        let (ws, _) = connect_async(url)
+            .await
+            .map_err(|e| format!("connect: {e}"))?;
+        let mut wire = Wire {
+            ws,
+            protocol: 0,
+            keep_room: false,
+        };
+        match wire.next(wait).await? {
+            ServerMsg::Welcome { protocol, .. } => {
+                wire.protocol = protocol;
+                Ok(wire)
+            }
+            other => Err(format!("expected welcome, got {other:?}")),
+        }
+    }
+
+    /// Sends a protocol message.
+    pub async fn send(&mut self, msg: &ClientMsg) -> Result<(), String> {
+        self.send_message(Message::text(msg.to_json())).await
+    }
+
+    /// Sends any WebSocket message (raw text or binary, for bad-input tests).
+    pub async fn send_message(&mut self, msg: Message) -> Result<(), String> {
+        self.ws.send(msg).await.map_err(|e| format!("send: {e}"))
+    }
+
+    /// The next server message within `wait` (control frames are skipped).
+    pub async fn next(&mut self, wait: Duration) -> Result<ServerMsg, String> {
+        loop {
+            let frame = tokio::time::timeout(wait, self.ws.next())
+                .await
+                .map_err(|_| "timed out".to_string())?
+                .ok_or("closed")?
+                .map_err(|e| format!("read: {e}"))?;
+            if let Message::Text(t) = frame {
+                // Buyers only wait for answers: skip the room pushes (tens of thousands a second in a
+                // big spike) without parsing them, so the load tool measures the server, not itself.
+                if !self.keep_room && t.as_str().starts_with(r#"{"type":"room""#) {
+                    continue;
+                }
+                return ServerMsg::parse(t.as_str()).map_err(|e| format!("bad frame: {e}"));
+            }
+        }
+    }
+
+    /// Reads until `pick` accepts a message, for at most `wait` in all.
+    pub async fn until<T>(
+        &mut self,
+        wait: Duration,
+        mut pick: impl FnMut(ServerMsg) -> Option<T>,
+    ) -> Result<T, String> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if let Some(found) = pick(self.next(left).await?) {
+                return Ok(found);
+            }
+        }
+    }
+
+    /// Whether the server closes this connection within `wait` (anything still queued is discarded).
+    pub async fn is_closed(&mut self, wait: Duration) -> bool {
+        loop {
+            match tokio::time::timeout(wait, self.ws.next()).await {
+                Err(_) => return false,
+                Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => return true,
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+}
+
+/// A bare HTTP/1.1 GET over TCP, returning the whole response (status line, headers, body): enough
+/// for the JSON endpoints, without another HTTP client dependency.
+pub async fn http_get(addr: SocketAddr, path: &str) -> Result<String, String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(response)
+}
