@@ -13,6 +13,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use axum::serve::ListenerExt;
 use mulin_shared::{Role, ShowId, UtcMillis};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
@@ -74,6 +75,9 @@ pub enum StartError {
     /// The database could not be opened or seeded.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The deal desks' thread could not be started.
+    #[error("cannot start the deal desks' thread: {0}")]
+    Desks(std::io::Error),
     /// Demo tokens could not be minted.
     #[error(transparent)]
     Auth(#[from] auth::AuthError),
@@ -127,7 +131,7 @@ pub async fn start(config: ServerConfig) -> Result<Server, StartError> {
     })?;
     let (shutdown, shutdown_rx) = watch::channel(false);
     let state = AppState {
-        live: Arc::new(Live::new(store.clone(), config.max_batch)),
+        live: Arc::new(Live::new(store.clone(), config.max_batch).map_err(StartError::Desks)?),
         store: store.clone(),
         connections: Arc::new(Semaphore::new(config.max_connections)),
         shutdown: shutdown_rx.clone(),
@@ -135,6 +139,12 @@ pub async fn start(config: ServerConfig) -> Result<Server, StartError> {
     let app = api::router(state, &config.dist);
     let mut stop = shutdown_rx;
     let task = tokio::spawn(async move {
+        // Frames are small and must leave at once (a stock change, an order's answer): no Nagle.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "TCP_NODELAY not set");
+            }
+        });
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 let _ = stop.wait_for(|down| *down).await;

@@ -529,3 +529,53 @@ async fn a_key_reused_in_another_deal_cannot_spoil_anyone_elses_order() {
     let stored = ts.server.store().show_orders(ts.show, 10).await.unwrap();
     assert_eq!(stored.len(), 3);
 }
+
+#[tokio::test]
+async fn a_buyer_sees_room_versions_only_move_forward_while_ordering() {
+    let ts = TestServer::start().await;
+    let deal = launch(&ts, 1000, 1000).await;
+    let mut buyers = Vec::new();
+    for i in 0..8 {
+        buyers.push(resident(&ts, &format!("buyer{i}")).await);
+    }
+    // Everyone orders at once, many times; answers and room states interleave on each socket.
+    let tasks: Vec<_> = buyers
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut c)| {
+            tokio::spawn(async move {
+                let mut versions = Vec::new();
+                for k in 0..25 {
+                    let key = format!("b{i}-{k}");
+                    c.send(&ClientMsg::PlaceOrder {
+                        deal: deal.id,
+                        qty: 1,
+                        pickup: 1,
+                        key: key.clone(),
+                    })
+                    .await;
+                    loop {
+                        match c.recv().await {
+                            ServerMsg::Room(state) => versions.push(state.version),
+                            ServerMsg::OrderAccepted { key: k, .. } if k == key => break,
+                            m @ (ServerMsg::Error { .. } | ServerMsg::OrderRefused { .. }) => {
+                                panic!("purchase {key} failed: {m:?}")
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                // The last purchase's state arrives with or soon after its answer.
+                sees_sold(&mut c, deal.id, 200).await;
+                versions
+            })
+        })
+        .collect();
+    for task in tasks {
+        let versions = task.await.unwrap();
+        assert!(
+            versions.windows(2).all(|w| w[0] < w[1]),
+            "room versions went back or repeated: {versions:?}"
+        );
+    }
+}

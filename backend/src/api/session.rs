@@ -1,24 +1,39 @@
 //! One WebSocket connection: a reader that acts on client messages and a writer that merges replies,
-//! room pushes and heartbeats, joined by `select!` so either side ending ends both.
+//! purchase answers, room pushes and heartbeats, joined by `select!` so either side ending ends both.
+//!
+//! Per purchase the server wakes this connection twice: once to read it, once to write its answer
+//! (which the deal desk sends straight to the writer). Timers are armed once per connection, not per
+//! frame: the idle deadline is re-armed only when it fires, and a write gets a deadline only when the
+//! socket could not take it at once.
 
+use std::future::poll_fn;
+use std::pin::pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
-use mulin_shared::{ClientMsg, ErrorCode, PROTOCOL_VERSION, Role, ServerMsg};
-use tokio::sync::{OwnedSemaphorePermit, broadcast, mpsc, watch};
-use tokio::time::{MissedTickBehavior, interval, timeout};
+use futures_util::{FutureExt, SinkExt, StreamExt};
+use mulin_shared::{ClientMsg, ErrorCode, PROTOCOL_VERSION, Role, ServerMsg, ShowId};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::time::{Instant, MissedTickBehavior, interval, sleep, timeout};
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+use tokio_stream::wrappers::{BroadcastStream, WatchStream};
 
 use super::AppState;
 use crate::auth::{self, AuthError, Principal};
-use crate::live::{Buyer, Canceller, DealSpec, Decision, Frame, LiveError, Room, ViewerGuard};
+use crate::live::{
+    Answer, AnswerTo, Buyer, Canceller, DealSpec, Decision, Frame, LiveError, Room, Snapshot,
+    ViewerGuard,
+};
 use crate::now_ms;
 
 /// Replies waiting for the writer; a client that floods requests without reading waits here.
 const OUTBOX: usize = 64;
+/// Purchases one connection may have at the desks at once; the next waits (and its socket with it).
+const IN_FLIGHT: usize = 16;
 /// The server pings this often; browsers answer by themselves.
 const PING_EVERY: Duration = Duration::from_secs(20);
 /// A connection that sends nothing (not even a pong) for this long is closed.
@@ -40,6 +55,7 @@ enum Outgoing {
 pub(super) async fn run(socket: WebSocket, state: AppState, _permit: OwnedSemaphorePermit) {
     let (sink, stream) = socket.split();
     let (out, outbox) = mpsc::channel(OUTBOX);
+    let (answer_to, answers) = mpsc::unbounded_channel();
     let mut shutdown = state.shutdown.clone();
     let welcome = ServerMsg::Welcome {
         protocol: PROTOCOL_VERSION,
@@ -48,16 +64,19 @@ pub(super) async fn run(socket: WebSocket, state: AppState, _permit: OwnedSemaph
     if out.send(Outgoing::Frame(frame(&welcome))).await.is_err() {
         return;
     }
+    let slots = Arc::new(Semaphore::new(IN_FLIGHT));
     let mut session = Session {
         state,
         out,
+        answer_to,
+        slots: slots.clone(),
         principal: None,
         room: None,
         viewer: None,
     };
     tokio::select! {
         _ = session.read(stream) => {}
-        _ = write(sink, outbox) => {}
+        _ = Writer::new(sink, slots).run(outbox, answers) => {}
         _ = shutdown.wait_for(|down| *down) => {}
     }
 }
@@ -66,66 +85,193 @@ fn frame(msg: &ServerMsg) -> Frame {
     msg.to_json().into()
 }
 
-/// The writer: the only place that sends on the socket. It feeds every frame that is ready (a reply,
-/// the newest room state, order events) and flushes once, so a busy connection costs one write
-/// syscall per wake-up rather than one per frame.
-async fn write(mut sink: SplitSink<WebSocket, Message>, mut outbox: mpsc::Receiver<Outgoing>) {
-    let mut room: Option<watch::Receiver<Frame>> = None;
-    let mut staff: Option<(Arc<Room>, broadcast::Receiver<Frame>)> = None;
-    let mut heartbeat = interval(PING_EVERY);
-    heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    heartbeat.reset();
-    let mut ready: Vec<Message> = Vec::new();
-    loop {
-        // What woke the writer; the heartbeat queues its ping directly and brings nothing else.
-        let mut next = tokio::select! {
-            next = outbox.recv() => match next {
-                None => break,
-                Some(out) => Some(out),
-            },
-            Some(f) = room_changed(&mut room) => Some(Outgoing::Frame(f)),
-            Some(f) = staff_event(&mut staff) => Some(Outgoing::Frame(f)),
-            _ = heartbeat.tick() => { ready.push(Message::Ping(Bytes::new())); None }
-        };
-        while let Some(out) = next.take() {
-            match out {
-                Outgoing::Frame(f) => ready.push(text(f)),
-                Outgoing::Follow {
-                    room: r,
-                    staff: is_staff,
-                } => {
-                    let mut rx = r.subscribe();
-                    rx.mark_changed();
-                    room = Some(rx);
-                    staff = is_staff.then(|| {
-                        let rx = r.subscribe_orders();
-                        (r, rx)
-                    });
-                }
+/// The only place that sends on the socket. It gathers every frame that is ready (replies, answers,
+/// the newest room state, order events) and flushes once, so a busy connection costs one write per
+/// wake-up rather than one per frame.
+struct Writer {
+    sink: SplitSink<WebSocket, Message>,
+    /// The followed room's snapshots; the stream keeps its wake-up registered between frames.
+    room: Option<WatchStream<Snapshot>>,
+    /// The followed show and the newest version of its state already sent.
+    shown: Option<(ShowId, u64)>,
+    /// The newest room state seen in this wake-up, and one held back from the last.
+    offered: Option<Snapshot>,
+    held: Option<Snapshot>,
+    /// The connection's purchase slots: fewer available than [`IN_FLIGHT`] means an answer is due.
+    slots: Arc<Semaphore>,
+    /// Order events, for staff, and the room to ask for the whole list after a gap.
+    staff: Option<BroadcastStream<Frame>>,
+    staff_room: Option<Arc<Room>>,
+    ready: Vec<Message>,
+}
+
+impl Writer {
+    fn new(sink: SplitSink<WebSocket, Message>, slots: Arc<Semaphore>) -> Writer {
+        Writer {
+            sink,
+            room: None,
+            shown: None,
+            offered: None,
+            held: None,
+            slots,
+            staff: None,
+            staff_room: None,
+            ready: Vec::new(),
+        }
+    }
+
+    async fn run(
+        mut self,
+        mut outbox: mpsc::Receiver<Outgoing>,
+        mut answers: mpsc::UnboundedReceiver<Answer>,
+    ) {
+        let mut heartbeat = interval(PING_EVERY);
+        heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        heartbeat.reset();
+        loop {
+            tokio::select! {
+                next = outbox.recv() => match next {
+                    Some(out) => self.take(out),
+                    None => break,
+                },
+                Some(answer) = answers.recv() => self.answer(answer),
+                Some(snapshot) = next_of(&mut self.room) => self.room_state(snapshot),
+                Some(event) = next_of(&mut self.staff) => self.staff_event(event),
+                _ = heartbeat.tick() => self.ready.push(Message::Ping(Bytes::new())),
             }
-            next = outbox.try_recv().ok();
+            // Whatever else is ready rides along in the same write.
+            while let Ok(out) = outbox.try_recv() {
+                self.take(out);
+            }
+            while let Ok(answer) = answers.try_recv() {
+                self.answer(answer);
+            }
+            if let Some(Some(snapshot)) = self.room.as_mut().and_then(|r| r.next().now_or_never()) {
+                self.room_state(snapshot);
+            }
+            self.settle_room_state();
+            if !self.ready.is_empty() && !self.flush().await {
+                break;
+            }
         }
-        // A room change that arrived meanwhile rides along in the same write.
-        if let Some(rx) = room.as_mut()
-            && rx.has_changed().unwrap_or(false)
-        {
-            ready.push(text(rx.borrow_and_update().clone()));
+        let _ = self.sink.close().await;
+    }
+
+    fn take(&mut self, out: Outgoing) {
+        match out {
+            Outgoing::Frame(f) => self.ready.push(text(f)),
+            Outgoing::Follow { room, staff } => {
+                self.room = Some(WatchStream::new(room.subscribe()));
+                self.shown = Some((room.show(), 0));
+                self.held = None;
+                self.staff = staff.then(|| BroadcastStream::new(room.subscribe_orders()));
+                self.staff_room = staff.then_some(room);
+            }
         }
-        if ready.is_empty() {
-            continue;
+    }
+
+    fn answer(&mut self, answer: Answer) {
+        let msg = match answer.result {
+            Ok(Decision::Accepted(order)) => ServerMsg::OrderAccepted {
+                key: answer.key,
+                order,
+            },
+            Ok(Decision::Refused { reason, remaining }) => ServerMsg::OrderRefused {
+                key: answer.key,
+                reason,
+                remaining,
+            },
+            Err(e) => ServerMsg::error(e.code(), e.to_string()),
+        };
+        self.ready.push(text(frame(&msg)));
+        if let Some(snapshot) = answer.room {
+            self.room_state(snapshot);
         }
-        let sent = timeout(SEND_TIMEOUT, async {
+    }
+
+    /// Offers a room state for this wake-up's write, unless it is not newer than what was offered
+    /// or sent (or belongs to a show no longer followed).
+    fn room_state(&mut self, snapshot: Snapshot) {
+        let newest = self
+            .offered
+            .as_ref()
+            .map_or(0, |o| o.version)
+            .max(self.shown.map_or(0, |(_, v)| v));
+        if self.shown.is_some_and(|(show, _)| show == snapshot.show) && snapshot.version > newest {
+            self.offered = Some(snapshot);
+        }
+    }
+
+    /// Decides whether the newest room state goes out in this write. A push alone costs a frame and
+    /// a send; while this connection waits for a purchase's answer (which carries the state its
+    /// batch produced), one push is held back and rides with the answer. Never two: a second new
+    /// state, any other frame, or the answer itself sends the newest at once.
+    fn settle_room_state(&mut self) {
+        let offered = self.offered.take();
+        let held = self.held.take();
+        let waiting = self.slots.available_permits() < IN_FLIGHT;
+        let snapshot = match (offered, held) {
+            (Some(new), None) if self.ready.is_empty() && waiting => {
+                self.held = Some(new);
+                return;
+            }
+            (Some(new), _) => new,
+            (None, Some(held)) if self.ready.is_empty() && waiting => {
+                self.held = Some(held);
+                return;
+            }
+            (None, Some(held)) => held,
+            (None, None) => return,
+        };
+        match &mut self.shown {
+            Some((show, version)) if *show == snapshot.show && snapshot.version > *version => {
+                *version = snapshot.version;
+                self.ready.push(text(snapshot.frame));
+            }
+            _ => {}
+        }
+    }
+
+    /// A staff member who fell behind gets the whole recent list instead of a silent gap.
+    fn staff_event(&mut self, event: Result<Frame, BroadcastStreamRecvError>) {
+        let frame = match (event, &self.staff_room) {
+            (Ok(f), _) => f,
+            (Err(BroadcastStreamRecvError::Lagged(_)), Some(room)) => room.orders_frame(),
+            (Err(_), None) => return,
+        };
+        self.ready.push(text(frame));
+    }
+
+    /// Sends everything queued; `false` when the socket failed or stayed full for [`SEND_TIMEOUT`].
+    async fn flush(&mut self) -> bool {
+        let (sink, ready) = (&mut self.sink, &mut self.ready);
+        let mut send = pin!(async move {
             for message in ready.drain(..) {
                 sink.feed(message).await?;
             }
             sink.flush().await
-        })
-        .await;
-        if !matches!(sent, Ok(Ok(()))) {
-            break;
+        });
+        // Nearly always the socket takes it at once: only then is no timer needed.
+        match poll_fn(|cx| Poll::Ready(send.as_mut().poll(cx))).await {
+            Poll::Ready(sent) => sent.is_ok(),
+            Poll::Pending => matches!(timeout(SEND_TIMEOUT, send).await, Ok(Ok(()))),
         }
     }
-    let _ = sink.close().await;
+}
+
+/// The next item of an optional stream; pending forever when there is none (the branch sleeps), and
+/// the stream is forgotten once it ends.
+async fn next_of<S: futures_util::Stream + Unpin>(stream: &mut Option<S>) -> Option<S::Item> {
+    match stream {
+        Some(s) => {
+            let item = s.next().await;
+            if item.is_none() {
+                *stream = None;
+            }
+            item
+        }
+        None => std::future::pending().await,
+    }
 }
 
 fn text(frame: Frame) -> Message {
@@ -133,40 +279,14 @@ fn text(frame: Frame) -> Message {
     Message::Text(Utf8Bytes::try_from(frame).unwrap_or_else(|_| Utf8Bytes::from_static("{}")))
 }
 
-/// The newest room frame once it changed; `None` when not following (the select branch then sleeps).
-async fn room_changed(room: &mut Option<watch::Receiver<Frame>>) -> Option<Frame> {
-    match room {
-        Some(rx) => match rx.changed().await {
-            Ok(()) => Some(rx.borrow_and_update().clone()),
-            Err(_) => {
-                *room = None;
-                None
-            }
-        },
-        None => std::future::pending().await,
-    }
-}
-
-/// The next order event for staff. A staff member who fell behind gets the whole recent list instead
-/// of a silent gap.
-async fn staff_event(staff: &mut Option<(Arc<Room>, broadcast::Receiver<Frame>)>) -> Option<Frame> {
-    match staff {
-        Some((room, rx)) => match rx.recv().await {
-            Ok(f) => Some(f),
-            Err(broadcast::error::RecvError::Lagged(_)) => Some(room.orders_frame()),
-            Err(broadcast::error::RecvError::Closed) => {
-                *staff = None;
-                None
-            }
-        },
-        None => std::future::pending().await,
-    }
-}
-
 /// The reader's state: who is signed in and which room is followed.
 struct Session {
     state: AppState,
     out: mpsc::Sender<Outgoing>,
+    /// Where the desks send this connection's purchase answers.
+    answer_to: mpsc::UnboundedSender<Answer>,
+    /// One permit per purchase in flight.
+    slots: Arc<Semaphore>,
     principal: Option<Principal>,
     room: Option<Arc<Room>>,
     /// Counts this connection as a viewer of the joined room while held.
@@ -175,12 +295,27 @@ struct Session {
 
 impl Session {
     async fn read(&mut self, mut stream: SplitStream<WebSocket>) {
+        // One timer for the connection's life: when it fires early (something arrived since it was
+        // set), it is set again from the last arrival.
+        let mut idle = pin!(sleep(IDLE_TIMEOUT));
+        let mut heard = Instant::now();
         loop {
-            let message = match timeout(IDLE_TIMEOUT, stream.next()).await {
-                Ok(Some(Ok(m))) => m,
-                // Idle, closed, or a protocol violation (e.g. a frame over the hard size limit).
-                Ok(Some(Err(_))) | Ok(None) | Err(_) => return,
+            let message = tokio::select! {
+                next = stream.next() => match next {
+                    Some(Ok(m)) => m,
+                    // Closed, or a protocol violation (e.g. a frame over the hard size limit).
+                    Some(Err(_)) | None => return,
+                },
+                () = &mut idle => {
+                    let deadline = heard + IDLE_TIMEOUT;
+                    if Instant::now() >= deadline {
+                        return;
+                    }
+                    idle.as_mut().reset(deadline);
+                    continue;
+                }
             };
+            heard = Instant::now();
             match message {
                 Message::Text(t) => self.handle_text(t.as_str()).await,
                 Message::Binary(_) => {
@@ -436,31 +571,16 @@ impl Session {
         let Some(room) = self.joined().await else {
             return;
         };
-        let answer = match room
-            .submit_order(buyer, deal, qty, pickup, key.clone())
+        // Waiting here for a free slot stops reading this socket: a flood pushes back on its sender.
+        let Ok(slot) = self.slots.clone().acquire_owned().await else {
+            return;
+        };
+        let reply = AnswerTo::new(self.answer_to.clone(), slot);
+        if let Err(e) = room
+            .submit_order(buyer, deal, qty, pickup, key, reply)
             .await
         {
-            Ok(answer) => answer,
-            Err(e) => return self.live_error(e).await,
-        };
-        // Wait for the decision off the reader, so a resident's other messages (and other orders)
-        // keep flowing while the batch commits.
-        let out = self.out.clone();
-        tokio::spawn(async move {
-            let msg = match answer.await {
-                Ok(Ok(Decision::Accepted(order))) => ServerMsg::OrderAccepted { key, order },
-                Ok(Ok(Decision::Refused { reason, remaining })) => ServerMsg::OrderRefused {
-                    key,
-                    reason,
-                    remaining,
-                },
-                Ok(Err(e)) => ServerMsg::error(e.code(), e.to_string()),
-                Err(_) => ServerMsg::error(
-                    ErrorCode::Unavailable,
-                    "the deal desk stopped before deciding; retry with the same key",
-                ),
-            };
-            let _ = out.send(Outgoing::Frame(frame(&msg))).await;
-        });
+            self.live_error(e).await;
+        }
     }
 }

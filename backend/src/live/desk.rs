@@ -8,9 +8,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 
 use mulin_shared::{Deal, DealStatus, Order, OrderId, OrderStatus, PickupId, Refusal, ResidentId};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
 
-use super::room::Room;
+use super::room::{Room, Snapshot};
 use super::{LiveError, Metrics};
 use crate::now_ms;
 use crate::store::{NewOrder, Store};
@@ -50,16 +50,90 @@ pub enum Decision {
     },
 }
 
-type Reply = oneshot::Sender<Result<Decision, LiveError>>;
+/// A purchase's final answer, on its way to the connection that asked.
+#[derive(Debug)]
+pub struct Answer {
+    /// The purchase key it answers (empty when the desk stopped before reading the purchase).
+    pub key: String,
+    /// The decision, or why there is none.
+    pub result: Result<Decision, LiveError>,
+    /// The room state this answer's batch produced, when it was published with it: sending both
+    /// in one write saves the buyer a second frame (and the server a second send) per push.
+    pub room: Option<Snapshot>,
+    /// One of the connection's purchases-in-flight slots, freed when the answer is dropped.
+    _slot: Option<OwnedSemaphorePermit>,
+}
 
-/// One purchase waiting at a desk.
+/// Where a purchase's answer goes. The queue is unbounded, because a desk must never wait on one
+/// slow phone; the connection bounds it instead, by holding a slot per purchase in flight. Every
+/// purchase gets exactly one answer: dropped unanswered (its desk stopped), it answers `Unavailable`.
+#[derive(Debug)]
+pub struct AnswerTo {
+    to: mpsc::UnboundedSender<Answer>,
+    slot: Option<OwnedSemaphorePermit>,
+}
+
+impl AnswerTo {
+    /// Answers go to `to`; `slot` is held until the answer is delivered.
+    pub fn new(to: mpsc::UnboundedSender<Answer>, slot: OwnedSemaphorePermit) -> AnswerTo {
+        AnswerTo {
+            to,
+            slot: Some(slot),
+        }
+    }
+
+    /// Gives the slot back without answering: the purchase was refused before reaching a desk, and
+    /// the caller reports why.
+    pub(super) fn withdraw(mut self) {
+        self.slot = None;
+    }
+
+    fn send(mut self, key: String, result: Result<Decision, LiveError>, room: Option<Snapshot>) {
+        let _slot = self.slot.take();
+        // A closed queue means the connection is gone; the decision stands in the store anyway.
+        let _ = self.to.send(Answer {
+            key,
+            result,
+            room,
+            _slot,
+        });
+    }
+}
+
+impl Drop for AnswerTo {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot.take() {
+            let _ = self.to.send(Answer {
+                key: String::new(),
+                result: Err(LiveError::Unavailable),
+                room: None,
+                _slot: Some(slot),
+            });
+        }
+    }
+}
+
+/// One purchase waiting at a desk, with where its answer goes.
 #[derive(Debug)]
 pub(super) struct OrderRequest {
     pub buyer: Buyer,
     pub qty: i64,
     pub pickup: PickupId,
     pub key: String,
-    pub reply: Reply,
+    pub reply: AnswerTo,
+}
+
+/// An answer ready to go: the request's key stays with its address until then.
+#[derive(Debug)]
+struct Reply {
+    key: String,
+    to: AnswerTo,
+}
+
+impl Reply {
+    fn send(self, result: Result<Decision, LiveError>, room: Option<Snapshot>) {
+        self.to.send(self.key, result, room);
+    }
 }
 
 /// What a desk can be asked.
@@ -106,6 +180,7 @@ struct DealDesk {
 
 /// Rebuilds a desk for `deal` from the store and starts it; returns where to send it requests.
 pub(super) async fn start(
+    runtime: &tokio::runtime::Handle,
     store: Store,
     deal: Deal,
     room: Weak<Room>,
@@ -123,7 +198,7 @@ pub(super) async fn start(
     };
     desk.reload().await?;
     let (tx, rx) = mpsc::channel(QUEUE);
-    tokio::spawn(desk.run(rx));
+    runtime.spawn(desk.run(rx));
     Ok(tx)
 }
 
@@ -172,12 +247,16 @@ impl DealDesk {
     fn decide(&mut self, req: OrderRequest, pending: &mut Pending) {
         self.metrics.decided(1);
         let key = (req.buyer.resident, req.key);
+        let reply = Reply {
+            key: key.1.clone(),
+            to: req.reply,
+        };
         if let Some(order) = self.accepted_keys.get(&key) {
-            let _ = req.reply.send(Ok(Decision::Accepted(order.clone())));
+            reply.send(Ok(Decision::Accepted(order.clone())), None);
             return;
         }
         if let Some(&i) = pending.slot.get(&key) {
-            pending.replies[i].push(req.reply);
+            pending.replies[i].push(reply);
             return;
         }
         let now = now_ms();
@@ -196,7 +275,7 @@ impl DealDesk {
             None
         };
         if let Some(reason) = refusal {
-            let _ = req.reply.send(Ok(Decision::Refused { reason, remaining }));
+            reply.send(Ok(Decision::Refused { reason, remaining }), None);
             return;
         }
         self.deal.sold += req.qty;
@@ -212,7 +291,7 @@ impl DealDesk {
             key: key.1,
             created_at: now,
         });
-        pending.replies.push(vec![req.reply]);
+        pending.replies.push(vec![reply]);
     }
 
     /// Writes the batch's acceptances in one transaction, then answers everyone waiting on them.
@@ -224,17 +303,19 @@ impl DealDesk {
         match self.store.commit_orders(self.deal.id, &batch.orders).await {
             Ok(stored) => {
                 self.metrics.committed(stored.len() as u64);
+                // The room first: if its new state is published now, it rides with the answers.
+                let room = self
+                    .room
+                    .upgrade()
+                    .and_then(|room| room.deal_changed(&self.deal, &stored));
                 for ((new, replies), order) in
                     batch.orders.into_iter().zip(batch.replies).zip(&stored)
                 {
                     self.accepted_keys
                         .insert((order.resident, new.key), order.clone());
                     for reply in replies {
-                        let _ = reply.send(Ok(Decision::Accepted(order.clone())));
+                        reply.send(Ok(Decision::Accepted(order.clone())), room.clone());
                     }
-                }
-                if let Some(room) = self.room.upgrade() {
-                    room.deal_changed(&self.deal, &stored);
                 }
             }
             Err(e) => {
@@ -245,7 +326,7 @@ impl DealDesk {
                 }
                 // Residents hear that it failed and may retry; the why (SQL and all) stays in the log.
                 for reply in batch.replies.into_iter().flatten() {
-                    let _ = reply.send(Err(LiveError::NotStored));
+                    reply.send(Err(LiveError::NotStored), None);
                 }
             }
         }

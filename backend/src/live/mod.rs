@@ -15,7 +15,8 @@ use tokio::sync::Mutex;
 
 use crate::store::{Store, StoreError};
 
-pub use desk::{Buyer, Canceller, Decision};
+pub use desk::{Answer, AnswerTo, Buyer, Canceller, Decision};
+pub use room::Snapshot;
 pub use room::{DealSpec, Room, ViewerGuard};
 
 /// A serialized server message, made once and shared by every connection that sends it.
@@ -129,25 +130,60 @@ impl Metrics {
     }
 }
 
+/// The deal desks' own thread. A desk spends its life waiting on the store; on the shared runtime
+/// each of those waits ended at the back of a run queue holding thousands of connection tasks (a
+/// batch's answers wake that many at once), so a commit's few round trips took 50–100 ms of queueing
+/// under a spike. On their own thread the desks run as soon as the store answers.
+#[derive(Debug)]
+struct DeskThread {
+    handle: tokio::runtime::Handle,
+    /// Dropping it ends the thread (and with it any desk still running).
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl DeskThread {
+    fn start() -> std::io::Result<DeskThread> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let handle = runtime.handle().clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name("mulin-desks".into())
+            .spawn(move || {
+                runtime.block_on(async {
+                    let _ = stopped.await;
+                });
+            })?;
+        Ok(DeskThread {
+            handle,
+            _stop: stop,
+        })
+    }
+}
+
 /// Every open room of this node, made on first use.
 #[derive(Debug)]
 pub struct Live {
     store: Store,
     max_batch: usize,
     metrics: Arc<Metrics>,
+    desks: DeskThread,
     // A tokio mutex held while a room loads, so two first viewers can never start two desks for a deal.
     rooms: Mutex<HashMap<ShowId, Arc<Room>>>,
 }
 
 impl Live {
-    /// A registry over `store`; desks commit at most `max_batch` orders per transaction.
-    pub fn new(store: Store, max_batch: usize) -> Live {
-        Live {
+    /// A registry over `store`; desks commit at most `max_batch` orders per transaction. Fails only
+    /// if the desks' thread cannot be started.
+    pub fn new(store: Store, max_batch: usize) -> std::io::Result<Live> {
+        Ok(Live {
             store,
             max_batch: max_batch.max(1),
             metrics: Arc::new(Metrics::default()),
+            desks: DeskThread::start()?,
             rooms: Mutex::new(HashMap::new()),
-        }
+        })
     }
 
     /// The desks' counters.
@@ -166,6 +202,7 @@ impl Live {
             show,
             self.max_batch,
             self.metrics.clone(),
+            self.desks.handle.clone(),
         )
         .await?;
         rooms.insert(show, room.clone());

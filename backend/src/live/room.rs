@@ -1,8 +1,10 @@
 //! A show's room: the catalogue, the live deals and the viewers following them.
 //!
-//! The room's public state is serialized once per change into a shared [`Frame`] behind a `watch`, so
-//! ten thousand viewers cost one serialization, not ten thousand. Changes are coalesced: at most one
-//! push per [`PUSH_INTERVAL`], however many orders land in it.
+//! The room's public state is serialized once per change into a shared [`Snapshot`] behind a `watch`,
+//! so ten thousand viewers cost one serialization, not ten thousand. Changes are coalesced: at most
+//! one push per [`PUSH_INTERVAL`], however many orders land in it. A change is published at once
+//! when the last push is old enough (so the state a batch of orders produced goes out together with
+//! their answers), otherwise by the publisher task when the interval has passed.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -13,8 +15,9 @@ use mulin_shared::{
     RoomState, ServerMsg, ShowId, UtcMillis,
 };
 use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
+use tokio::time::Instant;
 
-use super::desk::{self, Buyer, Canceller, Decision, DeskCmd, OrderRequest};
+use super::desk::{self, AnswerTo, Buyer, Canceller, DeskCmd, OrderRequest};
 use super::{Frame, LiveError, Metrics};
 use crate::now_ms;
 use crate::store::{NewDeal, Store};
@@ -33,6 +36,17 @@ const MAX_PRICE: i64 = 100_000_000;
 
 /// Longest a deal may run.
 const MAX_DEAL_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+
+/// One published room state: its version and its serialized `Room` frame.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// The show it belongs to.
+    pub show: ShowId,
+    /// Grows by one per publication; a connection that already sent this version skips it.
+    pub version: u64,
+    /// The serialized `ServerMsg::Room`.
+    pub frame: Frame,
+}
 
 /// What a host asks for when launching a deal.
 #[derive(Debug, Clone)]
@@ -56,11 +70,13 @@ pub struct Room {
     store: Store,
     max_batch: usize,
     metrics: Arc<Metrics>,
+    /// Where desks run (their own thread).
+    desks: tokio::runtime::Handle,
     products: Vec<Product>,
     pickup_points: Vec<PickupPoint>,
     info: Frame,
     state: Mutex<RoomInner>,
-    frames: watch::Sender<Frame>,
+    frames: watch::Sender<Snapshot>,
     orders: broadcast::Sender<Frame>,
     dirty: Arc<Notify>,
     me: Weak<Room>,
@@ -74,6 +90,9 @@ struct RoomInner {
     version: u64,
     viewers: u64,
     recent: VecDeque<Order>,
+    /// Changed since the last publication.
+    dirty: bool,
+    published_at: Instant,
 }
 
 impl Room {
@@ -83,6 +102,7 @@ impl Room {
         show: ShowId,
         max_batch: usize,
         metrics: Arc<Metrics>,
+        desks: tokio::runtime::Handle,
     ) -> Result<Arc<Room>, LiveError> {
         let info = store
             .show(show)
@@ -104,7 +124,11 @@ impl Room {
             .iter()
             .find(|d| d.status == DealStatus::Live && d.ends_at > now)
             .map(|d| d.id);
-        let (frames, _) = watch::channel(Frame::new());
+        let (frames, _) = watch::channel(Snapshot {
+            show,
+            version: 0,
+            frame: Frame::new(),
+        });
         let (orders, _) = broadcast::channel(256);
         let dirty = Arc::new(Notify::new());
         let room = Arc::new_cyclic(|me| Room {
@@ -112,6 +136,7 @@ impl Room {
             store: store.clone(),
             max_batch,
             metrics,
+            desks,
             products,
             pickup_points,
             info: info_frame,
@@ -122,6 +147,8 @@ impl Room {
                 version: 0,
                 viewers: 0,
                 recent: recent.into(),
+                dirty: true,
+                published_at: Instant::now(),
             }),
             frames,
             orders,
@@ -131,7 +158,7 @@ impl Room {
         for deal in deals.into_iter().filter(|d| d.status == DealStatus::Live) {
             room.open_desk(deal).await?;
         }
-        room.publish();
+        room.publish(true);
         tokio::spawn(publisher(Arc::downgrade(&room), dirty));
         Ok(room)
     }
@@ -146,8 +173,8 @@ impl Room {
         self.info.clone()
     }
 
-    /// Follows the room state: the receiver always holds the newest `Room` frame.
-    pub fn subscribe(&self) -> watch::Receiver<Frame> {
+    /// Follows the room state: the receiver always holds the newest published snapshot.
+    pub fn subscribe(&self) -> watch::Receiver<Snapshot> {
         self.frames.subscribe()
     }
 
@@ -170,14 +197,15 @@ impl Room {
     /// Counts a viewer until the guard is dropped.
     pub fn viewer(&self) -> ViewerGuard {
         self.lock().viewers += 1;
-        self.dirty.notify_one();
+        self.changed();
         ViewerGuard {
             room: self.me.clone(),
         }
     }
 
-    /// Hands a purchase to the deal's desk. The returned receiver yields the decision once it is
-    /// final (for an acceptance: once it is committed to the store).
+    /// Hands a purchase to the deal's desk. `Ok` means exactly one answer will reach `reply` (for an
+    /// acceptance: once it is committed to the store); `Err` means the purchase was refused before
+    /// reaching a desk, and nothing will.
     pub async fn submit_order(
         &self,
         buyer: Buyer,
@@ -185,7 +213,34 @@ impl Room {
         qty: i64,
         pickup: i64,
         key: String,
-    ) -> Result<oneshot::Receiver<Result<Decision, LiveError>>, LiveError> {
+        reply: AnswerTo,
+    ) -> Result<(), LiveError> {
+        let desk = match self.check_order(deal, qty, pickup, &key) {
+            Ok(desk) => desk,
+            Err(e) => {
+                reply.withdraw();
+                return Err(e);
+            }
+        };
+        let request = OrderRequest {
+            buyer,
+            qty,
+            pickup,
+            key,
+            reply,
+        };
+        // A desk that stopped drops the request, and the dropped reply answers `Unavailable`.
+        let _ = desk.send(DeskCmd::Order(request)).await;
+        Ok(())
+    }
+
+    fn check_order(
+        &self,
+        deal: DealId,
+        qty: i64,
+        pickup: i64,
+        key: &str,
+    ) -> Result<mpsc::Sender<DeskCmd>, LiveError> {
         if !(1..=MAX_UNITS).contains(&qty) {
             return Err(LiveError::InvalidQuantity {
                 got: qty,
@@ -198,19 +253,7 @@ impl Room {
         if !self.pickup_points.iter().any(|p| p.id == pickup) {
             return Err(LiveError::UnknownPickup(pickup));
         }
-        let desk = self.desk(deal)?;
-        let (reply, answer) = oneshot::channel();
-        let request = OrderRequest {
-            buyer,
-            qty,
-            pickup,
-            key,
-            reply,
-        };
-        desk.send(DeskCmd::Order(request))
-            .await
-            .map_err(|_| LiveError::Unavailable)?;
-        Ok(answer)
+        self.desk(deal)
     }
 
     /// Cancels an order of this show through its deal's desk, so the units return where they are
@@ -279,7 +322,7 @@ impl Room {
             inner.deals.insert(deal.id, deal.clone());
             inner.pinned = Some(deal.id);
         }
-        self.dirty.notify_one();
+        self.changed();
         Ok(deal)
     }
 
@@ -296,6 +339,7 @@ impl Room {
     async fn open_desk(&self, deal: Deal) -> Result<(), LiveError> {
         let id = deal.id;
         let tx = desk::start(
+            &self.desks,
             self.store.clone(),
             deal,
             self.me.clone(),
@@ -316,8 +360,9 @@ impl Room {
         }
     }
 
-    /// Called by a desk after it committed orders or changed its deal.
-    pub(super) fn deal_changed(&self, deal: &Deal, new_orders: &[Order]) {
+    /// Called by a desk after it committed orders or changed its deal; returns the snapshot if the
+    /// change was published at once.
+    pub(super) fn deal_changed(&self, deal: &Deal, new_orders: &[Order]) -> Option<Snapshot> {
         {
             let mut inner = self.lock();
             inner.deals.insert(deal.id, deal.clone());
@@ -331,7 +376,7 @@ impl Room {
                 order: order.clone(),
             });
         }
-        self.dirty.notify_one();
+        self.changed()
     }
 
     /// Called by a desk after an order changed (cancelled): staff hear of it, viewers see the stock.
@@ -346,7 +391,7 @@ impl Room {
         self.tell_staff(|| ServerMsg::OrderUpdated {
             order: order.clone(),
         });
-        self.dirty.notify_one();
+        self.changed();
     }
 
     /// Sends an event to the show's staff. Serializing thousands of events a second for nobody is
@@ -358,21 +403,42 @@ impl Room {
         }
     }
 
-    fn publish(&self) {
-        let frame: Frame = {
-            let mut inner = self.lock();
-            inner.version += 1;
-            let state = RoomState {
-                show: self.show,
-                version: inner.version,
-                deals: inner.deals.values().rev().cloned().collect(),
-                pinned: inner.pinned,
-                viewers: inner.viewers,
-                server_time: now_ms(),
-            };
-            ServerMsg::Room(state).to_json().into()
+    /// Marks the state changed and publishes it now if the last push is at least [`PUSH_INTERVAL`]
+    /// old; otherwise the publisher does when the interval has passed.
+    fn changed(&self) -> Option<Snapshot> {
+        self.lock().dirty = true;
+        let published = self.publish(false);
+        if published.is_none() {
+            self.dirty.notify_one();
+        }
+        published
+    }
+
+    /// Publishes the state if it changed (and, unless `now`, only if a push is due).
+    fn publish(&self, now: bool) -> Option<Snapshot> {
+        // Built, versioned and sent under the lock, so two publishers can never send out of order.
+        let mut inner = self.lock();
+        if !inner.dirty || (!now && inner.published_at.elapsed() < PUSH_INTERVAL) {
+            return None;
+        }
+        inner.dirty = false;
+        inner.published_at = Instant::now();
+        inner.version += 1;
+        let state = RoomState {
+            show: self.show,
+            version: inner.version,
+            deals: inner.deals.values().rev().cloned().collect(),
+            pinned: inner.pinned,
+            viewers: inner.viewers,
+            server_time: now_ms(),
         };
-        self.frames.send_replace(frame);
+        let snapshot = Snapshot {
+            show: self.show,
+            version: inner.version,
+            frame: ServerMsg::Room(state).to_json().into(),
+        };
+        self.frames.send_replace(snapshot.clone());
+        Some(snapshot)
     }
 
     fn lock(&self) -> MutexGuard<'_, RoomInner> {
@@ -382,14 +448,26 @@ impl Room {
     }
 }
 
-/// Pushes the room state when it changed, at most once per [`PUSH_INTERVAL`].
+/// Publishes changes that were not due when they happened, once [`PUSH_INTERVAL`] has passed.
 async fn publisher(room: Weak<Room>, dirty: Arc<Notify>) {
     loop {
         dirty.notified().await;
+        loop {
+            let Some(due) = room
+                .upgrade()
+                .map(|r| r.lock().published_at + PUSH_INTERVAL)
+            else {
+                return;
+            };
+            if Instant::now() >= due {
+                break;
+            }
+            tokio::time::sleep_until(due).await;
+        }
+        // If someone else published meanwhile and changed it again, their `changed` left a permit
+        // on `dirty`, so the next round picks it up.
         let Some(room) = room.upgrade() else { return };
-        room.publish();
-        drop(room);
-        tokio::time::sleep(PUSH_INTERVAL).await;
+        room.publish(false);
     }
 }
 
@@ -405,7 +483,7 @@ impl Drop for ViewerGuard {
             let mut inner = room.lock();
             inner.viewers = inner.viewers.saturating_sub(1);
             drop(inner);
-            room.dirty.notify_one();
+            room.changed();
         }
     }
 }

@@ -18,7 +18,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+use sqlx::{Row, Sqlite, Transaction};
 
 pub use seed::DemoShow;
 
@@ -103,11 +103,13 @@ pub struct Store {
     pool: SqlitePool,
 }
 
-/// Orders per INSERT statement: 8 parameters each stays far below SQLite's 32,766.
-const INSERT_CHUNK: usize = 1000;
-
 const ORDER_COLUMNS: &str = "o.id, o.deal_id, o.resident_id, r.nickname, o.qty, o.unit_price, \
      o.pickup_id, o.pickup_code, o.status, o.created_at";
+
+/// A batch as one JSON array parameter: one cached statement whatever the batch size.
+fn json<T: serde::Serialize>(rows: &T) -> Result<String, StoreError> {
+    serde_json::to_string(rows).map_err(|e| StoreError::Conflict(format!("batch encoding: {e}")))
+}
 
 impl Store {
     /// Opens (creating if needed) the SQLite database at `path` and applies migrations.
@@ -274,8 +276,10 @@ impl Store {
     /// Stores a batch of accepted orders of one deal in **one** transaction, re-checking in SQL that
     /// the deal is live and has the stock and that no resident passes the limit. All or nothing.
     ///
-    /// The orders go in as multi-row INSERTs (a statement per [`INSERT_CHUNK`] orders, not per order):
-    /// per-statement overhead, not the disk, is what bounds a batch.
+    /// A batch travels as one JSON array parameter into one cached `INSERT … SELECT … FROM
+    /// json_each(?)` per table: no statement is compiled per batch size, and no row comes back
+    /// (the ids are the range the insert took, checked before commit). Per-statement and per-row
+    /// round trips, not the disk, were what bounded a batch.
     pub async fn commit_orders(
         &self,
         deal: DealId,
@@ -304,66 +308,80 @@ impl Store {
             *per_buyer.entry(o.resident).or_insert(0) += o.qty;
         }
         let per_buyer: Vec<(ResidentId, i64)> = per_buyer.into_iter().collect();
-        for chunk in per_buyer.chunks(INSERT_CHUNK) {
-            let mut upsert = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO holdings (deal_id, resident_id, units, max_units) ",
-            );
-            upsert.push_values(chunk, |mut row, (resident, units)| {
-                row.push_bind(deal)
-                    .push_bind(*resident)
-                    .push_bind(*units)
-                    .push_bind(limit);
-            });
-            upsert.push(
-                " ON CONFLICT (deal_id, resident_id) DO UPDATE SET units = units + excluded.units",
-            );
-            upsert.build().execute(&mut *tx).await.map_err(|e| {
-                if e.as_database_error()
-                    .is_some_and(|d| d.is_check_violation())
-                {
-                    StoreError::Conflict(format!("a buyer would pass the limit of deal {deal}"))
-                } else {
-                    StoreError::Db(e)
-                }
-            })?;
-        }
-        // resident → (key → order id), from the RETURNING rows.
-        let mut ids: HashMap<ResidentId, HashMap<String, i64>> = HashMap::new();
-        for chunk in orders.chunks(INSERT_CHUNK) {
-            let mut insert = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO orders (deal_id, resident_id, qty, unit_price, pickup_id, pickup_code, \
-                 key, created_at) ",
-            );
-            insert.push_values(chunk, |mut row, o| {
-                row.push_bind(deal)
-                    .push_bind(o.resident)
-                    .push_bind(o.qty)
-                    .push_bind(o.unit_price)
-                    .push_bind(o.pickup)
-                    .push_bind(&o.pickup_code)
-                    .push_bind(&o.key)
-                    .push_bind(o.created_at);
-            });
-            // RETURNING rows come in no promised order: match them back by (resident, key).
-            insert.push(" RETURNING id, resident_id, key");
-            for row in insert.build().fetch_all(&mut *tx).await? {
-                let (id, resident, key): (i64, i64, String) = (row.get(0), row.get(1), row.get(2));
-                ids.entry(resident).or_default().insert(key, id);
+        sqlx::query(
+            "INSERT INTO holdings (deal_id, resident_id, units, max_units) \
+             SELECT ?1, j.value ->> 0, j.value ->> 1, ?2 FROM json_each(?3) AS j WHERE true \
+             ON CONFLICT (deal_id, resident_id) DO UPDATE SET units = units + excluded.units",
+        )
+        .bind(deal)
+        .bind(limit)
+        .bind(json(&per_buyer)?)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            if e.as_database_error()
+                .is_some_and(|d| d.is_check_violation())
+            {
+                StoreError::Conflict(format!("a buyer would pass the limit of deal {deal}"))
+            } else {
+                StoreError::Db(e)
             }
+        })?;
+        let rows: Vec<_> = orders
+            .iter()
+            .map(|o| {
+                (
+                    o.resident,
+                    o.qty,
+                    o.unit_price,
+                    o.pickup,
+                    &o.pickup_code,
+                    &o.key,
+                    o.created_at,
+                )
+            })
+            .collect();
+        let inserted = sqlx::query(
+            "INSERT INTO orders (deal_id, resident_id, qty, unit_price, pickup_id, pickup_code, \
+             key, created_at) \
+             SELECT ?1, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, \
+             j.value ->> 5, j.value ->> 6 FROM json_each(?2) AS j ORDER BY j.key",
+        )
+        .bind(deal)
+        .bind(json(&rows)?)
+        .execute(&mut *tx)
+        .await?;
+        let n = orders.len() as i64;
+        let last = inserted.last_insert_rowid();
+        if inserted.rows_affected() != n as u64 {
+            return Err(StoreError::Conflict(format!(
+                "{} of {n} orders of deal {deal} were stored",
+                inserted.rows_affected()
+            )));
         }
-        let mut stored = Vec::with_capacity(orders.len());
-        for o in orders {
-            let id = ids
-                .get(&o.resident)
-                .and_then(|keys| keys.get(&o.key))
-                .copied();
-            let id = id.ok_or_else(|| {
-                StoreError::Conflict(format!(
-                    "order {} of resident {} was not stored",
-                    o.key, o.resident
-                ))
-            })?;
-            stored.push(Order {
+        // One INSERT under the write lock, into a table whose new rowids are max(rowid) + 1: the
+        // batch holds the ids `last - n + 1 ..= last`, in the order given. Checked, not assumed.
+        let first = last - n + 1;
+        let (count, first_key, last_key): (i64, Option<String>, Option<String>) = sqlx::query_as(
+            "SELECT count(*), (SELECT key FROM orders WHERE id = ?1), \
+             (SELECT key FROM orders WHERE id = ?2) \
+             FROM orders WHERE id BETWEEN ?1 AND ?2 AND deal_id = ?3",
+        )
+        .bind(first)
+        .bind(last)
+        .bind(deal)
+        .fetch_one(&mut *tx)
+        .await?;
+        let ends = |o: Option<&NewOrder>| o.map(|o| o.key.clone());
+        if count != n || first_key != ends(orders.first()) || last_key != ends(orders.last()) {
+            return Err(StoreError::Conflict(format!(
+                "order ids of deal {deal} are not the range {first}..={last}"
+            )));
+        }
+        let stored = orders
+            .iter()
+            .zip(first..)
+            .map(|(o, id)| Order {
                 id,
                 deal,
                 resident: o.resident,
@@ -374,8 +392,8 @@ impl Store {
                 pickup_code: o.pickup_code.clone(),
                 status: OrderStatus::Accepted,
                 created_at: o.created_at,
-            });
-        }
+            })
+            .collect();
         tx.commit().await?;
         Ok(stored)
     }
