@@ -8,6 +8,7 @@ mod seed;
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use mulin_shared::{
@@ -19,7 +20,8 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, Transaction};
+use sqlx::{ConnectOptions, Connection, QueryBuilder, Row, Sqlite, SqliteConnection, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub use seed::DemoShow;
 
@@ -102,10 +104,42 @@ pub struct NewOrder {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    /// Writers take turns here, first come first served. Left to SQLite's busy handler (sleep and
+    /// retry), a writer could lose every race for seconds under a sign-in storm and fail with
+    /// "database is locked".
+    write_gate: Arc<Mutex<()>>,
+}
+
+/// A write transaction holding the write gate; derefs to the connection for queries.
+struct WriteTx {
+    tx: Transaction<'static, Sqlite>,
+    _gate: OwnedMutexGuard<()>,
+}
+
+impl WriteTx {
+    async fn commit(self) -> Result<(), StoreError> {
+        Ok(self.tx.commit().await?)
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.tx
+    }
 }
 
 const ORDER_COLUMNS: &str = "o.id, o.deal_id, o.resident_id, r.nickname, o.qty, o.unit_price, \
      o.pickup_id, o.pickup_code, o.status, o.created_at";
+
+/// Connections to the database file (one writes at a time; the rest read).
+const POOL: u32 = 8;
 
 /// Statement sizes for multi-row inserts, largest first: a batch of any size takes a few statements
 /// of these shapes, each compiled once and then cached (512 rows × 8 parameters stays far below
@@ -152,7 +186,6 @@ impl Store {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5))
@@ -163,18 +196,36 @@ impl Store {
             // is trimmed back afterwards. Durability is the same (synchronous=FULL on every commit).
             .pragma("wal_autocheckpoint", "10000")
             .pragma("journal_size_limit", "67108864");
+        // WAL is a property of the file, set once here. Asking for it on every new pooled
+        // connection needs a lock the busy timeout cannot wait for: under a sign-in storm, opening
+        // a connection then failed with "database is locked".
+        let first = options
+            .clone()
+            .journal_mode(SqliteJournalMode::Wal)
+            .connect()
+            .await?;
+        first.close().await?;
         // A local file needs no liveness ping before each use; it would cost a thread hop per query.
+        // All connections are opened now, not in the middle of a storm.
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(POOL)
+            .min_connections(POOL)
             .test_before_acquire(false)
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            write_gate: Arc::new(Mutex::new(())),
+        })
     }
 
-    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    async fn begin_write(&self) -> Result<WriteTx, StoreError> {
+        let gate = self.write_gate.clone().lock_owned().await;
+        Ok(WriteTx {
+            tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            _gate: gate,
+        })
     }
 
     /// The show, if it exists.
@@ -242,6 +293,7 @@ impl Store {
 
     /// Stores a new live deal and returns it.
     pub async fn insert_deal(&self, new: &NewDeal) -> Result<Deal, StoreError> {
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO deals (show_id, product_id, price, stock, per_resident_limit, starts_at, \
              ends_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -253,8 +305,9 @@ impl Store {
         .bind(new.per_resident_limit)
         .bind(new.starts_at)
         .bind(new.ends_at)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(Deal {
             id,
             show: new.show,
@@ -271,12 +324,13 @@ impl Store {
 
     /// Marks a deal ended at `now` (its end time moves to `now` if it was later).
     pub async fn end_deal(&self, deal: DealId, now: UtcMillis) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE deals SET status = 'ended', ends_at = MIN(ends_at, ?) WHERE id = ?")
             .bind(now)
             .bind(deal)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
-        Ok(())
+        tx.commit().await
     }
 
     /// Units each resident holds in a deal (accepted or picked up), to rebuild a deal desk.
@@ -547,14 +601,15 @@ impl Store {
         token_hash: &str,
         now: UtcMillis,
     ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO tokens (hash, role, show_id, created_at) VALUES (?, ?, ?, ?)")
             .bind(token_hash)
             .bind(role_name(role))
             .bind(show)
             .bind(now)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
-        Ok(())
+        tx.commit().await
     }
 
     /// Who holds the token with this hash, if anyone.
