@@ -49,6 +49,17 @@ enum Outgoing {
         room: Arc<Room>,
         staff: bool,
     },
+    /// The server is shutting down: send a close frame and end.
+    Close,
+}
+
+/// Aborts a helper task when the connection it serves ends.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Runs one connection to its end.
@@ -56,7 +67,15 @@ pub(super) async fn run(socket: WebSocket, state: AppState, _permit: OwnedSemaph
     let (sink, stream) = socket.split();
     let (out, outbox) = mpsc::channel(OUTBOX);
     let (answer_to, answers) = mpsc::unbounded_channel();
+    // Shutdown reaches the writer through its own small task. Polled inside this connection's
+    // select!, the shared watch took its lock on every wake-up of every connection.
     let mut shutdown = state.shutdown.clone();
+    let closer = out.clone();
+    let _closer = AbortOnDrop(tokio::spawn(async move {
+        if shutdown.wait_for(|down| *down).await.is_ok() {
+            let _ = closer.send(Outgoing::Close).await;
+        }
+    }));
     let welcome = ServerMsg::Welcome {
         protocol: PROTOCOL_VERSION,
         server_time: now_ms(),
@@ -77,7 +96,6 @@ pub(super) async fn run(socket: WebSocket, state: AppState, _permit: OwnedSemaph
     tokio::select! {
         _ = session.read(stream) => {}
         _ = Writer::new(sink, slots).run(outbox, answers) => {}
-        _ = shutdown.wait_for(|down| *down) => {}
     }
 }
 
@@ -103,6 +121,8 @@ struct Writer {
     staff: Option<BroadcastStream<Frame>>,
     staff_room: Option<Arc<Room>>,
     ready: Vec<Message>,
+    /// Shutting down: the loop ends after this write.
+    closing: bool,
 }
 
 impl Writer {
@@ -117,6 +137,7 @@ impl Writer {
             staff: None,
             staff_room: None,
             ready: Vec::new(),
+            closing: false,
         }
     }
 
@@ -128,13 +149,15 @@ impl Writer {
         let mut heartbeat = interval(PING_EVERY);
         heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
         heartbeat.reset();
-        loop {
+        while !self.closing {
+            // Biased: the common wake-ups are checked first, and a ready branch stops the polling.
             tokio::select! {
+                biased;
+                Some(answer) = answers.recv() => self.answer(answer),
                 next = outbox.recv() => match next {
                     Some(out) => self.take(out),
                     None => break,
                 },
-                Some(answer) = answers.recv() => self.answer(answer),
                 Some(snapshot) = next_of(&mut self.room) => self.room_state(snapshot),
                 Some(event) = next_of(&mut self.staff) => self.staff_event(event),
                 _ = heartbeat.tick() => self.ready.push(Message::Ping(Bytes::new())),
@@ -151,7 +174,7 @@ impl Writer {
             }
             self.settle_room_state();
             if !self.ready.is_empty() && !self.flush().await {
-                break;
+                return;
             }
         }
         let _ = self.sink.close().await;
@@ -160,6 +183,7 @@ impl Writer {
     fn take(&mut self, out: Outgoing) {
         match out {
             Outgoing::Frame(f) => self.ready.push(text(f)),
+            Outgoing::Close => self.closing = true,
             Outgoing::Follow { room, staff } => {
                 self.room = Some(WatchStream::new(room.subscribe()));
                 self.shown = Some((room.show(), 0));
@@ -301,6 +325,7 @@ impl Session {
         let mut heard = Instant::now();
         loop {
             let message = tokio::select! {
+                biased;
                 next = stream.next() => match next {
                     Some(Ok(m)) => m,
                     // Closed, or a protocol violation (e.g. a frame over the hard size limit).
