@@ -57,10 +57,16 @@ impl Wire {
 
     /// The next server message within `wait` (control frames are skipped).
     pub async fn next(&mut self, wait: Duration) -> Result<ServerMsg, String> {
+        self.until(wait, Some).await
+    }
+
+    /// The next protocol message, however long it takes.
+    async fn next_message(&mut self) -> Result<ServerMsg, String> {
         loop {
-            let frame = tokio::time::timeout(wait, self.ws.next())
+            let frame = self
+                .ws
+                .next()
                 .await
-                .map_err(|_| "timed out".to_string())?
                 .ok_or("closed")?
                 .map_err(|e| format!("read: {e}"))?;
             if let Message::Text(t) = frame {
@@ -74,16 +80,22 @@ impl Wire {
         }
     }
 
-    /// Reads until `pick` accepts a message, for at most `wait` in all.
+    /// Reads until `pick` accepts a message, for at most `wait` in all (one timer for the whole
+    /// wait, not one per frame: the spike reads a few hundred thousand frames a second).
     pub async fn until<T>(
         &mut self,
         wait: Duration,
         mut pick: impl FnMut(ServerMsg) -> Option<T>,
     ) -> Result<T, String> {
-        let deadline = tokio::time::Instant::now() + wait;
+        let deadline = tokio::time::sleep(wait);
+        tokio::pin!(deadline);
         loop {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            if let Some(found) = pick(self.next(left).await?) {
+            let message = tokio::select! {
+                biased;
+                message = self.next_message() => message?,
+                () = &mut deadline => return Err("timed out".into()),
+            };
+            if let Some(found) = pick(message) {
                 return Ok(found);
             }
         }

@@ -2,13 +2,14 @@
 //! purchase answers, room pushes and heartbeats, joined by `select!` so either side ending ends both.
 //!
 //! Per purchase the server wakes this connection twice: once to read it, once to write its answer
-//! (which the deal desk sends straight to the writer). Timers are armed once per connection, not per
-//! frame: the idle deadline is re-armed only when it fires, and a write gets a deadline only when the
-//! socket could not take it at once.
+//! (which the deal desk sends straight to the writer). No timer is armed per frame: the reader only
+//! notes when it last heard the client, the writer's heartbeat checks that, and a write gets a
+//! deadline only when the socket could not take it at once.
 
 use std::future::poll_fn;
 use std::pin::pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 
@@ -18,7 +19,7 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use mulin_shared::{ClientMsg, ErrorCode, PROTOCOL_VERSION, Role, ServerMsg, ShowId};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
-use tokio::time::{Instant, MissedTickBehavior, interval, sleep, timeout};
+use tokio::time::{Instant, MissedTickBehavior, interval, timeout};
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::wrappers::{BroadcastStream, WatchStream};
 
@@ -36,7 +37,7 @@ const OUTBOX: usize = 64;
 const IN_FLIGHT: usize = 16;
 /// The server pings this often; browsers answer by themselves.
 const PING_EVERY: Duration = Duration::from_secs(20);
-/// A connection that sends nothing (not even a pong) for this long is closed.
+/// A connection that sends nothing (not even a pong) for this long is closed (at the next heartbeat).
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// A viewer that cannot take a frame within this time is cut off instead of holding memory.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
@@ -51,6 +52,33 @@ enum Outgoing {
     },
     /// The server is shutting down: send a close frame and end.
     Close,
+}
+
+/// When the reader last heard the client, for the writer's heartbeat to judge idleness.
+struct Heard {
+    since: Instant,
+    /// Milliseconds after `since`.
+    at: AtomicU64,
+}
+
+impl Heard {
+    fn new() -> Heard {
+        Heard {
+            since: Instant::now(),
+            at: AtomicU64::new(0),
+        }
+    }
+
+    fn now(&self) {
+        self.at
+            .store(self.since.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+
+    fn silent_for(&self) -> Duration {
+        self.since
+            .elapsed()
+            .saturating_sub(Duration::from_millis(self.at.load(Ordering::Relaxed)))
+    }
 }
 
 /// Aborts a helper task when the connection it serves ends.
@@ -93,9 +121,10 @@ pub(super) async fn run(socket: WebSocket, state: AppState, _permit: OwnedSemaph
         room: None,
         viewer: None,
     };
+    let heard = Heard::new();
     tokio::select! {
-        _ = session.read(stream) => {}
-        _ = Writer::new(sink, slots).run(outbox, answers) => {}
+        _ = session.read(stream, &heard) => {}
+        _ = Writer::new(sink, slots).run(outbox, answers, &heard) => {}
     }
 }
 
@@ -145,6 +174,7 @@ impl Writer {
         mut self,
         mut outbox: mpsc::Receiver<Outgoing>,
         mut answers: mpsc::UnboundedReceiver<Answer>,
+        heard: &Heard,
     ) {
         let mut heartbeat = interval(PING_EVERY);
         heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -160,7 +190,12 @@ impl Writer {
                 },
                 Some(snapshot) = next_of(&mut self.room) => self.room_state(snapshot),
                 Some(event) = next_of(&mut self.staff) => self.staff_event(event),
-                _ = heartbeat.tick() => self.ready.push(Message::Ping(Bytes::new())),
+                _ = heartbeat.tick() => {
+                    if heard.silent_for() >= IDLE_TIMEOUT {
+                        return;
+                    }
+                    self.ready.push(Message::Ping(Bytes::new()));
+                }
             }
             // Whatever else is ready rides along in the same write.
             while let Ok(out) = outbox.try_recv() {
@@ -318,29 +353,14 @@ struct Session {
 }
 
 impl Session {
-    async fn read(&mut self, mut stream: SplitStream<WebSocket>) {
-        // One timer for the connection's life: when it fires early (something arrived since it was
-        // set), it is set again from the last arrival.
-        let mut idle = pin!(sleep(IDLE_TIMEOUT));
-        let mut heard = Instant::now();
+    async fn read(&mut self, mut stream: SplitStream<WebSocket>, heard: &Heard) {
         loop {
-            let message = tokio::select! {
-                biased;
-                next = stream.next() => match next {
-                    Some(Ok(m)) => m,
-                    // Closed, or a protocol violation (e.g. a frame over the hard size limit).
-                    Some(Err(_)) | None => return,
-                },
-                () = &mut idle => {
-                    let deadline = heard + IDLE_TIMEOUT;
-                    if Instant::now() >= deadline {
-                        return;
-                    }
-                    idle.as_mut().reset(deadline);
-                    continue;
-                }
+            let message = match stream.next().await {
+                Some(Ok(m)) => m,
+                // Closed, or a protocol violation (e.g. a frame over the hard size limit).
+                Some(Err(_)) | None => return,
             };
-            heard = Instant::now();
+            heard.now();
             match message {
                 Message::Text(t) => self.handle_text(t.as_str()).await,
                 Message::Binary(_) => {

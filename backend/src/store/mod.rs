@@ -191,6 +191,8 @@ impl Store {
             .busy_timeout(Duration::from_secs(5))
             // Each connection may cache 16 MiB of pages: order batches touch index pages all over.
             .pragma("cache_size", "-16384")
+            // Statement journals of multi-row inserts stay in memory instead of spilling to a file.
+            .pragma("temp_store", "memory")
             // Checkpoint every ~40 MB of WAL instead of ~4 MB: a page rewritten by many commits is
             // copied back to the database once per checkpoint, not once per few commits. The file
             // is trimmed back afterwards. Durability is the same (synchronous=FULL on every commit).
