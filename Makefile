@@ -47,8 +47,8 @@ test: widget browser
 ## bench: spike scenarios against the release server, batching off, and PostgreSQL via pgbench.
 bench: postgres
 	@$(say) "building the server and the load generator (release)"
-	cargo build --release --locked -p mulin-backend --bin mulin -p mulin-tests --bin spike
-	@$(say) "running the benchmarks (about 5 minutes)"
+	cargo build --release --locked -p mulin-backend --bin mulin -p mulin-tests --bin spike --example store_commit
+	@$(say) "running the benchmarks (about 6 minutes)"
 	tests/bench/bench.sh
 
 ## postgres: PostgreSQL server binaries and pgbench, for the comparison in `make bench`.

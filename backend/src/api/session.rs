@@ -3,7 +3,7 @@
 //!
 //! Per purchase the server wakes this connection twice: once to read it, once to write its answer
 //! (which the deal desk sends straight to the writer). No timer is armed per frame: the reader only
-//! notes when it last heard the client, the writer's heartbeat checks that, and a write gets a
+//! notes when it last heard the client, a watchman task pings and checks that, and a write gets a
 //! deadline only when the socket could not take it at once.
 
 use std::future::poll_fn;
@@ -18,7 +18,7 @@ use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use mulin_shared::{ClientMsg, ErrorCode, PROTOCOL_VERSION, Role, ServerMsg, ShowId};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior, interval, timeout};
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::wrappers::{BroadcastStream, WatchStream};
@@ -50,11 +50,13 @@ enum Outgoing {
         room: Arc<Room>,
         staff: bool,
     },
-    /// The server is shutting down: send a close frame and end.
+    /// Heartbeat: send a ping.
+    Ping,
+    /// Shutting down, or the client went silent: send a close frame and end.
     Close,
 }
 
-/// When the reader last heard the client, for the writer's heartbeat to judge idleness.
+/// When the reader last heard the client, for the watchman to judge idleness.
 struct Heard {
     since: Instant,
     /// Milliseconds after `since`.
@@ -95,15 +97,15 @@ pub(super) async fn run(socket: WebSocket, state: AppState, _permit: OwnedSemaph
     let (sink, stream) = socket.split();
     let (out, outbox) = mpsc::channel(OUTBOX);
     let (answer_to, answers) = mpsc::unbounded_channel();
-    // Shutdown reaches the writer through its own small task. Polled inside this connection's
-    // select!, the shared watch took its lock on every wake-up of every connection.
-    let mut shutdown = state.shutdown.clone();
-    let closer = out.clone();
-    let _closer = AbortOnDrop(tokio::spawn(async move {
-        if shutdown.wait_for(|down| *down).await.is_ok() {
-            let _ = closer.send(Outgoing::Close).await;
-        }
-    }));
+    // Heartbeat, idleness and shutdown are watched by a small task of the connection's own, which
+    // tells the writer through the outbox. Timers and the shared shutdown watch polled inside this
+    // connection's select! cost a poll (and for the watch, a lock) on every wake-up.
+    let heard = Arc::new(Heard::new());
+    let _watchman = AbortOnDrop(tokio::spawn(watchman(
+        out.clone(),
+        heard.clone(),
+        state.shutdown.clone(),
+    )));
     let welcome = ServerMsg::Welcome {
         protocol: PROTOCOL_VERSION,
         server_time: now_ms(),
@@ -121,10 +123,35 @@ pub(super) async fn run(socket: WebSocket, state: AppState, _permit: OwnedSemaph
         room: None,
         viewer: None,
     };
-    let heard = Heard::new();
     tokio::select! {
         _ = session.read(stream, &heard) => {}
-        _ = Writer::new(sink, slots).run(outbox, answers, &heard) => {}
+        _ = Writer::new(sink, slots).run(outbox, answers) => {}
+    }
+}
+
+/// Pings every [`PING_EVERY`], closes a connection silent for [`IDLE_TIMEOUT`], and closes every
+/// connection when the server shuts down.
+async fn watchman(
+    out: mpsc::Sender<Outgoing>,
+    heard: Arc<Heard>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut heartbeat = interval(PING_EVERY);
+    heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    heartbeat.reset();
+    loop {
+        let next = tokio::select! {
+            _ = shutdown.wait_for(|down| *down) => Outgoing::Close,
+            _ = heartbeat.tick() => if heard.silent_for() >= IDLE_TIMEOUT {
+                Outgoing::Close
+            } else {
+                Outgoing::Ping
+            },
+        };
+        let last = matches!(next, Outgoing::Close);
+        if out.send(next).await.is_err() || last {
+            return;
+        }
     }
 }
 
@@ -174,11 +201,7 @@ impl Writer {
         mut self,
         mut outbox: mpsc::Receiver<Outgoing>,
         mut answers: mpsc::UnboundedReceiver<Answer>,
-        heard: &Heard,
     ) {
-        let mut heartbeat = interval(PING_EVERY);
-        heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        heartbeat.reset();
         while !self.closing {
             // Biased: the common wake-ups are checked first, and a ready branch stops the polling.
             tokio::select! {
@@ -190,12 +213,6 @@ impl Writer {
                 },
                 Some(snapshot) = next_of(&mut self.room) => self.room_state(snapshot),
                 Some(event) = next_of(&mut self.staff) => self.staff_event(event),
-                _ = heartbeat.tick() => {
-                    if heard.silent_for() >= IDLE_TIMEOUT {
-                        return;
-                    }
-                    self.ready.push(Message::Ping(Bytes::new()));
-                }
             }
             // Whatever else is ready rides along in the same write.
             while let Ok(out) = outbox.try_recv() {
@@ -212,13 +229,15 @@ impl Writer {
                 return;
             }
         }
-        let _ = self.sink.close().await;
+        // A close frame, if the socket still takes one in time.
+        let _ = timeout(SEND_TIMEOUT, self.sink.close()).await;
     }
 
     fn take(&mut self, out: Outgoing) {
         match out {
             Outgoing::Frame(f) => self.ready.push(text(f)),
             Outgoing::Close => self.closing = true,
+            Outgoing::Ping => self.ready.push(Message::Ping(Bytes::new())),
             Outgoing::Follow { room, staff } => {
                 self.room = Some(WatchStream::new(room.subscribe()));
                 self.shown = Some((room.show(), 0));
