@@ -243,9 +243,46 @@ pub async fn place(
     }
 }
 
+/// Single-threaded runtimes, one per core, that the buyers are spread over. On one multi-threaded
+/// runtime every answer woke a sleeping worker on the other core (a futex call per order), so the
+/// load generator spent its time waking itself instead of loading the server.
+struct Shards {
+    handles: Vec<tokio::runtime::Handle>,
+    _stop: Vec<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Shards {
+    fn start() -> Result<Shards, String> {
+        let n = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let (mut handles, mut stops) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for i in 0..n {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            handles.push(runtime.handle().clone());
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            stops.push(stop);
+            std::thread::Builder::new()
+                .name(format!("buyers-{i}"))
+                .spawn(move || {
+                    runtime.block_on(async {
+                        let _ = stopped.await;
+                    })
+                })
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(Shards {
+            handles,
+            _stop: stops,
+        })
+    }
+}
+
 /// Runs the spike against `target`: connects and signs in every buyer, then lets them all buy.
 pub async fn run(target: &Target, cfg: &SpikeConfig) -> Result<SpikeRun, String> {
     let deal = launch_deal(target, cfg.stock, cfg.limit).await?;
+    let shards = Shards::start()?;
     let (go, ready) = watch::channel(None::<Instant>);
     let gate = Arc::new(Semaphore::new(CONNECT_AT_ONCE));
     let (signed_tx, mut signed_rx) =
@@ -259,7 +296,8 @@ pub async fn run(target: &Target, cfg: &SpikeConfig) -> Result<SpikeRun, String>
             signed_tx.clone(),
             ready.clone(),
         );
-        tasks.push(tokio::spawn(async move {
+        let shard = &shards.handles[i % shards.handles.len()];
+        tasks.push(shard.spawn(async move {
             let permit = gate.acquire_owned().await.map_err(|e| e.to_string());
             let joined = resident(&target.ws_url, target.show, Err(format!("buyer{i}"))).await;
             drop(permit);
