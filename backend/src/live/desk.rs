@@ -123,19 +123,6 @@ pub(super) struct OrderRequest {
     pub reply: AnswerTo,
 }
 
-/// An answer ready to go: the request's key stays with its address until then.
-#[derive(Debug)]
-struct Reply {
-    key: String,
-    to: AnswerTo,
-}
-
-impl Reply {
-    fn send(self, result: Result<Decision, LiveError>, room: Option<Snapshot>) {
-        self.to.send(self.key, result, room);
-    }
-}
-
 /// What a desk can be asked.
 #[derive(Debug)]
 pub(super) enum DeskCmd {
@@ -158,7 +145,8 @@ pub(super) enum DeskCmd {
 #[derive(Default)]
 struct Pending {
     orders: Vec<NewOrder>,
-    replies: Vec<Vec<Reply>>,
+    /// Per order, everyone waiting on it: (their key, where the answer goes).
+    replies: Vec<Vec<(String, AnswerTo)>>,
     slot: HashMap<(ResidentId, String), usize>,
 }
 
@@ -247,16 +235,13 @@ impl DealDesk {
     fn decide(&mut self, req: OrderRequest, pending: &mut Pending) {
         self.metrics.decided(1);
         let key = (req.buyer.resident, req.key);
-        let reply = Reply {
-            key: key.1.clone(),
-            to: req.reply,
-        };
+        let (answer_key, to) = (key.1.clone(), req.reply);
         if let Some(order) = self.accepted_keys.get(&key) {
-            reply.send(Ok(Decision::Accepted(order.clone())), None);
+            to.send(answer_key, Ok(Decision::Accepted(order.clone())), None);
             return;
         }
         if let Some(&i) = pending.slot.get(&key) {
-            pending.replies[i].push(reply);
+            pending.replies[i].push((answer_key, to));
             return;
         }
         let now = now_ms();
@@ -275,7 +260,11 @@ impl DealDesk {
             None
         };
         if let Some(reason) = refusal {
-            reply.send(Ok(Decision::Refused { reason, remaining }), None);
+            to.send(
+                answer_key,
+                Ok(Decision::Refused { reason, remaining }),
+                None,
+            );
             return;
         }
         self.deal.sold += req.qty;
@@ -291,7 +280,7 @@ impl DealDesk {
             key: key.1,
             created_at: now,
         });
-        pending.replies.push(vec![reply]);
+        pending.replies.push(vec![(answer_key, to)]);
     }
 
     /// Writes the batch's acceptances in one transaction, then answers everyone waiting on them.
@@ -313,8 +302,8 @@ impl DealDesk {
                 {
                     self.accepted_keys
                         .insert((order.resident, new.key), order.clone());
-                    for reply in replies {
-                        reply.send(Ok(Decision::Accepted(order.clone())), room.clone());
+                    for (key, to) in replies {
+                        to.send(key, Ok(Decision::Accepted(order.clone())), room.clone());
                     }
                 }
             }
@@ -325,8 +314,8 @@ impl DealDesk {
                     tracing::error!(deal = self.deal.id, error = %reload, "desk reload failed");
                 }
                 // Residents hear that it failed and may retry; the why (SQL and all) stays in the log.
-                for reply in batch.replies.into_iter().flatten() {
-                    reply.send(Err(LiveError::NotStored), None);
+                for (key, to) in batch.replies.into_iter().flatten() {
+                    to.send(key, Err(LiveError::NotStored), None);
                 }
             }
         }

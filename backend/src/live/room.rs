@@ -158,7 +158,7 @@ impl Room {
         for deal in deals.into_iter().filter(|d| d.status == DealStatus::Live) {
             room.open_desk(deal).await?;
         }
-        room.publish(true);
+        room.publish(false, true);
         tokio::spawn(publisher(Arc::downgrade(&room), dirty));
         Ok(room)
     }
@@ -406,18 +406,19 @@ impl Room {
     /// Marks the state changed and publishes it now if the last push is at least [`PUSH_INTERVAL`]
     /// old; otherwise the publisher does when the interval has passed.
     fn changed(&self) -> Option<Snapshot> {
-        self.lock().dirty = true;
-        let published = self.publish(false);
+        let published = self.publish(true, false);
         if published.is_none() {
             self.dirty.notify_one();
         }
         published
     }
 
-    /// Publishes the state if it changed (and, unless `now`, only if a push is due).
-    fn publish(&self, now: bool) -> Option<Snapshot> {
+    /// Publishes the state if it changed (`mark` says it just did) and, unless `now`, only if a
+    /// push is due.
+    fn publish(&self, mark: bool, now: bool) -> Option<Snapshot> {
         // Built, versioned and sent under the lock, so two publishers can never send out of order.
         let mut inner = self.lock();
+        inner.dirty |= mark;
         if !inner.dirty || (!now && inner.published_at.elapsed() < PUSH_INTERVAL) {
             return None;
         }
@@ -467,7 +468,7 @@ async fn publisher(room: Weak<Room>, dirty: Arc<Notify>) {
         // If someone else published meanwhile and changed it again, their `changed` left a permit
         // on `dirty`, so the next round picks it up.
         let Some(room) = room.upgrade() else { return };
-        room.publish(false);
+        room.publish(false, false);
     }
 }
 
