@@ -43,7 +43,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for r in 0..rounds {
         let orders: Vec<NewOrder> = (0..batch)
             .map(|i| NewOrder {
-                resident: residents[(r * batch + i) % residents.len()],
+                // Residents in scattered order, as a spike brings them (7919 is coprime to 5,000).
+                resident: residents[(r * batch + i) * 7919 % residents.len()],
                 nickname: format!("r{i}"),
                 qty: 1,
                 unit_price: 990,

@@ -292,18 +292,20 @@ impl DealDesk {
         match self.store.commit_orders(self.deal.id, &batch.orders).await {
             Ok(stored) => {
                 self.metrics.committed(stored.len() as u64);
-                // The room first: if its new state is published now, it rides with the answers.
-                let room = self
+                // The room's new state, if a push is due, rides with the answers; viewers get it
+                // when `publication` drops, after every answer is on its way.
+                let publication = self
                     .room
                     .upgrade()
                     .and_then(|room| room.deal_changed(&self.deal, &stored));
+                let room = publication.as_ref().map(|p| p.snapshot());
                 for ((new, replies), order) in
                     batch.orders.into_iter().zip(batch.replies).zip(&stored)
                 {
                     self.accepted_keys
                         .insert((order.resident, new.key), order.clone());
                     for (key, to) in replies {
-                        to.send(key, Ok(Decision::Accepted(order.clone())), room.clone());
+                        to.send(key, Ok(Decision::Accepted(order.clone())), room.cloned());
                     }
                 }
             }

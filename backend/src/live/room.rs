@@ -48,6 +48,26 @@ pub struct Snapshot {
     pub frame: Frame,
 }
 
+/// A prepared room state that viewers receive when this drops; meanwhile its snapshot can ride
+/// with the answers of the batch that made it.
+pub(super) struct Publication {
+    room: Arc<Room>,
+    snapshot: Snapshot,
+}
+
+impl Publication {
+    /// The state, for answers.
+    pub(super) fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+}
+
+impl Drop for Publication {
+    fn drop(&mut self) {
+        self.room.release(self.snapshot.clone());
+    }
+}
+
 /// What a host asks for when launching a deal.
 #[derive(Debug, Clone)]
 pub struct DealSpec {
@@ -360,9 +380,11 @@ impl Room {
         }
     }
 
-    /// Called by a desk after it committed orders or changed its deal; returns the snapshot if the
-    /// change was published at once.
-    pub(super) fn deal_changed(&self, deal: &Deal, new_orders: &[Order]) -> Option<Snapshot> {
+    /// Called by a desk after it committed orders or changed its deal. If a push is due, returns the
+    /// new state unsent: the desk attaches it to its answers, and viewers get it when the
+    /// [`Publication`] drops, after the answers. Sent first, a push to thousands of viewers queued
+    /// ahead of the answers on the runtime and delayed every buyer of the batch by the whole round.
+    pub(super) fn deal_changed(&self, deal: &Deal, new_orders: &[Order]) -> Option<Publication> {
         {
             let mut inner = self.lock();
             inner.deals.insert(deal.id, deal.clone());
@@ -376,7 +398,14 @@ impl Room {
                 order: order.clone(),
             });
         }
-        self.changed()
+        let snapshot = self.prepare(true, false);
+        if snapshot.is_none() {
+            self.dirty.notify_one();
+        }
+        Some(Publication {
+            room: self.me.upgrade()?,
+            snapshot: snapshot?,
+        })
     }
 
     /// Called by a desk after an order changed (cancelled): staff hear of it, viewers see the stock.
@@ -405,18 +434,23 @@ impl Room {
 
     /// Marks the state changed and publishes it now if the last push is at least [`PUSH_INTERVAL`]
     /// old; otherwise the publisher does when the interval has passed.
-    fn changed(&self) -> Option<Snapshot> {
-        let published = self.publish(true, false);
-        if published.is_none() {
+    fn changed(&self) {
+        if !self.publish(true, false) {
             self.dirty.notify_one();
         }
-        published
     }
 
     /// Publishes the state if it changed (`mark` says it just did) and, unless `now`, only if a
-    /// push is due.
-    fn publish(&self, mark: bool, now: bool) -> Option<Snapshot> {
-        // Built, versioned and sent under the lock, so two publishers can never send out of order.
+    /// push is due; whether it did.
+    fn publish(&self, mark: bool, now: bool) -> bool {
+        self.prepare(mark, now)
+            .map(|snapshot| self.release(snapshot))
+            .is_some()
+    }
+
+    /// Builds and versions the next state if it changed (`mark` says it just did) and, unless
+    /// `now`, only if a push is due. Viewers see it once it is [released](Room::release).
+    fn prepare(&self, mark: bool, now: bool) -> Option<Snapshot> {
         let mut inner = self.lock();
         inner.dirty |= mark;
         if !inner.dirty || (!now && inner.published_at.elapsed() < PUSH_INTERVAL) {
@@ -438,8 +472,19 @@ impl Room {
             version: inner.version,
             frame: ServerMsg::Room(state).to_json().into(),
         };
-        self.frames.send_replace(snapshot.clone());
         Some(snapshot)
+    }
+
+    /// Hands a prepared state to the viewers, unless a newer one went out meanwhile (it contains
+    /// this one's changes, since versions are assigned under the lock): versions only move forward.
+    fn release(&self, snapshot: Snapshot) {
+        self.frames.send_if_modified(|current| {
+            let newer = snapshot.version > current.version;
+            if newer {
+                *current = snapshot;
+            }
+            newer
+        });
     }
 
     fn lock(&self) -> MutexGuard<'_, RoomInner> {

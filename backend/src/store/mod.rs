@@ -103,7 +103,12 @@ pub struct NewOrder {
 /// Handle to the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
+    /// Connections for reading.
     pool: SqlitePool,
+    /// The one connection that writes. SQLite drops a connection's whole page cache when another
+    /// connection has written since its last transaction: writes that rotated over the pool found a
+    /// cold cache every time and re-read the order index's pages from the file.
+    writer: SqlitePool,
     /// Writers take turns here, first come first served. Left to SQLite's busy handler (sleep and
     /// retry), a writer could lose every race for seconds under a sign-in storm and fail with
     /// "database is locked".
@@ -213,11 +218,18 @@ impl Store {
             .max_connections(POOL)
             .min_connections(POOL)
             .test_before_acquire(false)
+            .connect_with(options.clone())
+            .await?;
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+        sqlx::migrate!("./migrations").run(&writer).await?;
         Ok(Store {
             pool,
+            writer,
             write_gate: Arc::new(Mutex::new(())),
         })
     }
@@ -225,7 +237,7 @@ impl Store {
     async fn begin_write(&self) -> Result<WriteTx, StoreError> {
         let gate = self.write_gate.clone().lock_owned().await;
         Ok(WriteTx {
-            tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            tx: self.writer.begin_with("BEGIN IMMEDIATE").await?,
             _gate: gate,
         })
     }
