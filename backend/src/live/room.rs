@@ -5,8 +5,14 @@
 //! one push per [`PUSH_INTERVAL`], however many orders land in it. A change is published at once
 //! when the last push is old enough (so the state a batch of orders produced goes out together with
 //! their answers), otherwise by the publisher task when the interval has passed.
+//!
+//! Viewers are spread over [`FAN_OUT_SHARDS`] watch channels, and a fan-out task hands each new state
+//! to them one shard at a time, yielding to the runtime between shards. Waking every viewer at once
+//! put thousands of writes in the runtime's queue, and purchase answers that arrived meanwhile waited
+//! behind all of them; now they wait behind one shard at most.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
@@ -24,6 +30,9 @@ use crate::store::{NewDeal, Store};
 
 /// Shortest time between two pushes of the room state.
 pub const PUSH_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Watch channels the room's viewers are spread over (see the module notes).
+const FAN_OUT_SHARDS: usize = 64;
 
 /// How many recent orders a room keeps for moderators joining mid-show.
 const RECENT_ORDERS: usize = 200;
@@ -96,7 +105,12 @@ pub struct Room {
     pickup_points: Vec<PickupPoint>,
     info: Frame,
     state: Mutex<RoomInner>,
-    frames: watch::Sender<Snapshot>,
+    /// The newest published state; the fan-out task passes it on to `shards`.
+    newest: watch::Sender<Snapshot>,
+    /// What viewers follow, each viewer one shard.
+    shards: Arc<[watch::Sender<Snapshot>]>,
+    /// Round-robin over `shards` for new viewers.
+    next_shard: AtomicUsize,
     orders: broadcast::Sender<Frame>,
     dirty: Arc<Notify>,
     me: Weak<Room>,
@@ -144,11 +158,15 @@ impl Room {
             .iter()
             .find(|d| d.status == DealStatus::Live && d.ends_at > now)
             .map(|d| d.id);
-        let (frames, _) = watch::channel(Snapshot {
+        let empty = Snapshot {
             show,
             version: 0,
             frame: Frame::new(),
-        });
+        };
+        let (newest, _) = watch::channel(empty.clone());
+        let shards: Arc<[_]> = (0..FAN_OUT_SHARDS)
+            .map(|_| watch::Sender::new(empty.clone()))
+            .collect();
         let (orders, _) = broadcast::channel(256);
         let dirty = Arc::new(Notify::new());
         let room = Arc::new_cyclic(|me| Room {
@@ -170,7 +188,9 @@ impl Room {
                 dirty: true,
                 published_at: Instant::now(),
             }),
-            frames,
+            newest,
+            shards: shards.clone(),
+            next_shard: AtomicUsize::new(0),
             orders,
             dirty: dirty.clone(),
             me: me.clone(),
@@ -179,6 +199,12 @@ impl Room {
             room.open_desk(deal).await?;
         }
         room.publish(false, true);
+        // Viewers who join before the fan-out task first runs still find the current state.
+        let first = room.newest.borrow().clone();
+        for shard in shards.iter() {
+            shard.send_replace(first.clone());
+        }
+        tokio::spawn(fan_out(room.newest.subscribe(), shards));
         tokio::spawn(publisher(Arc::downgrade(&room), dirty));
         Ok(room)
     }
@@ -195,7 +221,8 @@ impl Room {
 
     /// Follows the room state: the receiver always holds the newest published snapshot.
     pub fn subscribe(&self) -> watch::Receiver<Snapshot> {
-        self.frames.subscribe()
+        let shard = self.next_shard.fetch_add(1, Ordering::Relaxed) % self.shards.len();
+        self.shards[shard].subscribe()
     }
 
     /// Follows accepted orders as `OrderPlaced` frames (for staff).
@@ -478,19 +505,38 @@ impl Room {
     /// Hands a prepared state to the viewers, unless a newer one went out meanwhile (it contains
     /// this one's changes, since versions are assigned under the lock): versions only move forward.
     fn release(&self, snapshot: Snapshot) {
-        self.frames.send_if_modified(|current| {
-            let newer = snapshot.version > current.version;
-            if newer {
-                *current = snapshot;
-            }
-            newer
-        });
+        offer(&self.newest, snapshot);
     }
 
     fn lock(&self) -> MutexGuard<'_, RoomInner> {
         // A panic while holding this lock is a bug elsewhere; the state itself stays consistent
         // (every write is a single assignment), so keep serving rather than poison every viewer.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Replaces `channel`'s state with `snapshot` if that is newer; versions only move forward.
+fn offer(channel: &watch::Sender<Snapshot>, snapshot: Snapshot) -> bool {
+    channel.send_if_modified(|current| {
+        let newer = snapshot.version > current.version;
+        if newer {
+            *current = snapshot;
+        }
+        newer
+    })
+}
+
+/// Hands each new state to the viewers' shards one at a time, yielding after each shard that woke
+/// someone, so that other work (purchase answers above all) runs between them. A state published
+/// during a round goes to the remaining shards at once. Ends when the room is dropped.
+async fn fan_out(mut newest: watch::Receiver<Snapshot>, shards: Arc<[watch::Sender<Snapshot>]>) {
+    while newest.changed().await.is_ok() {
+        for shard in shards.iter() {
+            let snapshot = newest.borrow_and_update().clone();
+            if offer(shard, snapshot) && shard.receiver_count() > 0 {
+                tokio::task::yield_now().await;
+            }
+        }
     }
 }
 
