@@ -242,8 +242,14 @@ impl Conn {
                 self.clock_offset
                     .set(server_time - js_sys::Date::now() as i64);
                 self.link.set(Link::Online);
+                // Rejoining with what it has: the server then sends only the current room state.
+                let since = self
+                    .catalogue
+                    .with_untracked(|c| c.is_some())
+                    .then(|| self.room.with_untracked(|r| r.as_ref().map(|r| r.seq)))
+                    .flatten();
                 let mut replies = vec![
-                    ClientMsg::Join { show },
+                    ClientMsg::Join { show, since },
                     ClientMsg::Ping {
                         t: js_sys::Date::now() as i64,
                     },
@@ -350,7 +356,8 @@ impl Conn {
                 self.orders.update(|all| replace(all, &order));
                 Vec::new()
             }
-            ServerMsg::DealLaunched { .. } => Vec::new(),
+            // The room state that follows an event already includes it.
+            ServerMsg::DealLaunched { .. } | ServerMsg::Event { .. } => Vec::new(),
             ServerMsg::Error { code, message } => {
                 if code == ErrorCode::InvalidToken && !staff {
                     // The remembered session is gone (e.g. a new database): sign in afresh.

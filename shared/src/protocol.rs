@@ -26,6 +26,11 @@ pub enum ClientMsg {
     Join {
         /// The show to follow.
         show: ShowId,
+        /// When rejoining: the `seq` of the last room state or event this client applied. The
+        /// server then skips the catalogue (`ShowInfo`) and sends only the current `Room` state,
+        /// which is all a client needs to be current again: state, never a replay of events.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        since: Option<u64>,
     },
     /// Sign in as a resident with a nickname. The answer carries a session token to `Resume` with later.
     SignIn {
@@ -161,6 +166,15 @@ pub enum ServerMsg {
         /// The order.
         order: Order,
     },
+    /// Something that happened in the joined room (a deal launched or ended), in order: `seq` grows
+    /// by one per event. The `Room` state that follows already includes it. A client that misses
+    /// events (it fell behind, or reconnected) is sent the current `Room` state instead.
+    Event {
+        /// This event's number in the room.
+        seq: u64,
+        /// What happened.
+        event: RoomEvent,
+    },
     /// Answer to `Ping`.
     Pong {
         /// The client's `t`, echoed.
@@ -184,6 +198,8 @@ pub struct RoomState {
     pub show: ShowId,
     /// Grows by one on every change.
     pub version: u64,
+    /// The last room [`ServerMsg::Event`] this state includes.
+    pub seq: u64,
     /// Deals of the show, newest first, with their live sold counts.
     pub deals: Vec<Deal>,
     /// The deal residents should see first, if any.
@@ -200,6 +216,22 @@ impl RoomState {
         let id = self.pinned?;
         self.deals.iter().find(|d| d.id == id)
     }
+}
+
+/// A moment in a room that viewers are told about as it happens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RoomEvent {
+    /// The host opened a flash deal.
+    DealLaunched {
+        /// The deal.
+        deal: Deal,
+    },
+    /// A deal was closed by the host before its time.
+    DealEnded {
+        /// The deal.
+        deal: Deal,
+    },
 }
 
 /// Why a purchase was refused.
@@ -409,6 +441,7 @@ mod tests {
         let msg = ServerMsg::Room(RoomState {
             show: 1,
             version: 4,
+            seq: 3,
             deals: vec![],
             pinned: None,
             viewers: 2,

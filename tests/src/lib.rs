@@ -145,7 +145,7 @@ impl Client {
 
     /// Joins a show and waits for its first room state.
     pub async fn join(&mut self, show: ShowId) -> mulin_shared::RoomState {
-        self.send(&ClientMsg::Join { show }).await;
+        self.send(&ClientMsg::Join { show, since: None }).await;
         self.recv_until(|m| match m {
             ServerMsg::Room(state) => Some(state.clone()),
             _ => None,

@@ -143,7 +143,7 @@ pub async fn resident(
     sign: Result<String, String>,
 ) -> Result<(Wire, String), String> {
     let mut wire = Wire::open(url, ANSWER_WAIT).await?;
-    wire.send(&ClientMsg::Join { show }).await?;
+    wire.send(&ClientMsg::Join { show, since: None }).await?;
     let msg = match &sign {
         Ok(token) => ClientMsg::Resume {
             token: token.clone(),
@@ -166,7 +166,11 @@ pub async fn resident(
 /// Launches the spike's flash deal through the host interface.
 pub async fn launch_deal(target: &Target, stock: i64, limit: i64) -> Result<DealId, String> {
     let mut host = Wire::open(&target.ws_url, ANSWER_WAIT).await?;
-    host.send(&ClientMsg::Join { show: target.show }).await?;
+    host.send(&ClientMsg::Join {
+        show: target.show,
+        since: None,
+    })
+    .await?;
     host.send(&ClientMsg::Resume {
         token: target.host_token.clone(),
     })

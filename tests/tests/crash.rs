@@ -99,7 +99,10 @@ async fn sigkill_mid_spike_loses_no_acknowledged_order() {
         .expect("connects");
     viewer.keep_room = true;
     viewer
-        .send(&mulin_shared::ClientMsg::Join { show: 1 })
+        .send(&mulin_shared::ClientMsg::Join {
+            show: 1,
+            since: None,
+        })
         .await
         .expect("join");
     let remaining = viewer

@@ -327,7 +327,11 @@ async fn bad_input_gets_an_error_frame_and_the_socket_stays_usable() {
     })
     .await;
     assert_eq!(c.next_error().await.0, ErrorCode::InvalidNickname);
-    c.send(&ClientMsg::Join { show: 4040 }).await;
+    c.send(&ClientMsg::Join {
+        show: 4040,
+        since: None,
+    })
+    .await;
     assert_eq!(c.next_error().await.0, ErrorCode::UnknownShow);
 
     // After all that, the same socket still buys.

@@ -173,9 +173,12 @@ struct Writer {
     held: Option<Snapshot>,
     /// The connection's purchase slots: fewer available than [`IN_FLIGHT`] means an answer is due.
     slots: Arc<Semaphore>,
-    /// Order events, for staff, and the room to ask for the whole list after a gap.
+    /// The followed room's events.
+    events: Option<BroadcastStream<Frame>>,
+    /// Order events, for staff.
     staff: Option<BroadcastStream<Frame>>,
-    staff_room: Option<Arc<Room>>,
+    /// The followed room, to ask for its current state or whole order list after a gap.
+    followed: Option<Arc<Room>>,
     ready: Vec<Message>,
     /// Shutting down: the loop ends after this write.
     closing: bool,
@@ -190,8 +193,9 @@ impl Writer {
             offered: None,
             held: None,
             slots,
+            events: None,
             staff: None,
-            staff_room: None,
+            followed: None,
             ready: Vec::new(),
             closing: false,
         }
@@ -212,6 +216,7 @@ impl Writer {
                     None => break,
                 },
                 Some(snapshot) = next_of(&mut self.room) => self.room_state(snapshot),
+                Some(event) = next_of(&mut self.events) => self.room_event(event),
                 Some(event) = next_of(&mut self.staff) => self.staff_event(event),
             }
             // Whatever else is ready rides along in the same write.
@@ -242,8 +247,9 @@ impl Writer {
                 self.room = Some(WatchStream::new(room.subscribe()));
                 self.shown = Some((room.show(), 0));
                 self.held = None;
+                self.events = Some(BroadcastStream::new(room.subscribe_events()));
                 self.staff = staff.then(|| BroadcastStream::new(room.subscribe_orders()));
-                self.staff_room = staff.then_some(room);
+                self.followed = Some(room);
             }
         }
     }
@@ -310,9 +316,25 @@ impl Writer {
         }
     }
 
+    /// A viewer who fell behind on events gets the current room state (which includes them) instead
+    /// of a silent gap, even if that version was sent before: it tells the client the latest `seq`.
+    fn room_event(&mut self, event: Result<Frame, BroadcastStreamRecvError>) {
+        match (event, &self.followed, &mut self.shown) {
+            (Ok(f), _, _) => self.ready.push(text(f)),
+            (Err(BroadcastStreamRecvError::Lagged(_)), Some(room), Some((show, version))) => {
+                let snapshot = room.current();
+                if snapshot.show == *show {
+                    *version = (*version).max(snapshot.version);
+                    self.ready.push(text(snapshot.frame));
+                }
+            }
+            (Err(_), _, _) => {}
+        }
+    }
+
     /// A staff member who fell behind gets the whole recent list instead of a silent gap.
     fn staff_event(&mut self, event: Result<Frame, BroadcastStreamRecvError>) {
-        let frame = match (event, &self.staff_room) {
+        let frame = match (event, &self.followed) {
             (Ok(f), _) => f,
             (Err(BroadcastStreamRecvError::Lagged(_)), Some(room)) => room.orders_frame(),
             (Err(_), None) => return,
@@ -420,7 +442,7 @@ impl Session {
                 })
                 .await
             }
-            ClientMsg::Join { show } => self.join(show).await,
+            ClientMsg::Join { show, since } => self.join(show, since.is_none()).await,
             ClientMsg::SignIn { nickname } => {
                 let result = auth::sign_in_resident(&self.state.store, &nickname, now_ms()).await;
                 self.signed_in(result.map(|(p, token)| (p, Some(token))))
@@ -482,7 +504,8 @@ impl Session {
         self.error(e.code(), e.to_string()).await;
     }
 
-    async fn join(&mut self, show: i64) {
+    /// Follows `show`; the catalogue is sent unless the client is rejoining and has it.
+    async fn join(&mut self, show: i64, catalogue: bool) {
         let room = match self.state.live.room(show).await {
             Ok(room) => room,
             Err(e) => return self.live_error(e).await,
@@ -490,7 +513,9 @@ impl Session {
         // Count the new room before forgetting the old one, so a re-join never shows a dip.
         self.viewer = Some(room.viewer());
         self.room = Some(room.clone());
-        let _ = self.out.send(Outgoing::Frame(room.info_frame())).await;
+        if catalogue {
+            let _ = self.out.send(Outgoing::Frame(room.info_frame())).await;
+        }
         self.follow().await;
     }
 

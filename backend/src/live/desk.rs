@@ -350,7 +350,7 @@ impl DealDesk {
         self.deal.status = DealStatus::Ended;
         self.deal.ends_at = self.deal.ends_at.min(now);
         if let Some(room) = self.room.upgrade() {
-            room.deal_changed(&self.deal, &[]);
+            room.deal_ended(&self.deal);
         }
         Ok(self.deal.clone())
     }

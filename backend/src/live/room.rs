@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use mulin_shared::{
     Deal, DealId, DealStatus, Order, OrderId, PickupPoint, Product, ProductId, ResidentId,
-    RoomState, ServerMsg, ShowId, UtcMillis,
+    RoomEvent, RoomState, ServerMsg, ShowId, UtcMillis,
 };
 use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 use tokio::time::Instant;
@@ -33,6 +33,10 @@ pub const PUSH_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Watch channels the room's viewers are spread over (see the module notes).
 const FAN_OUT_SHARDS: usize = 64;
+
+/// Room events kept for viewers that have not read them yet; one further behind is sent the current
+/// state instead (see `ServerMsg::Event`).
+const EVENT_BACKLOG: usize = 32;
 
 /// How many recent orders a room keeps for moderators joining mid-show.
 const RECENT_ORDERS: usize = 200;
@@ -112,6 +116,8 @@ pub struct Room {
     /// Round-robin over `shards` for new viewers.
     next_shard: AtomicUsize,
     orders: broadcast::Sender<Frame>,
+    /// `Event` frames, in `seq` order.
+    events: broadcast::Sender<Frame>,
     dirty: Arc<Notify>,
     me: Weak<Room>,
 }
@@ -122,6 +128,8 @@ struct RoomInner {
     desks: HashMap<DealId, mpsc::Sender<DeskCmd>>,
     pinned: Option<DealId>,
     version: u64,
+    /// The last event's number.
+    seq: u64,
     viewers: u64,
     recent: VecDeque<Order>,
     /// Changed since the last publication.
@@ -168,6 +176,7 @@ impl Room {
             .map(|_| watch::Sender::new(empty.clone()))
             .collect();
         let (orders, _) = broadcast::channel(256);
+        let (events, _) = broadcast::channel(EVENT_BACKLOG);
         let dirty = Arc::new(Notify::new());
         let room = Arc::new_cyclic(|me| Room {
             show,
@@ -183,6 +192,7 @@ impl Room {
                 desks: HashMap::new(),
                 pinned,
                 version: 0,
+                seq: 0,
                 viewers: 0,
                 recent: recent.into(),
                 dirty: true,
@@ -192,6 +202,7 @@ impl Room {
             shards: shards.clone(),
             next_shard: AtomicUsize::new(0),
             orders,
+            events,
             dirty: dirty.clone(),
             me: me.clone(),
         });
@@ -223,6 +234,16 @@ impl Room {
     pub fn subscribe(&self) -> watch::Receiver<Snapshot> {
         let shard = self.next_shard.fetch_add(1, Ordering::Relaxed) % self.shards.len();
         self.shards[shard].subscribe()
+    }
+
+    /// Follows the room's `Event` frames.
+    pub fn subscribe_events(&self) -> broadcast::Receiver<Frame> {
+        self.events.subscribe()
+    }
+
+    /// The newest published state.
+    pub fn current(&self) -> Snapshot {
+        self.newest.borrow().clone()
     }
 
     /// Follows accepted orders as `OrderPlaced` frames (for staff).
@@ -364,12 +385,8 @@ impl Room {
             })
             .await?;
         self.open_desk(deal.clone()).await?;
-        {
-            let mut inner = self.lock();
-            inner.deals.insert(deal.id, deal.clone());
-            inner.pinned = Some(deal.id);
-        }
-        self.changed();
+        self.lock().pinned = Some(deal.id);
+        self.emit(&deal, |deal| RoomEvent::DealLaunched { deal });
         Ok(deal)
     }
 
@@ -435,6 +452,28 @@ impl Room {
         })
     }
 
+    /// Called by a desk after its deal was ended early.
+    pub(super) fn deal_ended(&self, deal: &Deal) {
+        self.emit(deal, |deal| RoomEvent::DealEnded { deal });
+    }
+
+    /// Records a deal's new state as an event: viewers hear of it at once, and the state that
+    /// includes it is published at once too (events are rare; only stock changes are coalesced).
+    fn emit(&self, deal: &Deal, event: impl FnOnce(Deal) -> RoomEvent) {
+        {
+            let mut inner = self.lock();
+            inner.deals.insert(deal.id, deal.clone());
+            inner.seq += 1;
+            let frame = ServerMsg::Event {
+                seq: inner.seq,
+                event: event(deal.clone()),
+            };
+            // Sent under the lock, so events go out in `seq` order. Nobody listening is fine.
+            let _ = self.events.send(frame.to_json().into());
+        }
+        self.publish(true, true);
+    }
+
     /// Called by a desk after an order changed (cancelled): staff hear of it, viewers see the stock.
     pub(super) fn order_changed(&self, deal: &Deal, order: &Order) {
         {
@@ -489,6 +528,7 @@ impl Room {
         let state = RoomState {
             show: self.show,
             version: inner.version,
+            seq: inner.seq,
             deals: inner.deals.values().rev().cloned().collect(),
             pinned: inner.pinned,
             viewers: inner.viewers,

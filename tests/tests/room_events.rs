@@ -1,0 +1,148 @@
+//! Room events with sequence numbers, and rejoining from the last one: a real server on port 0,
+//! real WebSockets.
+
+use mulin_shared::{ClientMsg, Deal, DealStatus, RoomEvent, RoomState, ServerMsg};
+use mulin_tests::{Client, TestServer};
+
+async fn host(ts: &TestServer) -> Client {
+    let mut host = ts.client().await;
+    host.join(ts.show).await;
+    assert!(matches!(
+        host.resume(&ts.host_token).await,
+        ServerMsg::SignedIn { .. }
+    ));
+    host
+}
+
+async fn launch(host: &mut Client) -> Deal {
+    host.send(&ClientMsg::LaunchDeal {
+        product: 1,
+        price: 990,
+        stock: 50,
+        per_resident_limit: 2,
+        ends_at: mulin_backend::now_ms() + 600_000,
+    })
+    .await;
+    host.recv_until(|m| match m {
+        ServerMsg::DealLaunched { deal } => Some(deal.clone()),
+        ServerMsg::Error { code, message } => panic!("launch refused: {code:?} {message}"),
+        _ => None,
+    })
+    .await
+}
+
+/// The next event frame, and every room state read on the way.
+async fn next_event(c: &mut Client, states: &mut Vec<RoomState>) -> (u64, RoomEvent) {
+    c.recv_until(|m| match m {
+        ServerMsg::Event { seq, event } => Some((*seq, event.clone())),
+        ServerMsg::Room(state) => {
+            states.push(state.clone());
+            None
+        }
+        _ => None,
+    })
+    .await
+}
+
+/// The first room state that includes event `seq`.
+async fn state_with(c: &mut Client, seq: u64) -> RoomState {
+    c.recv_until(|m| match m {
+        ServerMsg::Room(state) if state.seq >= seq => Some(state.clone()),
+        _ => None,
+    })
+    .await
+}
+
+#[tokio::test]
+async fn launches_and_ends_reach_viewers_as_numbered_events_and_the_state_includes_them() {
+    let ts = TestServer::start().await;
+    let mut viewer = ts.client().await;
+    let first = viewer.join(ts.show).await;
+    let mut host = host(&ts).await;
+
+    let deal = launch(&mut host).await;
+    let mut states = Vec::new();
+    let (seq, event) = next_event(&mut viewer, &mut states).await;
+    assert_eq!(seq, first.seq + 1, "events are numbered one by one");
+    assert_eq!(
+        event,
+        RoomEvent::DealLaunched { deal: deal.clone() },
+        "the event carries the launched deal"
+    );
+    let state = state_with(&mut viewer, seq).await;
+    assert!(state.deals.iter().any(|d| d.id == deal.id));
+    assert_eq!(state.pinned, Some(deal.id));
+
+    host.send(&ClientMsg::EndDeal { deal: deal.id }).await;
+    let (ended_seq, ended) = next_event(&mut viewer, &mut states).await;
+    assert_eq!(ended_seq, seq + 1);
+    match ended {
+        RoomEvent::DealEnded { deal: d } => {
+            assert_eq!(d.id, deal.id);
+            assert_eq!(d.status, DealStatus::Ended);
+        }
+        other => panic!("expected the deal's end, got {other:?}"),
+    }
+    let state = state_with(&mut viewer, ended_seq).await;
+    let shown = state.deals.iter().find(|d| d.id == deal.id).expect("deal");
+    assert_eq!(shown.status, DealStatus::Ended);
+    // Every state read along the way moved forward.
+    states.push(state);
+    assert!(
+        states
+            .windows(2)
+            .all(|w| w[0].version < w[1].version && w[0].seq <= w[1].seq),
+        "states went back: {:?}",
+        states
+            .iter()
+            .map(|s| (s.version, s.seq))
+            .collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn a_viewer_rejoining_with_its_last_seq_gets_only_the_current_state() {
+    let ts = TestServer::start().await;
+    let mut viewer = ts.client().await;
+    let before = viewer.join(ts.show).await;
+    drop(viewer);
+
+    // Events happen while the viewer is away.
+    let mut host = host(&ts).await;
+    let a = launch(&mut host).await;
+    let b = launch(&mut host).await;
+
+    let mut back = ts.client().await;
+    back.send(&ClientMsg::Join {
+        show: ts.show,
+        since: Some(before.seq),
+    })
+    .await;
+    let first = back.recv().await;
+    let ServerMsg::Room(state) = first else {
+        panic!("a rejoining viewer is sent the room state first (no catalogue), got {first:?}");
+    };
+    assert_eq!(
+        state.seq,
+        before.seq + 2,
+        "the state tells which events were missed"
+    );
+    for deal in [&a, &b] {
+        assert!(
+            state.deals.iter().any(|d| d.id == deal.id),
+            "missed launch included"
+        );
+    }
+    assert_eq!(state.pinned, Some(b.id));
+
+    // A first join still gets the catalogue before the state.
+    let mut fresh = ts.client().await;
+    fresh
+        .send(&ClientMsg::Join {
+            show: ts.show,
+            since: None,
+        })
+        .await;
+    assert!(matches!(fresh.recv().await, ServerMsg::ShowInfo { .. }));
+    assert!(matches!(fresh.recv().await, ServerMsg::Room(_)));
+}
