@@ -357,7 +357,9 @@ impl Conn {
                 Vec::new()
             }
             // The room state that follows an event already includes it.
-            ServerMsg::DealLaunched { .. } | ServerMsg::Event { .. } => Vec::new(),
+            ServerMsg::DealLaunched { .. }
+            | ServerMsg::DealRestocked { .. }
+            | ServerMsg::Event { .. } => Vec::new(),
             ServerMsg::Error { code, message } => {
                 if code == ErrorCode::InvalidToken && !staff {
                     // The remembered session is gone (e.g. a new database): sign in afresh.

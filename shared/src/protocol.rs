@@ -72,6 +72,13 @@ pub enum ClientMsg {
         /// When the deal closes.
         ends_at: UtcMillis,
     },
+    /// Host only: add units to a live deal's stock; answered with [`ServerMsg::DealRestocked`].
+    Restock {
+        /// The deal.
+        deal: DealId,
+        /// Units to add (at least 1).
+        units: i64,
+    },
     /// Host only: close a deal before its time.
     EndDeal {
         /// The deal.
@@ -149,6 +156,11 @@ pub enum ServerMsg {
     /// Answer to the host's `LaunchDeal`.
     DealLaunched {
         /// The new deal.
+        deal: Deal,
+    },
+    /// Answer to the host's `Restock`.
+    DealRestocked {
+        /// The deal, with its new stock.
         deal: Deal,
     },
     /// A resident's own orders in the joined show (after sign-in and join, and on reconnect).

@@ -1,7 +1,7 @@
 //! Room events with sequence numbers, and rejoining from the last one: a real server on port 0,
 //! real WebSockets.
 
-use mulin_shared::{ClientMsg, Deal, DealStatus, RoomEvent, RoomState, ServerMsg};
+use mulin_shared::{ClientMsg, Deal, DealStatus, ErrorCode, RoomEvent, RoomState, ServerMsg};
 use mulin_tests::{Client, TestServer};
 
 async fn host(ts: &TestServer) -> Client {
@@ -145,4 +145,70 @@ async fn a_viewer_rejoining_with_its_last_seq_gets_only_the_current_state() {
         .await;
     assert!(matches!(fresh.recv().await, ServerMsg::ShowInfo { .. }));
     assert!(matches!(fresh.recv().await, ServerMsg::Room(_)));
+}
+
+#[tokio::test]
+async fn a_restock_raises_the_stock_every_viewer_sees_and_bad_restocks_are_refused() {
+    let ts = TestServer::start().await;
+    let mut host = host(&ts).await;
+    let deal = launch(&mut host).await;
+    let mut viewer = ts.client().await;
+    viewer.join(ts.show).await;
+
+    host.send(&ClientMsg::Restock {
+        deal: deal.id,
+        units: 25,
+    })
+    .await;
+    let restocked = host
+        .recv_until(|m| match m {
+            ServerMsg::DealRestocked { deal } => Some(deal.clone()),
+            ServerMsg::Error { code, message } => panic!("restock refused: {code:?} {message}"),
+            _ => None,
+        })
+        .await;
+    assert_eq!(restocked.stock, deal.stock + 25);
+    viewer
+        .recv_until(|m| match m {
+            ServerMsg::Room(state) => state
+                .deals
+                .iter()
+                .find(|d| d.id == deal.id && d.stock == deal.stock + 25)
+                .map(|_| ()),
+            _ => None,
+        })
+        .await;
+
+    // Nonsense amounts, a deal that is over, and a resident trying it: each a clear error.
+    for units in [0, -5, 2_000_000] {
+        host.send(&ClientMsg::Restock {
+            deal: deal.id,
+            units,
+        })
+        .await;
+        assert_eq!(host.next_error().await.0, ErrorCode::InvalidDeal, "{units}");
+    }
+    host.send(&ClientMsg::Restock {
+        deal: 9999,
+        units: 1,
+    })
+    .await;
+    assert_eq!(host.next_error().await.0, ErrorCode::UnknownDeal);
+    host.send(&ClientMsg::EndDeal { deal: deal.id }).await;
+    host.send(&ClientMsg::Restock {
+        deal: deal.id,
+        units: 1,
+    })
+    .await;
+    assert_eq!(host.next_error().await.0, ErrorCode::InvalidDeal);
+    let mut resident = ts.client().await;
+    resident.join(ts.show).await;
+    resident.sign_in("小李").await;
+    resident
+        .send(&ClientMsg::Restock {
+            deal: deal.id,
+            units: 1,
+        })
+        .await;
+    assert_eq!(resident.next_error().await.0, ErrorCode::Forbidden);
 }

@@ -480,6 +480,14 @@ impl Session {
                     }
                 }
             }
+            ClientMsg::Restock { deal, units } => {
+                if let Some(room) = self.host_room().await {
+                    match room.restock(deal, units).await {
+                        Ok(deal) => self.send(&ServerMsg::DealRestocked { deal }).await,
+                        Err(e) => self.live_error(e).await,
+                    }
+                }
+            }
             ClientMsg::EndDeal { deal } => {
                 if let Some(room) = self.host_room().await
                     && let Err(e) = room.end_deal(deal).await

@@ -133,6 +133,11 @@ pub(super) enum DeskCmd {
         order: OrderId,
         reply: oneshot::Sender<Result<Order, LiveError>>,
     },
+    /// Add units to the stock (after deciding everything queued before this).
+    Restock {
+        units: i64,
+        reply: oneshot::Sender<Result<Deal, LiveError>>,
+    },
     /// Close the deal (after deciding everything queued before this).
     End {
         reply: oneshot::Sender<Result<Deal, LiveError>>,
@@ -220,6 +225,10 @@ impl DealDesk {
                     DeskCmd::Cancel { order, reply } => {
                         self.commit(&mut pending).await;
                         let _ = reply.send(self.cancel(order).await);
+                    }
+                    DeskCmd::Restock { units, reply } => {
+                        self.commit(&mut pending).await;
+                        let _ = reply.send(self.restock(units).await);
                     }
                     DeskCmd::End { reply } => {
                         self.commit(&mut pending).await;
@@ -342,6 +351,21 @@ impl DealDesk {
             room.order_changed(&self.deal, &order);
         }
         Ok(order)
+    }
+
+    /// Adds units through the store first; viewers see the stock rise.
+    async fn restock(&mut self, units: i64) -> Result<Deal, LiveError> {
+        if !self.store.restock(self.deal.id, units).await? {
+            return Err(LiveError::InvalidDeal(format!(
+                "deal {} has ended; only a live deal can be restocked",
+                self.deal.id
+            )));
+        }
+        self.deal.stock += units;
+        if let Some(room) = self.room.upgrade() {
+            room.deal_changed(&self.deal, &[]);
+        }
+        Ok(self.deal.clone())
     }
 
     async fn end(&mut self) -> Result<Deal, LiveError> {

@@ -390,6 +390,22 @@ impl Room {
         Ok(deal)
     }
 
+    /// Adds units to a live deal through its desk, so orders queued before are decided first.
+    pub async fn restock(&self, deal: DealId, units: i64) -> Result<Deal, LiveError> {
+        let stock = self.lock().deals.get(&deal).map(|d| d.stock);
+        if !(1..=MAX_UNITS - stock.unwrap_or(0)).contains(&units) {
+            return Err(LiveError::InvalidDeal(format!(
+                "a restock adds 1 or more units, up to {MAX_UNITS} in all"
+            )));
+        }
+        let desk = self.desk(deal)?;
+        let (reply, answer) = oneshot::channel();
+        desk.send(DeskCmd::Restock { units, reply })
+            .await
+            .map_err(|_| LiveError::Unavailable)?;
+        answer.await.map_err(|_| LiveError::Unavailable)?
+    }
+
     /// Closes a deal through its desk, so orders queued before the close are still decided.
     pub async fn end_deal(&self, deal: DealId) -> Result<Deal, LiveError> {
         let desk = self.desk(deal)?;

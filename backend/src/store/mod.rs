@@ -347,6 +347,19 @@ impl Store {
         tx.commit().await
     }
 
+    /// Adds units to a live deal's stock; whether the deal was live.
+    pub async fn restock(&self, deal: DealId, units: i64) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let done =
+            sqlx::query("UPDATE deals SET stock = stock + ? WHERE id = ? AND status = 'live'")
+                .bind(units)
+                .bind(deal)
+                .execute(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Units each resident holds in a deal (accepted or picked up), to rebuild a deal desk.
     pub async fn units_by_resident(
         &self,
