@@ -2,6 +2,7 @@
 //! throw-away database, and a real WebSocket client that speaks the protocol.
 
 pub mod browser;
+pub mod fanout;
 pub mod process;
 pub mod spike;
 pub mod wire;

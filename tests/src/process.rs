@@ -122,3 +122,61 @@ impl ServerProcess {
         let _ = self.child.wait().await;
     }
 }
+
+/// The Node.js `ws` broadcast server of tests/peers/ws-broadcast, for side-by-side fan-out runs
+/// (`npm install` there first; `make bench` does).
+pub struct NodePeer {
+    child: Child,
+    /// Where it listens.
+    pub addr: std::net::SocketAddr,
+}
+
+impl NodePeer {
+    /// Starts `node server.js` on a free loopback port.
+    pub async fn start() -> Result<NodePeer, String> {
+        let dir = crate::repo_root().join("tests/peers/ws-broadcast");
+        if !dir.join("node_modules/ws").is_dir() {
+            return Err(format!(
+                "the peer's packages are missing: run `npm install` in {}",
+                dir.display()
+            ));
+        }
+        let mut child = Command::new("node")
+            .arg("server.js")
+            .current_dir(&dir)
+            .env("PORT", "0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("cannot start node: {e}"))?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let line = lines
+            .next_line()
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("node exited before listening")?;
+        let addr = line
+            .strip_prefix("listening ")
+            .and_then(|a| a.trim().parse().ok())
+            .ok_or_else(|| format!("unexpected first line from the peer: {line}"))?;
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Ok(NodePeer { child, addr })
+    }
+
+    /// The process id (for /proc readings).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// `ws://…/`.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/", self.addr)
+    }
+
+    /// Stops it and waits.
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}

@@ -250,13 +250,13 @@ pub async fn place(
 /// Single-threaded runtimes, one per core, that the buyers are spread over. On one multi-threaded
 /// runtime every answer woke a sleeping worker on the other core (a futex call per order), so the
 /// load generator spent its time waking itself instead of loading the server.
-struct Shards {
-    handles: Vec<tokio::runtime::Handle>,
+pub(crate) struct Shards {
+    pub(crate) handles: Vec<tokio::runtime::Handle>,
     _stop: Vec<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl Shards {
-    fn start() -> Result<Shards, String> {
+    pub(crate) fn start() -> Result<Shards, String> {
         let n = std::thread::available_parallelism().map_or(2, |n| n.get());
         let (mut handles, mut stops) = (Vec::with_capacity(n), Vec::with_capacity(n));
         for i in 0..n {

@@ -80,6 +80,19 @@ impl Wire {
         }
     }
 
+    /// The next text frame as it came, unparsed (control frames are skipped), for load tools that
+    /// read only a few fields of each push.
+    pub async fn next_text(&mut self) -> Result<tokio_tungstenite::tungstenite::Utf8Bytes, String> {
+        loop {
+            match self.ws.next().await.ok_or("closed")? {
+                Ok(Message::Text(t)) => return Ok(t),
+                Ok(Message::Close(_)) => return Err("closed".into()),
+                Ok(_) => continue,
+                Err(e) => return Err(format!("read: {e}")),
+            }
+        }
+    }
+
     /// Reads until `pick` accepts a message, for at most `wait` in all (one timer for the whole
     /// wait, not one per frame: the spike reads a few hundred thousand frames a second).
     pub async fn until<T>(

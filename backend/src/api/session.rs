@@ -123,9 +123,13 @@ pub(super) async fn run(socket: WebSocket, state: AppState, _permit: OwnedSemaph
         room: None,
         viewer: None,
     };
+    // The writer is a task of its own: a room push then wakes only the writer, not the reader too
+    // (which, polled, re-zeroes its read buffer before finding nothing to read), and a request
+    // wakes only the reader. Either ending ends the connection.
+    let mut writer = AbortOnDrop(tokio::spawn(Writer::new(sink, slots).run(outbox, answers)));
     tokio::select! {
         _ = session.read(stream, &heard) => {}
-        _ = Writer::new(sink, slots).run(outbox, answers) => {}
+        _ = &mut writer.0 => {}
     }
 }
 
@@ -204,13 +208,13 @@ impl Writer {
     async fn run(
         mut self,
         mut outbox: mpsc::Receiver<Outgoing>,
-        mut answers: mpsc::UnboundedReceiver<Answer>,
+        mut answers: mpsc::UnboundedReceiver<Box<Answer>>,
     ) {
         while !self.closing {
             // Biased: the common wake-ups are checked first, and a ready branch stops the polling.
             tokio::select! {
                 biased;
-                Some(answer) = answers.recv() => self.answer(answer),
+                Some(answer) = answers.recv() => self.answer(*answer),
                 next = outbox.recv() => match next {
                     Some(out) => self.take(out),
                     None => break,
@@ -224,7 +228,7 @@ impl Writer {
                 self.take(out);
             }
             while let Ok(answer) = answers.try_recv() {
-                self.answer(answer);
+                self.answer(*answer);
             }
             if let Some(Some(snapshot)) = self.room.as_mut().and_then(|r| r.next().now_or_never()) {
                 self.room_state(snapshot);
@@ -384,7 +388,7 @@ struct Session {
     state: AppState,
     out: mpsc::Sender<Outgoing>,
     /// Where the desks send this connection's purchase answers.
-    answer_to: mpsc::UnboundedSender<Answer>,
+    answer_to: mpsc::UnboundedSender<Box<Answer>>,
     /// One permit per purchase in flight.
     slots: Arc<Semaphore>,
     principal: Option<Principal>,

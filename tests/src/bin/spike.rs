@@ -2,19 +2,27 @@
 //!
 //! By default it starts its own `mulin serve` on a temporary database; `--url` aims it at a running
 //! server instead (then `--db` must name that server's database for the oversold/lost checks).
+//!
+//! `spike fanout`: many viewers follow a room while the host changes the stock at a fixed rate;
+//! prints one JSON summary line of delivery delays, server CPU and memory. `--peer node` runs the
+//! same load against the Node.js `ws` broadcast server in tests/peers/ instead.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
-use mulin_tests::process::ServerProcess;
+use clap::{Parser, Subcommand};
+use mulin_tests::fanout::{self, FanoutConfig};
+use mulin_tests::process::{NodePeer, ServerProcess};
 use mulin_tests::spike::{self, SpikeConfig, Target};
 
 /// Flash-deal spike against Mulin Live.
 #[derive(Debug, Parser)]
-#[command(name = "spike")]
+#[command(name = "spike", args_conflicts_with_subcommands = true)]
 struct Args {
+    /// Another load instead of the order spike.
+    #[command(subcommand)]
+    mode: Option<Mode>,
     /// Residents buying.
     #[arg(long, default_value_t = 2000)]
     buyers: usize,
@@ -53,10 +61,39 @@ struct Args {
     db: Option<PathBuf>,
 }
 
+#[derive(Debug, Subcommand)]
+enum Mode {
+    /// Viewers follow a room while the host changes the stock at a fixed rate.
+    Fanout(FanoutArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct FanoutArgs {
+    /// Viewers following the room.
+    #[arg(long, default_value_t = 1000)]
+    viewers: usize,
+    /// Stock changes per second.
+    #[arg(long, default_value_t = 10)]
+    rate: u32,
+    /// Seconds of changes.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Percent of viewers that stop reading after joining.
+    #[arg(long, default_value_t = 0)]
+    stalled_pct: u32,
+    /// Run against a peer server instead of Mulin Live: `node` (tests/peers/ws-broadcast).
+    #[arg(long)]
+    peer: Option<String>,
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    match run(args).await {
+    let outcome = match args.mode {
+        Some(Mode::Fanout(ref f)) => run_fanout(f).await,
+        None => run(args).await,
+    };
+    match outcome {
         Ok(line) => {
             println!("{line}");
             ExitCode::SUCCESS
@@ -121,5 +158,45 @@ async fn run(args: Args) -> Result<String, String> {
     if let Some(server) = server {
         server.stop().await;
     }
+    serde_json::to_string(&summary).map_err(|e| e.to_string())
+}
+
+async fn run_fanout(args: &FanoutArgs) -> Result<String, String> {
+    let cfg = FanoutConfig {
+        viewers: args.viewers,
+        rate: args.rate,
+        duration: Duration::from_secs(args.seconds),
+        stalled_pct: args.stalled_pct.min(100),
+    };
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let summary = match args.peer.as_deref() {
+        None => {
+            let server = ServerProcess::start(&dir.path().join("fanout.db"), 4096).await?;
+            let target = Target {
+                ws_url: server.ws_url(),
+                http: server.addr,
+                show: 1,
+                host_token: server.host_token.clone(),
+            };
+            let pid = server.pid().ok_or("mulin exited")?;
+            let summary = fanout::run(&target, pid, &cfg).await;
+            server.stop().await;
+            summary?
+        }
+        Some("node") => {
+            let peer = NodePeer::start().await?;
+            let target = Target {
+                ws_url: peer.ws_url(),
+                http: peer.addr,
+                show: 1,
+                host_token: "peer".into(),
+            };
+            let pid = peer.pid().ok_or("node exited")?;
+            let summary = fanout::run(&target, pid, &cfg).await;
+            peer.stop().await;
+            summary?
+        }
+        Some(other) => return Err(format!("unknown peer {other}; the one known is `node`")),
+    };
     serde_json::to_string(&summary).map_err(|e| e.to_string())
 }

@@ -1,0 +1,318 @@
+//! The fan-out load: many viewers follow one room while the host changes a deal's stock at a fixed
+//! rate, over real WebSockets. Each viewer measures how late every room state reaches it, from the
+//! `server_time` the state carries (the tool and the server share the machine's clock). The server's
+//! CPU time and memory come from /proc of its process, so the same run works against any server that
+//! speaks the protocol's few messages used here (tests/peers/ holds a Node.js one).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mulin_shared::{ClientMsg, DealId, ServerMsg};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Semaphore, watch};
+
+use crate::spike::{Shards, Target};
+use crate::wire::Wire;
+
+/// Viewers connecting at the same time.
+const CONNECT_AT_ONCE: usize = 256;
+/// How long viewers may take to show the final stock after the last change.
+const SETTLE: Duration = Duration::from_secs(10);
+/// Pause after everyone joined, so the reading of idle memory is not taken mid-join.
+const IDLE_PAUSE: Duration = Duration::from_secs(2);
+
+/// What the fan-out run does.
+#[derive(Debug, Clone)]
+pub struct FanoutConfig {
+    /// Viewers following the room.
+    pub viewers: usize,
+    /// Stock changes per second by the host.
+    pub rate: u32,
+    /// How long the host keeps changing the stock.
+    pub duration: Duration,
+    /// Percent of viewers that join and then stop reading their socket.
+    pub stalled_pct: u32,
+}
+
+/// The summary line of a fan-out run.
+#[derive(Debug, Clone, Serialize)]
+pub struct FanoutSummary {
+    /// Viewers connected (stalled ones included).
+    pub viewers: usize,
+    /// Of those, viewers that stopped reading.
+    pub stalled: usize,
+    /// Distinct room states the reading viewers received.
+    pub pushes: usize,
+    /// Room frames the reading viewers received in all.
+    pub messages_delivered: u64,
+    /// Delay from publication to arrival, over every frame received.
+    pub delay_p50_ms: f64,
+    pub delay_p99_ms: f64,
+    /// Reading viewers that never showed the final stock.
+    pub missed: usize,
+    /// Server CPU (user + system) during the pushes, per million frames delivered.
+    pub server_cpu_s_per_million: f64,
+    /// Server resident memory per idle viewer, after all joined and before any push.
+    pub rss_per_viewer_kb: f64,
+    /// Server resident memory at the end against just before the pushes, in KiB: what stalled
+    /// viewers (or anything else) made it hold on to.
+    pub rss_growth_kb: i64,
+}
+
+/// The few fields of a `room` frame a viewer needs.
+#[derive(Deserialize)]
+struct Push {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    version: u64,
+    #[serde(default)]
+    server_time: i64,
+    #[serde(default)]
+    deals: Vec<StockOf>,
+}
+
+#[derive(Deserialize)]
+struct StockOf {
+    id: DealId,
+    stock: i64,
+}
+
+/// What one reading viewer saw.
+#[derive(Default)]
+struct Seen {
+    delays_ms: Vec<u32>,
+    versions: Vec<u64>,
+    saw_final: bool,
+}
+
+/// CPU ticks (user + system) and resident KiB of a process, from /proc.
+pub fn proc_usage(pid: u32) -> Result<(u64, u64), String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).map_err(|e| e.to_string())?;
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')').ok_or("bad /proc stat")?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| -> Result<u64, String> {
+        fields
+            .get(i)
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| "bad /proc stat field".to_string())
+    };
+    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the name and state.
+    let cpu = ticks(11)? + ticks(12)?;
+    let status =
+        std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(|e| e.to_string())?;
+    let rss = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .ok_or("no VmRSS")?;
+    Ok((cpu, rss))
+}
+
+/// Clock ticks per second for /proc CPU times (USER_HZ, 100 on Linux everywhere that matters).
+const TICKS_PER_S: f64 = 100.0;
+
+fn now_ms() -> i64 {
+    mulin_backend::now_ms()
+}
+
+/// Runs the fan-out load against `target`, whose server process is `pid`.
+pub async fn run(target: &Target, pid: u32, cfg: &FanoutConfig) -> Result<FanoutSummary, String> {
+    let mut host = Wire::open(&target.ws_url, SETTLE).await?;
+    host.send(&ClientMsg::Join {
+        show: target.show,
+        since: None,
+    })
+    .await?;
+    host.send(&ClientMsg::Resume {
+        token: target.host_token.clone(),
+    })
+    .await?;
+    let start_stock = 1_000;
+    host.send(&ClientMsg::LaunchDeal {
+        product: 1,
+        price: 990,
+        stock: start_stock,
+        per_resident_limit: 1,
+        ends_at: now_ms() + 60 * 60 * 1000,
+    })
+    .await?;
+    let deal = host
+        .until(SETTLE, |m| match m {
+            ServerMsg::DealLaunched { deal } => Some(Ok(deal.id)),
+            ServerMsg::Error { code, message } => Some(Err(format!("{code:?}: {message}"))),
+            _ => None,
+        })
+        .await??;
+
+    let (_, rss_before) = proc_usage(pid)?;
+    let shards = Shards::start()?;
+    let stalled = cfg.viewers * cfg.stalled_pct as usize / 100;
+    let (final_tx, final_rx) = watch::channel(None::<i64>);
+    let gate = Arc::new(Semaphore::new(CONNECT_AT_ONCE));
+    let (joined_tx, mut joined_rx) = tokio::sync::mpsc::channel::<Result<(), String>>(1024);
+    let mut tasks: Vec<tokio::task::JoinHandle<Result<Seen, String>>> =
+        Vec::with_capacity(cfg.viewers);
+    for i in 0..cfg.viewers {
+        let (url, show, gate, joined_tx, mut final_rx) = (
+            target.ws_url.clone(),
+            target.show,
+            gate.clone(),
+            joined_tx.clone(),
+            final_rx.clone(),
+        );
+        let reads = i >= stalled;
+        let shard = &shards.handles[i % shards.handles.len()];
+        tasks.push(shard.spawn(async move {
+            let permit = gate.acquire_owned().await.map_err(|e| e.to_string());
+            let opened = async {
+                let mut wire = Wire::open(&url, SETTLE).await?;
+                wire.send(&ClientMsg::Join { show, since: None }).await?;
+                Ok::<_, String>(wire)
+            }
+            .await;
+            drop(permit);
+            let ok = opened.as_ref().map(|_| ()).map_err(Clone::clone);
+            let _ = joined_tx.send(ok).await;
+            drop(joined_tx);
+            let mut wire = opened?;
+            let mut seen = Seen::default();
+            if !reads {
+                // A viewer whose app froze: connected, never reading again until the end.
+                let _ = final_rx.wait_for(Option::is_some).await;
+                tokio::time::sleep(SETTLE).await;
+                return Ok(seen);
+            }
+            let mut target_stock: Option<i64> = None;
+            let mut last_stock: Option<i64> = None;
+            let deadline = tokio::time::sleep(Duration::from_secs(24 * 3600));
+            tokio::pin!(deadline);
+            loop {
+                let text = tokio::select! {
+                    biased;
+                    text = wire.next_text() => text?,
+                    changed = final_rx.changed(), if target_stock.is_none() => {
+                        if changed.is_ok() {
+                            target_stock = *final_rx.borrow();
+                            // The final state may have arrived before the word that it is final.
+                            if target_stock.is_some() && last_stock == target_stock {
+                                seen.saw_final = true;
+                                return Ok(seen);
+                            }
+                            deadline.as_mut().reset((Instant::now() + SETTLE).into());
+                        }
+                        continue;
+                    }
+                    () = &mut deadline => return Ok(seen),
+                };
+                if !text.as_str().starts_with(r#"{"type":"room""#) {
+                    continue;
+                }
+                let arrived = now_ms();
+                let push: Push = serde_json::from_str(text.as_str())
+                    .map_err(|e| format!("bad room frame: {e}"))?;
+                if push.kind != "room" {
+                    continue;
+                }
+                seen.delays_ms
+                    .push(u32::try_from((arrived - push.server_time).max(0)).unwrap_or(u32::MAX));
+                seen.versions.push(push.version);
+                let stock = push.deals.iter().find(|d| d.id == deal).map(|d| d.stock);
+                last_stock = stock.or(last_stock);
+                if target_stock.is_some() && stock == target_stock {
+                    seen.saw_final = true;
+                    return Ok(seen);
+                }
+            }
+        }));
+    }
+    drop(joined_tx);
+    for _ in 0..cfg.viewers {
+        joined_rx
+            .recv()
+            .await
+            .ok_or("a viewer vanished before joining")??;
+    }
+    tokio::time::sleep(IDLE_PAUSE).await;
+    let (cpu_before, rss_idle) = proc_usage(pid)?;
+
+    // The host changes the stock at a fixed rate, one unit at a time.
+    let every = Duration::from_secs_f64(1.0 / f64::from(cfg.rate.max(1)));
+    let changes = (cfg.duration.as_secs_f64() * f64::from(cfg.rate)).round() as i64;
+    let mut tick = tokio::time::interval(every);
+    let mut stock = start_stock;
+    while stock - start_stock < changes.max(1) {
+        // The host follows the room too: it reads between changes so it never stalls itself.
+        tokio::select! {
+            _ = tick.tick() => {
+                host.send(&ClientMsg::Restock { deal, units: 1 }).await?;
+                stock += 1;
+            }
+            read = host.next_text() => {
+                let text = read?;
+                if text.as_str().starts_with(r#"{"type":"error""#) {
+                    return Err(format!("the host's stock change was refused: {}", text.as_str()));
+                }
+            }
+        }
+    }
+    // Every reading viewer should now come to show `stock`.
+    let _ = final_tx.send(Some(stock));
+    let mut results = Vec::with_capacity(cfg.viewers);
+    for task in tasks {
+        results.push(task.await.map_err(|e| e.to_string())??);
+    }
+    let (cpu_after, rss_end) = proc_usage(pid)?;
+
+    let mut delays: Vec<u32> = Vec::new();
+    let mut versions: Vec<u64> = Vec::new();
+    let mut missed = 0;
+    let mut delivered = 0u64;
+    for seen in results.iter().skip(stalled) {
+        delivered += seen.delays_ms.len() as u64;
+        delays.extend_from_slice(&seen.delays_ms);
+        versions.extend_from_slice(&seen.versions);
+        if !seen.saw_final {
+            missed += 1;
+        }
+    }
+    delays.sort_unstable();
+    versions.sort_unstable();
+    versions.dedup();
+    let pct = |p: f64| -> f64 {
+        if delays.is_empty() {
+            return 0.0;
+        }
+        let i = ((delays.len() as f64 * p).ceil() as usize).clamp(1, delays.len()) - 1;
+        f64::from(delays[i])
+    };
+    let cpu_s = (cpu_after.saturating_sub(cpu_before)) as f64 / TICKS_PER_S;
+    Ok(FanoutSummary {
+        viewers: cfg.viewers,
+        stalled,
+        pushes: versions.len(),
+        messages_delivered: delivered,
+        delay_p50_ms: pct(0.50),
+        delay_p99_ms: pct(0.99),
+        missed,
+        server_cpu_s_per_million: if delivered == 0 {
+            0.0
+        } else {
+            (cpu_s * 1e6 / delivered as f64 * 100.0).round() / 100.0
+        },
+        rss_per_viewer_kb: ((rss_idle.saturating_sub(rss_before)) as f64
+            / cfg.viewers.max(1) as f64
+            * 10.0)
+            .round()
+            / 10.0,
+        rss_growth_kb: rss_end as i64 - rss_idle as i64,
+    })
+}
+
+/// Where the Node.js peer lives in the repository.
+pub fn node_peer_script(root: &Path) -> std::path::PathBuf {
+    root.join("tests/peers/ws-broadcast/server.js")
+}
