@@ -22,7 +22,7 @@ say = printf '\033[1;34m==>\033[0m %s\n'
 BIND ?= 127.0.0.1:3000
 DB   ?= data/mulin.db
 
-.PHONY: help run test bench widget setup wasm-tools browser postgres lint clean
+.PHONY: help run test bench widget setup wasm-tools browser postgres peers lint clean
 
 help:
 	@echo "make run    build the widget and start Mulin Live on http://$(BIND) with a demo show"
@@ -44,12 +44,29 @@ test: widget browser
 	@$(say) "running the tests"
 	cargo test --workspace --locked
 
-## bench: spike scenarios against the release server, batching off, and PostgreSQL via pgbench.
-bench: postgres
+## bench: spike scenarios against the release server, batching off, and PostgreSQL via pgbench;
+## fan-out to 10,000 viewers against Mulin Live and a Node.js ws peer.
+bench: postgres peers
 	@$(say) "building the server and the load generator (release)"
 	cargo build --release --locked -p mulin-backend --bin mulin -p mulin-tests --bin spike --example store_commit
-	@$(say) "running the benchmarks (about 6 minutes)"
+	@$(say) "running the benchmarks (about 12 minutes)"
 	tests/bench/bench.sh
+
+## peers: Node.js and the ws peer's packages, for the fan-out comparison in `make bench`.
+peers:
+	@if command -v node >/dev/null && command -v npm >/dev/null; then \
+	  $(say) "node, npm: present"; \
+	else \
+	  $(say) "installing Node.js and npm (apt)"; \
+	  $(SUDO) apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; \
+	fi
+	@if [ -d tests/peers/ws-broadcast/node_modules/ws ]; then \
+	  $(say) "ws peer packages: present"; \
+	else \
+	  $(say) "installing the ws peer's packages (npm ci, tests/peers/ws-broadcast)"; \
+	  cd tests/peers/ws-broadcast && npm ci --no-audit --no-fund; \
+	fi
 
 ## postgres: PostgreSQL server binaries and pgbench, for the comparison in `make bench`.
 postgres:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench: the order-spike scenarios, measured against (a) the same server without batching and
-# (b) PostgreSQL's hot-row transaction through pgbench, all in one run on this machine.
+# (b) PostgreSQL's hot-row transaction through pgbench; then fan-out to 10,000 viewers against Mulin
+# Live and against a Node.js ws peer; all in one run on this machine.
 # Writes docs/BENCHMARKS.md. Everything listens on 127.0.0.1 only.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -44,6 +45,19 @@ B1=$("$SPIKE" "${SCEN_B[@]}" --max-batch 1)
 say "(a) scenario A with batching off"
 A1=$("$SPIKE" "${SCEN_A[@]}" --max-batch 1)
 
+# Fan-out: 10,000 viewers while the host changes the stock ten times a second, against Mulin Live
+# and against the Node.js `ws` peer, in turn, on this machine.
+FAN_RUNS=${FAN_RUNS:-3}
+FAN=(fanout --viewers 10000 --rate 10 --seconds 10)
+fan_median() { RUNS=$FAN_RUNS median_run "$@"; }
+say "fan-out: 10,000 viewers, Mulin Live (median of $FAN_RUNS by delay p99)"
+F=$(fan_median delay_p99_ms "${FAN[@]}")
+say "fan-out: the same load against Node.js ws (median of $FAN_RUNS by delay p99)"
+FN=$(fan_median delay_p99_ms "${FAN[@]}" --peer node)
+F_RUNS=$(sed -n 3p "$ALL"); FN_RUNS=$(sed -n 4p "$ALL")
+say "fan-out: Mulin Live with 10% of the viewers not reading"
+FS=$("$SPIKE" "${FAN[@]}" --stalled-pct 10)
+
 # (b) PostgreSQL: a throw-away cluster on a free loopback port.
 PGDIR=$(mktemp -d /tmp/mulin-pg.XXXXXX)
 PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -77,6 +91,12 @@ DISK=$(df -h . | awk 'NR==2 {print $1 " (" $2 ")"}')
 per_commit() { field "$1" orders_per_commit; }
 verdict() { python3 -c 'import sys; print("yes" if eval(sys.argv[1]) else "**no**")' "$1"; }
 ceiling() { python3 -c 'import sys; print(f"{float(sys.argv[1])*1000:,.0f}")' "$1"; }
+fan_row() { # label, json
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" \
+    "$(field "$2" viewers)" "$(field "$2" pushes)" "$(field "$2" messages_delivered)" \
+    "$(field "$2" delay_p50_ms)" "$(field "$2" delay_p99_ms)" "$(field "$2" missed)" \
+    "$(field "$2" server_cpu_s_per_million)" "$(field "$2" rss_per_viewer_kb)"
+}
 row() { # label, json
   printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" \
     "$(field "$2" buyers)" "$(field "$2" stock)" "$(field "$2" accepted)" "$(field "$2" sold_out)" \
@@ -129,6 +149,33 @@ PostgreSQL 15, one hot row (\`UPDATE deals SET sold = sold + 1 WHERE id = 1 AND 
 orders …\` in one transaction per order), pgbench with 64 clients for 20 s:
 **$PG_TPS orders/s**, average latency $PG_LAT ms.
 
+## Fan-out
+
+$(field "$F" viewers) viewers follow one room on one node while the host changes a deal's stock ten
+times a second for 10 s; each viewer measures every room state's delay from the \`server_time\` it
+carries. Server CPU (user + system, from /proc of the server process) is counted over the pushes;
+memory per idle viewer is the server's RSS after everyone joined, less before, over the viewers. The
+peer is a minimal Node.js $(node --version) broadcast server on the \`ws\` package
+(tests/peers/ws-broadcast), speaking the same message shape and serializing each state once, run
+the same way right after. The load tool itself reads and parses every frame on the same two cores.
+
+| run | viewers | states pushed | frames delivered | delay p50 ms | delay p99 ms | missed final state | server CPU s per million frames | RSS per idle viewer KB |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+$(fan_row "Mulin Live" "$F")
+$(fan_row "Node.js ws peer" "$FN")
+$(fan_row "Mulin Live, 10% of viewers not reading" "$FS")
+
+With 10% of the viewers not reading, the server's RSS grew by $(field "$FS" rss_growth_kb) KiB over the
+run (the others' delay is in the row above). All runs, sorted by delay p99 (ms) — Mulin Live: $F_RUNS;
+Node.js ws: $FN_RUNS.
+
+| fan-out target | measured | met |
+| --- | --- | --- |
+| 10,000 viewers, delay p99 < 100 ms | $(field "$F" delay_p99_ms) ms | $(verdict "$(field "$F" delay_p99_ms) < 100") |
+| 0 missed final states | $(field "$F" missed) | $(verdict "$(field "$F" missed) == 0") |
+| ≤ 16 KB RSS per idle viewer | $(field "$F" rss_per_viewer_kb) KB | $(verdict "$(field "$F" rss_per_viewer_kb) <= 16") |
+| server CPU per million frames ≤ half of Node's | $(field "$F" server_cpu_s_per_million) s vs $(field "$FN" server_cpu_s_per_million) s | $(verdict "$(field "$F" server_cpu_s_per_million) * 2 <= $(field "$FN" server_cpu_s_per_million)") |
+
 ## What group commit buys
 
 The deal desk commits every order it has queued in one transaction. In scenario B that is
@@ -147,6 +194,9 @@ make bench                      # all of the below, then rewrites this file
 ./target/release/spike ${SCEN_B[*]} --max-batch 1
 ./target/release/examples/store_commit
 pgbench -n -c 64 -j 2 -T 20 -f tests/bench/hot_row.sql bench   # on a throw-away PostgreSQL cluster
+./target/release/spike ${FAN[*]}
+./target/release/spike ${FAN[*]} --peer node      # after npm ci in tests/peers/ws-broadcast
+./target/release/spike ${FAN[*]} --stalled-pct 10
 \`\`\`
 
 Raw summary lines:
@@ -157,6 +207,9 @@ $A1
 $B
 $B1
 $STORE
+$F
+$FN
+$FS
 \`\`\`
 MD
 } > "$OUT"

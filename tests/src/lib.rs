@@ -113,6 +113,15 @@ impl Client {
         Client { wire, protocol }
     }
 
+    /// Connects with a 4 KiB kernel receive buffer (see [`Wire::open_small_window`]).
+    pub async fn connect_small_window(url: &str) -> Client {
+        let wire = Wire::open_small_window(url, FRAME_WAIT)
+            .await
+            .expect("websocket connects and welcomes");
+        let protocol = wire.protocol;
+        Client { wire, protocol }
+    }
+
     /// Sends a protocol message.
     pub async fn send(&mut self, msg: &ClientMsg) {
         self.wire.send(msg).await.expect("frame sent");

@@ -45,6 +45,42 @@ impl Wire {
         }
     }
 
+    /// Connects like [`Wire::open`], but with a 4 KiB kernel receive buffer: a viewer whose phone
+    /// stops reading fills it quickly, and the server's send queue behind it soon after.
+    pub async fn open_small_window(url: &str, wait: Duration) -> Result<Wire, String> {
+        let addr: SocketAddr = url
+            .trim_start_matches("ws://")
+            .split('/')
+            .next()
+            .and_then(|a| a.parse().ok())
+            .ok_or("url must be ws://IP:PORT/…")?;
+        let socket = tokio::net::TcpSocket::new_v4().map_err(|e| e.to_string())?;
+        socket
+            .set_recv_buffer_size(4096)
+            .map_err(|e| e.to_string())?;
+        let stream = socket.connect(addr).await.map_err(|e| e.to_string())?;
+        let config = WebSocketConfig::default().read_buffer_size(4096);
+        let (ws, _) = tokio_tungstenite::client_async_with_config(
+            url,
+            MaybeTlsStream::Plain(stream),
+            Some(config),
+        )
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+        let mut wire = Wire {
+            ws,
+            protocol: 0,
+            keep_room: true,
+        };
+        match wire.next(wait).await? {
+            ServerMsg::Welcome { protocol, .. } => {
+                wire.protocol = protocol;
+                Ok(wire)
+            }
+            other => Err(format!("expected welcome, got {other:?}")),
+        }
+    }
+
     /// Sends a protocol message.
     pub async fn send(&mut self, msg: &ClientMsg) -> Result<(), String> {
         self.send_message(Message::text(msg.to_json())).await

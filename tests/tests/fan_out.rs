@@ -1,0 +1,143 @@
+//! Room states reaching many viewers, and viewers that stop reading: a real server on port 0, real
+//! WebSockets.
+
+use std::time::Duration;
+
+use mulin_shared::{ClientMsg, Deal, RoomEvent, ServerMsg};
+use mulin_tests::{Client, TestServer};
+
+async fn host(ts: &TestServer) -> Client {
+    let mut host = ts.client().await;
+    host.join(ts.show).await;
+    assert!(matches!(
+        host.resume(&ts.host_token).await,
+        ServerMsg::SignedIn { .. }
+    ));
+    host
+}
+
+async fn launch(host: &mut Client) -> Deal {
+    host.send(&ClientMsg::LaunchDeal {
+        product: 1,
+        price: 990,
+        stock: 100,
+        per_resident_limit: 1,
+        ends_at: mulin_backend::now_ms() + 600_000,
+    })
+    .await;
+    host.recv_until(|m| match m {
+        ServerMsg::DealLaunched { deal } => Some(deal.clone()),
+        ServerMsg::Error { code, message } => panic!("launch refused: {code:?} {message}"),
+        _ => None,
+    })
+    .await
+}
+
+#[tokio::test]
+async fn every_viewer_sees_versions_in_order_up_to_the_final_stock() {
+    let ts = TestServer::start().await;
+    let mut host = host(&ts).await;
+    let deal = launch(&mut host).await;
+    let mut viewers = Vec::new();
+    for _ in 0..20 {
+        let mut v = ts.client().await;
+        v.join(ts.show).await;
+        viewers.push(v);
+    }
+    // Forty changes, faster than the ten pushes a second the room coalesces them into.
+    for _ in 0..40 {
+        host.send(&ClientMsg::Restock {
+            deal: deal.id,
+            units: 1,
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let last = deal.stock + 40;
+    let watchers: Vec<_> = viewers
+        .into_iter()
+        .map(|mut v| {
+            tokio::spawn(async move {
+                let mut versions = Vec::new();
+                v.recv_until(|m| match m {
+                    ServerMsg::Room(state) => {
+                        versions.push(state.version);
+                        let stock = state.deals.iter().find(|d| d.id == deal.id)?.stock;
+                        assert!(stock <= last, "stock {stock} past the last change {last}");
+                        (stock == last).then_some(())
+                    }
+                    _ => None,
+                })
+                .await;
+                versions
+            })
+        })
+        .collect();
+    for w in watchers {
+        let versions = w.await.expect("viewer task");
+        assert!(
+            versions.windows(2).all(|p| p[0] < p[1]),
+            "versions out of order or repeated: {versions:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_viewer_that_stops_reading_holds_up_no_one_and_is_brought_current() {
+    let ts = TestServer::start().await;
+    let mut host = host(&ts).await;
+    let mut stalled = Client::connect_small_window(&ts.ws_url()).await;
+    let start = stalled.join(ts.show).await;
+    let mut reader = ts.client().await;
+    reader.join(ts.show).await;
+
+    // Each launch is an event and a room state that lists every deal so far: far more than the
+    // stalled viewer's socket and the server's send buffer hold, and more events than it may miss.
+    const LAUNCHES: u64 = 60;
+    let mut launched = Vec::new();
+    for _ in 0..LAUNCHES {
+        launched.push(launch(&mut host).await.id);
+    }
+    // The reading viewer got every event, numbered one by one, without waiting on the stalled one.
+    let mut seqs = Vec::new();
+    while seqs.len() < LAUNCHES as usize {
+        let seq = reader
+            .recv_until(|m| match m {
+                ServerMsg::Event {
+                    seq,
+                    event: RoomEvent::DealLaunched { .. },
+                } => Some(*seq),
+                _ => None,
+            })
+            .await;
+        seqs.push(seq);
+    }
+    let last = start.seq + LAUNCHES;
+    assert_eq!(seqs, (start.seq + 1..=last).collect::<Vec<_>>());
+
+    // The stalled viewer reads again: whatever it missed, it ends at the current state, with every
+    // deal, and events it did get came in order.
+    let mut event_seqs = Vec::new();
+    let state = stalled
+        .recv_until(|m| match m {
+            ServerMsg::Event { seq, .. } => {
+                event_seqs.push(*seq);
+                None
+            }
+            ServerMsg::Room(state) if state.seq == last => Some(state.clone()),
+            _ => None,
+        })
+        .await;
+    assert!(
+        launched
+            .iter()
+            .all(|id| state.deals.iter().any(|d| d.id == *id))
+    );
+    assert!(
+        event_seqs.len() < LAUNCHES as usize,
+        "the test's premise: the stalled viewer fell behind and missed events ({event_seqs:?})"
+    );
+    assert!(event_seqs.windows(2).all(|p| p[0] < p[1]), "{event_seqs:?}");
+    // It stays a working connection.
+    stalled.ping().await;
+}
