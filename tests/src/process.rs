@@ -51,12 +51,21 @@ pub fn mulin_binary() -> Result<PathBuf, String> {
 impl ServerProcess {
     /// Starts `mulin serve --demo` on a free loopback port with the database `db`.
     pub async fn start(db: &Path, max_batch: usize) -> Result<ServerProcess, String> {
+        ServerProcess::start_at(db, max_batch, "127.0.0.1:0").await
+    }
+
+    /// Starts `mulin serve --demo` on `bind` (e.g. the address of a server just stopped).
+    pub async fn start_at(
+        db: &Path,
+        max_batch: usize,
+        bind: &str,
+    ) -> Result<ServerProcess, String> {
         let mut child = Command::new(mulin_binary()?)
             .args([
                 "serve",
                 "--demo",
                 "--bind",
-                "127.0.0.1:0",
+                bind,
                 "--dist",
                 "no-widget-needed",
             ])

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use mulin_shared::{ClientMsg, Deal, RoomEvent, ServerMsg};
-use mulin_tests::{Client, TestServer};
+use mulin_tests::process::ServerProcess;
+use mulin_tests::{Client, TestServer, fanout};
 
 async fn host(ts: &TestServer) -> Client {
     let mut host = ts.client().await;
@@ -140,4 +141,17 @@ async fn a_viewer_that_stops_reading_holds_up_no_one_and_is_brought_current() {
     assert!(event_seqs.windows(2).all(|p| p[0] < p[1]), "{event_seqs:?}");
     // It stays a working connection.
     stalled.ping().await;
+}
+
+#[tokio::test]
+async fn after_a_restart_every_viewer_comes_back_and_has_the_state_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("restart.db");
+    let server = ServerProcess::start(&db, 4096).await.expect("mulin starts");
+    let (summary, server) = fanout::restart(server, &db, 300)
+        .await
+        .expect("restart run");
+    server.stop().await;
+    assert_eq!(summary.failed, 0, "viewers left behind: {summary:?}");
+    assert!(summary.attempts >= 300, "{summary:?}");
 }

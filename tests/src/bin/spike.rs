@@ -82,8 +82,12 @@ struct FanoutArgs {
     #[arg(long, default_value_t = 0)]
     stalled_pct: u32,
     /// Run against a peer server instead of Mulin Live: `node` (tests/peers/ws-broadcast).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "restart")]
     peer: Option<String>,
+    /// Instead of changing the stock: restart the server under the connected viewers and measure
+    /// how soon every one of them has the room's state again.
+    #[arg(long)]
+    restart: bool,
 }
 
 #[tokio::main]
@@ -169,6 +173,13 @@ async fn run_fanout(args: &FanoutArgs) -> Result<String, String> {
         stalled_pct: args.stalled_pct.min(100),
     };
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    if args.restart {
+        let db = dir.path().join("restart.db");
+        let server = ServerProcess::start(&db, 4096).await?;
+        let (summary, server) = fanout::restart(server, &db, args.viewers).await?;
+        server.stop().await;
+        return serde_json::to_string(&summary).map_err(|e| e.to_string());
+    }
     let summary = match args.peer.as_deref() {
         None => {
             let server = ServerProcess::start(&dir.path().join("fanout.db"), 4096).await?;
