@@ -45,6 +45,11 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server serving `dist/` from the repository.
     pub async fn start() -> TestServer {
+        TestServer::start_with(10_000).await
+    }
+
+    /// Starts one that takes at most `max_connections` WebSockets at a time.
+    pub async fn start_with(max_connections: usize) -> TestServer {
         let dir = tempfile::tempdir().expect("temporary folder");
         let db = dir.path().join("mulin.db");
         let server = mulin_backend::start(ServerConfig {
@@ -53,7 +58,7 @@ impl TestServer {
             dist: repo_root().join("dist"),
             demo: true,
             max_batch: 4096,
-            max_connections: 10_000,
+            max_connections,
         })
         .await
         .expect("server starts");

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use mulin_shared::{ClientMsg, Deal, RoomEvent, ServerMsg};
 use mulin_tests::process::ServerProcess;
-use mulin_tests::{Client, TestServer, fanout};
+use mulin_tests::wire::Wire;
+use mulin_tests::{Client, FRAME_WAIT, TestServer, fanout};
 
 async fn host(ts: &TestServer) -> Client {
     let mut host = ts.client().await;
@@ -154,4 +155,43 @@ async fn after_a_restart_every_viewer_comes_back_and_has_the_state_again() {
     server.stop().await;
     assert_eq!(summary.failed, 0, "viewers left behind: {summary:?}");
     assert!(summary.attempts >= 300, "{summary:?}");
+}
+
+#[tokio::test]
+async fn past_the_connection_limit_a_client_is_told_to_retry_and_gets_in_once_a_place_frees() {
+    let ts = TestServer::start_with(3).await;
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut c = ts.client().await;
+        c.join(ts.show).await;
+        held.push(c);
+    }
+    let refused = Wire::open(&ts.ws_url(), FRAME_WAIT)
+        .await
+        .err()
+        .expect("a fourth connection is refused");
+    assert!(refused.contains("503"), "{refused}");
+    // The ones inside are not disturbed.
+    for c in &mut held {
+        c.ping().await;
+    }
+    drop(held.pop());
+    // Once the server has seen that one go, a new viewer gets in (retrying, as the widget does).
+    let mut tries = 0;
+    let mut back = loop {
+        match Wire::open(&ts.ws_url(), FRAME_WAIT).await {
+            Ok(wire) => break wire,
+            Err(e) if tries < 100 && e.contains("503") => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("could not get back in: {e}"),
+        }
+    };
+    back.send(&ClientMsg::Join {
+        show: ts.show,
+        since: None,
+    })
+    .await
+    .expect("join sent");
 }
