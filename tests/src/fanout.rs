@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mulin_shared::{ClientMsg, DealId, ServerMsg};
+use mulin_shared::{ClientMsg, DealId};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Semaphore, watch};
 
@@ -121,32 +121,8 @@ fn now_ms() -> i64 {
 
 /// Runs the fan-out load against `target`, whose server process is `pid`.
 pub async fn run(target: &Target, pid: u32, cfg: &FanoutConfig) -> Result<FanoutSummary, String> {
-    let mut host = Wire::open(&target.ws_url, SETTLE).await?;
-    host.send(&ClientMsg::Join {
-        show: target.show,
-        since: None,
-    })
-    .await?;
-    host.send(&ClientMsg::Resume {
-        token: target.host_token.clone(),
-    })
-    .await?;
     let start_stock = 1_000;
-    host.send(&ClientMsg::LaunchDeal {
-        product: 1,
-        price: 990,
-        stock: start_stock,
-        per_resident_limit: 1,
-        ends_at: now_ms() + 60 * 60 * 1000,
-    })
-    .await?;
-    let deal = host
-        .until(SETTLE, |m| match m {
-            ServerMsg::DealLaunched { deal } => Some(Ok(deal.id)),
-            ServerMsg::Error { code, message } => Some(Err(format!("{code:?}: {message}"))),
-            _ => None,
-        })
-        .await??;
+    let (mut host, deal) = crate::spike::host_launch(target, start_stock, 1).await?;
 
     let (_, rss_before) = proc_usage(pid)?;
     let shards = Shards::start()?;

@@ -48,6 +48,18 @@ impl TestServer {
         TestServer::start_with(10_000).await
     }
 
+    /// A connection joined to the demo show and signed in as its host.
+    pub async fn host(&self) -> Client {
+        let mut host = self.client().await;
+        host.join(self.show).await;
+        let signed = host.resume(&self.host_token).await;
+        assert!(
+            matches!(signed, ServerMsg::SignedIn { .. }),
+            "host sign-in: {signed:?}"
+        );
+        host
+    }
+
     /// Starts one that takes at most `max_connections` WebSockets at a time.
     pub async fn start_with(max_connections: usize) -> TestServer {
         let dir = tempfile::tempdir().expect("temporary folder");
@@ -125,6 +137,31 @@ impl Client {
             .expect("websocket connects and welcomes");
         let protocol = wire.protocol;
         Client { wire, protocol }
+    }
+
+    /// Launches a deal of `product` (this connection being the host's), closing in ten minutes;
+    /// panics if refused.
+    pub async fn launch_deal(
+        &mut self,
+        product: i64,
+        price: i64,
+        stock: i64,
+        per_resident_limit: i64,
+    ) -> mulin_shared::Deal {
+        self.send(&ClientMsg::LaunchDeal {
+            product,
+            price,
+            stock,
+            per_resident_limit,
+            ends_at: mulin_backend::now_ms() + 600_000,
+        })
+        .await;
+        self.recv_until(|m| match m {
+            ServerMsg::DealLaunched { deal } => Some(deal.clone()),
+            ServerMsg::Error { code, message } => panic!("launch refused: {code:?} {message}"),
+            _ => None,
+        })
+        .await
     }
 
     /// Sends a protocol message.

@@ -165,6 +165,18 @@ pub async fn resident(
 
 /// Launches the spike's flash deal through the host interface.
 pub async fn launch_deal(target: &Target, stock: i64, limit: i64) -> Result<DealId, String> {
+    host_launch(target, stock, limit)
+        .await
+        .map(|(_, deal)| deal)
+}
+
+/// Signs in as the host, launches a flash deal, and returns the host's connection (still joined,
+/// for further host actions) with the deal.
+pub async fn host_launch(
+    target: &Target,
+    stock: i64,
+    limit: i64,
+) -> Result<(Wire, DealId), String> {
     let mut host = Wire::open(&target.ws_url, ANSWER_WAIT).await?;
     host.send(&ClientMsg::Join {
         show: target.show,
@@ -183,14 +195,16 @@ pub async fn launch_deal(target: &Target, stock: i64, limit: i64) -> Result<Deal
         ends_at: mulin_backend::now_ms() + 30 * 60 * 1000,
     })
     .await?;
-    host.until(ANSWER_WAIT, |m| match m {
-        ServerMsg::DealLaunched { deal } => Some(Ok(deal.id)),
-        ServerMsg::Error { code, message } => {
-            Some(Err(format!("launch refused: {code:?} {message}")))
-        }
-        _ => None,
-    })
-    .await?
+    let deal = host
+        .until(ANSWER_WAIT, |m| match m {
+            ServerMsg::DealLaunched { deal } => Some(Ok(deal.id)),
+            ServerMsg::Error { code, message } => {
+                Some(Err(format!("launch refused: {code:?} {message}")))
+            }
+            _ => None,
+        })
+        .await??;
+    Ok((host, deal))
 }
 
 /// Places one intent (with `duplicates` extra copies) and waits for every copy's answer.

@@ -31,10 +31,19 @@ impl Wire {
         let (ws, _) = connect_async_with_config(url, Some(config), true)
             .await
             .map_err(|e| format!("connect: {e}"))?;
+        Wire::welcomed(ws, false, wait).await
+    }
+
+    /// Reads `welcome` on a fresh connection.
+    async fn welcomed(
+        ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+        keep_room: bool,
+        wait: Duration,
+    ) -> Result<Wire, String> {
         let mut wire = Wire {
             ws,
             protocol: 0,
-            keep_room: false,
+            keep_room,
         };
         match wire.next(wait).await? {
             ServerMsg::Welcome { protocol, .. } => {
@@ -67,18 +76,7 @@ impl Wire {
         )
         .await
         .map_err(|e| format!("connect: {e}"))?;
-        let mut wire = Wire {
-            ws,
-            protocol: 0,
-            keep_room: true,
-        };
-        match wire.next(wait).await? {
-            ServerMsg::Welcome { protocol, .. } => {
-                wire.protocol = protocol;
-                Ok(wire)
-            }
-            other => Err(format!("expected welcome, got {other:?}")),
-        }
+        Wire::welcomed(ws, true, wait).await
     }
 
     /// Sends a protocol message.

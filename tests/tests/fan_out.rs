@@ -3,43 +3,16 @@
 
 use std::time::Duration;
 
-use mulin_shared::{ClientMsg, Deal, RoomEvent, ServerMsg};
+use mulin_shared::{ClientMsg, RoomEvent, ServerMsg};
 use mulin_tests::process::ServerProcess;
 use mulin_tests::wire::Wire;
 use mulin_tests::{Client, FRAME_WAIT, TestServer, fanout};
 
-async fn host(ts: &TestServer) -> Client {
-    let mut host = ts.client().await;
-    host.join(ts.show).await;
-    assert!(matches!(
-        host.resume(&ts.host_token).await,
-        ServerMsg::SignedIn { .. }
-    ));
-    host
-}
-
-async fn launch(host: &mut Client) -> Deal {
-    host.send(&ClientMsg::LaunchDeal {
-        product: 1,
-        price: 990,
-        stock: 100,
-        per_resident_limit: 1,
-        ends_at: mulin_backend::now_ms() + 600_000,
-    })
-    .await;
-    host.recv_until(|m| match m {
-        ServerMsg::DealLaunched { deal } => Some(deal.clone()),
-        ServerMsg::Error { code, message } => panic!("launch refused: {code:?} {message}"),
-        _ => None,
-    })
-    .await
-}
-
 #[tokio::test]
 async fn every_viewer_sees_versions_in_order_up_to_the_final_stock() {
     let ts = TestServer::start().await;
-    let mut host = host(&ts).await;
-    let deal = launch(&mut host).await;
+    let mut host = ts.host().await;
+    let deal = host.launch_deal(1, 990, 100, 1).await;
     let mut viewers = Vec::new();
     for _ in 0..20 {
         let mut v = ts.client().await;
@@ -87,7 +60,7 @@ async fn every_viewer_sees_versions_in_order_up_to_the_final_stock() {
 #[tokio::test]
 async fn a_viewer_that_stops_reading_holds_up_no_one_and_is_brought_current() {
     let ts = TestServer::start().await;
-    let mut host = host(&ts).await;
+    let mut host = ts.host().await;
     let mut stalled = Client::connect_small_window(&ts.ws_url()).await;
     let start = stalled.join(ts.show).await;
     let mut reader = ts.client().await;
@@ -98,7 +71,7 @@ async fn a_viewer_that_stops_reading_holds_up_no_one_and_is_brought_current() {
     const LAUNCHES: u64 = 60;
     let mut launched = Vec::new();
     for _ in 0..LAUNCHES {
-        launched.push(launch(&mut host).await.id);
+        launched.push(host.launch_deal(1, 990, 100, 1).await.id);
     }
     // The reading viewer got every event, numbered one by one, without waiting on the stalled one.
     let mut seqs = Vec::new();

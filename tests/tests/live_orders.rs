@@ -6,26 +6,7 @@ use mulin_tests::{Client, TestServer};
 
 /// A host connection on the demo show that launches a deal and returns it.
 async fn launch(ts: &TestServer, stock: i64, limit: i64) -> Deal {
-    let mut host = ts.client().await;
-    host.join(ts.show).await;
-    assert!(matches!(
-        host.resume(&ts.host_token).await,
-        ServerMsg::SignedIn { .. }
-    ));
-    host.send(&ClientMsg::LaunchDeal {
-        product: 2,
-        price: 2990,
-        stock,
-        per_resident_limit: limit,
-        ends_at: mulin_backend::now_ms() + 600_000,
-    })
-    .await;
-    host.recv_until(|m| match m {
-        ServerMsg::DealLaunched { deal } => Some(deal.clone()),
-        ServerMsg::Error { code, message } => panic!("launch refused: {code:?} {message}"),
-        _ => None,
-    })
-    .await
+    ts.host().await.launch_deal(2, 2990, stock, limit).await
 }
 
 async fn resident(ts: &TestServer, name: &str) -> Client {

@@ -1,35 +1,8 @@
 //! Room events with sequence numbers, and rejoining from the last one: a real server on port 0,
 //! real WebSockets.
 
-use mulin_shared::{ClientMsg, Deal, DealStatus, ErrorCode, RoomEvent, RoomState, ServerMsg};
+use mulin_shared::{ClientMsg, DealStatus, ErrorCode, RoomEvent, RoomState, ServerMsg};
 use mulin_tests::{Client, TestServer};
-
-async fn host(ts: &TestServer) -> Client {
-    let mut host = ts.client().await;
-    host.join(ts.show).await;
-    assert!(matches!(
-        host.resume(&ts.host_token).await,
-        ServerMsg::SignedIn { .. }
-    ));
-    host
-}
-
-async fn launch(host: &mut Client) -> Deal {
-    host.send(&ClientMsg::LaunchDeal {
-        product: 1,
-        price: 990,
-        stock: 50,
-        per_resident_limit: 2,
-        ends_at: mulin_backend::now_ms() + 600_000,
-    })
-    .await;
-    host.recv_until(|m| match m {
-        ServerMsg::DealLaunched { deal } => Some(deal.clone()),
-        ServerMsg::Error { code, message } => panic!("launch refused: {code:?} {message}"),
-        _ => None,
-    })
-    .await
-}
 
 /// The next event frame, and every room state read on the way.
 async fn next_event(c: &mut Client, states: &mut Vec<RoomState>) -> (u64, RoomEvent) {
@@ -58,9 +31,9 @@ async fn launches_and_ends_reach_viewers_as_numbered_events_and_the_state_includ
     let ts = TestServer::start().await;
     let mut viewer = ts.client().await;
     let first = viewer.join(ts.show).await;
-    let mut host = host(&ts).await;
+    let mut host = ts.host().await;
 
-    let deal = launch(&mut host).await;
+    let deal = host.launch_deal(1, 990, 50, 2).await;
     let mut states = Vec::new();
     let (seq, event) = next_event(&mut viewer, &mut states).await;
     assert_eq!(seq, first.seq + 1, "events are numbered one by one");
@@ -108,9 +81,9 @@ async fn a_viewer_rejoining_with_its_last_seq_gets_only_the_current_state() {
     drop(viewer);
 
     // Events happen while the viewer is away.
-    let mut host = host(&ts).await;
-    let a = launch(&mut host).await;
-    let b = launch(&mut host).await;
+    let mut host = ts.host().await;
+    let a = host.launch_deal(1, 990, 50, 2).await;
+    let b = host.launch_deal(1, 990, 50, 2).await;
 
     let mut back = ts.client().await;
     back.send(&ClientMsg::Join {
@@ -150,8 +123,8 @@ async fn a_viewer_rejoining_with_its_last_seq_gets_only_the_current_state() {
 #[tokio::test]
 async fn a_restock_raises_the_stock_every_viewer_sees_and_bad_restocks_are_refused() {
     let ts = TestServer::start().await;
-    let mut host = host(&ts).await;
-    let deal = launch(&mut host).await;
+    let mut host = ts.host().await;
+    let deal = host.launch_deal(1, 990, 50, 2).await;
     let mut viewer = ts.client().await;
     viewer.join(ts.show).await;
 
