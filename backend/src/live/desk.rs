@@ -10,7 +10,7 @@ use std::sync::{Arc, Weak};
 use mulin_shared::{Deal, DealStatus, Order, OrderId, OrderStatus, PickupId, Refusal, ResidentId};
 use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
 
-use super::room::{Room, Snapshot};
+use super::room::{MAX_UNITS, Room, Snapshot};
 use super::{LiveError, Metrics};
 use crate::now_ms;
 use crate::store::{NewOrder, Store};
@@ -357,6 +357,11 @@ impl DealDesk {
 
     /// Adds units through the store first; viewers see the stock rise.
     async fn restock(&mut self, units: i64) -> Result<Deal, LiveError> {
+        if !(1..=MAX_UNITS - self.deal.stock).contains(&units) {
+            return Err(LiveError::InvalidDeal(format!(
+                "a restock adds 1 or more units, up to {MAX_UNITS} in all"
+            )));
+        }
         if !self.store.restock(self.deal.id, units).await? {
             return Err(LiveError::InvalidDeal(format!(
                 "deal {} has ended; only a live deal can be restocked",

@@ -42,7 +42,7 @@ const EVENT_BACKLOG: usize = 32;
 const RECENT_ORDERS: usize = 200;
 
 /// Largest stock or quantity anyone can ask for; keeps sums far from overflow.
-const MAX_UNITS: i64 = 1_000_000;
+pub(super) const MAX_UNITS: i64 = 1_000_000;
 
 /// Largest price in fen (1 million yuan).
 const MAX_PRICE: i64 = 100_000_000;
@@ -338,12 +338,8 @@ impl Room {
         if matches!(by, Canceller::Resident(r) if r != found.resident) {
             return Err(LiveError::NotYours);
         }
-        let desk = self.desk(found.deal)?;
-        let (reply, answer) = oneshot::channel();
-        desk.send(DeskCmd::Cancel { order, reply })
+        self.ask(found.deal, |reply| DeskCmd::Cancel { order, reply })
             .await
-            .map_err(|_| LiveError::Unavailable)?;
-        answer.await.map_err(|_| LiveError::Unavailable)?
     }
 
     /// Opens a new deal now, pins it, and starts its desk.
@@ -390,27 +386,27 @@ impl Room {
         Ok(deal)
     }
 
-    /// Adds units to a live deal through its desk, so orders queued before are decided first.
+    /// Adds units to a live deal through its desk (which owns the stock, so it checks the amount),
+    /// after the orders queued before.
     pub async fn restock(&self, deal: DealId, units: i64) -> Result<Deal, LiveError> {
-        let stock = self.lock().deals.get(&deal).map(|d| d.stock);
-        if !(1..=MAX_UNITS - stock.unwrap_or(0)).contains(&units) {
-            return Err(LiveError::InvalidDeal(format!(
-                "a restock adds 1 or more units, up to {MAX_UNITS} in all"
-            )));
-        }
-        let desk = self.desk(deal)?;
-        let (reply, answer) = oneshot::channel();
-        desk.send(DeskCmd::Restock { units, reply })
+        self.ask(deal, |reply| DeskCmd::Restock { units, reply })
             .await
-            .map_err(|_| LiveError::Unavailable)?;
-        answer.await.map_err(|_| LiveError::Unavailable)?
     }
 
     /// Closes a deal through its desk, so orders queued before the close are still decided.
     pub async fn end_deal(&self, deal: DealId) -> Result<Deal, LiveError> {
+        self.ask(deal, |reply| DeskCmd::End { reply }).await
+    }
+
+    /// Sends a deal's desk a command and waits for its reply; a desk that is gone is `Unavailable`.
+    async fn ask<T>(
+        &self,
+        deal: DealId,
+        cmd: impl FnOnce(oneshot::Sender<Result<T, LiveError>>) -> DeskCmd,
+    ) -> Result<T, LiveError> {
         let desk = self.desk(deal)?;
         let (reply, answer) = oneshot::channel();
-        desk.send(DeskCmd::End { reply })
+        desk.send(cmd(reply))
             .await
             .map_err(|_| LiveError::Unavailable)?;
         answer.await.map_err(|_| LiveError::Unavailable)?
@@ -458,13 +454,9 @@ impl Room {
                 order: order.clone(),
             });
         }
-        let snapshot = self.prepare(true, false);
-        if snapshot.is_none() {
-            self.dirty.notify_one();
-        }
         Some(Publication {
+            snapshot: self.prepare_change()?,
             room: self.me.upgrade()?,
-            snapshot: snapshot?,
         })
     }
 
@@ -517,9 +509,19 @@ impl Room {
     /// Marks the state changed and publishes it now if the last push is at least [`PUSH_INTERVAL`]
     /// old; otherwise the publisher does when the interval has passed.
     fn changed(&self) {
-        if !self.publish(true, false) {
+        if let Some(snapshot) = self.prepare_change() {
+            self.release(snapshot);
+        }
+    }
+
+    /// Marks the state changed and prepares it if a push is due; otherwise leaves it to the
+    /// publisher.
+    fn prepare_change(&self) -> Option<Snapshot> {
+        let snapshot = self.prepare(true, false);
+        if snapshot.is_none() {
             self.dirty.notify_one();
         }
+        snapshot
     }
 
     /// Publishes the state if it changed (`mark` says it just did) and, unless `now`, only if a

@@ -109,9 +109,8 @@ pub struct Store {
     /// connection has written since its last transaction: writes that rotated over the pool found a
     /// cold cache every time and re-read the order index's pages from the file.
     writer: SqlitePool,
-    /// Writers take turns here, first come first served. Left to SQLite's busy handler (sleep and
-    /// retry), a writer could lose every race for seconds under a sign-in storm and fail with
-    /// "database is locked".
+    /// Writers take turns here, first come first served, however long the queue (a sign-in storm
+    /// queues thousands): the writer pool's own wait would give up after its acquire timeout.
     write_gate: Arc<Mutex<()>>,
 }
 
