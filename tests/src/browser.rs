@@ -105,8 +105,16 @@ impl Browser {
             }
             if tokio::time::Instant::now() > deadline {
                 let shot = self.screenshot("failure").await;
+                // The page's words go into the message too: CI keeps the log, not the picture.
+                let words = self
+                    .client
+                    .execute("return document.body.innerText", vec![])
+                    .await
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
                 panic!(
-                    "waited {PAGE_WAIT:?} for {what}; page saved to {}",
+                    "waited {PAGE_WAIT:?} for {what}; page saved to {}; it read:\n{words}",
                     shot.display()
                 );
             }

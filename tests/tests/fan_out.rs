@@ -57,6 +57,51 @@ async fn every_viewer_sees_versions_in_order_up_to_the_final_stock() {
     }
 }
 
+/// A change published while the previous one is still being handed out, shard by shard, and then
+/// nothing more: every viewer must still end at the last state, whichever shard it sits in. (Shards
+/// served before the second change once kept the first until some later change, which in a quiet
+/// room never came: a host's console showed a launched deal only after the next sale.)
+// Several workers, as the real server runs: the round and the next change then truly overlap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_during_a_push_round_reaches_every_viewer_even_if_nothing_follows() {
+    let ts = TestServer::start().await;
+    let mut host = ts.host().await;
+    // Enough viewers that every shard has some, so a round yields many times.
+    let mut viewers = Vec::new();
+    for _ in 0..200 {
+        let mut v = ts.client().await;
+        v.join(ts.show).await;
+        viewers.push(v);
+    }
+    for round in 0..5 {
+        // Launches are published at once (not coalesced); the second follows the first's answer
+        // at once, so it is published while the first is still going out to two hundred viewers.
+        host.launch_deal(1, 990, 100, 1).await;
+        let last = host.launch_deal(1, 990, 100, 1).await.id;
+        let watchers: Vec<_> = viewers
+            .into_iter()
+            .map(|mut v| {
+                tokio::spawn(async move {
+                    v.recv_until(|m| match m {
+                        ServerMsg::Room(state) => {
+                            state.deals.iter().any(|d| d.id == last).then_some(())
+                        }
+                        _ => None,
+                    })
+                    .await;
+                    v
+                })
+            })
+            .collect();
+        viewers = Vec::new();
+        for w in watchers {
+            viewers.push(w.await.unwrap_or_else(|e| {
+                panic!("round {round}: a viewer never got a state with deal {last}: {e}")
+            }));
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_viewer_that_stops_reading_holds_up_no_one_and_is_brought_current() {
     let ts = TestServer::start().await;

@@ -586,11 +586,14 @@ fn offer(channel: &watch::Sender<Snapshot>, snapshot: Snapshot) -> bool {
 
 /// Hands each new state to the viewers' shards one at a time, yielding after each shard that woke
 /// someone, so that other work (purchase answers above all) runs between them. A state published
-/// during a round goes to the remaining shards at once. Ends when the room is dropped.
+/// during a round goes to the remaining shards at once, and the next round takes it to the shards
+/// served before it: the round reads the newest state without marking it seen (only `changed`
+/// does), so a state that arrived mid-round wakes the loop again. Ends when the room is dropped.
 async fn fan_out(mut newest: watch::Receiver<Snapshot>, shards: Arc<[watch::Sender<Snapshot>]>) {
     while newest.changed().await.is_ok() {
         for shard in shards.iter() {
-            let snapshot = newest.borrow_and_update().clone();
+            // `offer` skips the shards that already hold it, so a catch-up round wakes only the rest.
+            let snapshot = newest.borrow().clone();
             if offer(shard, snapshot) && shard.receiver_count() > 0 {
                 tokio::task::yield_now().await;
             }
