@@ -3,6 +3,7 @@
 //! Each [`Browser`] starts its own chromedriver on a free loopback port with a fresh profile, and
 //! stops both when dropped.
 
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -45,6 +46,9 @@ impl Browser {
         );
         let port = free_port();
         let driver = Command::new(&chromedriver)
+            // Its own process group, so that Chromium goes with it even when a test panics before
+            // closing the session (killing chromedriver alone left Chromium running).
+            .process_group(0)
             .arg(format!("--port={port}"))
             .arg("--allowed-ips=127.0.0.1")
             .stdout(Stdio::null())
@@ -181,15 +185,19 @@ impl Browser {
     }
 
     /// Ends the session and stops chromedriver.
-    pub async fn close(mut self) {
+    pub async fn close(self) {
         let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        // Dropping stops chromedriver and anything left of its Chromium.
     }
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // The whole group: chromedriver and the Chromium processes it started.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
