@@ -212,26 +212,32 @@ impl Writer {
     ) {
         while !self.closing {
             // Biased: the common wake-ups are checked first, and a ready branch stops the polling.
-            tokio::select! {
+            // Which kind of wake-up: a push (the common one, thousands per change) was polled
+            // after the replies and answers and found them empty just now, so it skips the sweep.
+            let push = tokio::select! {
                 biased;
-                Some(answer) = answers.recv() => self.answer(*answer),
+                Some(answer) = answers.recv() => { self.answer(*answer); false }
                 next = outbox.recv() => match next {
-                    Some(out) => self.take(out),
+                    Some(out) => { self.take(out); false }
                     None => break,
                 },
-                Some(snapshot) = next_of(&mut self.room) => self.room_state(snapshot),
-                Some(event) = next_of(&mut self.events) => self.room_event(event),
-                Some(event) = next_of(&mut self.staff) => self.staff_event(event),
-            }
-            // Whatever else is ready rides along in the same write.
-            while let Ok(out) = outbox.try_recv() {
-                self.take(out);
-            }
-            while let Ok(answer) = answers.try_recv() {
-                self.answer(*answer);
-            }
-            if let Some(Some(snapshot)) = self.room.as_mut().and_then(|r| r.next().now_or_never()) {
-                self.room_state(snapshot);
+                Some(snapshot) = next_of(&mut self.room) => { self.room_state(snapshot); true }
+                Some(event) = next_of(&mut self.events) => { self.room_event(event); false }
+                Some(event) = next_of(&mut self.staff) => { self.staff_event(event); false }
+            };
+            if !push {
+                // Whatever else is ready rides along in the same write.
+                while let Ok(out) = outbox.try_recv() {
+                    self.take(out);
+                }
+                while let Ok(answer) = answers.try_recv() {
+                    self.answer(*answer);
+                }
+                if let Some(Some(snapshot)) =
+                    self.room.as_mut().and_then(|r| r.next().now_or_never())
+                {
+                    self.room_state(snapshot);
+                }
             }
             self.settle_room_state();
             if !self.ready.is_empty() && !self.flush().await {
