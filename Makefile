@@ -39,6 +39,8 @@ run: widget
 
 ## test: everything — unit, WebSocket integration, and browser tests in headless Chromium.
 test: widget browser
+	@$(say) "checking the widget's size budget (wasm + js + css, gzipped)"
+	tests/widget_size.sh
 	@$(say) "building mulin for the tests that run it as a process (crash test)"
 	cargo build -p mulin-backend --bin mulin --locked
 	@$(say) "running the tests"
