@@ -60,6 +60,17 @@ impl TestServer {
         host
     }
 
+    /// `n` connections joined to the demo show, each past its first room state.
+    pub async fn viewers(&self, n: usize) -> Vec<Client> {
+        let mut viewers = Vec::with_capacity(n);
+        for _ in 0..n {
+            let mut v = self.client().await;
+            v.join(self.show).await;
+            viewers.push(v);
+        }
+        viewers
+    }
+
     /// Starts one that takes at most `max_connections` WebSockets at a time.
     pub async fn start_with(max_connections: usize) -> TestServer {
         let dir = tempfile::tempdir().expect("temporary folder");

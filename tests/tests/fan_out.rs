@@ -13,12 +13,7 @@ async fn every_viewer_sees_versions_in_order_up_to_the_final_stock() {
     let ts = TestServer::start().await;
     let mut host = ts.host().await;
     let deal = host.launch_deal(1, 990, 100, 1).await;
-    let mut viewers = Vec::new();
-    for _ in 0..20 {
-        let mut v = ts.client().await;
-        v.join(ts.show).await;
-        viewers.push(v);
-    }
+    let viewers = ts.viewers(20).await;
     // Forty changes, faster than the ten pushes a second the room coalesces them into.
     for _ in 0..40 {
         host.send(&ClientMsg::Restock {
@@ -67,12 +62,7 @@ async fn a_change_during_a_push_round_reaches_every_viewer_even_if_nothing_follo
     let ts = TestServer::start().await;
     let mut host = ts.host().await;
     // Enough viewers that every shard has some, so a round yields many times.
-    let mut viewers = Vec::new();
-    for _ in 0..200 {
-        let mut v = ts.client().await;
-        v.join(ts.show).await;
-        viewers.push(v);
-    }
+    let mut viewers = ts.viewers(200).await;
     for round in 0..5 {
         // Launches are published at once (not coalesced); the second follows the first's answer
         // at once, so it is published while the first is still going out to two hundred viewers.
@@ -178,12 +168,7 @@ async fn after_a_restart_every_viewer_comes_back_and_has_the_state_again() {
 #[tokio::test]
 async fn past_the_connection_limit_a_client_is_told_to_retry_and_gets_in_once_a_place_frees() {
     let ts = TestServer::start_with(3).await;
-    let mut held = Vec::new();
-    for _ in 0..3 {
-        let mut c = ts.client().await;
-        c.join(ts.show).await;
-        held.push(c);
-    }
+    let mut held = ts.viewers(3).await;
     let refused = Wire::open(&ts.ws_url(), FRAME_WAIT)
         .await
         .err()

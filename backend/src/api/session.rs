@@ -443,10 +443,10 @@ impl Session {
         }
     }
 
-    /// Purchases are handled in place; everything else (sign-in, join, host actions: a few per
-    /// session) in a boxed future of its own. Every connection holds its reader's future for as
-    /// long as it lives, sized for the largest message it could handle: inlined, the store queries
-    /// of a sign-in made that 2.5 KB per idle viewer.
+    /// Purchases are handled in place; every other message (a few per session) in a boxed future of
+    /// its own. Every connection holds its reader's future for as long as it lives, sized for the
+    /// largest message it could handle: inlined, the store queries of a sign-in made that 2.5 KB per
+    /// idle viewer.
     async fn handle(&mut self, msg: ClientMsg) {
         match msg {
             ClientMsg::PlaceOrder {
@@ -455,36 +455,31 @@ impl Session {
                 pickup,
                 key,
             } => self.place_order(deal, qty, pickup, key).await,
-            other => Box::pin(self.handle_other(other)).await,
-        }
-    }
-
-    async fn handle_other(&mut self, msg: ClientMsg) {
-        match msg {
             ClientMsg::Ping { t } => {
-                self.send(&ServerMsg::Pong {
+                let pong = ServerMsg::Pong {
                     t,
                     server_time: now_ms(),
+                };
+                Box::pin(self.send(&pong)).await
+            }
+            ClientMsg::Join { show, since } => Box::pin(self.join(show, since.is_none())).await,
+            ClientMsg::SignIn { nickname } => {
+                Box::pin(async {
+                    let result =
+                        auth::sign_in_resident(&self.state.store, &nickname, now_ms()).await;
+                    self.signed_in(result.map(|(p, token)| (p, Some(token))))
+                        .await
                 })
                 .await
             }
-            ClientMsg::PlaceOrder {
-                deal,
-                qty,
-                pickup,
-                key,
-            } => self.place_order(deal, qty, pickup, key).await,
-            ClientMsg::Join { show, since } => self.join(show, since.is_none()).await,
-            ClientMsg::SignIn { nickname } => {
-                let result = auth::sign_in_resident(&self.state.store, &nickname, now_ms()).await;
-                self.signed_in(result.map(|(p, token)| (p, Some(token))))
-                    .await
-            }
             ClientMsg::Resume { token } => {
-                let result = auth::resume(&self.state.store, &token).await;
-                self.signed_in(result.map(|p| (p, None))).await
+                Box::pin(async {
+                    let result = auth::resume(&self.state.store, &token).await;
+                    self.signed_in(result.map(|p| (p, None))).await
+                })
+                .await
             }
-            ClientMsg::CancelOrder { order } => self.cancel_order(order).await,
+            ClientMsg::CancelOrder { order } => Box::pin(self.cancel_order(order)).await,
             ClientMsg::LaunchDeal {
                 product,
                 price,
@@ -499,27 +494,36 @@ impl Session {
                     per_resident_limit,
                     ends_at,
                 };
-                if let Some(room) = self.host_room().await {
-                    match room.launch_deal(spec).await {
-                        Ok(deal) => self.send(&ServerMsg::DealLaunched { deal }).await,
-                        Err(e) => self.live_error(e).await,
+                Box::pin(async {
+                    if let Some(room) = self.host_room().await {
+                        match room.launch_deal(spec).await {
+                            Ok(deal) => self.send(&ServerMsg::DealLaunched { deal }).await,
+                            Err(e) => self.live_error(e).await,
+                        }
                     }
-                }
+                })
+                .await
             }
             ClientMsg::Restock { deal, units } => {
-                if let Some(room) = self.host_room().await {
-                    match room.restock(deal, units).await {
-                        Ok(deal) => self.send(&ServerMsg::DealRestocked { deal }).await,
-                        Err(e) => self.live_error(e).await,
+                Box::pin(async {
+                    if let Some(room) = self.host_room().await {
+                        match room.restock(deal, units).await {
+                            Ok(deal) => self.send(&ServerMsg::DealRestocked { deal }).await,
+                            Err(e) => self.live_error(e).await,
+                        }
                     }
-                }
+                })
+                .await
             }
             ClientMsg::EndDeal { deal } => {
-                if let Some(room) = self.host_room().await
-                    && let Err(e) = room.end_deal(deal).await
-                {
-                    self.live_error(e).await;
-                }
+                Box::pin(async {
+                    if let Some(room) = self.host_room().await
+                        && let Err(e) = room.end_deal(deal).await
+                    {
+                        self.live_error(e).await;
+                    }
+                })
+                .await
             }
         }
     }
