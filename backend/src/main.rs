@@ -49,6 +49,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         let show = demo.show;
         println!();
         println!("  Resident (open on a phone or in two tabs):  {base}/show/{show}");
+        println!("  Stream page with the widget embedded:       {base}/demo/{show}");
         println!(
             "  Host console:       {base}/show/{show}/host?token={}",
             demo.host_token

@@ -173,6 +173,50 @@ impl Browser {
         el.click().await.expect("click works");
     }
 
+    /// The box of the element matching `css` in CSS pixels: `[left, top, right, bottom]`.
+    pub async fn rect(&self, css: &str) -> [f64; 4] {
+        let v = self
+            .client
+            .execute(
+                "const r = document.querySelector(arguments[0]).getBoundingClientRect();\
+                 return [r.left, r.top, r.right, r.bottom];",
+                vec![json!(css)],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("no box for {css}: {e}"));
+        let n = |i: usize| v[i].as_f64().unwrap_or(f64::NAN);
+        [n(0), n(1), n(2), n(3)]
+    }
+
+    /// Whether the page is wider than the window (it can be scrolled sideways).
+    pub async fn scrolls_sideways(&self) -> bool {
+        self.client
+            .execute(
+                "return document.documentElement.scrollWidth > window.innerWidth;",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            .expect("page width")
+    }
+
+    /// Switches into the page's first frame (an embedded widget); `leave_frame` switches back.
+    pub async fn enter_frame(&self) {
+        self.poll("a frame to enter", async || {
+            self.client.enter_frame(0).await.ok()
+        })
+        .await;
+    }
+
+    /// Switches back to the top page.
+    pub async fn leave_frame(&self) {
+        self.client
+            .enter_parent_frame()
+            .await
+            .expect("back to the page");
+    }
+
     /// Saves a PNG of the page under target/screenshots/NAME.png and returns its path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let dir = crate::repo_root().join("target").join("screenshots");

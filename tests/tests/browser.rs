@@ -250,3 +250,59 @@ async fn when_the_last_unit_goes_the_page_says_sold_out() {
     page.screenshot("resident-360-sold-out").await;
     page.close().await;
 }
+
+#[tokio::test]
+async fn the_demo_page_puts_the_widget_beside_the_player_and_below_it_on_a_phone() {
+    dist_is_built();
+    let ts = TestServer::start().await;
+    let url = format!("{}/demo/{}", ts.http_url(), ts.show);
+    for (width, name) in [(360, "demo-360"), (1280, "demo-desktop")] {
+        let browser = Browser::start(width, 800).await;
+        browser.open(&url).await;
+        browser
+            .wait_text(".player h1", |t| !t.is_empty() && !t.contains("{{"))
+            .await;
+        // The embedded widget is the real one: live, with the pinned deal's stock.
+        browser.enter_frame().await;
+        browser.wait_text("#link-state", |t| t == "Live").await;
+        browser
+            .wait_text("#stock-remaining", |t| t.parse::<i64>().is_ok())
+            .await;
+        browser.leave_frame().await;
+
+        let [p_left, p_top, p_right, p_bottom] = browser.rect(".player").await;
+        let [w_left, w_top, w_right, _] = browser.rect("#mulin-widget").await;
+        if width >= 900 {
+            assert!(
+                w_left >= p_right && (w_top - p_top).abs() < 1.0,
+                "beside the player on a wide screen: player {p_left}..{p_right}, widget {w_left}..{w_right}"
+            );
+        } else {
+            assert!(
+                w_top >= p_bottom && w_left < p_right,
+                "below the player on a phone: player bottom {p_bottom}, widget top {w_top}"
+            );
+        }
+        assert!(
+            !browser.scrolls_sideways().await,
+            "{width} px wide: the page scrolls sideways"
+        );
+        browser.screenshot(name).await;
+        browser.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_demo_page_for_no_show_is_a_clear_404() {
+    let ts = TestServer::start().await;
+    for path in ["/demo/abc", "/demo/999999", "/demo/-1"] {
+        let response = mulin_tests::wire::http_get(ts.server.addr(), path)
+            .await
+            .expect("server answers");
+        assert!(response.starts_with("HTTP/1.1 404"), "{path}: {response}");
+        assert!(
+            response.contains(r#""error":"unknown_show""#),
+            "{path}: {response}"
+        );
+    }
+}

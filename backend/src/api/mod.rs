@@ -1,5 +1,6 @@
 //! HTTP routes and the WebSocket session. The only module that knows about HTTP.
 
+mod demo;
 mod session;
 
 use std::path::{Path, PathBuf};
@@ -58,7 +59,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The whole HTTP surface: `/ws`, `/api/health`, and the widget from `dist`.
+/// The whole HTTP surface: `/ws`, `/api/…`, the `/demo/{show}` page, and the widget from `dist`.
 pub fn router(state: AppState, dist: &Path) -> Router {
     let api = Router::new()
         .route("/health", get(health))
@@ -66,6 +67,7 @@ pub fn router(state: AppState, dist: &Path) -> Router {
         .fallback(any(api_not_found));
     Router::new()
         .route("/ws", get(ws_upgrade))
+        .route("/demo/{show}", get(demo::page))
         .nest("/api", api)
         .fallback_service(widget(dist))
         .with_state(state)

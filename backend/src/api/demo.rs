@@ -1,0 +1,78 @@
+//! `/demo/{show}`: a stream page with a player area and the widget beside it (below it on phones),
+//! embedded exactly as README tells hosts to embed it next to their own player.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Html;
+use mulin_shared::{ErrorCode, ShowId};
+
+use super::{ApiError, AppState};
+
+const PAGE: &str = include_str!("demo.html");
+
+/// The demo page for `show`; a show that is not a number or does not exist is a JSON 404.
+pub(super) async fn page(
+    Path(show): Path<String>,
+    State(state): State<AppState>,
+) -> Result<Html<String>, ApiError> {
+    let id: ShowId = show.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::UnknownShow,
+            "a show is named by its number, as in /demo/1",
+        )
+    })?;
+    let info = state
+        .store
+        .show(id)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "reading a show for the demo page");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::Internal,
+                "the show could not be read; please retry",
+            )
+        })?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::UnknownShow,
+                format!("there is no show {id}"),
+            )
+        })?;
+    Ok(Html(
+        PAGE.replace("{{show}}", &id.to_string())
+            .replace("{{title}}", &escape(&info.title))
+            .replace("{{community}}", &escape(&info.community)),
+    ))
+}
+
+/// Text made safe to place in HTML (between tags or in a quoted attribute). Hosts type show titles.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn titles_cannot_open_tags() {
+        assert_eq!(
+            escape(r#"<script>"玉米" & 'eggs'</script>"#),
+            "&lt;script&gt;&quot;玉米&quot; &amp; &#39;eggs&#39;&lt;/script&gt;"
+        );
+    }
+}
