@@ -58,6 +58,10 @@ async fn resident_view_shows_live_stock_that_moves_when_someone_buys() {
     browser
         .wait_text("#stock-remaining", |t| t == (start - 2).to_string())
         .await;
+    assert!(
+        !browser.scrolls_sideways().await,
+        "the widget scrolls sideways at 360 px"
+    );
     browser.screenshot("resident-360").await;
     browser.close().await;
 }
@@ -247,6 +251,10 @@ async fn when_the_last_unit_goes_the_page_says_sold_out() {
     page.wait_text("#stock-remaining", |t| t == "0").await;
     page.wait_text("#buy", |t| t == "Sold out").await;
     page.wait_attr("#buy", "disabled", |_| true).await;
+    assert!(
+        !page.scrolls_sideways().await,
+        "the sold-out widget scrolls sideways at 360 px"
+    );
     page.screenshot("resident-360-sold-out").await;
     page.close().await;
 }
