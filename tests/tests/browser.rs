@@ -314,3 +314,46 @@ async fn a_demo_page_for_no_show_is_a_clear_404() {
         );
     }
 }
+
+#[tokio::test]
+async fn larger_text_is_one_tap_away_and_remembered_on_the_device() {
+    dist_is_built();
+    let ts = TestServer::start().await;
+    let url = format!("{}/show/{}", ts.http_url(), ts.show);
+    let page = Browser::start(360, 800).await;
+    let font_size = async || {
+        page.client
+            .execute(
+                "return [document.documentElement.classList.contains('large'), \
+                 getComputedStyle(document.body).fontSize];",
+                vec![],
+            )
+            .await
+            .expect("style read")
+    };
+    page.open(&url).await;
+    page.wait_text("#stock-remaining", |t| !t.is_empty()).await;
+    let before = font_size().await;
+    assert_eq!(before, serde_json::json!([false, "16px"]));
+
+    page.click("#large-text").await;
+    page.wait_attr("#large-text", "aria-pressed", |v| v == "true")
+        .await;
+    assert_eq!(font_size().await, serde_json::json!([true, "21px"]));
+    assert!(
+        !page.scrolls_sideways().await,
+        "large text scrolls sideways at 360 px"
+    );
+    page.screenshot("resident-360-large").await;
+
+    // Remembered: a new visit on this device opens large at once.
+    page.open(&url).await;
+    page.wait_attr("#large-text", "aria-pressed", |v| v == "true")
+        .await;
+    assert_eq!(font_size().await, serde_json::json!([true, "21px"]));
+    page.click("#large-text").await;
+    page.wait_attr("#large-text", "aria-pressed", |v| v == "false")
+        .await;
+    assert_eq!(font_size().await, serde_json::json!([false, "16px"]));
+    page.close().await;
+}

@@ -44,6 +44,39 @@ pub fn ShowBar(conn: Conn, #[prop(into)] role: String) -> impl IntoView {
     }
 }
 
+/// Where the large-text choice is remembered on this device.
+const LARGE_TEXT_KEY: &str = "mulin.large-text";
+
+/// Applies the remembered large-text choice before the first paint, so the page does not jump.
+pub fn apply_remembered_large_text() {
+    set_large_text(crate::socket::recall(LARGE_TEXT_KEY).as_deref() == Some("1"));
+}
+
+fn set_large_text(on: bool) {
+    // On the root element: every size and colour in the style sheet follows its custom properties.
+    if let Some(root) = document().document_element() {
+        let _ = root.class_list().toggle_with_force("large", on);
+    }
+}
+
+/// Larger text and stronger contrast, for residents who find the page hard to read; remembered.
+#[component]
+pub fn LargeTextToggle() -> impl IntoView {
+    let (on, set_on) = signal(crate::socket::recall(LARGE_TEXT_KEY).as_deref() == Some("1"));
+    let flip = move |_| {
+        let next = !on.get_untracked();
+        set_large_text(next);
+        crate::socket::remember(LARGE_TEXT_KEY, if next { "1" } else { "0" });
+        set_on.set(next);
+    };
+    view! {
+        <button type="button" id="large-text" class="secondary small text-size"
+            aria-pressed=move || on.get().to_string() on:click=flip>
+            {move || if on.get() { "A− Normal text" } else { "A+ Larger text" }}
+        </button>
+    }
+}
+
 /// Online / reconnecting, always visible.
 #[component]
 pub fn LinkBadge(conn: Conn) -> impl IntoView {

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use mulin_shared::{Deal, ShowId};
 
-use crate::components::{DealCard, MyOrderList, ShowBar};
+use crate::components::{DealCard, LargeTextToggle, MyOrderList, ShowBar};
 use crate::server_clock;
 use crate::socket::Conn;
 
@@ -26,6 +26,7 @@ pub fn ResidentPage(show: ShowId) -> impl IntoView {
     view! {
         <main class="page resident">
             <ShowBar conn role="Residents" />
+            <div class="tools"><LargeTextToggle /></div>
             <Show when=move || pinned.with(Option::is_some)
                 fallback=move || view! {
                     <article class="card empty-deal">
