@@ -357,3 +357,51 @@ async fn larger_text_is_one_tap_away_and_remembered_on_the_device() {
     assert_eq!(font_size().await, serde_json::json!([false, "16px"]));
     page.close().await;
 }
+
+#[tokio::test]
+async fn the_shows_other_deals_are_listed_with_where_they_stand() {
+    dist_is_built();
+    let ts = TestServer::start().await;
+    let mut viewer = ts.client().await;
+    let demo = viewer
+        .join(ts.show)
+        .await
+        .pinned
+        .expect("the demo deal is pinned");
+    let page = Browser::start(360, 800).await;
+    page.open(&format!("{}/show/{}", ts.http_url(), ts.show))
+        .await;
+    page.wait_text("#stock-remaining", |t| !t.is_empty()).await;
+
+    // The host pins a new deal: the one before stays on sale and is listed below.
+    let mut host = ts.host().await;
+    let newer = host.launch_deal(2, 2990, 40, 2).await;
+    let row = format!(".show-deal[data-deal='{demo}']");
+    page.wait_text(&row, |t| t.contains("On sale") && t.contains("left"))
+        .await;
+    page.wait_text("#stock-remaining", |t| t == "40").await;
+    assert!(
+        page.client
+            .find(fantoccini::Locator::Css(&format!(
+                ".show-deal[data-deal='{}']",
+                newer.id
+            )))
+            .await
+            .is_err(),
+        "the pinned deal is on the card, not in the list"
+    );
+
+    // Ended early, it stays in the list as ended.
+    host.send(&ClientMsg::EndDeal { deal: demo }).await;
+    page.wait_text(&row, |t| t.contains("Ended")).await;
+    assert!(!page.scrolls_sideways().await);
+    let _ = page
+        .client
+        .execute(
+            "document.querySelector('.show-deals').scrollIntoView({block: 'center'});",
+            vec![],
+        )
+        .await;
+    page.screenshot("resident-360-show-deals").await;
+    page.close().await;
+}

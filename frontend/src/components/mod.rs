@@ -2,6 +2,7 @@
 
 mod deal_card;
 mod orders;
+mod show_deals;
 mod sign_in;
 
 use leptos::prelude::*;
@@ -11,6 +12,7 @@ use crate::socket::{Conn, Link};
 
 pub use deal_card::DealCard;
 pub use orders::{MyOrderList, OrderTable};
+pub use show_deals::ShowDeals;
 pub use sign_in::SignIn;
 
 /// The show's title, its community, the connection state and the viewer count.

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use mulin_shared::{Deal, ShowId};
 
-use crate::components::{DealCard, LargeTextToggle, MyOrderList, ShowBar};
+use crate::components::{DealCard, LargeTextToggle, MyOrderList, ShowBar, ShowDeals};
 use crate::server_clock;
 use crate::socket::Conn;
 
@@ -38,6 +38,7 @@ pub fn ResidentPage(show: ShowId) -> impl IntoView {
             <Show when=signed_in>
                 <p class="greeting muted">{greeting}</p>
             </Show>
+            <ShowDeals conn now />
             <section class="card" aria-labelledby="my-orders">
                 <h2 id="my-orders">"My orders"</h2>
                 <MyOrderList conn orders=my_orders />

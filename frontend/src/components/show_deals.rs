@@ -1,0 +1,160 @@
+//! The show at a glance: every deal of the show besides the pinned one — coming up, still on sale,
+//! and earlier ones — so a resident who tuned in late sees what they missed and what is next.
+
+use leptos::prelude::*;
+use mulin_shared::{Deal, DealId, DealStatus, UtcMillis};
+
+use crate::socket::Conn;
+use crate::{local_time, yuan};
+
+/// Where a deal stands for a resident, in the order the list shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Phase {
+    ComingUp,
+    OnSale,
+    SoldOut,
+    Ended,
+}
+
+fn phase(deal: &Deal, now: UtcMillis) -> Phase {
+    if deal.status == DealStatus::Ended || deal.ends_at <= now {
+        Phase::Ended
+    } else if deal.starts_at > now {
+        Phase::ComingUp
+    } else if deal.remaining() <= 0 {
+        Phase::SoldOut
+    } else {
+        Phase::OnSale
+    }
+}
+
+/// Every deal but the pinned one, with where it stands: next up first, then what can still be
+/// bought, then the most recent of the rest.
+fn at_a_glance(deals: &[Deal], pinned: Option<DealId>, now: UtcMillis) -> Vec<(Phase, Deal)> {
+    let mut list: Vec<(Phase, Deal)> = deals
+        .iter()
+        .filter(|d| Some(d.id) != pinned)
+        .map(|d| (phase(d, now), d.clone()))
+        .collect();
+    // A show has a handful of deals: an insertion sort does, at a fraction of the widget bytes of
+    // the standard library's sorts (2 KB gzipped).
+    let rank = |(p, d): &(Phase, Deal)| {
+        let at = if *p == Phase::ComingUp {
+            d.starts_at
+        } else {
+            -d.ends_at
+        };
+        (*p, at, d.id)
+    };
+    for i in 1..list.len() {
+        let mut j = i;
+        while j > 0 && rank(&list[j - 1]) > rank(&list[j]) {
+            list.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+    list
+}
+
+/// The show's other deals; hidden while there are none.
+#[component]
+pub fn ShowDeals(conn: Conn, now: ReadSignal<UtcMillis>) -> impl IntoView {
+    // A memo: the clock ticks four times a second, and the list only changes when a deal does.
+    let others = Memo::new(move |_| {
+        let now = now.get();
+        conn.room.with(|r| {
+            r.as_ref()
+                .map(|r| at_a_glance(&r.deals, r.pinned, now))
+                .unwrap_or_default()
+        })
+    });
+    let name = move |deal: &Deal| {
+        conn.catalogue
+            .with(|c| {
+                c.as_ref()
+                    .and_then(|c| c.product(deal.product))
+                    .map(|p| p.name.clone())
+            })
+            .unwrap_or_else(|| format!("Product {}", deal.product))
+    };
+    view! {
+        <Show when=move || others.with(|o| !o.is_empty())>
+            <section class="card" aria-labelledby="show-deals">
+                <h2 id="show-deals">"More from this show"</h2>
+                <ul class="show-deals">
+                    <For each=move || others.get() key=|(p, d)| (d.id, *p, d.sold, d.stock) let((phase, deal))>
+                        <li class="show-deal" data-deal=deal.id>
+                            <span class="show-deal-what">
+                                <strong>{name(&deal)}</strong>
+                                " " <span class="muted">{yuan(deal.price)}</span>
+                            </span>
+                            <span class=format!("chip {}", match phase {
+                                Phase::ComingUp => "soon",
+                                Phase::OnSale => "on",
+                                Phase::SoldOut | Phase::Ended => "off",
+                            })>
+                                {match phase {
+                                    Phase::ComingUp => format!("From {}", local_time(deal.starts_at)),
+                                    Phase::OnSale => format!("On sale · {} left", deal.remaining()),
+                                    Phase::SoldOut => "Sold out".to_string(),
+                                    Phase::Ended => "Ended".to_string(),
+                                }}
+                            </span>
+                        </li>
+                    </For>
+                </ul>
+            </section>
+        </Show>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deal(id: DealId, starts_at: UtcMillis, ends_at: UtcMillis, sold: i64, ended: bool) -> Deal {
+        Deal {
+            id,
+            show: 1,
+            product: 1,
+            price: 990,
+            stock: 10,
+            sold,
+            per_resident_limit: 1,
+            starts_at,
+            ends_at,
+            status: if ended {
+                DealStatus::Ended
+            } else {
+                DealStatus::Live
+            },
+        }
+    }
+
+    #[test]
+    fn next_up_first_then_on_sale_then_the_latest_of_the_rest() {
+        let now = 1_000;
+        let deals = [
+            deal(1, 0, 500, 2, false),       // ran out of time
+            deal(2, 0, 5_000, 3, false),     // pinned
+            deal(3, 3_000, 9_000, 0, false), // later
+            deal(4, 0, 4_000, 10, false),    // sold out
+            deal(5, 2_000, 9_000, 0, false), // sooner
+            deal(6, 0, 800, 1, true),        // ended early, after 1
+            deal(7, 0, 6_000, 1, false),     // on sale
+        ];
+        let list = at_a_glance(&deals, Some(2), now);
+        let got: Vec<(Phase, DealId)> = list.iter().map(|(p, d)| (*p, d.id)).collect();
+        assert_eq!(
+            got,
+            [
+                (Phase::ComingUp, 5),
+                (Phase::ComingUp, 3),
+                (Phase::OnSale, 7),
+                (Phase::SoldOut, 4),
+                (Phase::Ended, 6),
+                (Phase::Ended, 1),
+            ]
+        );
+    }
+}
