@@ -12,6 +12,11 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
+/// The Tab key, for [`Browser::press`].
+pub const TAB: &str = "\u{E004}";
+/// The Enter key, for [`Browser::press`].
+pub const ENTER: &str = "\u{E007}";
+
 /// How long a browser test waits for something to appear on the page.
 pub const PAGE_WAIT: Duration = Duration::from_secs(20);
 
@@ -199,6 +204,58 @@ impl Browser {
             .ok()
             .and_then(|v| v.as_bool())
             .expect("page width")
+    }
+
+    /// Presses keys (WebDriver key codes, e.g. [`TAB`], [`ENTER`]) on whatever has the focus.
+    pub async fn press(&self, keys: &str) {
+        let focused = self
+            .client
+            .active_element()
+            .await
+            .expect("a focused element");
+        focused.send_keys(keys).await.expect("keys sent");
+    }
+
+    /// The focused element, described as its id, else its accessible label, else its tag.
+    pub async fn focused(&self) -> String {
+        self.client
+            .execute(
+                "const e = document.activeElement; \
+                 return e.id || e.getAttribute('aria-label') || e.tagName.toLowerCase();",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    /// Controls (buttons, fields, links) that a screen reader would announce without a name: no
+    /// `aria-label`, no `aria-labelledby`, no `<label>`, no text of their own.
+    pub async fn unnamed_controls(&self) -> Vec<String> {
+        let v = self
+            .client
+            .execute(
+                "return [...document.querySelectorAll('button, input, select, textarea, a[href]')] \
+                 .filter(e => { \
+                   const by = e.getAttribute('aria-labelledby'); \
+                   const named = (e.getAttribute('aria-label') || '').trim() \
+                     || (by && by.split(' ').map(i => document.getElementById(i)?.textContent || '').join('').trim()) \
+                     || [...(e.labels || [])].map(l => l.textContent).join('').trim() \
+                     || (e.tagName !== 'INPUT' && e.tagName !== 'SELECT' && e.textContent.trim()); \
+                   return !named; }) \
+                 .map(e => e.outerHTML.slice(0, 120));",
+                vec![],
+            )
+            .await
+            .expect("controls listed");
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Switches into the page's first frame (an embedded widget); `leave_frame` switches back.

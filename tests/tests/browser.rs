@@ -405,3 +405,63 @@ async fn the_shows_other_deals_are_listed_with_where_they_stand() {
     page.screenshot("resident-360-show-deals").await;
     page.close().await;
 }
+
+/// Tabs forward until `id` has the focus; fails after `max` presses, listing where the focus went.
+async fn tab_to(page: &Browser, id: &str, max: usize) {
+    let mut path = Vec::new();
+    for _ in 0..max {
+        page.press(mulin_tests::browser::TAB).await;
+        let now = page.focused().await;
+        if now == id {
+            return;
+        }
+        path.push(now);
+    }
+    panic!("Tab never reached #{id}; it went {path:?}");
+}
+
+#[tokio::test]
+async fn a_resident_can_sign_in_and_buy_with_the_keyboard_alone_and_every_control_is_named() {
+    dist_is_built();
+    let ts = TestServer::start().await;
+    let page = Browser::start(360, 800).await;
+    page.open(&format!("{}/show/{}", ts.http_url(), ts.show))
+        .await;
+    page.wait_text("#stock-remaining", |t| !t.is_empty()).await;
+    let unnamed = page.unnamed_controls().await;
+    assert!(unnamed.is_empty(), "controls without a name: {unnamed:?}");
+    // The check's premise: a bare icon button is caught.
+    let _ = page
+        .client
+        .execute(
+            "const b = document.createElement('button'); b.id = 'probe'; b.textContent = ' '; \
+             document.body.append(b);",
+            vec![],
+        )
+        .await;
+    assert_eq!(page.unnamed_controls().await.len(), 1);
+    let _ = page
+        .client
+        .execute("document.getElementById('probe').remove();", vec![])
+        .await;
+
+    // From the top of the page: the text size, the quantity, the pickup point, then the name.
+    tab_to(&page, "large-text", 3).await;
+    tab_to(&page, "One more", 3).await;
+    tab_to(&page, "pickup", 3).await;
+    tab_to(&page, "nickname", 3).await;
+    page.press("键盘张").await;
+    page.press(mulin_tests::browser::ENTER).await;
+    page.wait_text("#buy", |t| t.starts_with("Buy")).await;
+    let unnamed = page.unnamed_controls().await;
+    assert!(
+        unnamed.is_empty(),
+        "controls without a name once signed in: {unnamed:?}"
+    );
+
+    tab_to(&page, "buy", 12).await;
+    page.press(mulin_tests::browser::ENTER).await;
+    page.wait_attr("#purchase", "data-state", |s| s == "accepted")
+        .await;
+    page.close().await;
+}
