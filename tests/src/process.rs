@@ -14,6 +14,8 @@ pub struct ServerProcess {
     pub addr: SocketAddr,
     /// The demo show's host token it printed.
     pub host_token: String,
+    /// The demo show it printed.
+    pub show: mulin_shared::ShowId,
 }
 
 /// The `mulin` binary of the current build profile, built on demand when missing.
@@ -60,15 +62,25 @@ impl ServerProcess {
         max_batch: usize,
         bind: &str,
     ) -> Result<ServerProcess, String> {
+        ServerProcess::launch(db, max_batch, bind, Path::new("no-widget-needed")).await
+    }
+
+    /// Starts `mulin serve --demo` on `bind`, serving the built widget from the repository's dist/
+    /// (for browser tests that restart the server under a page).
+    pub async fn start_with_widget(db: &Path, bind: &str) -> Result<ServerProcess, String> {
+        ServerProcess::launch(db, 4096, bind, &crate::repo_root().join("dist")).await
+    }
+
+    async fn launch(
+        db: &Path,
+        max_batch: usize,
+        bind: &str,
+        dist: &Path,
+    ) -> Result<ServerProcess, String> {
         let mut child = Command::new(mulin_binary()?)
-            .args([
-                "serve",
-                "--demo",
-                "--bind",
-                bind,
-                "--dist",
-                "no-widget-needed",
-            ])
+            .args(["serve", "--demo", "--bind", bind])
+            .arg("--dist")
+            .arg(dist)
             .arg("--db")
             .arg(db)
             .arg("--max-batch")
@@ -81,13 +93,14 @@ impl ServerProcess {
             .map_err(|e| format!("cannot start mulin: {e}"))?;
         let stdout = child.stdout.take().ok_or("no stdout")?;
         let mut lines = BufReader::new(stdout).lines();
-        let (mut addr, mut host_token) = (None, None);
+        let (mut addr, mut host_token, mut show) = (None, None, None);
         while let Some(line) = lines.next_line().await.map_err(|e| e.to_string())? {
             if let Some(rest) = line.strip_prefix("Mulin Live is running on http://") {
                 addr = rest.split_whitespace().next().and_then(|a| a.parse().ok());
             }
-            if let Some((_, token)) = line.split_once("/host?token=") {
+            if let Some((page, token)) = line.split_once("/host?token=") {
                 host_token = Some(token.trim().to_string());
+                show = page.rsplit('/').next().and_then(|s| s.parse().ok());
             }
             if line.starts_with("Press Ctrl-C") {
                 break;
@@ -95,11 +108,12 @@ impl ServerProcess {
         }
         // Keep draining stdout so the child never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        match (addr, host_token) {
-            (Some(addr), Some(host_token)) => Ok(ServerProcess {
+        match (addr, host_token, show) {
+            (Some(addr), Some(host_token), Some(show)) => Ok(ServerProcess {
                 child,
                 addr,
                 host_token,
+                show,
             }),
             _ => Err("mulin did not print its address and host link".into()),
         }

@@ -3,6 +3,7 @@
 use mulin_shared::{ClientMsg, ServerMsg};
 use mulin_tests::TestServer;
 use mulin_tests::browser::Browser;
+use mulin_tests::process::ServerProcess;
 
 fn dist_is_built() {
     assert!(
@@ -464,4 +465,44 @@ async fn a_resident_can_sign_in_and_buy_with_the_keyboard_alone_and_every_contro
     page.wait_attr("#purchase", "data-state", |s| s == "accepted")
         .await;
     page.close().await;
+}
+
+#[tokio::test]
+async fn after_a_server_restart_the_widget_reconnects_and_still_shows_the_order() {
+    dist_is_built();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("restart.db");
+    let server = ServerProcess::start_with_widget(&db, "127.0.0.1:0")
+        .await
+        .expect("mulin starts");
+    let (bind, url) = (
+        server.addr.to_string(),
+        format!("http://{}/show/{}", server.addr, server.show),
+    );
+    let page = Browser::start(360, 800).await;
+    page.open(&url).await;
+    page.wait_text("#link-state", |t| t == "Live").await;
+    page.type_into("#nickname", "重启李").await;
+    page.click(".signin button[type=submit]").await;
+    page.wait_text("#buy", |t| t.starts_with("Buy")).await;
+    page.click("#buy").await;
+    let code = page.wait_text("#purchase .code", |t| !t.is_empty()).await;
+    let mine = "section[aria-labelledby='my-orders']";
+    page.wait_text(mine, |t| t.contains(&code)).await;
+
+    server.stop().await;
+    page.wait_text("#link-state", |t| t != "Live").await;
+    let server = ServerProcess::start_with_widget(&db, &bind)
+        .await
+        .expect("mulin starts again on the same port");
+    // Back by itself, signed in again with its remembered session, and the order is still there.
+    page.wait_text("#link-state", |t| t == "Live").await;
+    page.wait_text("#buy", |t| t.starts_with("Buy")).await;
+    page.wait_text(mine, |t| t.contains(&code)).await;
+    // A fresh visit on the same device gets the order from the server, not from the old page.
+    page.open(&url).await;
+    page.wait_text(mine, |t| t.contains(&code)).await;
+    page.screenshot("resident-360-after-restart").await;
+    page.close().await;
+    server.stop().await;
 }
