@@ -150,6 +150,16 @@ impl Conn {
         });
     }
 
+    /// A product's name from the catalogue, for a line that is drawn once (not followed).
+    pub fn product_name(&self, product: i64) -> String {
+        self.catalogue
+            .with_untracked(|c| {
+                c.as_ref()
+                    .and_then(|c| c.product(product).map(|p| p.name.clone()))
+            })
+            .unwrap_or_else(|| format!("Product {product}"))
+    }
+
     /// The server's clock now, corrected for this device's offset.
     pub fn server_now(&self) -> UtcMillis {
         js_sys::Date::now() as i64 + self.clock_offset.get_untracked()

@@ -208,23 +208,7 @@ async fn a_host_launches_from_the_console_and_moderators_see_orders_live() {
 async fn when_the_last_unit_goes_the_page_says_sold_out() {
     dist_is_built();
     let ts = TestServer::start().await;
-    let mut host = ts.client().await;
-    host.join(ts.show).await;
-    host.resume(&ts.host_token).await;
-    host.send(&ClientMsg::LaunchDeal {
-        product: 3,
-        price: 2500,
-        stock: 1,
-        per_resident_limit: 1,
-        ends_at: mulin_backend::now_ms() + 600_000,
-    })
-    .await;
-    let deal = host
-        .recv_until(|m| match m {
-            ServerMsg::DealLaunched { deal } => Some(deal.id),
-            _ => None,
-        })
-        .await;
+    let deal = ts.host().await.launch_deal(3, 2500, 1, 1).await.id;
 
     let page = Browser::start(360, 800).await;
     page.open(&format!("{}/show/{}", ts.http_url(), ts.show))

@@ -159,9 +159,7 @@ async fn a_retried_key_returns_the_same_order_and_never_a_second_one() {
 async fn ending_a_deal_closes_it_for_buyers() {
     let ts = TestServer::start().await;
     let deal = launch(&ts, 5, 5).await;
-    let mut host = ts.client().await;
-    host.join(ts.show).await;
-    host.resume(&ts.host_token).await;
+    let mut host = ts.host().await;
     host.send(&ClientMsg::EndDeal { deal: deal.id }).await;
     let mut a = resident(&ts, "late").await;
     a.recv_until(|m| match m {
@@ -325,9 +323,7 @@ async fn bad_input_gets_an_error_frame_and_the_socket_stays_usable() {
 #[tokio::test]
 async fn hosts_get_clear_errors_for_impossible_deals() {
     let ts = TestServer::start().await;
-    let mut host = ts.client().await;
-    host.join(ts.show).await;
-    host.resume(&ts.host_token).await;
+    let mut host = ts.host().await;
     let now = mulin_backend::now_ms();
     for (product, price, stock, limit, ends_at, code) in [
         (999, 100, 10, 1, now + 60_000, ErrorCode::UnknownProduct),

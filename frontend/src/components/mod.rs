@@ -51,7 +51,11 @@ const LARGE_TEXT_KEY: &str = "mulin.large-text";
 
 /// Applies the remembered large-text choice before the first paint, so the page does not jump.
 pub fn apply_remembered_large_text() {
-    set_large_text(crate::socket::recall(LARGE_TEXT_KEY).as_deref() == Some("1"));
+    set_large_text(remembered_large_text());
+}
+
+fn remembered_large_text() -> bool {
+    crate::socket::recall(LARGE_TEXT_KEY).as_deref() == Some("1")
 }
 
 fn set_large_text(on: bool) {
@@ -64,7 +68,7 @@ fn set_large_text(on: bool) {
 /// Larger text and stronger contrast, for residents who find the page hard to read; remembered.
 #[component]
 pub fn LargeTextToggle() -> impl IntoView {
-    let (on, set_on) = signal(crate::socket::recall(LARGE_TEXT_KEY).as_deref() == Some("1"));
+    let (on, set_on) = signal(remembered_large_text());
     let flip = move |_| {
         let next = !on.get_untracked();
         set_large_text(next);

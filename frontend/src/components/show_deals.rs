@@ -68,15 +68,6 @@ pub fn ShowDeals(conn: Conn, now: ReadSignal<UtcMillis>) -> impl IntoView {
                 .unwrap_or_default()
         })
     });
-    let name = move |deal: &Deal| {
-        conn.catalogue
-            .with(|c| {
-                c.as_ref()
-                    .and_then(|c| c.product(deal.product))
-                    .map(|p| p.name.clone())
-            })
-            .unwrap_or_else(|| format!("Product {}", deal.product))
-    };
     view! {
         <Show when=move || others.with(|o| !o.is_empty())>
             <section class="card" aria-labelledby="show-deals">
@@ -85,7 +76,7 @@ pub fn ShowDeals(conn: Conn, now: ReadSignal<UtcMillis>) -> impl IntoView {
                     <For each=move || others.get() key=|(p, d)| (d.id, *p, d.sold, d.stock) let((phase, deal))>
                         <li class="show-deal" data-deal=deal.id>
                             <span class="show-deal-what">
-                                <strong>{name(&deal)}</strong>
+                                <strong>{conn.product_name(deal.product)}</strong>
                                 " " <span class="muted">{yuan(deal.price)}</span>
                             </span>
                             <span class=format!("chip {}", match phase {

@@ -42,13 +42,7 @@ pub fn HostPage(show: ShowId, token: String) -> impl IntoView {
 
 #[component]
 fn DealRow(conn: Conn, deal: Deal, now: ReadSignal<i64>, can_end: Signal<bool>) -> impl IntoView {
-    let name = conn
-        .catalogue
-        .with_untracked(|c| {
-            c.as_ref()
-                .and_then(|c| c.product(deal.product).map(|p| p.name.clone()))
-        })
-        .unwrap_or_else(|| format!("Product {}", deal.product));
+    let name = conn.product_name(deal.product);
     let id = deal.id;
     let ends_at = deal.ends_at;
     let ended = deal.status == DealStatus::Ended;
