@@ -53,20 +53,7 @@ fn every_server_example_parses_and_every_server_type_has_one() {
         }
     }
     let documented: Vec<String> = examples.iter().map(|e| type_of(e)).collect();
-    for kind in [
-        "welcome",
-        "signed_in",
-        "show_info",
-        "room",
-        "order_accepted",
-        "order_refused",
-        "deal_launched",
-        "my_orders",
-        "orders",
-        "order_placed",
-        "pong",
-        "error",
-    ] {
+    for kind in ServerMsg::TYPES {
         assert!(
             documented.iter().any(|d| d == kind),
             "no example for server message {kind}"
