@@ -84,10 +84,13 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
-## widget: the Leptos widget, built by Trunk in release mode into dist/.
+## widget: the resident widget (dist/) and the staff console (dist/console/), built by Trunk in
+## release mode. The console is built second: a widget build replaces all of dist/.
 widget: wasm-tools
-	@$(say) "building the widget (trunk build --release)"
+	@$(say) "building the resident widget (trunk build --release)"
 	trunk build --release --offline
+	@$(say) "building the staff console (trunk build --release frontend/console.html)"
+	trunk build frontend/console.html --release --offline --dist dist/console --public-url /console/
 
 ## wasm-tools: the wasm32 target, trunk, wasm-bindgen-cli and wasm-opt, at pinned versions.
 wasm-tools:

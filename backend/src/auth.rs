@@ -1,25 +1,36 @@
 //! Who is on the other end of a connection: resident sessions and staff (host, moderator) tokens.
 //!
-//! Tokens are 256 random bits; the store keeps only their SHA-256, so reading the database does not
-//! hand out sessions.
+//! Every token is signed: `{role}.{subject}.{issued_at}.{nonce}.{hmac}`, where `role` is `r`, `h` or
+//! `m`, `subject` the resident (or the staff token's show), `nonce` 128 random bits and `hmac` the
+//! HMAC-SHA256 of everything before it under the server's session key. A token that was not made
+//! here is refused before the store is asked; the store keeps only SHA-256 hashes of the tokens it
+//! issued, so a token can be revoked and a copy of the database does not hand out sessions.
 
-use mulin_shared::{ResidentId, Role, ShowId, UtcMillis};
+use std::sync::Arc;
+
+use hmac::{Hmac, Mac};
+use mulin_shared::{ResidentId, Role, ShowId, SignInForm, SignInProblem, UtcMillis};
 use sha2::{Digest, Sha256};
 
 use crate::store::{Store, StoreError};
 
-/// Longest nickname, in characters.
-pub const MAX_NICKNAME_CHARS: usize = 24;
+/// Name of the session key in the store's secrets.
+const KEY_NAME: &str = "session_key";
+/// Longest token worth checking; real ones are about 120 characters.
+const MAX_TOKEN_LEN: usize = 256;
 
 /// What can go wrong signing someone in.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
-    /// Empty, too long, or made of control characters.
-    #[error("a nickname must be 1–{MAX_NICKNAME_CHARS} visible characters")]
-    InvalidNickname,
-    /// Nobody holds this token.
+    /// A sign-in field is not acceptable.
+    #[error(transparent)]
+    Form(#[from] SignInProblem),
+    /// Not a token this server issued, or revoked.
     #[error("unknown or revoked token")]
     InvalidToken,
+    /// The stored session key is not 32 bytes.
+    #[error("the stored session key is damaged")]
+    DamagedKey,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -50,15 +61,140 @@ impl Principal {
     }
 }
 
-/// A fresh unguessable token: 32 random bytes as hex, after a short role prefix that helps humans.
-pub fn mint_token(role: Role) -> String {
-    let prefix = match role {
+/// Issues and checks tokens with the server's session key.
+#[derive(Clone)]
+pub struct Sessions {
+    store: Store,
+    key: Arc<[u8; 32]>,
+}
+
+impl std::fmt::Debug for Sessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the key.
+        f.write_str("Sessions")
+    }
+}
+
+impl Sessions {
+    /// Loads the session key from the store, creating it on the first start.
+    pub async fn open(store: Store) -> Result<Sessions, AuthError> {
+        let fresh: [u8; 32] = rand::random();
+        let key: [u8; 32] = store
+            .secret(KEY_NAME, &fresh)
+            .await?
+            .try_into()
+            .map_err(|_| AuthError::DamagedKey)?;
+        Ok(Sessions {
+            store,
+            key: Arc::new(key),
+        })
+    }
+
+    /// Creates a resident from a sign-in and returns them with their new session token.
+    pub async fn sign_in_resident(
+        &self,
+        nickname: &str,
+        phone: &str,
+        community: &str,
+        now: UtcMillis,
+    ) -> Result<(Principal, String), AuthError> {
+        let form = SignInForm::check(nickname, phone, community)?;
+        let mut token = String::new();
+        let id = self
+            .store
+            .create_resident(&form, now, |id| {
+                token = self.mint(Role::Resident, id, now);
+                hash_token(&token)
+            })
+            .await?;
+        let principal = Principal {
+            role: Role::Resident,
+            resident: Some(id),
+            nickname: form.nickname,
+            show: None,
+        };
+        Ok((principal, token))
+    }
+
+    /// Looks up whoever holds `token`.
+    pub async fn resume(&self, token: &str) -> Result<Principal, AuthError> {
+        let (role, subject) = self.verify(token).ok_or(AuthError::InvalidToken)?;
+        let owner = self
+            .store
+            .token_owner(&hash_token(token))
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
+        let holds = match role {
+            Role::Resident => owner.resident == Some(subject),
+            Role::Host | Role::Moderator => owner.show == Some(subject),
+        };
+        if owner.role != role || !holds {
+            return Err(AuthError::InvalidToken);
+        }
+        Ok(Principal {
+            role: owner.role,
+            resident: owner.resident,
+            nickname: owner.nickname,
+            show: owner.show,
+        })
+    }
+
+    /// Mints a host's or moderator's token for `show` and stores its hash.
+    pub async fn mint_staff_token(
+        &self,
+        role: Role,
+        show: ShowId,
+        now: UtcMillis,
+    ) -> Result<String, AuthError> {
+        let token = self.mint(role, show, now);
+        self.store
+            .create_staff_token(role, show, &hash_token(&token), now)
+            .await?;
+        Ok(token)
+    }
+
+    fn mac(&self, payload: &str) -> Hmac<Sha256> {
+        // HMAC takes a key of any length; 32 bytes cannot fail.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key[..])
+            .unwrap_or_else(|_| unreachable!("HMAC accepts every key length"));
+        mac.update(payload.as_bytes());
+        mac
+    }
+
+    fn mint(&self, role: Role, subject: i64, now: UtcMillis) -> String {
+        let nonce: [u8; 16] = rand::random();
+        let payload = format!("{}.{subject}.{now}.{}", prefix(role), hex::encode(nonce));
+        let sig = self.mac(&payload).finalize().into_bytes();
+        format!("{payload}.{}", hex::encode(sig))
+    }
+
+    /// The role and subject of a token this server signed; `None` for anything else.
+    fn verify(&self, token: &str) -> Option<(Role, i64)> {
+        if token.len() > MAX_TOKEN_LEN {
+            return None;
+        }
+        let (payload, sig) = token.rsplit_once('.')?;
+        let sig = hex::decode(sig).ok()?;
+        // Constant-time comparison: timing tells nothing about a forged signature.
+        self.mac(payload).verify_slice(&sig).ok()?;
+        let mut parts = payload.split('.');
+        let role = match parts.next()? {
+            "r" => Role::Resident,
+            "h" => Role::Host,
+            "m" => Role::Moderator,
+            _ => return None,
+        };
+        let subject = parts.next()?.parse().ok()?;
+        Some((role, subject))
+    }
+}
+
+fn prefix(role: Role) -> &'static str {
+    match role {
         Role::Resident => "r",
         Role::Host => "h",
         Role::Moderator => "m",
-    };
-    let bytes: [u8; 32] = rand::random();
-    format!("{prefix}_{}", hex::encode(bytes))
+    }
 }
 
 /// The form in which the store keeps a token.
@@ -66,87 +202,65 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Trims a nickname and checks it is 1–24 visible characters.
-pub fn clean_nickname(raw: &str) -> Result<String, AuthError> {
-    let name = raw.trim();
-    let chars = name.chars().count();
-    if chars == 0 || chars > MAX_NICKNAME_CHARS || name.chars().any(char::is_control) {
-        return Err(AuthError::InvalidNickname);
-    }
-    Ok(name.to_owned())
-}
-
-/// Creates a resident and returns them with their new session token.
-pub async fn sign_in_resident(
-    store: &Store,
-    nickname: &str,
-    now: UtcMillis,
-) -> Result<(Principal, String), AuthError> {
-    let nickname = clean_nickname(nickname)?;
-    let token = mint_token(Role::Resident);
-    let id = store
-        .create_resident(&nickname, &hash_token(&token), now)
-        .await?;
-    let principal = Principal {
-        role: Role::Resident,
-        resident: Some(id),
-        nickname,
-        show: None,
-    };
-    Ok((principal, token))
-}
-
-/// Looks up whoever holds `token`.
-pub async fn resume(store: &Store, token: &str) -> Result<Principal, AuthError> {
-    // A token is ASCII and short; anything else cannot be one, and need not reach the store.
-    if token.is_empty() || token.len() > 128 {
-        return Err(AuthError::InvalidToken);
-    }
-    let owner = store
-        .token_owner(&hash_token(token))
-        .await?
-        .ok_or(AuthError::InvalidToken)?;
-    Ok(Principal {
-        role: owner.role,
-        resident: owner.resident,
-        nickname: owner.nickname,
-        show: owner.show,
-    })
-}
-
-/// Mints a host's or moderator's token for `show` and stores its hash.
-pub async fn mint_staff_token(
-    store: &Store,
-    role: Role,
-    show: ShowId,
-    now: UtcMillis,
-) -> Result<String, AuthError> {
-    let token = mint_token(role);
-    store
-        .create_staff_token(role, show, &hash_token(&token), now)
-        .await?;
-    Ok(token)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn nicknames_are_checked() {
-        assert_eq!(clean_nickname("  王阿姨 ").ok().as_deref(), Some("王阿姨"));
-        assert!(clean_nickname("   ").is_err());
-        assert!(clean_nickname(&"长".repeat(25)).is_err());
-        assert!(clean_nickname("a\u{0007}b").is_err());
+    async fn sessions() -> (tempfile::TempDir, Sessions) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("t.db")).await.expect("store");
+        let sessions = Sessions::open(store).await.expect("sessions");
+        (dir, sessions)
     }
 
-    #[test]
-    fn tokens_are_unique_and_hashed() {
-        let a = mint_token(Role::Host);
-        let b = mint_token(Role::Host);
+    #[tokio::test]
+    async fn tokens_are_signed_unique_and_only_ours_verify() {
+        let (dir, s) = sessions().await;
+        let a = s.mint(Role::Host, 7, 1_000);
+        let b = s.mint(Role::Host, 7, 1_000);
         assert_ne!(a, b);
-        assert!(a.starts_with("h_") && a.len() == 66);
-        assert_eq!(hash_token(&a).len(), 64);
-        assert_ne!(hash_token(&a), hash_token(&b));
+        assert!(a.starts_with("h.7.1000."), "{a}");
+        assert_eq!(s.verify(&a), Some((Role::Host, 7)));
+        // Any change to the payload or the signature breaks it.
+        let forged_subject = a.replacen("h.7.", "h.8.", 1);
+        assert_eq!(s.verify(&forged_subject), None);
+        let forged_role = a.replacen("h.7.", "r.7.", 1);
+        assert_eq!(s.verify(&forged_role), None);
+        let mut bad_sig = a.clone();
+        let last = bad_sig.pop().expect("non-empty");
+        bad_sig.push(if last == '0' { '1' } else { '0' });
+        assert_eq!(s.verify(&bad_sig), None);
+        for junk in ["", ".", "h.7", "h.7.1.2.zz", &"a".repeat(300)] {
+            assert_eq!(s.verify(junk), None, "{junk}");
+        }
+        // The key survives a restart (same store), and another store's key does not verify ours.
+        let again = Sessions::open(s.store.clone()).await.expect("reopen");
+        assert_eq!(again.verify(&a), Some((Role::Host, 7)));
+        let (_other_dir, other) = sessions().await;
+        assert_eq!(other.verify(&a), None);
+        drop(dir);
+    }
+
+    #[tokio::test]
+    async fn a_resident_signs_in_and_resumes_and_bad_fields_are_named() {
+        let (_dir, s) = sessions().await;
+        let (who, token) = s
+            .sign_in_resident(" 王阿姨 ", "138 0013 8000", "幸福里", 5)
+            .await
+            .expect("signed in");
+        assert_eq!(who.nickname, "王阿姨");
+        let id = who.resident.expect("a resident id");
+        assert!(token.starts_with(&format!("r.{id}.5.")), "{token}");
+        assert_eq!(s.resume(&token).await.expect("resumed"), who);
+        // A well-signed token the store never issued is refused too.
+        let unissued = s.mint(Role::Resident, id, 5);
+        assert!(matches!(
+            s.resume(&unissued).await,
+            Err(AuthError::InvalidToken)
+        ));
+        assert!(matches!(
+            s.sign_in_resident("王", "12345", "幸福里", 5).await,
+            Err(AuthError::Form(SignInProblem::Phone))
+        ));
     }
 }

@@ -110,13 +110,17 @@ pub struct Server {
 /// Opens the store, seeds the demo if asked, binds, and serves in the background.
 pub async fn start(config: ServerConfig) -> Result<Server, StartError> {
     let store = Store::open(&config.db).await?;
+    let sessions = auth::Sessions::open(store.clone()).await?;
     let demo = if config.demo {
         let now = now_ms();
         let seeded = store.seed_demo(now).await?;
         Some(Demo {
             show: seeded.show,
-            host_token: auth::mint_staff_token(&store, Role::Host, seeded.show, now).await?,
-            moderator_token: auth::mint_staff_token(&store, Role::Moderator, seeded.show, now)
+            host_token: sessions
+                .mint_staff_token(Role::Host, seeded.show, now)
+                .await?,
+            moderator_token: sessions
+                .mint_staff_token(Role::Moderator, seeded.show, now)
                 .await?,
         })
     } else {
@@ -136,6 +140,7 @@ pub async fn start(config: ServerConfig) -> Result<Server, StartError> {
     let state = AppState {
         live: Arc::new(Live::new(store.clone(), config.max_batch).map_err(StartError::Desks)?),
         store: store.clone(),
+        sessions,
         connections: Arc::new(Semaphore::new(config.max_connections)),
         shutdown: shutdown_rx.clone(),
     };

@@ -101,7 +101,11 @@ async fn token(args: TokenArgs) -> Result<(), String> {
         StaffRole::Host => Role::Host,
         StaffRole::Moderator => Role::Moderator,
     };
-    let token = auth::mint_staff_token(&store, role, args.show, now_ms())
+    let sessions = auth::Sessions::open(store)
+        .await
+        .map_err(|e| e.to_string())?;
+    let token = sessions
+        .mint_staff_token(role, args.show, now_ms())
         .await
         .map_err(|e| e.to_string())?;
     println!("{token}");

@@ -4,14 +4,19 @@
 //! connection (`socket`).
 
 pub mod components;
+pub mod i18n;
 pub mod pages;
 pub mod socket;
+
+// Texts in Chinese and English, compiled in from locales/app.yml; read them with `tr!`.
+rust_i18n::i18n!("locales");
 
 use std::time::Duration;
 
 use leptos::prelude::*;
 use mulin_shared::{ShowId, UtcMillis};
 
+use crate::i18n::txt;
 use crate::pages::{HostPage, ModeratorPage, ResidentPage};
 use crate::socket::Conn;
 
@@ -49,26 +54,45 @@ impl Page {
     }
 }
 
-/// The whole app: the page the URL names.
+impl Page {
+    /// The page this browser's URL asks for.
+    pub fn current() -> Page {
+        let location = window().location();
+        let path = location.pathname().unwrap_or_default();
+        let token = location
+            .search()
+            .ok()
+            .and_then(|q| web_sys::UrlSearchParams::new_with_str(&q).ok())
+            .and_then(|q| q.get("token"))
+            .unwrap_or_default();
+        Page::from_url(&path, token)
+    }
+}
+
+/// The resident widget (`mulin-frontend`, served for `/` and `/show/{id}`). It is built apart from
+/// the staff console so residents on slow phones download no staff code.
 #[component]
-pub fn App() -> impl IntoView {
-    let location = window().location();
-    let path = location.pathname().unwrap_or_default();
-    let token = location
-        .search()
-        .ok()
-        .and_then(|q| web_sys::UrlSearchParams::new_with_str(&q).ok())
-        .and_then(|q| q.get("token"))
-        .unwrap_or_default();
-    match Page::from_url(&path, token) {
+pub fn Widget() -> impl IntoView {
+    match Page::current() {
         Page::Resident(show) => view! { <ResidentPage show /> }.into_any(),
+        _ => not_found().into_any(),
+    }
+}
+
+/// The staff console (`mulin-console`, served for `/show/{id}/host` and `/show/{id}/moderator`).
+#[component]
+pub fn Console() -> impl IntoView {
+    match Page::current() {
         Page::Host(show, token) => view! { <HostPage show token /> }.into_any(),
         Page::Moderator(show, token) => view! { <ModeratorPage show token /> }.into_any(),
-        Page::NotFound => view! {
-            <main class="page"><p class="notice">"This page does not exist. "
-                <a href="/">"Open the show"</a></p></main>
-        }
-        .into_any(),
+        _ => not_found().into_any(),
+    }
+}
+
+fn not_found() -> impl IntoView {
+    view! {
+            <main class="page"><p class="notice">{txt("app.not_found")} " "
+                <a href="/">{txt("app.open_show")}</a></p></main>
     }
 }
 

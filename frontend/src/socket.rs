@@ -89,8 +89,8 @@ pub enum Purchase {
         /// Units left when decided.
         remaining: i64,
     },
-    /// Not carried out; the message says why.
-    Failed(String),
+    /// Not carried out; the code says why.
+    Failed(ErrorCode),
 }
 
 /// Handle to the connection's signals; cheap to copy into any component.
@@ -157,7 +157,7 @@ impl Conn {
                 c.as_ref()
                     .and_then(|c| c.product(product).map(|p| p.name.clone()))
             })
-            .unwrap_or_else(|| format!("Product {product}"))
+            .unwrap_or_else(|| crate::tr!("deal.product", id = product))
     }
 
     /// The server's clock now, corrected for this device's offset.
@@ -166,8 +166,12 @@ impl Conn {
     }
 
     /// Signs in as a new resident.
-    pub fn sign_in(&self, nickname: String) {
-        self.send(ClientMsg::SignIn { nickname });
+    pub fn sign_in(&self, nickname: String, phone: String, community: String) {
+        self.send(ClientMsg::SignIn {
+            nickname,
+            phone,
+            community,
+        });
     }
 
     /// Starts a purchase with a fresh key (or retries a failed one with its old key).
@@ -380,7 +384,7 @@ impl Conn {
                 if matches!(self.purchase.get_untracked(), Purchase::Waiting { .. })
                     && !matches!(code, ErrorCode::InvalidToken)
                 {
-                    self.purchase.set(Purchase::Failed(message.clone()));
+                    self.purchase.set(Purchase::Failed(code));
                 }
                 self.error.set(Some((code, message)));
                 Vec::new()

@@ -77,6 +77,12 @@ pub struct Product {
     pub unit: String,
     /// Everyday price of one unit, in fen.
     pub normal_price: Fen,
+    /// The batch (lot) on sale, for traceability, e.g. "YS-1118-03"; empty if not recorded.
+    #[serde(default)]
+    pub batch: String,
+    /// A picture of the product: a URL, absolute or on this server.
+    #[serde(default)]
+    pub picture: Option<String>,
 }
 
 /// A store where residents collect what they bought.

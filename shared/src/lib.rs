@@ -5,6 +5,8 @@
 
 pub mod domain;
 pub mod protocol;
+pub mod sign_in;
 
 pub use domain::*;
 pub use protocol::*;
+pub use sign_in::{SignInForm, SignInProblem};

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::*;
 
 /// Version of this protocol; bumped on any incompatible change.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Longest text frame the server accepts, in bytes. Every client message is far smaller.
 pub const MAX_FRAME_BYTES: usize = 16 * 1024;
@@ -45,10 +45,16 @@ pub enum ClientMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         since: Option<u64>,
     },
-    /// Sign in as a resident with a nickname. The answer carries a session token to `Resume` with later.
+    /// Sign in as a resident. The answer carries a signed session token to `Resume` with later.
+    /// The fields are checked by [`crate::SignInForm::check`]; a bad one gets `invalid_nickname`,
+    /// `invalid_phone` or `invalid_community`.
     SignIn {
         /// How the resident wants to be called (1–24 characters).
         nickname: String,
+        /// Mainland China mobile number (11 digits; spaces, dashes and `+86` are accepted).
+        phone: String,
+        /// The resident's community (1–40 characters), for aggregate statistics only.
+        community: String,
     },
     /// Sign in with a token: a resident's session token, or a host's or moderator's token.
     Resume {
@@ -339,6 +345,10 @@ pub enum ErrorCode {
     InvalidKey,
     /// A nickname must be 1–24 characters.
     InvalidNickname,
+    /// A phone number must be a mainland China mobile number.
+    InvalidPhone,
+    /// A community must be 1–40 characters.
+    InvalidCommunity,
     /// Deal fields out of range (price, stock, limit, end time).
     InvalidDeal,
     /// The server is shutting down or overloaded; retry shortly.
@@ -583,7 +593,7 @@ mod tests {
             ErrorCode::InvalidMessage
         );
         let huge = format!(
-            r#"{{"type":"sign_in","nickname":"{}"}}"#,
+            r#"{{"type":"sign_in","nickname":"{}","phone":"13800138000","community":"c"}}"#,
             "a".repeat(MAX_FRAME_BYTES)
         );
         assert_eq!(code(&huge), ErrorCode::FrameTooLarge);

@@ -20,9 +20,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let show = store.seed_demo(now).await?.show;
     let mut residents = Vec::with_capacity(5000);
     for i in 0..5000 {
+        let form = mulin_shared::SignInForm {
+            nickname: format!("r{i}"),
+            phone: "13800138000".into(),
+            community: "c".into(),
+        };
         residents.push(
             store
-                .create_resident(&format!("r{i}"), &format!("h{i}"), now)
+                .create_resident(&form, now, |_| format!("h{i}"))
                 .await?,
         );
     }

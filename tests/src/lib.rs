@@ -10,6 +10,11 @@ pub mod wire;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The phone number test residents sign in with.
+pub const TEST_PHONE: &str = "13800138000";
+/// The community test residents sign in with.
+pub const TEST_COMMUNITY: &str = "和平花园社区";
+
 use mulin_backend::{Server, ServerConfig};
 use mulin_shared::{ClientMsg, ServerMsg, ShowId};
 use tokio_tungstenite::tungstenite::Message;
@@ -216,10 +221,13 @@ impl Client {
         .await
     }
 
-    /// Signs in as a new resident and returns (resident id, token).
+    /// Signs in as a new resident (with [`TEST_PHONE`] and [`TEST_COMMUNITY`]) and returns
+    /// (resident id, token).
     pub async fn sign_in(&mut self, nickname: &str) -> (i64, String) {
         self.send(&ClientMsg::SignIn {
             nickname: nickname.into(),
+            phone: TEST_PHONE.into(),
+            community: TEST_COMMUNITY.into(),
         })
         .await;
         self.recv_until(|m| match m {

@@ -150,6 +150,8 @@ pub async fn resident(
         },
         Err(nickname) => ClientMsg::SignIn {
             nickname: nickname.clone(),
+            phone: crate::TEST_PHONE.into(),
+            community: crate::TEST_COMMUNITY.into(),
         },
     };
     wire.send(&msg).await?;

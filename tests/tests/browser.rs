@@ -1,15 +1,30 @@
 //! The widget in real headless Chromium against a real server: live stock, buying, two viewers.
 
 use mulin_shared::{ClientMsg, ServerMsg};
-use mulin_tests::TestServer;
 use mulin_tests::browser::Browser;
 use mulin_tests::process::ServerProcess;
+use mulin_tests::{TEST_PHONE, TestServer};
 
 fn dist_is_built() {
     assert!(
         mulin_tests::repo_root().join("dist/index.html").is_file(),
         "dist/index.html is missing: run `make test` (it builds the widget first)"
     );
+}
+
+/// Signs in through the page's form (the community is offered already) and waits for Buy.
+async fn sign_in(page: &Browser, nickname: &str) {
+    page.type_into("#nickname", nickname).await;
+    page.type_into("#phone", TEST_PHONE).await;
+    page.click("#sign-in").await;
+    page.wait_attr("#buy", "data-state", |s| !s.is_empty())
+        .await;
+}
+
+/// Waits until the page's connection badge says it is live.
+async fn wait_live(page: &Browser) {
+    page.wait_attr("#link-state", "data-link", |s| s == "online")
+        .await;
 }
 
 /// Units left in the demo deal, read from a viewer's room state.
@@ -81,17 +96,16 @@ async fn a_resident_signs_in_buys_and_the_other_tab_sees_it() {
         .wait_text("#stock-remaining", |t| t == start.to_string())
         .await;
 
-    buyer.type_into("#nickname", "王阿姨").await;
-    buyer.click("button[type=submit]").await;
+    sign_in(&buyer, "王阿姨").await;
     buyer.wait_text(".greeting", |t| t.contains("王阿姨")).await;
-    buyer.click("button[aria-label='One more']").await;
+    buyer.click("#qty-more").await;
     buyer.wait_text("#qty", |t| t == "2").await;
     buyer.click("#buy").await;
     buyer
         .wait_attr("#purchase", "data-state", |s| s == "accepted")
         .await;
     let note = buyer.wait_text("#purchase", |t| !t.is_empty()).await;
-    assert!(note.contains("Pickup code"), "{note}");
+    assert!(note.contains("取货码"), "in Chinese by default: {note}");
     buyer
         .wait_text("#stock-remaining", |t| t == (start - 2).to_string())
         .await;
@@ -113,13 +127,11 @@ async fn a_resident_signs_in_buys_and_the_other_tab_sees_it() {
     assert_eq!((orders[0].nickname.as_str(), orders[0].qty), ("王阿姨", 2));
 
     // "My orders" shows it with its pickup code; cancelling puts the units back for everyone.
-    let listed = buyer
-        .wait_text(".my-order", |t| t.contains("To pick up"))
-        .await;
+    let listed = buyer.wait_text(".my-order", |t| t.contains("待取货")).await;
     assert!(listed.contains(&orders[0].pickup_code), "{listed}");
     buyer.click(".my-order button").await;
     buyer
-        .wait_attr(".my-order", "data-status", |s| s == "Cancelled")
+        .wait_attr(".my-order", "data-status", |s| s == "cancelled")
         .await;
     watcher
         .wait_text("#stock-remaining", |t| t == start.to_string())
@@ -136,12 +148,12 @@ async fn a_host_launches_from_the_console_and_moderators_see_orders_live() {
     let host = Browser::start(1280, 900).await;
     host.open(&format!("{base}/host?token={}", ts.host_token))
         .await;
-    host.wait_text("#link-state", |t| t == "Live").await;
+    wait_live(&host).await;
 
     // A price that is not money is refused in words before anything is sent.
     host.type_into("#launch-price", "cheap").await;
     host.click("#launch").await;
-    host.wait_text(".launch .note.warn", |t| t.contains("deal price"))
+    host.wait_text(".launch .note.warn", |t| t.contains("活动价"))
         .await;
 
     host.type_into("#launch-price", "8.80").await;
@@ -160,7 +172,7 @@ async fn a_host_launches_from_the_console_and_moderators_see_orders_live() {
         .await;
     assert_eq!((deal.stock, deal.per_resident_limit), (30, 3));
     host.wait_text(&format!("li[data-deal='{}']", deal.id), |t| {
-        t.contains("0 sold")
+        t.contains("已售 0")
     })
     .await;
 
@@ -169,7 +181,7 @@ async fn a_host_launches_from_the_console_and_moderators_see_orders_live() {
         .open(&format!("{base}/moderator?token={}", ts.moderator_token))
         .await;
     moderator
-        .wait_text("#order-totals", |t| t.starts_with("0 orders"))
+        .wait_text("#order-totals", |t| t.starts_with("0 单"))
         .await;
 
     resident.sign_in("赵大爷").await;
@@ -187,15 +199,13 @@ async fn a_host_launches_from_the_console_and_moderators_see_orders_live() {
 
     // The moderator's list grows without a reload; the host sees the deal sell.
     moderator
-        .wait_text("#order-totals", |t| {
-            t.starts_with("1 order · 3 units · ¥26.40")
-        })
+        .wait_text("#order-totals", |t| t.starts_with("1 单 · 3 件 · ¥26.40"))
         .await;
     moderator
         .wait_text("table.orders tbody", |t| t.contains("赵大爷"))
         .await;
     host.wait_text(&format!("li[data-deal='{}']", deal.id), |t| {
-        t.contains("3 sold · 27 left of 30")
+        t.contains("已售 3 · 剩 27 / 共 30")
     })
     .await;
     host.screenshot("host-desktop").await;
@@ -214,9 +224,8 @@ async fn when_the_last_unit_goes_the_page_says_sold_out() {
     page.open(&format!("{}/show/{}", ts.http_url(), ts.show))
         .await;
     page.wait_text("#stock-remaining", |t| t == "1").await;
-    page.type_into("#nickname", "晚到的邻居").await;
-    page.click("button[type=submit]").await;
-    page.wait_text("#buy", |t| t.starts_with("Buy now")).await;
+    sign_in(&page, "晚到的邻居").await;
+    page.wait_attr("#buy", "data-state", |s| s == "buy").await;
 
     let mut quick = ts.client().await;
     quick.join(ts.show).await;
@@ -234,7 +243,9 @@ async fn when_the_last_unit_goes_the_page_says_sold_out() {
         .await;
 
     page.wait_text("#stock-remaining", |t| t == "0").await;
-    page.wait_text("#buy", |t| t == "Sold out").await;
+    page.wait_attr("#buy", "data-state", |s| s == "sold_out")
+        .await;
+    page.wait_text("#buy", |t| t == "已抢光").await;
     page.wait_attr("#buy", "disabled", |_| true).await;
     assert!(
         !page.scrolls_sideways().await,
@@ -257,7 +268,7 @@ async fn the_demo_page_puts_the_widget_beside_the_player_and_below_it_on_a_phone
             .await;
         // The embedded widget is the real one: live, with the pinned deal's stock.
         browser.enter_frame().await;
-        browser.wait_text("#link-state", |t| t == "Live").await;
+        wait_live(&browser).await;
         browser
             .wait_text("#stock-remaining", |t| t.parse::<i64>().is_ok())
             .await;
@@ -362,7 +373,10 @@ async fn the_shows_other_deals_are_listed_with_where_they_stand() {
     let mut host = ts.host().await;
     let newer = host.launch_deal(2, 2990, 40, 2).await;
     let row = format!(".show-deal[data-deal='{demo}']");
-    page.wait_text(&row, |t| t.contains("On sale") && t.contains("left"))
+    let chip = format!("{row} .chip");
+    page.wait_attr(&chip, "data-phase", |p| p == "on_sale")
+        .await;
+    page.wait_text(&row, |t| t.contains("在售") && t.contains("剩 "))
         .await;
     page.wait_text("#stock-remaining", |t| t == "40").await;
     assert!(
@@ -378,7 +392,8 @@ async fn the_shows_other_deals_are_listed_with_where_they_stand() {
 
     // Ended early, it stays in the list as ended.
     host.send(&ClientMsg::EndDeal { deal: demo }).await;
-    page.wait_text(&row, |t| t.contains("Ended")).await;
+    page.wait_attr(&chip, "data-phase", |p| p == "ended").await;
+    page.wait_text(&row, |t| t.contains("已结束")).await;
     assert!(!page.scrolls_sideways().await);
     let _ = page
         .client
@@ -430,14 +445,19 @@ async fn a_resident_can_sign_in_and_buy_with_the_keyboard_alone_and_every_contro
         .execute("document.getElementById('probe').remove();", vec![])
         .await;
 
-    // From the top of the page: the text size, the quantity, the pickup point, then the name.
+    // From the top of the page: the text size, the language, the quantity, the pickup point, then
+    // the sign-in fields (the community is offered already).
     tab_to(&page, "large-text", 3).await;
-    tab_to(&page, "One more", 3).await;
+    tab_to(&page, "lang", 1).await;
+    tab_to(&page, "qty-more", 3).await;
     tab_to(&page, "pickup", 3).await;
     tab_to(&page, "nickname", 3).await;
     page.press("键盘张").await;
+    tab_to(&page, "phone", 1).await;
+    page.press(TEST_PHONE).await;
+    tab_to(&page, "community", 1).await;
     page.press(mulin_tests::browser::ENTER).await;
-    page.wait_text("#buy", |t| t.starts_with("Buy")).await;
+    page.wait_attr("#buy", "data-state", |s| s == "buy").await;
     let unnamed = page.unnamed_controls().await;
     assert!(
         unnamed.is_empty(),
@@ -465,23 +485,23 @@ async fn after_a_server_restart_the_widget_reconnects_and_still_shows_the_order(
     );
     let page = Browser::start(360, 800).await;
     page.open(&url).await;
-    page.wait_text("#link-state", |t| t == "Live").await;
-    page.type_into("#nickname", "重启李").await;
-    page.click(".signin button[type=submit]").await;
-    page.wait_text("#buy", |t| t.starts_with("Buy")).await;
+    wait_live(&page).await;
+    sign_in(&page, "重启李").await;
+    page.wait_attr("#buy", "data-state", |s| s == "buy").await;
     page.click("#buy").await;
     let code = page.wait_text("#purchase .code", |t| !t.is_empty()).await;
     let mine = "section[aria-labelledby='my-orders']";
     page.wait_text(mine, |t| t.contains(&code)).await;
 
     server.stop().await;
-    page.wait_text("#link-state", |t| t != "Live").await;
+    page.wait_attr("#link-state", "data-link", |s| s != "online")
+        .await;
     let server = ServerProcess::start_with_widget(&db, &bind)
         .await
         .expect("mulin starts again on the same port");
     // Back by itself, signed in again with its remembered session, and the order is still there.
-    page.wait_text("#link-state", |t| t == "Live").await;
-    page.wait_text("#buy", |t| t.starts_with("Buy")).await;
+    wait_live(&page).await;
+    page.wait_attr("#buy", "data-state", |s| s == "buy").await;
     page.wait_text(mine, |t| t.contains(&code)).await;
     // A fresh visit on the same device gets the order from the server, not from the old page.
     page.open(&url).await;

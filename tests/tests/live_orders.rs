@@ -2,7 +2,7 @@
 
 use mulin_shared::{ClientMsg, Deal, ErrorCode, Refusal, ServerMsg};
 use mulin_tests::wire::http_get;
-use mulin_tests::{Client, TestServer};
+use mulin_tests::{Client, TEST_COMMUNITY, TEST_PHONE, TestServer};
 
 /// A host connection on the demo show that launches a deal and returns it.
 async fn launch(ts: &TestServer, stock: i64, limit: i64) -> Deal {
@@ -249,7 +249,7 @@ async fn bad_input_gets_an_error_frame_and_the_socket_stays_usable() {
     .await;
     assert_eq!(c.next_error().await.0, ErrorCode::MalformedFrame);
     c.send_raw(&format!(
-        r#"{{"type":"sign_in","nickname":"{}"}}"#,
+        r#"{{"type":"sign_in","nickname":"{}","phone":"13800138000","community":"c"}}"#,
         "x".repeat(20_000)
     ))
     .await;
@@ -301,11 +301,44 @@ async fn bad_input_gets_an_error_frame_and_the_socket_stays_usable() {
             ..
         }
     ));
-    c.send(&ClientMsg::SignIn {
-        nickname: "   ".into(),
-    })
-    .await;
-    assert_eq!(c.next_error().await.0, ErrorCode::InvalidNickname);
+    // Each bad sign-in field gets its own code, so the widget can say which one to fix.
+    for (nickname, phone, community, code) in [
+        (
+            "   ",
+            TEST_PHONE,
+            TEST_COMMUNITY,
+            ErrorCode::InvalidNickname,
+        ),
+        ("王阿姨", "12345", TEST_COMMUNITY, ErrorCode::InvalidPhone),
+        (
+            "王阿姨",
+            "+1 415 555 0100",
+            TEST_COMMUNITY,
+            ErrorCode::InvalidPhone,
+        ),
+        ("王阿姨", TEST_PHONE, "", ErrorCode::InvalidCommunity),
+        (
+            "王阿姨",
+            TEST_PHONE,
+            &"区".repeat(41),
+            ErrorCode::InvalidCommunity,
+        ),
+    ] {
+        c.send(&ClientMsg::SignIn {
+            nickname: nickname.into(),
+            phone: phone.into(),
+            community: community.into(),
+        })
+        .await;
+        assert_eq!(
+            c.next_error().await.0,
+            code,
+            "{nickname} {phone} {community}"
+        );
+    }
+    c.send_raw(r#"{"type":"sign_in","nickname":"王阿姨"}"#)
+        .await;
+    assert_eq!(c.next_error().await.0, ErrorCode::InvalidMessage);
     c.send(&ClientMsg::Join {
         show: 4040,
         since: None,
@@ -557,6 +590,37 @@ async fn a_buyer_sees_room_versions_only_move_forward_while_ordering() {
         assert!(
             versions.windows(2).all(|w| w[0] < w[1]),
             "room versions went back or repeated: {versions:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_session_token_resumes_and_a_tampered_one_is_refused() {
+    let ts = TestServer::start().await;
+    let mut c = Client::connect(&ts.ws_url()).await;
+    let (id, token) = c.sign_in("王阿姨").await;
+    assert!(token.starts_with(&format!("r.{id}.")), "{token}");
+    let mut again = Client::connect(&ts.ws_url()).await;
+    assert!(matches!(
+        again.resume(&token).await,
+        ServerMsg::SignedIn { resident: Some(r), .. } if r == id
+    ));
+    // Claiming another resident, or altering the signature, breaks the token.
+    let other = token.replacen(&format!("r.{id}."), &format!("r.{}.", id + 1), 1);
+    let mut sig_flipped = token.clone();
+    let last = sig_flipped.pop().expect("a token");
+    sig_flipped.push(if last == 'a' { 'b' } else { 'a' });
+    for forged in [other, sig_flipped, format!("{token}0"), String::new()] {
+        let mut c = Client::connect(&ts.ws_url()).await;
+        assert!(
+            matches!(
+                c.resume(&forged).await,
+                ServerMsg::Error {
+                    code: ErrorCode::InvalidToken,
+                    ..
+                }
+            ),
+            "{forged}"
         );
     }
 }

@@ -28,6 +28,8 @@ pub struct AppState {
     pub live: Arc<Live>,
     /// The database.
     pub store: Store,
+    /// Issues and checks session and staff tokens.
+    pub sessions: crate::auth::Sessions,
     /// One permit per open WebSocket.
     pub connections: Arc<Semaphore>,
     /// Turns `true` when the server is shutting down; sessions then close.
@@ -74,8 +76,10 @@ pub fn router(state: AppState, dist: &Path) -> Router {
 }
 
 /// Serves the built widget; any path that is not a file gets index.html (the widget routes itself).
+/// Staff pages get the staff console (`dist/console/`), built apart so residents never download it.
 fn widget(dist: &Path) -> Router {
     let index: PathBuf = dist.join("index.html");
+    let console: PathBuf = dist.join("console").join("index.html");
     if !index.is_file() {
         let message = format!(
             "the widget is not built ({} is missing): run `make run`, or `make widget`",
@@ -92,7 +96,10 @@ fn widget(dist: &Path) -> Router {
             }
         }));
     }
-    Router::new().fallback_service(ServeDir::new(dist).fallback(ServeFile::new(index)))
+    Router::new()
+        .route_service("/show/{show}/host", ServeFile::new(&console))
+        .route_service("/show/{show}/moderator", ServeFile::new(&console))
+        .fallback_service(ServeDir::new(dist).fallback(ServeFile::new(index)))
 }
 
 async fn health() -> Json<serde_json::Value> {

@@ -17,14 +17,16 @@ use axum::body::Bytes;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{FutureExt, SinkExt, StreamExt};
-use mulin_shared::{ClientMsg, ErrorCode, PROTOCOL_VERSION, Role, ServerMsg, ShowId};
+use mulin_shared::{
+    ClientMsg, ErrorCode, PROTOCOL_VERSION, Role, ServerMsg, ShowId, SignInProblem,
+};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior, interval, timeout};
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::wrappers::{BroadcastStream, WatchStream};
 
 use super::AppState;
-use crate::auth::{self, AuthError, Principal};
+use crate::auth::{AuthError, Principal};
 use crate::live::{
     Answer, AnswerTo, Buyer, Canceller, DealSpec, Decision, Frame, LiveError, Room, Snapshot,
     ViewerGuard,
@@ -463,10 +465,17 @@ impl Session {
                 Box::pin(self.send(&pong)).await
             }
             ClientMsg::Join { show, since } => Box::pin(self.join(show, since.is_none())).await,
-            ClientMsg::SignIn { nickname } => {
+            ClientMsg::SignIn {
+                nickname,
+                phone,
+                community,
+            } => {
                 Box::pin(async {
-                    let result =
-                        auth::sign_in_resident(&self.state.store, &nickname, now_ms()).await;
+                    let result = self
+                        .state
+                        .sessions
+                        .sign_in_resident(&nickname, &phone, &community, now_ms())
+                        .await;
                     self.signed_in(result.map(|(p, token)| (p, Some(token))))
                         .await
                 })
@@ -474,7 +483,7 @@ impl Session {
             }
             ClientMsg::Resume { token } => {
                 Box::pin(async {
-                    let result = auth::resume(&self.state.store, &token).await;
+                    let result = self.state.sessions.resume(&token).await;
                     self.signed_in(result.map(|p| (p, None))).await
                 })
                 .await
@@ -586,20 +595,20 @@ impl Session {
     async fn signed_in(&mut self, result: Result<(Principal, Option<String>), AuthError>) {
         let (principal, token) = match result {
             Ok(ok) => ok,
-            Err(AuthError::InvalidNickname) => {
-                return self
-                    .error(
-                        ErrorCode::InvalidNickname,
-                        AuthError::InvalidNickname.to_string(),
-                    )
-                    .await;
+            Err(AuthError::Form(problem)) => {
+                let code = match problem {
+                    SignInProblem::Nickname => ErrorCode::InvalidNickname,
+                    SignInProblem::Phone => ErrorCode::InvalidPhone,
+                    SignInProblem::Community => ErrorCode::InvalidCommunity,
+                };
+                return self.error(code, problem.to_string()).await;
             }
             Err(AuthError::InvalidToken) => {
                 return self
                     .error(ErrorCode::InvalidToken, AuthError::InvalidToken.to_string())
                     .await;
             }
-            Err(AuthError::Store(e)) => {
+            Err(e @ (AuthError::Store(_) | AuthError::DamagedKey)) => {
                 tracing::error!(error = %e, "sign-in failed");
                 return self
                     .error(ErrorCode::Internal, "sign-in failed; please retry")

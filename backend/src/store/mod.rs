@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use mulin_shared::{
     Deal, DealId, DealStatus, Order, OrderId, OrderStatus, PickupId, PickupPoint, Product,
-    ProductId, ResidentId, Role, Show, ShowId, UtcMillis,
+    ProductId, ResidentId, Role, Show, ShowId, SignInForm, UtcMillis,
 };
 use sqlx::query_builder::Separated;
 use sqlx::sqlite::{
@@ -257,7 +257,8 @@ impl Store {
     /// The show's products.
     pub async fn products(&self, show: ShowId) -> Result<Vec<Product>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, name, origin, unit, normal_price FROM products WHERE show_id = ? ORDER BY id",
+            "SELECT id, name, origin, unit, normal_price, batch, picture FROM products \
+             WHERE show_id = ? ORDER BY id",
         )
         .bind(show)
         .fetch_all(&self.pool)
@@ -270,6 +271,8 @@ impl Store {
                 origin: r.get(2),
                 unit: r.get(3),
                 normal_price: r.get(4),
+                batch: r.get(5),
+                picture: r.get(6),
             })
             .collect())
     }
@@ -592,25 +595,29 @@ impl Store {
         Ok(rows.iter().map(order_from_row).collect())
     }
 
-    /// Creates a resident and stores the hash of their session token.
+    /// Creates a resident and, in the same transaction, stores the hash of their session token,
+    /// which `token_hash` makes once the resident's id is known.
     pub async fn create_resident(
         &self,
-        nickname: &str,
-        token_hash: &str,
+        form: &SignInForm,
         now: UtcMillis,
+        token_hash: impl FnOnce(ResidentId) -> String,
     ) -> Result<ResidentId, StoreError> {
         let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO residents (nickname, created_at) VALUES (?, ?) RETURNING id",
+            "INSERT INTO residents (nickname, phone, community, created_at) VALUES (?, ?, ?, ?) \
+             RETURNING id",
         )
-        .bind(nickname)
+        .bind(&form.nickname)
+        .bind(&form.phone)
+        .bind(&form.community)
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query(
             "INSERT INTO tokens (hash, role, resident_id, created_at) VALUES (?, 'resident', ?, ?)",
         )
-        .bind(token_hash)
+        .bind(token_hash(id))
         .bind(id)
         .bind(now)
         .execute(&mut *tx)
@@ -636,6 +643,25 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await
+    }
+
+    /// The secret called `name`: created from `fresh` by the first caller, the same for every caller
+    /// after (also on other nodes sharing the database).
+    pub async fn secret(&self, name: &str, fresh: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(fresh)
+        .execute(&mut *tx)
+        .await?;
+        let value: Vec<u8> = sqlx::query_scalar("SELECT value FROM secrets WHERE name = ?")
+            .bind(name)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(value)
     }
 
     /// Who holds the token with this hash, if anyone.

@@ -18,12 +18,48 @@ pub struct DemoShow {
     pub created: bool,
 }
 
-const PRODUCTS: &[(&str, &str, &str, i64)] = &[
-    ("鲜食甜糯玉米", "吉林榆树", "5 根装", 1990),
-    ("北部湾海鸭蛋", "广西钦州", "20 枚", 4680),
-    ("散养土鸡蛋", "山东平阴", "30 枚", 3990),
-    ("五常稻花香大米", "黑龙江五常", "5 kg", 6990),
-    ("压榨花生油", "山东莒南", "5 L", 8990),
+/// Name, origin, unit, normal price, batch (for traceability) and picture (served with the widget).
+const PRODUCTS: &[(&str, &str, &str, i64, &str, &str)] = &[
+    (
+        "鲜食甜糯玉米",
+        "吉林榆树",
+        "5 根装",
+        1990,
+        "YS-1118-03",
+        "/products/corn.svg",
+    ),
+    (
+        "北部湾海鸭蛋",
+        "广西钦州",
+        "20 枚",
+        4680,
+        "QZ-1112-07",
+        "/products/duck-eggs.svg",
+    ),
+    (
+        "散养土鸡蛋",
+        "山东平阴",
+        "30 枚",
+        3990,
+        "PY-1119-02",
+        "/products/eggs.svg",
+    ),
+    (
+        "五常稻花香大米",
+        "黑龙江五常",
+        "5 kg",
+        6990,
+        "WC-1025-11",
+        "/products/rice.svg",
+    ),
+    (
+        "压榨花生油",
+        "山东莒南",
+        "5 L",
+        8990,
+        "JN-1030-05",
+        "/products/oil.svg",
+    ),
 ];
 
 const PICKUP_POINTS: &[(&str, &str)] = &[
@@ -85,15 +121,18 @@ impl Store {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        for (name, origin, unit, price) in PRODUCTS {
+        for (name, origin, unit, price, batch, picture) in PRODUCTS {
             sqlx::query(
-                "INSERT INTO products (show_id, name, origin, unit, normal_price) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO products (show_id, name, origin, unit, normal_price, batch, picture) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(show)
             .bind(name)
             .bind(origin)
             .bind(unit)
             .bind(price)
+            .bind(batch)
+            .bind(picture)
             .execute(&mut *tx)
             .await?;
         }

@@ -4,8 +4,10 @@ use leptos::prelude::*;
 use mulin_shared::{Deal, PickupId, Refusal, UtcMillis};
 
 use super::{Countdown, SignIn, StockMeter};
+use crate::i18n::error_text;
+use crate::i18n::txt;
 use crate::socket::{Conn, Link, Purchase, recall, remember};
-use crate::yuan;
+use crate::{tr, yuan};
 
 /// Where the last chosen pickup point is remembered on this device.
 const PICKUP_KEY: &str = "mulin.pickup";
@@ -63,44 +65,68 @@ pub fn DealCard(conn: Conn, deal: Memo<Option<Deal>>, now: ReadSignal<UtcMillis>
             conn.buy(id, qty.get_untracked().clamp(1, max_qty()), p);
         }
     };
-    let button_label = move || {
+    // Machine-readable state beside the words, for tests and styling in either language.
+    let button_state = move || {
         if !open() {
-            "Deal ended".to_string()
+            "ended"
         } else if remaining.get() == 0 {
-            "Sold out".to_string()
+            "sold_out"
         } else if waiting() {
-            "Ordering…".to_string()
+            "ordering"
         } else {
-            format!("Buy now · {}", yuan(total()))
+            "buy"
         }
+    };
+    let button_label = move || match button_state() {
+        "ended" => tr!("deal.ended"),
+        "sold_out" => tr!("deal.sold_out"),
+        "ordering" => tr!("deal.ordering"),
+        _ => tr!("deal.buy", total = yuan(total())),
+    };
+    let provenance = move || {
+        product().map(|p| {
+            let mut line = vec![tr!("deal.origin", origin = p.origin)];
+            if !p.batch.is_empty() {
+                line.push(tr!("deal.batch", batch = p.batch));
+            }
+            line.push(p.unit);
+            // Each part stays whole on a narrow screen ("YS-1118-03" is not split at a dash).
+            line.into_iter()
+                .map(|part| view! { <span class="nowrap">{part}</span> })
+                .collect_view()
+        })
     };
 
     view! {
         <article class="card deal" aria-labelledby="deal-name">
             <div class="deal-head">
-                <h2 id="deal-name">{move || product().map(|p| p.name).unwrap_or_default()}</h2>
-                <p class="muted">
-                    {move || product().map(|p| format!("Origin {} · {}", p.origin, p.unit)).unwrap_or_default()}
-                </p>
+                {move || product().and_then(|p| p.picture.clone().map(|src| view! {
+                    <img class="deal-picture" src=src width="96" height="96"
+                        alt=move || tr!("deal.picture", name = p.name.clone()) />
+                }))}
+                <div>
+                    <h2 id="deal-name">{move || product().map(|p| p.name).unwrap_or_default()}</h2>
+                    <p class="muted" id="deal-provenance">{provenance}</p>
+                </div>
             </div>
             <div class="price-row">
                 <span class="price" id="deal-price">{move || yuan(deal.with(|d| d.as_ref().map(|d| d.price).unwrap_or(0)))}</span>
-                <s class="muted" aria-label="Normal price">{move || product().map(|p| yuan(p.normal_price)).unwrap_or_default()}</s>
+                <s class="muted" aria-label=txt("deal.normal_price")>{move || product().map(|p| yuan(p.normal_price)).unwrap_or_default()}</s>
                 <span class="countdown" aria-live="off"><Countdown ends_at now /></span>
             </div>
             <StockMeter remaining stock />
-            <p class="muted">{move || format!("Limit {} per resident", limit())}</p>
+            <p class="muted" id="deal-limit">{move || tr!("deal.limit", n = limit())}</p>
 
             <div class="buy-row">
-                <div class="qty" role="group" aria-label="Quantity">
-                    <button type="button" aria-label="One fewer" disabled=move || { qty.get() <= 1 }
+                <div class="qty" role="group" aria-label=txt("deal.quantity")>
+                    <button type="button" id="qty-less" aria-label=txt("deal.fewer") disabled=move || { qty.get() <= 1 }
                         on:click=move |_| set_qty.update(|q| *q = (*q - 1).max(1))>"−"</button>
                     <output id="qty" aria-live="polite">{move || qty.get()}</output>
-                    <button type="button" aria-label="One more" disabled=move || { qty.get() >= max_qty() }
+                    <button type="button" id="qty-more" aria-label=txt("deal.more") disabled=move || { qty.get() >= max_qty() }
                         on:click=move |_| set_qty.update(|q| *q = (*q + 1).min(max_qty()))>"+"</button>
                 </div>
                 <label class="pickup">
-                    <span>"Pick up at"</span>
+                    <span>{txt("deal.pickup_at")}</span>
                     <select id="pickup" on:change=move |ev| {
                         if let Ok(id) = event_target_value(&ev).parse::<PickupId>() {
                             remember(PICKUP_KEY, &id.to_string());
@@ -116,7 +142,7 @@ pub fn DealCard(conn: Conn, deal: Memo<Option<Deal>>, now: ReadSignal<UtcMillis>
             </div>
             // Signing in takes the Buy button's place, so nobody wonders why Buy is grey.
             <Show when=signed_in fallback=move || view! { <SignIn conn /> }>
-                <button type="button" id="buy" class="buy" disabled=move || !can_buy() on:click=buy>
+                <button type="button" id="buy" class="buy" data-state=button_state disabled=move || !can_buy() on:click=buy>
                     {button_label}
                 </button>
             </Show>
@@ -140,26 +166,35 @@ fn PurchaseNote(conn: Conn) -> impl IntoView {
         match conn.purchase.get() {
             Purchase::Idle => view! { <p class="note" id="purchase" role="status"></p> }.into_any(),
             Purchase::Waiting { .. } => view! {
-                <p class="note" id="purchase" role="status" data-state="waiting">"Placing your order…"</p>
+                <p class="note" id="purchase" role="status" data-state="waiting">{txt("buy.waiting")}</p>
             }.into_any(),
-            Purchase::Accepted(order) => view! {
-                <p class="note ok" id="purchase" role="status" data-state="accepted">
-                    "Order accepted! Pickup code " <strong class="code">{order.pickup_code.clone()}</strong>
-                    " at " {pickup_name(order.pickup)}
-                </p>
-            }.into_any(),
+            Purchase::Accepted(order) => {
+                let at = pickup_name(order.pickup);
+                view! {
+                    <p class="note ok" id="purchase" role="status" data-state="accepted">
+                        {txt("buy.accepted")} " " <strong class="code">{order.pickup_code.clone()}</strong>
+                        {move || tr!("buy.accepted_at", pickup = at.clone())}
+                    </p>
+                }.into_any()
+            }
             Purchase::Refused { reason, remaining } => {
-                let (state, text) = match reason {
-                    Refusal::SoldOut => ("sold_out", "Sold out — every unit has found a home.".to_string()),
-                    Refusal::NotEnoughStock => ("not_enough", format!("Only {remaining} left — choose fewer.")),
-                    Refusal::LimitReached => ("limit", "You have reached this deal's limit per resident.".to_string()),
-                    Refusal::DealClosed => ("closed", "This deal has ended.".to_string()),
+                let state = match reason {
+                    Refusal::SoldOut => "sold_out",
+                    Refusal::NotEnoughStock => "not_enough",
+                    Refusal::LimitReached => "limit",
+                    Refusal::DealClosed => "closed",
+                };
+                let text = move || match reason {
+                    Refusal::SoldOut => tr!("buy.sold_out"),
+                    Refusal::NotEnoughStock => tr!("buy.not_enough", n = remaining),
+                    Refusal::LimitReached => tr!("buy.limit"),
+                    Refusal::DealClosed => tr!("buy.closed"),
                 };
                 view! { <p class="note warn" id="purchase" role="status" data-state=state>{text}</p> }.into_any()
             }
-            Purchase::Failed(message) => view! {
-                <p class="note warn" id="purchase" role="status" data-state="failed">
-                    "Not ordered: " {message} ". Tap Buy to try again."
+            Purchase::Failed(code) => view! {
+                <p class="note warn" id="purchase" role="status" data-state="failed" data-code=crate::i18n::code_name(code)>
+                    {move || tr!("buy.failed", why = error_text(code))}
                 </p>
             }.into_any(),
         }

@@ -8,20 +8,23 @@ mod sign_in;
 use leptos::prelude::*;
 use mulin_shared::UtcMillis;
 
+use crate::i18n::txt;
 use crate::socket::{Conn, Link};
+use crate::tr;
 
 pub use deal_card::DealCard;
 pub use orders::{MyOrderList, OrderTable};
 pub use show_deals::ShowDeals;
 pub use sign_in::SignIn;
 
-/// The show's title, its community, the connection state and the viewer count.
+/// The show's title, its community, the connection state and the viewer count. `role` names the
+/// page (in the current language).
 #[component]
-pub fn ShowBar(conn: Conn, #[prop(into)] role: String) -> impl IntoView {
+pub fn ShowBar(conn: Conn, role: fn() -> String) -> impl IntoView {
     let title = move || {
         conn.catalogue
             .with(|c| c.as_ref().map(|c| c.show.title.clone()))
-            .unwrap_or_else(|| "Mulin Live".into())
+            .unwrap_or_else(|| tr!("app.name"))
     };
     let community = move || {
         conn.catalogue
@@ -40,7 +43,9 @@ pub fn ShowBar(conn: Conn, #[prop(into)] role: String) -> impl IntoView {
             </div>
             <div class="bar-side">
                 <LinkBadge conn />
-                <span class="viewers" title="Watching now">{viewers} " watching"</span>
+                <span class="viewers" title=txt("bar.watching_title")>
+                    {move || tr!("bar.watching", n = viewers())}
+                </span>
             </div>
         </header>
     }
@@ -78,7 +83,7 @@ pub fn LargeTextToggle() -> impl IntoView {
     view! {
         <button type="button" id="large-text" class="secondary small text-size"
             aria-pressed=move || on.get().to_string() on:click=flip>
-            {move || if on.get() { "A− Normal text" } else { "A+ Larger text" }}
+            {move || if on.get() { tr!("tools.normal") } else { tr!("tools.larger") }}
         </button>
     }
 }
@@ -87,15 +92,22 @@ pub fn LargeTextToggle() -> impl IntoView {
 #[component]
 pub fn LinkBadge(conn: Conn) -> impl IntoView {
     let label = move || match conn.link.get() {
-        Link::Online => "Live",
-        Link::Connecting => "Connecting…",
-        Link::Offline => "Reconnecting…",
+        Link::Online => tr!("link.online"),
+        Link::Connecting => tr!("link.connecting"),
+        Link::Offline => tr!("link.offline"),
     };
-    let class = move || match conn.link.get() {
-        Link::Online => "badge online",
-        _ => "badge offline",
-    };
-    view! { <span class=class role="status" aria-live="polite" id="link-state">{label}</span> }
+    let (class, state) = (
+        move || match conn.link.get() {
+            Link::Online => "badge online",
+            _ => "badge offline",
+        },
+        move || match conn.link.get() {
+            Link::Online => "online",
+            Link::Connecting => "connecting",
+            Link::Offline => "offline",
+        },
+    );
+    view! { <span class=class data-link=state role="status" aria-live="polite" id="link-state">{label}</span> }
 }
 
 /// Time left until `ends_at` on the server's clock, or "Ended".
@@ -107,9 +119,9 @@ pub fn Countdown(
     move || {
         let left = ends_at.get() - now.get();
         if left > 0 {
-            format!("Ends in {}", crate::clock_span(left))
+            tr!("time.ends_in", t = crate::clock_span(left))
         } else {
-            "Ended".to_string()
+            tr!("time.ended")
         }
     }
 }
@@ -126,13 +138,14 @@ pub fn StockMeter(
     };
     view! {
         <div class="stock">
-            <div class="meter" role="meter" aria-label="Units left"
+            <div class="meter" role="meter" aria-label=txt("stock.label")
                 aria-valuemin="0" aria-valuemax=move || stock.get() aria-valuenow=move || remaining.get()>
                 <div class="meter-fill" style=move || format!("width: {}%", percent())></div>
             </div>
             <p class="stock-words">
+                {txt("stock.before")}
                 <strong id="stock-remaining" data-remaining=move || remaining.get()>{move || remaining.get()}</strong>
-                " left of " {move || stock.get()}
+                {move || tr!("stock.after", total = stock.get())}
             </p>
         </div>
     }

@@ -3,8 +3,9 @@
 use leptos::prelude::*;
 use mulin_shared::{ClientMsg, Order, OrderStatus};
 
+use crate::i18n::txt;
 use crate::socket::Conn;
-use crate::{local_time, yuan};
+use crate::{local_time, tr, yuan};
 
 /// A resident's own orders, newest first: what, where, the pickup code, and Cancel while it can be.
 #[component]
@@ -12,18 +13,18 @@ pub fn MyOrderList(conn: Conn, orders: Signal<Vec<Order>>) -> impl IntoView {
     let names = Names { conn };
     view! {
         <Show when=move || !orders.with(Vec::is_empty)
-            fallback=|| view! { <p class="muted empty">"No orders yet."</p> }>
+            fallback=|| view! { <p class="muted empty">{txt("orders.none")}</p> }>
             <ul class="my-orders">
                 <For each=move || orders.get() key=|o| (o.id, o.status as u8) let(o)>
-                    <li class="my-order" data-order=o.id data-status=status_word(o.status)>
+                    <li class="my-order" data-order=o.id data-status=status_key(o.status)>
                         <div class="my-order-what">
                             <strong>{names.product(o.deal)}</strong>
                             {format!(" × {} · {}", o.qty, yuan(o.qty * o.unit_price))}
                             <p class="muted">{names.pickup(o.pickup)} " · " {local_time(o.created_at)}</p>
                         </div>
                         <div class="my-order-side">
-                            <span class="code" aria-label="Pickup code">{o.pickup_code.clone()}</span>
-                            <span class="muted">{status_word(o.status)}</span>
+                            <span class="code" aria-label=txt("orders.code")>{o.pickup_code.clone()}</span>
+                            <span class="muted">{move || status_word(o.status)}</span>
                             {cancel_button(conn, &o)}
                         </div>
                     </li>
@@ -53,7 +54,7 @@ impl Names {
                         .and_then(|c| c.product(p).map(|p| p.name.clone()))
                 })
             })
-            .unwrap_or_else(|| format!("Deal {deal}"))
+            .unwrap_or_else(|| tr!("deal.product", id = deal))
     }
 
     fn pickup(&self, id: i64) -> String {
@@ -71,9 +72,10 @@ impl Names {
 fn cancel_button(conn: Conn, o: &Order) -> Option<impl IntoView + use<>> {
     (o.status == OrderStatus::Accepted).then(|| {
         let id = o.id;
+        let code = o.pickup_code.clone();
         view! {
-            <button type="button" class="secondary small" aria-label=format!("Cancel order {}", o.pickup_code)
-                on:click=move |_| conn.send(ClientMsg::CancelOrder { order: id })>"Cancel"</button>
+            <button type="button" class="secondary small" aria-label=move || tr!("orders.cancel_label", code = code.clone())
+                on:click=move |_| conn.send(ClientMsg::CancelOrder { order: id })>{txt("orders.cancel")}</button>
         }
     })
 }
@@ -84,20 +86,20 @@ pub fn OrderTable(conn: Conn, orders: Signal<Vec<Order>>, staff: bool) -> impl I
     let names = Names { conn };
     view! {
         <Show when=move || !orders.with(Vec::is_empty)
-            fallback=|| view! { <p class="muted empty">"No orders yet."</p> }>
+            fallback=|| view! { <p class="muted empty">{txt("orders.none")}</p> }>
             <div class="table-wrap">
                 <table class="orders">
                     <thead>
                         <tr>
-                            <th scope="col">"Time"</th>
-                            {staff.then(|| view! { <th scope="col">"Resident"</th> })}
-                            <th scope="col">"Product"</th>
-                            <th scope="col" class="num">"Qty"</th>
-                            <th scope="col" class="num">"Amount"</th>
-                            <th scope="col">"Pickup"</th>
-                            <th scope="col">"Code"</th>
-                            <th scope="col">"Status"</th>
-                            <th scope="col"><span class="sr-only">"Actions"</span></th>
+                            <th scope="col">{txt("orders.time")}</th>
+                            {staff.then(|| view! { <th scope="col">{txt("orders.resident")}</th> })}
+                            <th scope="col">{txt("orders.product")}</th>
+                            <th scope="col" class="num">{txt("orders.qty")}</th>
+                            <th scope="col" class="num">{txt("orders.amount")}</th>
+                            <th scope="col">{txt("orders.pickup")}</th>
+                            <th scope="col">{txt("orders.code")}</th>
+                            <th scope="col">{txt("orders.status")}</th>
+                            <th scope="col"><span class="sr-only">{txt("orders.actions")}</span></th>
                         </tr>
                     </thead>
                     <tbody>
@@ -110,7 +112,7 @@ pub fn OrderTable(conn: Conn, orders: Signal<Vec<Order>>, staff: bool) -> impl I
                                 <td class="num">{yuan(o.qty * o.unit_price)}</td>
                                 <td>{names.pickup(o.pickup)}</td>
                                 <td class="code">{o.pickup_code.clone()}</td>
-                                <td>{status_word(o.status)}</td>
+                                <td data-status=status_key(o.status)>{move || status_word(o.status)}</td>
                                 <td>
                                     {cancel_button(conn, &o)}
                                 </td>
@@ -123,10 +125,20 @@ pub fn OrderTable(conn: Conn, orders: Signal<Vec<Order>>, staff: bool) -> impl I
     }
 }
 
-fn status_word(status: OrderStatus) -> &'static str {
+/// Where an order stands, in words.
+fn status_word(status: OrderStatus) -> String {
     match status {
-        OrderStatus::Accepted => "To pick up",
-        OrderStatus::Cancelled => "Cancelled",
-        OrderStatus::PickedUp => "Picked up",
+        OrderStatus::Accepted => tr!("orders.accepted"),
+        OrderStatus::Cancelled => tr!("orders.cancelled"),
+        OrderStatus::PickedUp => tr!("orders.picked_up"),
+    }
+}
+
+/// Where an order stands, as on the wire (for tests and styling).
+fn status_key(status: OrderStatus) -> &'static str {
+    match status {
+        OrderStatus::Accepted => "accepted",
+        OrderStatus::Cancelled => "cancelled",
+        OrderStatus::PickedUp => "picked_up",
     }
 }

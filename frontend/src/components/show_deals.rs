@@ -4,8 +4,9 @@
 use leptos::prelude::*;
 use mulin_shared::{Deal, DealId, DealStatus, UtcMillis};
 
+use crate::i18n::txt;
 use crate::socket::Conn;
-use crate::{local_time, yuan};
+use crate::{local_time, tr, yuan};
 
 /// Where a deal stands for a resident, in the order the list shows them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -71,7 +72,7 @@ pub fn ShowDeals(conn: Conn, now: ReadSignal<UtcMillis>) -> impl IntoView {
     view! {
         <Show when=move || others.with(|o| !o.is_empty())>
             <section class="card" aria-labelledby="show-deals">
-                <h2 id="show-deals">"More from this show"</h2>
+                <h2 id="show-deals">{txt("more.title")}</h2>
                 <ul class="show-deals">
                     <For each=move || others.get() key=|(p, d)| (d.id, *p, d.sold, d.stock) let((phase, deal))>
                         <li class="show-deal" data-deal=deal.id>
@@ -83,12 +84,18 @@ pub fn ShowDeals(conn: Conn, now: ReadSignal<UtcMillis>) -> impl IntoView {
                                 Phase::ComingUp => "soon",
                                 Phase::OnSale => "on",
                                 Phase::SoldOut | Phase::Ended => "off",
-                            })>
-                                {match phase {
-                                    Phase::ComingUp => format!("From {}", local_time(deal.starts_at)),
-                                    Phase::OnSale => format!("On sale · {} left", deal.remaining()),
-                                    Phase::SoldOut => "Sold out".to_string(),
-                                    Phase::Ended => "Ended".to_string(),
+                            }) data-phase=match phase {
+                                Phase::ComingUp => "coming_up",
+                                Phase::OnSale => "on_sale",
+                                Phase::SoldOut => "sold_out",
+                                Phase::Ended => "ended",
+                            }>
+                                {let (starts_at, left) = (deal.starts_at, deal.remaining());
+                                move || match phase {
+                                    Phase::ComingUp => tr!("more.from", time = local_time(starts_at)),
+                                    Phase::OnSale => tr!("more.on_sale", n = left),
+                                    Phase::SoldOut => tr!("more.sold_out"),
+                                    Phase::Ended => tr!("more.ended"),
                                 }}
                             </span>
                         </li>

@@ -5,8 +5,10 @@ use mulin_shared::{ClientMsg, Deal, DealStatus, Role, ShowId, parse_yuan};
 
 use super::moderator::StaffGate;
 use crate::components::{Countdown, ShowBar};
+use crate::i18n::txt;
+use crate::i18n::{LangSwitch, error_text};
 use crate::socket::Conn;
-use crate::{server_clock, yuan};
+use crate::{server_clock, tr, yuan};
 
 /// The console beside the camera.
 #[component]
@@ -23,13 +25,14 @@ pub fn HostPage(show: ShowId, token: String) -> impl IntoView {
     };
     view! {
         <main class="page staff">
-            <ShowBar conn role="Host console" />
+            <ShowBar conn role=|| tr!("bar.host") />
+            <div class="tools"><LangSwitch /></div>
             <StaffGate conn allowed />
             <Show when=move || allowed.get()>
                 <LaunchForm conn />
             </Show>
             <section class="card" aria-labelledby="deals-title">
-                <h2 id="deals-title">"Deals"</h2>
+                <h2 id="deals-title">{txt("host.deals")}</h2>
                 <ul class="deal-list">
                     <For each=deals key=|d| (d.id, d.sold, d.status as u8) let(d)>
                         <DealRow conn deal=d now can_end=allowed />
@@ -51,15 +54,15 @@ fn DealRow(conn: Conn, deal: Deal, now: ReadSignal<i64>, can_end: Signal<bool>) 
         <li class="deal-line" data-deal=id>
             <div>
                 <strong>{name}</strong>
-                <span class="muted">" " {yuan(deal.price)} " · limit " {deal.per_resident_limit}</span>
+                <span class="muted">" " {yuan(deal.price)} {move || tr!("host.limit", n = deal.per_resident_limit)}</span>
                 <p class="muted">
-                    {format!("{} sold · {} left of {}", deal.sold, deal.remaining(), deal.stock)} " · "
+                    {move || tr!("host.sold", sold = deal.sold, left = deal.remaining(), stock = deal.stock)} " · "
                     <Countdown ends_at=Signal::derive(move || if ended { 0 } else { ends_at }) now />
                 </p>
             </div>
             <Show when=move || open() && can_end.get()>
                 <button type="button" class="secondary" on:click=move |_| conn.send(ClientMsg::EndDeal { deal: id })>
-                    "End now"
+                    {txt("host.end_now")}
                 </button>
             </Show>
         </li>
@@ -95,32 +98,33 @@ fn LaunchForm(conn: Conn) -> impl IntoView {
                             | mulin_shared::ErrorCode::Forbidden
                     )
                 })
-                .map(|(_, m)| m.clone())
+                .map(|(code, _)| error_text(*code))
         })
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let parsed = (|| {
-            let product = product.get_untracked().ok_or("Choose a product.")?;
-            let price = parse_yuan(&price.get_untracked())
-                .ok_or("Enter the deal price in yuan, e.g. 12.90.")?;
+            let product = product
+                .get_untracked()
+                .ok_or_else(|| tr!("host.need_product"))?;
+            let price = parse_yuan(&price.get_untracked()).ok_or_else(|| tr!("host.need_price"))?;
             let stock: i64 = stock
                 .get_untracked()
                 .trim()
                 .parse()
-                .map_err(|_| "Stock must be a whole number.")?;
+                .map_err(|_| tr!("host.need_stock"))?;
             let limit: i64 = limit
                 .get_untracked()
                 .trim()
                 .parse()
-                .map_err(|_| "The limit must be a whole number.")?;
+                .map_err(|_| tr!("host.need_limit"))?;
             let minutes: i64 = minutes
                 .get_untracked()
                 .trim()
                 .parse()
-                .map_err(|_| "Duration must be whole minutes.")?;
+                .map_err(|_| tr!("host.need_minutes"))?;
             if !(1..=7 * 24 * 60).contains(&minutes) {
-                return Err("Duration must be between 1 minute and 7 days.");
+                return Err(tr!("host.minutes_range"));
             }
             Ok(ClientMsg::LaunchDeal {
                 product,
@@ -136,14 +140,14 @@ fn LaunchForm(conn: Conn) -> impl IntoView {
                 conn.error.set(None);
                 conn.send(msg);
             }
-            Err(text) => set_problem.set(Some(text.to_string())),
+            Err(text) => set_problem.set(Some(text)),
         }
     };
     view! {
         <form class="card launch" on:submit=submit aria-labelledby="launch-title">
-            <h2 id="launch-title">"Launch a flash deal"</h2>
+            <h2 id="launch-title">{txt("host.launch_title")}</h2>
             <div class="grid">
-                <label>"Product"
+                <label>{txt("host.product")}
                     <select id="launch-product" on:change=move |ev| set_product.set(event_target_value(&ev).parse().ok())>
                         {move || products().into_iter().map(|p| {
                             let selected = product.get() == Some(p.id);
@@ -151,24 +155,24 @@ fn LaunchForm(conn: Conn) -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </label>
-                <label>"Deal price (¥)"
+                <label>{txt("host.price")}
                     <input id="launch-price" inputmode="decimal" required placeholder="12.90"
                         prop:value=move || price.get() on:input=move |ev| set_price.set(event_target_value(&ev)) />
                 </label>
-                <label>"Stock (units)"
+                <label>{txt("host.stock")}
                     <input id="launch-stock" type="number" min="1" required
                         prop:value=move || stock.get() on:input=move |ev| set_stock.set(event_target_value(&ev)) />
                 </label>
-                <label>"Limit per resident"
+                <label>{txt("host.per_resident")}
                     <input id="launch-limit" type="number" min="1" required
                         prop:value=move || limit.get() on:input=move |ev| set_limit.set(event_target_value(&ev)) />
                 </label>
-                <label>"Runs for (minutes)"
+                <label>{txt("host.minutes")}
                     <input id="launch-minutes" type="number" min="1" required
                         prop:value=move || minutes.get() on:input=move |ev| set_minutes.set(event_target_value(&ev)) />
                 </label>
             </div>
-            <button type="submit" id="launch" class="primary">"Launch now"</button>
+            <button type="submit" id="launch" class="primary">{txt("host.launch")}</button>
             {move || problem.get().or_else(server_problem).map(|p| view! { <p class="note warn" role="alert">{p}</p> })}
         </form>
     }

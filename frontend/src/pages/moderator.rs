@@ -4,8 +4,10 @@ use leptos::prelude::*;
 use mulin_shared::{OrderStatus, Role, ShowId};
 
 use crate::components::{OrderTable, ShowBar};
+use crate::i18n::LangSwitch;
+use crate::i18n::txt;
 use crate::socket::Conn;
-use crate::yuan;
+use crate::{tr, yuan};
 
 /// Live orders for community staff.
 #[component]
@@ -31,24 +33,17 @@ pub fn ModeratorPage(show: ShowId, token: String) -> impl IntoView {
     };
     view! {
         <main class="page staff">
-            <ShowBar conn role="Moderator desk" />
+            <ShowBar conn role=|| tr!("bar.moderator") />
+            <div class="tools"><LangSwitch /></div>
             <StaffGate conn allowed=Signal::derive(allowed) />
             <section class="card" aria-labelledby="orders-title">
-                <h2 id="orders-title">"Orders"</h2>
+                <h2 id="orders-title">{txt("staff.orders")}</h2>
                 <p class="totals" id="order-totals">
-                    {move || { let (n, units, amount) = totals(); format!("{n} {} · {units} {} · {}", plural(n, "order"), plural(units as usize, "unit"), yuan(amount)) }}
+                    {move || { let (n, units, amount) = totals(); tr!("staff.totals", n = n, units = units, amount = yuan(amount)) }}
                 </p>
                 <OrderTable conn orders staff=true />
             </section>
         </main>
-    }
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        word.to_string()
-    } else {
-        format!("{word}s")
     }
 }
 
@@ -63,9 +58,9 @@ pub fn StaffGate(conn: Conn, allowed: Signal<bool>) -> impl IntoView {
         if allowed.get() {
             ().into_any()
         } else if refused() {
-            view! { <p class="note warn" role="alert">"This link's token is not valid. Ask for a new staff link (`mulin token`)."</p> }.into_any()
+            view! { <p class="note warn" role="alert">{txt("staff.refused")}</p> }.into_any()
         } else {
-            view! { <p class="note muted">"Checking your staff link…"</p> }.into_any()
+            view! { <p class="note muted">{txt("staff.checking")}</p> }.into_any()
         }
     }
 }

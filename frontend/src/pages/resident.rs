@@ -4,8 +4,10 @@ use leptos::prelude::*;
 use mulin_shared::{Deal, ShowId};
 
 use crate::components::{DealCard, LargeTextToggle, MyOrderList, ShowBar, ShowDeals};
-use crate::server_clock;
+use crate::i18n::LangSwitch;
+use crate::i18n::txt;
 use crate::socket::Conn;
+use crate::{server_clock, tr};
 
 /// The widget residents see beside the stream.
 #[component]
@@ -19,18 +21,20 @@ pub fn ResidentPage(show: ShowId) -> impl IntoView {
     let signed_in = move || conn.me.with(|m| m.is_some());
     let my_orders = Signal::derive(move || conn.my_orders.get());
     let greeting = move || {
-        conn.me
-            .with(|m| m.as_ref().map(|m| format!("Hello, {}", m.nickname)))
+        conn.me.with(|m| {
+            m.as_ref()
+                .map(|m| tr!("signin.hello", name = m.nickname.clone()))
+        })
     };
 
     view! {
         <main class="page resident">
-            <ShowBar conn role="Residents" />
-            <div class="tools"><LargeTextToggle /></div>
+            <ShowBar conn role=|| tr!("bar.residents") />
+            <div class="tools"><LargeTextToggle /><LangSwitch /></div>
             <Show when=move || pinned.with(Option::is_some)
                 fallback=move || view! {
                     <article class="card empty-deal">
-                        <p>{move || if conn.room.with(Option::is_some) { "No deal on sale right now — stay tuned!" } else { "Loading the show…" }}</p>
+                        <p>{move || if conn.room.with(Option::is_some) { tr!("deal.none") } else { tr!("deal.loading") }}</p>
                     </article>
                 }>
                 <DealCard conn deal=pinned now />
@@ -40,7 +44,7 @@ pub fn ResidentPage(show: ShowId) -> impl IntoView {
             </Show>
             <ShowDeals conn now />
             <section class="card" aria-labelledby="my-orders">
-                <h2 id="my-orders">"My orders"</h2>
+                <h2 id="my-orders">{txt("orders.mine")}</h2>
                 <MyOrderList conn orders=my_orders />
             </section>
         </main>

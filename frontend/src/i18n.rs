@@ -1,0 +1,222 @@
+//! The page's language: Chinese (zh-CN) unless the person chose English on this device (or the
+//! embedding page asked for it with `?lang=en`). Texts live in `locales/app.yml` and are read with
+//! [`tr!`](crate::tr); every text that a view shows through `tr!` follows a switch at once.
+
+use leptos::prelude::*;
+use mulin_shared::ErrorCode;
+
+use crate::socket::{recall, remember};
+
+/// Where the chosen language is remembered on this device.
+const LANG_KEY: &str = "mulin.lang";
+
+/// A language the widget speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// Simplified Chinese, the default.
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Its BCP 47 tag, as used in `locales/app.yml` and `<html lang>`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// The language a tag names (`zh`, `zh-CN`, `en`, `en-GB`…), if it is one the widget speaks.
+    pub fn from_code(code: &str) -> Option<Lang> {
+        let primary = code.split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "zh" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The other one (the switch toggles between two).
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+}
+
+thread_local! {
+    // Reference-counted rather than owned by a component: the language outlives every view.
+    static LANG: ArcRwSignal<Lang> = ArcRwSignal::new(Lang::Zh);
+}
+
+/// The current language; inside a view's closure this subscribes it to switches.
+pub fn lang() -> Lang {
+    LANG.with(|l| l.get())
+}
+
+/// Switches the language, remembers the choice on this device, and tells assistive technology.
+pub fn set_lang(lang: Lang) {
+    remember(LANG_KEY, lang.code());
+    apply(lang);
+}
+
+/// Picks the language before the first paint: the remembered choice, else `?lang=`, else Chinese.
+pub fn init() {
+    let asked = || {
+        let search = window().location().search().ok()?;
+        let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
+        Lang::from_code(&params.get("lang")?)
+    };
+    let lang = recall(LANG_KEY)
+        .and_then(|c| Lang::from_code(&c))
+        .or_else(asked)
+        .unwrap_or(Lang::Zh);
+    apply(lang);
+}
+
+fn apply(lang: Lang) {
+    if let Some(root) = document().document_element() {
+        // Screen readers pick their voice by this attribute.
+        let _ = root.set_attribute("lang", lang.code());
+    }
+    LANG.with(|l| l.set(lang));
+}
+
+/// The text for `key` in the current language, with each `%{name}` replaced by its value. Inside a
+/// view's closure it follows language switches.
+///
+/// One function, not a macro expanded at every call: the widget has over a hundred texts, and
+/// `rust_i18n::t!` inlined at each cost 40 KB of the download.
+pub fn text(key: &str, args: &[(&str, String)]) -> String {
+    let found = rust_i18n::t!(key, locale = lang().code());
+    if args.is_empty() {
+        return found.into_owned();
+    }
+    let names: Vec<&str> = args.iter().map(|(n, _)| *n).collect();
+    let values: Vec<String> = args.iter().map(|(_, v)| v.clone()).collect();
+    rust_i18n::replace_patterns(&found, &names, &values)
+}
+
+/// A text that follows the language, as a view child or an attribute value. Every call returns the
+/// same type, so the view code that renders it exists once in the widget, not once per text.
+pub fn txt(key: &'static str) -> impl Fn() -> String + Copy + Send + Sync + 'static {
+    move || text(key, &[])
+}
+
+/// [`text`] with named values: `tr!("deal.limit", n = 5)`.
+#[macro_export]
+macro_rules! tr {
+    ($key:literal $(, $name:ident = $value:expr)* $(,)?) => {
+        $crate::i18n::text($key, &[$((stringify!($name), ($value).to_string())),*])
+    };
+}
+
+/// What to tell a person about an error the server reported, in their language.
+pub fn error_text(code: ErrorCode) -> String {
+    match code {
+        ErrorCode::InvalidNickname => crate::tr!("error.invalid_nickname"),
+        ErrorCode::InvalidPhone => crate::tr!("error.invalid_phone"),
+        ErrorCode::InvalidCommunity => crate::tr!("error.invalid_community"),
+        ErrorCode::InvalidQuantity => crate::tr!("error.invalid_quantity"),
+        ErrorCode::NotCancellable => crate::tr!("error.not_cancellable"),
+        ErrorCode::Unavailable => crate::tr!("error.unavailable"),
+        ErrorCode::InvalidDeal => crate::tr!("error.invalid_deal"),
+        ErrorCode::Forbidden => crate::tr!("error.forbidden"),
+        other => crate::tr!("error.other", code = code_name(other)),
+    }
+}
+
+/// The wire name of an error code (`"unknown_deal"`), shown so a resident can quote it for help.
+pub fn code_name(code: ErrorCode) -> String {
+    serde_json::to_string(&code)
+        .unwrap_or_default()
+        .trim_matches('"')
+        .to_owned()
+}
+
+/// The other language's name, in that language: a button that switches to it.
+#[component]
+pub fn LangSwitch() -> impl IntoView {
+    view! {
+        <button type="button" id="lang" class="secondary small"
+            lang=move || lang().other().code()
+            aria-label=txt("tools.other_language_label")
+            on:click=move |_| set_lang(lang().other())>
+            {txt("tools.other_language")}
+        </button>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_tags_are_understood() {
+        assert_eq!(Lang::from_code("zh-CN"), Some(Lang::Zh));
+        assert_eq!(Lang::from_code("zh"), Some(Lang::Zh));
+        assert_eq!(Lang::from_code("EN-gb"), Some(Lang::En));
+        assert_eq!(Lang::from_code("en_US"), Some(Lang::En));
+        assert_eq!(Lang::from_code("fr"), None);
+        assert_eq!(Lang::from_code(""), None);
+    }
+
+    /// Every key given to `tr!` or `txt` in the sources has a Chinese and an English text, and every
+    /// text in the locale file is used: a missing translation fails here, not in front of a resident.
+    #[test]
+    fn every_key_in_the_code_has_both_languages_and_none_is_unused() {
+        let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let mut used = Vec::new();
+        let mut dirs = vec![std::path::PathBuf::from(src)];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("src readable") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).expect("source readable");
+                    for opening in ["tr!(\"", "txt(\""] {
+                        let pieces: Vec<&str> = text.split(opening).collect();
+                        for pair in pieces.windows(2) {
+                            // Skip longer names that merely end the same way (include_str!).
+                            let glued = pair[0]
+                                .chars()
+                                .last()
+                                .is_some_and(|c| c.is_alphanumeric() || c == '_');
+                            if !glued {
+                                let key = pair[1].split('"').next().unwrap_or_default();
+                                used.push(key.to_owned());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(used.len() > 50, "found only {} keys", used.len());
+        for key in &used {
+            for locale in ["zh-CN", "en"] {
+                assert!(
+                    crate::_rust_i18n_try_translate(locale, key).is_some(),
+                    "{key} has no {locale} text in locales/app.yml"
+                );
+            }
+        }
+        let file = include_str!("../locales/app.yml");
+        for line in file.lines() {
+            if let Some((key, _)) = line.split_once(": {") {
+                assert!(
+                    used.iter().any(|u| u == key),
+                    "{key} in locales/app.yml is used nowhere"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn error_codes_have_names() {
+        assert_eq!(code_name(ErrorCode::UnknownDeal), "unknown_deal");
+    }
+}
