@@ -22,7 +22,7 @@ say = printf '\033[1;34m==>\033[0m %s\n'
 BIND ?= 127.0.0.1:3000
 DB   ?= data/mulin.db
 
-.PHONY: help run test bench widget setup wasm-tools browser postgres peers lint clean
+.PHONY: help run test component-tests bench widget setup wasm-tools browser postgres peers lint clean
 
 help:
 	@echo "make run    build the widget and start Mulin Live on http://$(BIND) with a demo show"
@@ -45,6 +45,15 @@ test: widget browser
 	cargo build -p mulin-backend --bin mulin --locked
 	@$(say) "running the tests"
 	cargo test --workspace --locked
+	@$(MAKE) --no-print-directory component-tests
+
+## component-tests: the widget's parts in headless Chromium (wasm-bindgen-test). The runner reads
+## frontend/webdriver.json (headless, no sandbox) from the crate's folder.
+component-tests: wasm-tools browser
+	@$(say) "running the widget's component tests in headless Chromium (wasm-bindgen-test)"
+	cd frontend && CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+	  CHROMEDRIVER="$$(command -v chromedriver)" WASM_BINDGEN_TEST_TIMEOUT=120 \
+	  cargo test --target wasm32-unknown-unknown --test components --locked
 
 ## bench: spike scenarios against the release server, batching off, and PostgreSQL via pgbench;
 ## fan-out to 10,000 viewers against Mulin Live and a Node.js ws peer.

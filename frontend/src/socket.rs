@@ -89,8 +89,15 @@ pub enum Purchase {
         /// Units left when decided.
         remaining: i64,
     },
-    /// Not carried out; the code says why.
-    Failed(ErrorCode),
+    /// Not answered with an order or a refusal; the code says why. The key is kept: tapping Buy
+    /// again for the same deal, quantity and pickup point asks again with it, so if the first
+    /// attempt did reach the store, the retry returns that order instead of making a second.
+    Failed {
+        /// Why.
+        code: ErrorCode,
+        /// The deal, quantity, pickup point and key of the attempt.
+        tried: (DealId, i64, PickupId, String),
+    },
 }
 
 /// Handle to the connection's signals; cheap to copy into any component.
@@ -122,8 +129,21 @@ impl Conn {
     /// Opens the connection to `show`. `staff_token` signs in a host or moderator; without it the
     /// resident token remembered on this device (if any) is used.
     pub fn open(show: ShowId, staff_token: Option<String>) -> Conn {
-        let (tx, rx) = unbounded();
         let remembered = staff_token.clone().or_else(|| storage_get(TOKEN_KEY));
+        let (conn, rx) = Conn::new(remembered);
+        let staff = staff_token.is_some();
+        spawn_local(conn.run(show, staff, rx));
+        conn
+    }
+
+    /// A connection that never opens: its signals are set by hand and what it sends goes nowhere.
+    /// Component tests render parts of the widget with it, without a server.
+    pub fn detached() -> Conn {
+        Conn::new(None).0
+    }
+
+    fn new(remembered: Option<String>) -> (Conn, UnboundedReceiver<ClientMsg>) {
+        let (tx, rx) = unbounded();
         let conn = Conn {
             link: RwSignal::new(Link::Connecting),
             catalogue: RwSignal::new(None),
@@ -137,9 +157,7 @@ impl Conn {
             outbox: StoredValue::new(tx),
             token: StoredValue::new(remembered),
         };
-        let staff = staff_token.is_some();
-        spawn_local(conn.run(show, staff, rx));
-        conn
+        (conn, rx)
     }
 
     /// Sends a message (queued while offline; joins and sign-ins are redone on reconnect anyway).
@@ -174,10 +192,14 @@ impl Conn {
         });
     }
 
-    /// Starts a purchase with a fresh key (or retries a failed one with its old key).
+    /// Starts a purchase with a fresh key, or retries a failed one with its old key.
     pub fn buy(&self, deal: DealId, qty: i64, pickup: PickupId) {
         let key = match self.purchase.get_untracked() {
             Purchase::Waiting { .. } => return,
+            Purchase::Failed {
+                tried: (d, q, p, key),
+                ..
+            } if (d, q, p) == (deal, qty, pickup) => key,
             _ => new_key(),
         };
         let waiting = Purchase::Waiting {
@@ -381,10 +403,18 @@ impl Conn {
                     self.token.set_value(None);
                     self.me.set(None);
                 }
-                if matches!(self.purchase.get_untracked(), Purchase::Waiting { .. })
-                    && !matches!(code, ErrorCode::InvalidToken)
+                if let Purchase::Waiting {
+                    deal,
+                    qty,
+                    pickup,
+                    key,
+                } = self.purchase.get_untracked()
+                    && code != ErrorCode::InvalidToken
                 {
-                    self.purchase.set(Purchase::Failed(code));
+                    self.purchase.set(Purchase::Failed {
+                        code,
+                        tried: (deal, qty, pickup, key),
+                    });
                 }
                 self.error.set(Some((code, message)));
                 Vec::new()

@@ -192,7 +192,7 @@ fn PurchaseNote(conn: Conn) -> impl IntoView {
                 };
                 view! { <p class="note warn" id="purchase" role="status" data-state=state>{text}</p> }.into_any()
             }
-            Purchase::Failed(code) => view! {
+            Purchase::Failed { code, .. } => view! {
                 <p class="note warn" id="purchase" role="status" data-state="failed" data-code=crate::i18n::code_name(code)>
                     {move || tr!("buy.failed", why = error_text(code))}
                 </p>
