@@ -510,3 +510,98 @@ async fn after_a_server_restart_the_widget_reconnects_and_still_shows_the_order(
     page.close().await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_second_purchase_past_the_limit_is_refused_in_words() {
+    dist_is_built();
+    let ts = TestServer::start().await;
+    ts.host().await.launch_deal(4, 6990, 20, 1).await;
+    let page = Browser::start(360, 800).await;
+    page.open(&format!("{}/show/{}", ts.http_url(), ts.show))
+        .await;
+    page.wait_text("#stock-remaining", |t| t == "20").await;
+    sign_in(&page, "限购刘").await;
+    page.wait_text("#deal-limit", |t| t == "每人限购 1 件")
+        .await;
+    page.click("#buy").await;
+    page.wait_attr("#purchase", "data-state", |s| s == "accepted")
+        .await;
+    page.wait_text("#stock-remaining", |t| t == "19").await;
+
+    // One more of the same deal would pass the limit: the server refuses, the page says why.
+    page.click("#buy").await;
+    page.wait_attr("#purchase", "data-state", |s| s == "limit")
+        .await;
+    page.wait_text("#purchase", |t| t == "您已买到本活动的每人限购数量。")
+        .await;
+    page.wait_text("#stock-remaining", |t| t == "19").await;
+    let orders = ts
+        .server
+        .store()
+        .show_orders(ts.show, 10)
+        .await
+        .expect("orders readable");
+    assert_eq!(orders.len(), 1, "the refused purchase stored nothing");
+    page.screenshot("resident-360-limit-reached").await;
+    page.close().await;
+}
+
+#[tokio::test]
+async fn the_widget_speaks_chinese_first_switches_to_english_and_remembers() {
+    dist_is_built();
+    let ts = TestServer::start().await;
+    let url = format!("{}/show/{}", ts.http_url(), ts.show);
+    for (width, tag) in [(360, "360"), (1280, "desktop")] {
+        let page = Browser::start(width, 900).await;
+        page.open(&url).await;
+        wait_live(&page).await;
+        page.wait_text("#link-state", |t| t == "直播中").await;
+        page.wait_text("#my-orders", |t| t == "我的订单").await;
+        // A bad sign-in is refused at its field, in Chinese.
+        page.type_into("#nickname", "英文王").await;
+        page.type_into("#phone", "555-0100").await;
+        page.click("#sign-in").await;
+        page.wait_text("#phone-error", |t| t.starts_with("请填写 11 位手机号"))
+            .await;
+        page.screenshot(&format!("resident-{tag}-zh-sign-in-error"))
+            .await;
+
+        page.click("#lang").await;
+        page.wait_text("#link-state", |t| t == "Live").await;
+        page.wait_text("#my-orders", |t| t == "My orders").await;
+        page.wait_text("#phone-error", |t| {
+            t.starts_with("Please enter an 11-digit mobile number")
+        })
+        .await;
+        let lang = page
+            .client
+            .execute("return document.documentElement.lang;", vec![])
+            .await
+            .expect("lang read");
+        assert_eq!(lang, serde_json::json!("en"));
+        page.type_into("#phone", TEST_PHONE).await;
+        page.click("#sign-in").await;
+        page.wait_attr("#buy", "data-state", |s| s == "buy").await;
+        page.wait_text("#buy", |t| t.starts_with("Buy now · ¥"))
+            .await;
+        assert!(
+            !page.scrolls_sideways().await,
+            "{width} px: sideways scroll"
+        );
+        page.screenshot(&format!("resident-{tag}-en")).await;
+
+        // Remembered on this device; switching back is one tap.
+        page.open(&url).await;
+        page.wait_text("#my-orders", |t| t == "My orders").await;
+        page.click("#lang").await;
+        page.wait_text("#my-orders", |t| t == "我的订单").await;
+        page.wait_text("#buy", |t| t.starts_with("立即购买")).await;
+        page.close().await;
+    }
+
+    // A host can embed the widget in English for a new device: `?lang=en`.
+    let page = Browser::start(360, 800).await;
+    page.open(&format!("{url}?lang=en")).await;
+    page.wait_text("#my-orders", |t| t == "My orders").await;
+    page.close().await;
+}
