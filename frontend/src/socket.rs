@@ -384,6 +384,11 @@ impl Conn {
                 Vec::new()
             }
             ServerMsg::OrderCancelled { order } => {
+                // Cancelled here, in another tab or by staff: the accepted note no longer holds.
+                if matches!(self.purchase.get_untracked(), Purchase::Accepted(ref o) if o.id == order.id)
+                {
+                    self.purchase.set(Purchase::Idle);
+                }
                 self.my_orders.update(|mine| replace(mine, &order));
                 self.orders.update(|all| replace(all, &order));
                 Vec::new()

@@ -543,6 +543,24 @@ async fn a_second_purchase_past_the_limit_is_refused_in_words() {
         .expect("orders readable");
     assert_eq!(orders.len(), 1, "the refused purchase stored nothing");
     page.screenshot("resident-360-limit-reached").await;
+
+    // A moderator cancels the order at the resident's request: the page shows it cancelled at once,
+    // the unit is back, and the resident may buy again.
+    let mut moderator = ts.client().await;
+    moderator.join(ts.show).await;
+    moderator.resume(&ts.moderator_token).await;
+    moderator
+        .send(&ClientMsg::CancelOrder {
+            order: orders[0].id,
+        })
+        .await;
+    page.wait_attr(".my-order", "data-status", |s| s == "cancelled")
+        .await;
+    page.wait_text(".my-order", |t| t.contains("已取消")).await;
+    page.wait_text("#stock-remaining", |t| t == "20").await;
+    page.click("#buy").await;
+    page.wait_attr("#purchase", "data-state", |s| s == "accepted")
+        .await;
     page.close().await;
 }
 

@@ -492,6 +492,25 @@ async fn only_the_buyer_or_staff_may_cancel() {
         })
         .await;
     assert_eq!(updated, mulin_shared::OrderStatus::Cancelled);
+
+    // The buyer hears of it at once, so "My orders" shows it cancelled; nobody else does.
+    let heard = a
+        .recv_until(|m| match m {
+            ServerMsg::OrderCancelled { order } if order.id == o.id => Some(order.status),
+            _ => None,
+        })
+        .await;
+    assert_eq!(heard, mulin_shared::OrderStatus::Cancelled);
+    for t in [1, 2] {
+        // Two round trips: by the second answer, b's connection has passed on anything it got.
+        b.send(&ClientMsg::Ping { t }).await;
+        b.recv_until(|m| match m {
+            ServerMsg::OrderCancelled { order } => panic!("b was told of {order:?}"),
+            ServerMsg::Pong { .. } => Some(()),
+            _ => None,
+        })
+        .await;
+    }
 }
 
 #[tokio::test]

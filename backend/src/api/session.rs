@@ -18,7 +18,7 @@ use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use mulin_shared::{
-    ClientMsg, ErrorCode, PROTOCOL_VERSION, Role, ServerMsg, ShowId, SignInProblem,
+    ClientMsg, ErrorCode, PROTOCOL_VERSION, ResidentId, Role, ServerMsg, ShowId, SignInProblem,
 };
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior, interval, timeout};
@@ -51,6 +51,8 @@ enum Outgoing {
     Follow {
         room: Arc<Room>,
         staff: bool,
+        /// The signed-in resident, who hears of their own orders cancelled elsewhere.
+        resident: Option<ResidentId>,
     },
     /// Heartbeat: send a ping.
     Ping,
@@ -183,6 +185,8 @@ struct Writer {
     events: Option<BroadcastStream<Frame>>,
     /// Order events, for staff.
     staff: Option<BroadcastStream<Frame>>,
+    /// Cancelled orders of the show and whose they are, for a signed-in resident.
+    cancellations: Option<(ResidentId, BroadcastStream<(ResidentId, Frame)>)>,
     /// The followed room, to ask for its current state or whole order list after a gap.
     followed: Option<Arc<Room>>,
     ready: Vec<Message>,
@@ -201,6 +205,7 @@ impl Writer {
             slots,
             events: None,
             staff: None,
+            cancellations: None,
             followed: None,
             ready: Vec::new(),
             closing: false,
@@ -226,6 +231,7 @@ impl Writer {
                 Some(snapshot) = next_of(&mut self.room) => { self.room_state(snapshot); true }
                 Some(event) = next_of(&mut self.events) => { self.room_event(event); false }
                 Some(event) = next_of(&mut self.staff) => { self.staff_event(event); false }
+                Some(event) = next_cancellation(&mut self.cancellations) => { self.cancellation(event); false }
             };
             if !push {
                 // Whatever else is ready rides along in the same write.
@@ -255,12 +261,18 @@ impl Writer {
             Outgoing::Frame(f) => self.ready.push(text(f)),
             Outgoing::Close => self.closing = true,
             Outgoing::Ping => self.ready.push(Message::Ping(Bytes::new())),
-            Outgoing::Follow { room, staff } => {
+            Outgoing::Follow {
+                room,
+                staff,
+                resident,
+            } => {
                 self.room = Some(WatchStream::new(room.subscribe()));
                 self.shown = Some((room.show(), 0));
                 self.held = None;
                 self.events = Some(BroadcastStream::new(room.subscribe_events()));
                 self.staff = staff.then(|| BroadcastStream::new(room.subscribe_orders()));
+                self.cancellations =
+                    resident.map(|r| (r, BroadcastStream::new(room.subscribe_cancellations())));
                 self.followed = Some(room);
             }
         }
@@ -354,6 +366,16 @@ impl Writer {
         self.ready.push(text(frame));
     }
 
+    /// Passes on a cancelled order if it is this resident's. One that fell behind by hundreds of
+    /// cancellations misses some; the list is sent whole again when it reconnects.
+    fn cancellation(&mut self, event: Result<(ResidentId, Frame), BroadcastStreamRecvError>) {
+        if let (Ok((buyer, frame)), Some((me, _))) = (event, &self.cancellations)
+            && buyer == *me
+        {
+            self.ready.push(text(frame));
+        }
+    }
+
     /// Sends everything queued; `false` when the socket failed or stayed full for [`SEND_TIMEOUT`].
     async fn flush(&mut self) -> bool {
         let (sink, ready) = (&mut self.sink, &mut self.ready);
@@ -369,6 +391,20 @@ impl Writer {
             Poll::Pending => matches!(timeout(SEND_TIMEOUT, send).await, Ok(Ok(()))),
         }
     }
+}
+
+/// [`next_of`] for the resident's cancellations.
+async fn next_cancellation(
+    stream: &mut Option<(ResidentId, BroadcastStream<(ResidentId, Frame)>)>,
+) -> Option<Result<(ResidentId, Frame), BroadcastStreamRecvError>> {
+    let item = match stream {
+        Some((_, s)) => s.next().await,
+        None => return std::future::pending().await,
+    };
+    if item.is_none() {
+        *stream = None;
+    }
+    item
 }
 
 /// The next item of an optional stream; pending forever when there is none (the branch sleeps), and
@@ -580,6 +616,7 @@ impl Session {
             .send(Outgoing::Follow {
                 room: room.clone(),
                 staff,
+                resident: self.principal.as_ref().and_then(|p| p.resident),
             })
             .await;
         if staff {

@@ -17,8 +17,8 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use mulin_shared::{
-    Deal, DealId, DealStatus, Order, OrderId, PickupPoint, Product, ProductId, ResidentId,
-    RoomEvent, RoomState, ServerMsg, ShowId, UtcMillis,
+    Deal, DealId, DealStatus, Order, OrderId, OrderStatus, PickupPoint, Product, ProductId,
+    ResidentId, RoomEvent, RoomState, ServerMsg, ShowId, UtcMillis,
 };
 use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 use tokio::time::Instant;
@@ -116,6 +116,9 @@ pub struct Room {
     /// Round-robin over `shards` for new viewers.
     next_shard: AtomicUsize,
     orders: broadcast::Sender<Frame>,
+    /// `OrderCancelled` frames with the buyer they belong to, so each resident's connections hear
+    /// of their own orders cancelled elsewhere (by staff, or in another tab).
+    cancellations: broadcast::Sender<(ResidentId, Frame)>,
     /// `Event` frames, in `seq` order.
     events: broadcast::Sender<Frame>,
     dirty: Arc<Notify>,
@@ -176,6 +179,7 @@ impl Room {
             .map(|_| watch::Sender::new(empty.clone()))
             .collect();
         let (orders, _) = broadcast::channel(256);
+        let (cancellations, _) = broadcast::channel(256);
         let (events, _) = broadcast::channel(EVENT_BACKLOG);
         let dirty = Arc::new(Notify::new());
         let room = Arc::new_cyclic(|me| Room {
@@ -202,6 +206,7 @@ impl Room {
             shards: shards.clone(),
             next_shard: AtomicUsize::new(0),
             orders,
+            cancellations,
             events,
             dirty: dirty.clone(),
             me: me.clone(),
@@ -249,6 +254,11 @@ impl Room {
     /// Follows accepted orders as `OrderPlaced` frames (for staff).
     pub fn subscribe_orders(&self) -> broadcast::Receiver<Frame> {
         self.orders.subscribe()
+    }
+
+    /// Follows cancelled orders of the show with their buyers (for residents, who keep their own).
+    pub fn subscribe_cancellations(&self) -> broadcast::Receiver<(ResidentId, Frame)> {
+        self.cancellations.subscribe()
     }
 
     /// The `Orders` frame: the show's recent orders, newest first (for staff joining or catching up).
@@ -494,6 +504,15 @@ impl Room {
         self.tell_staff(|| ServerMsg::OrderUpdated {
             order: order.clone(),
         });
+        if order.status == OrderStatus::Cancelled && self.cancellations.receiver_count() > 0 {
+            let frame = ServerMsg::OrderCancelled {
+                order: order.clone(),
+            };
+            // Nobody of this buyer listening is fine.
+            let _ = self
+                .cancellations
+                .send((order.resident, frame.to_json().into()));
+        }
         self.changed();
     }
 

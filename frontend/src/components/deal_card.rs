@@ -90,9 +90,14 @@ pub fn DealCard(conn: Conn, deal: Memo<Option<Deal>>, now: ReadSignal<UtcMillis>
                 line.push(tr!("deal.batch", batch = p.batch));
             }
             line.push(p.unit);
-            // Each part stays whole on a narrow screen ("YS-1118-03" is not split at a dash).
+            // Each part stays whole on a narrow screen ("YS-1118-03" is not split at a dash), and a
+            // line breaks only after a separator, never before it.
             line.into_iter()
-                .map(|part| view! { <span class="nowrap">{part}</span> })
+                .enumerate()
+                .map(|(i, part)| {
+                    let sep = if i == 0 { "" } else { "\u{a0}· " };
+                    view! { {sep} <span class="nowrap">{part}</span> }
+                })
                 .collect_view()
         })
     };
