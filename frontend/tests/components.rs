@@ -215,6 +215,11 @@ async fn sign_in_names_the_bad_field_in_the_residents_language() {
     click(&root, "#sign-in");
     settle().await;
     assert!(find(&root, "#nickname-error").is_none());
+    assert_eq!(
+        attr(&root, "#phone", "aria-describedby").as_deref(),
+        Some("phone-error")
+    );
+    assert_eq!(attr(&root, "#nickname", "aria-describedby"), None);
     assert!(
         text(&root, "#phone-error").starts_with("请填写 11 位手机号"),
         "{}",

@@ -64,6 +64,10 @@ pub fn SignIn(conn: Conn) -> impl IntoView {
         }
     };
     let invalid = move |field: SignInProblem| move || (problem() == Some(field)).to_string();
+    // A screen reader reads the field's problem with the field.
+    let described = move |field: SignInProblem| {
+        move || (problem() == Some(field)).then(|| format!("{}-error", field_id(field)))
+    };
     view! {
         <form class="signin" on:submit=submit novalidate>
             <h3 class="signin-title">{txt("signin.title")}</h3>
@@ -71,6 +75,7 @@ pub fn SignIn(conn: Conn) -> impl IntoView {
             <input id="nickname" type="text" maxlength="24" autocomplete="nickname"
                 placeholder=txt("signin.nickname_example")
                 aria-invalid=invalid(SignInProblem::Nickname)
+                aria-describedby=described(SignInProblem::Nickname)
                 prop:value=move || nickname.get()
                 on:input=move |ev| set_nickname.set(event_target_value(&ev)) />
             {message(SignInProblem::Nickname)}
@@ -78,12 +83,14 @@ pub fn SignIn(conn: Conn) -> impl IntoView {
             <input id="phone" type="tel" inputmode="tel" maxlength="20" autocomplete="tel"
                 placeholder="138 0013 8000"
                 aria-invalid=invalid(SignInProblem::Phone)
+                aria-describedby=described(SignInProblem::Phone)
                 prop:value=move || phone.get()
                 on:input=move |ev| set_phone.set(event_target_value(&ev)) />
             {message(SignInProblem::Phone)}
             <label for="community">{txt("signin.community")}</label>
             <input id="community" type="text" maxlength="40"
                 aria-invalid=invalid(SignInProblem::Community)
+                aria-describedby=described(SignInProblem::Community)
                 prop:value=community_text
                 on:input=move |ev| set_community.set(Some(event_target_value(&ev))) />
             {message(SignInProblem::Community)}
