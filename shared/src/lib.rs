@@ -4,6 +4,7 @@
 //! test tools all speak exactly the same language. Money is integer fen; times are UTC milliseconds.
 
 pub mod domain;
+pub mod lucky_bag;
 pub mod protocol;
 pub mod sign_in;
 
