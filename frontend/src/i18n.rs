@@ -125,6 +125,8 @@ pub fn error_text(code: ErrorCode) -> String {
         ErrorCode::Unavailable => crate::tr!("error.unavailable"),
         ErrorCode::InvalidDeal => crate::tr!("error.invalid_deal"),
         ErrorCode::Forbidden => crate::tr!("error.forbidden"),
+        ErrorCode::NotEligible => crate::tr!("error.not_eligible"),
+        ErrorCode::BagClosed => crate::tr!("error.bag_closed"),
         other => crate::tr!("error.other", code = code_name(other)),
     }
 }
@@ -164,7 +166,7 @@ mod tests {
         assert_eq!(Lang::from_code(""), None);
     }
 
-    /// Every key given to `tr!` or `txt` in the sources has a Chinese and an English text, and every
+    /// Every key given to `tr!`, `txt` or `text` in the sources has a Chinese and an English text, and every
     /// text in the locale file is used: a missing translation fails here, not in front of a resident.
     #[test]
     fn every_key_in_the_code_has_both_languages_and_none_is_unused() {
@@ -178,7 +180,7 @@ mod tests {
                     dirs.push(path);
                 } else if path.extension().is_some_and(|e| e == "rs") {
                     let text = std::fs::read_to_string(&path).expect("source readable");
-                    for opening in ["tr!(\"", "txt(\""] {
+                    for opening in ["tr!(\"", "txt(\"", "text(\""] {
                         let pieces: Vec<&str> = text.split(opening).collect();
                         for pair in pieces.windows(2) {
                             // Skip longer names that merely end the same way (include_str!).

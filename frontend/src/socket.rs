@@ -11,8 +11,8 @@ use gloo_net::websocket::futures::WebSocket;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use mulin_shared::{
-    ClientMsg, DealId, ErrorCode, Order, PickupId, PickupPoint, Product, Refusal, Role, RoomState,
-    ServerMsg, Show, ShowId, UtcMillis,
+    BagId, ClientMsg, DealId, ErrorCode, Order, PickupId, PickupPoint, Product, Refusal,
+    ResidentId, Role, RoomEvent, RoomState, ServerMsg, Show, ShowId, UtcMillis,
 };
 
 /// Where the resident's session token is remembered on this device.
@@ -37,6 +37,8 @@ pub enum Link {
 pub struct Me {
     /// Resident, host or moderator.
     pub role: Role,
+    /// The resident's id (residents only).
+    pub resident: Option<ResidentId>,
     /// Display name.
     pub nickname: String,
 }
@@ -62,6 +64,19 @@ impl Catalogue {
     pub fn pickup(&self, id: PickupId) -> Option<&PickupPoint> {
         self.pickup_points.iter().find(|p| p.id == id)
     }
+}
+
+/// A lucky-bag prize this resident won.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prize {
+    /// The bag.
+    pub bag: BagId,
+    /// What was won.
+    pub prize: String,
+    /// Where to collect it.
+    pub pickup: PickupId,
+    /// The code to show there.
+    pub claim_code: String,
 }
 
 /// A purchase intent and where it stands.
@@ -117,6 +132,12 @@ pub struct Conn {
     pub orders: RwSignal<Vec<Order>>,
     /// The resident's current purchase.
     pub purchase: RwSignal<Purchase>,
+    /// Lucky bags this resident has entered.
+    pub entered_bags: RwSignal<Vec<BagId>>,
+    /// What this resident won, and how to claim it.
+    pub prizes: RwSignal<Vec<Prize>>,
+    /// The frozen entry list of the latest drawn bag, as the draw's event brought it.
+    pub bag_entries: RwSignal<Option<(BagId, Vec<ResidentId>)>>,
     /// The last error the server reported, for a notice.
     pub error: RwSignal<Option<(ErrorCode, String)>>,
     /// Server clock minus this device's clock, in ms.
@@ -126,13 +147,18 @@ pub struct Conn {
 }
 
 impl Conn {
-    /// Opens the connection to `show`. `staff_token` signs in a host or moderator; without it the
-    /// resident token remembered on this device (if any) is used.
-    pub fn open(show: ShowId, staff_token: Option<String>) -> Conn {
-        let remembered = staff_token.clone().or_else(|| storage_get(TOKEN_KEY));
-        let (conn, rx) = Conn::new(remembered);
-        let staff = staff_token.is_some();
-        spawn_local(conn.run(show, staff, rx));
+    /// Opens a resident's connection to `show`, signed in with the session remembered on this
+    /// device, if any. It reads only what residents receive (see `ServerMsg::parse_for_resident`).
+    pub fn open_resident(show: ShowId) -> Conn {
+        let (conn, rx) = Conn::new(storage_get(TOKEN_KEY));
+        spawn_local(conn.run(show, false, ServerMsg::parse_for_resident, rx));
+        conn
+    }
+
+    /// Opens a host's or moderator's connection to `show`, signed in with `token`.
+    pub fn open_staff(show: ShowId, token: String) -> Conn {
+        let (conn, rx) = Conn::new(Some(token));
+        spawn_local(conn.run(show, true, |t| ServerMsg::parse(t).map(Some), rx));
         conn
     }
 
@@ -152,6 +178,9 @@ impl Conn {
             my_orders: RwSignal::new(Vec::new()),
             orders: RwSignal::new(Vec::new()),
             purchase: RwSignal::new(Purchase::Idle),
+            entered_bags: RwSignal::new(Vec::new()),
+            prizes: RwSignal::new(Vec::new()),
+            bag_entries: RwSignal::new(None),
             error: RwSignal::new(None),
             clock_offset: RwSignal::new(0),
             outbox: StoredValue::new(tx),
@@ -217,7 +246,13 @@ impl Conn {
         });
     }
 
-    async fn run(self, show: ShowId, staff: bool, mut outbox: UnboundedReceiver<ClientMsg>) {
+    async fn run(
+        self,
+        show: ShowId,
+        staff: bool,
+        read: fn(&str) -> Result<Option<ServerMsg>, serde_json::Error>,
+        mut outbox: UnboundedReceiver<ClientMsg>,
+    ) {
         let url = socket_url();
         let mut attempt: i32 = 0;
         loop {
@@ -241,14 +276,14 @@ impl Conn {
                     let outgoing = match event {
                         Event::Closed => break,
                         Event::Out(msg) => vec![msg],
-                        Event::In(text) => match ServerMsg::parse(&text) {
-                            Ok(msg) => {
+                        Event::In(text) => match read(&text) {
+                            Ok(Some(msg)) => {
                                 if matches!(msg, ServerMsg::Welcome { .. }) {
                                     attempt = 0;
                                 }
                                 self.receive(msg, show, staff)
                             }
-                            Err(_) => Vec::new(),
+                            Ok(None) | Err(_) => Vec::new(),
                         },
                     };
                     let mut failed = false;
@@ -303,6 +338,7 @@ impl Conn {
             }
             ServerMsg::SignedIn {
                 role,
+                resident,
                 nickname,
                 token,
                 ..
@@ -311,7 +347,11 @@ impl Conn {
                     storage_set(TOKEN_KEY, &token);
                     self.token.set_value(Some(token));
                 }
-                self.me.set(Some(Me { role, nickname }));
+                self.me.set(Some(Me {
+                    role,
+                    resident,
+                    nickname,
+                }));
                 // A purchase still waiting when the connection dropped is asked again, same key.
                 match self.purchase.get_untracked() {
                     Purchase::Waiting {
@@ -397,9 +437,43 @@ impl Conn {
                 self.orders.update(|all| replace(all, &order));
                 Vec::new()
             }
+            ServerMsg::Event {
+                event: RoomEvent::BagDrawn { bag, entries },
+                ..
+            } => {
+                self.bag_entries.set(Some((bag.id, entries)));
+                Vec::new()
+            }
+            ServerMsg::BagEntered { bag } => {
+                self.entered_bags.update(|b| {
+                    if !b.contains(&bag) {
+                        b.push(bag);
+                    }
+                });
+                Vec::new()
+            }
+            ServerMsg::BagWon {
+                bag,
+                prize,
+                pickup,
+                claim_code,
+            } => {
+                self.prizes.update(|p| {
+                    if !p.iter().any(|w| w.bag == bag) {
+                        p.push(Prize {
+                            bag,
+                            prize,
+                            pickup,
+                            claim_code,
+                        });
+                    }
+                });
+                Vec::new()
+            }
             // The room state that follows an event already includes it.
             ServerMsg::DealLaunched { .. }
             | ServerMsg::DealRestocked { .. }
+            | ServerMsg::BagOpened { .. }
             | ServerMsg::Event { .. } => Vec::new(),
             ServerMsg::Error { code, message } => {
                 if code == ErrorCode::InvalidToken && !staff {

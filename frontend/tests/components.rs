@@ -141,6 +141,7 @@ async fn the_deal_card_shows_the_deal_and_its_buy_button_in_either_language() {
 
     conn.me.set(Some(Me {
         role: Role::Resident,
+        resident: Some(1),
         nickname: "王阿姨".into(),
     }));
     conn.link.set(Link::Online);

@@ -9,5 +9,6 @@ pub mod protocol;
 pub mod sign_in;
 
 pub use domain::*;
+pub use lucky_bag::{BagId, BagPhase, Eligibility, LuckyBag, Winner};
 pub use protocol::*;
 pub use sign_in::{SignInForm, SignInProblem};

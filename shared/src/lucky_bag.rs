@@ -3,9 +3,99 @@
 //! run this one implementation, so any viewer can re-run a draw from the published data alone.
 //! docs/FAIRNESS.md specifies it byte for byte, with a worked example.
 
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::domain::ResidentId;
+use crate::domain::{PickupId, ResidentId, ShowId, UtcMillis};
+
+/// Identifies a lucky bag.
+pub type BagId = i64;
+
+/// Most winners one bag may have.
+pub const MAX_WINNERS: u32 = 1_000;
+/// Longest prize description, in characters.
+pub const MAX_PRIZE_CHARS: usize = 60;
+
+/// Who may enter a bag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Eligibility {
+    /// Every signed-in resident following the show: no purchase needed (many places require this
+    /// for a giveaway).
+    Everyone,
+    /// Residents with an order (not cancelled) in this show.
+    Buyers,
+}
+
+/// Where a bag is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BagPhase {
+    /// Taking entries until `closes_at`.
+    Open,
+    /// Closed, drawn, and the seed revealed.
+    Drawn,
+}
+
+/// A winner as announced to every viewer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Winner {
+    /// The resident (as in the entry list).
+    pub resident: ResidentId,
+    /// The name they chose to be called.
+    pub nickname: String,
+}
+
+/// A lucky bag as every viewer sees it (in the room state and its events).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LuckyBag {
+    /// The bag's id.
+    pub id: BagId,
+    /// The show it belongs to.
+    pub show: ShowId,
+    /// What is won, e.g. "5 kg 五常大米".
+    pub prize: String,
+    /// How many residents win.
+    pub winners_wanted: u32,
+    /// Who may enter.
+    pub eligibility: Eligibility,
+    /// Where winners collect the prize.
+    pub pickup: PickupId,
+    /// When it opened.
+    pub opened_at: UtcMillis,
+    /// When entries close and the draw happens.
+    pub closes_at: UtcMillis,
+    /// Open or drawn.
+    pub phase: BagPhase,
+    /// SHA-256 of the secret seed, lowercase hex: published at opening.
+    pub commitment: String,
+    /// Residents who entered so far.
+    pub entrants: u64,
+    /// SHA-256 of the frozen entry list (see [`entries_hash`]): once drawn.
+    pub entries_hash: Option<String>,
+    /// The winners in the order drawn: once drawn.
+    pub winners: Vec<Winner>,
+    /// The seed, lowercase hex: revealed once drawn.
+    pub seed: Option<String>,
+}
+
+impl LuckyBag {
+    /// Checks the draw from what was published (see [`verify`]), given the frozen entry list.
+    pub fn verify(&self, entries: &[ResidentId]) -> Result<(), Unverified> {
+        let (Some(hash), Some(seed)) = (&self.entries_hash, &self.seed) else {
+            return Err(Unverified::BadSeed);
+        };
+        let winners: Vec<ResidentId> = self.winners.iter().map(|w| w.resident).collect();
+        verify(
+            &self.commitment,
+            entries,
+            hash,
+            seed,
+            &winners,
+            self.winners_wanted as usize,
+        )
+    }
+}
 
 /// Length of a draw's secret seed, in bytes.
 pub const SEED_LEN: usize = 32;

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::*;
+use crate::lucky_bag::{BagId, Eligibility, LuckyBag};
 
 /// Version of this protocol; bumped on any incompatible change.
 pub const PROTOCOL_VERSION: u32 = 2;
@@ -102,6 +103,31 @@ pub enum ClientMsg {
     EndDeal {
         /// The deal.
         deal: DealId,
+    },
+    /// Host only: open a lucky bag (one at a time per show); answered with
+    /// [`ServerMsg::BagOpened`]. Every viewer sees it, with the draw's commitment, in the room state.
+    OpenBag {
+        /// What is won (1–60 characters).
+        prize: String,
+        /// How many residents win (1–1,000).
+        winners: u32,
+        /// When entries close and the draw happens (within 24 hours).
+        closes_at: UtcMillis,
+        /// Who may enter.
+        eligibility: Eligibility,
+        /// Where winners collect the prize.
+        pickup: PickupId,
+    },
+    /// Residents: enter the open bag; answered with [`ServerMsg::BagEntered`] once the entry is
+    /// stored (entering again changes nothing and gets the same answer).
+    EnterBag {
+        /// The bag.
+        bag: BagId,
+    },
+    /// Host only: close the bag now and draw.
+    CloseBag {
+        /// The bag.
+        bag: BagId,
     },
     /// Measure round trip and clock offset; answered with [`ServerMsg::Pong`].
     Ping {
@@ -208,6 +234,27 @@ pub enum ServerMsg {
         /// What happened.
         event: RoomEvent,
     },
+    /// Answer to the host's `OpenBag`.
+    BagOpened {
+        /// The new bag.
+        bag: LuckyBag,
+    },
+    /// Answer to `EnterBag`: the entry is stored.
+    BagEntered {
+        /// The bag.
+        bag: BagId,
+    },
+    /// To a winner only (at the draw, and on joining later): how to claim the prize.
+    BagWon {
+        /// The bag.
+        bag: BagId,
+        /// What was won.
+        prize: String,
+        /// Where to collect it.
+        pickup: PickupId,
+        /// The code to show there.
+        claim_code: String,
+    },
     /// Answer to `Ping`.
     Pong {
         /// The client's `t`, echoed.
@@ -239,6 +286,9 @@ pub struct RoomState {
     pub pinned: Option<DealId>,
     /// Connections following the room.
     pub viewers: u64,
+    /// The show's latest lucky bag, open or drawn, if any.
+    #[serde(default)]
+    pub bag: Option<LuckyBag>,
     /// The server's clock when this state was published.
     pub server_time: UtcMillis,
 }
@@ -267,27 +317,53 @@ pub enum RoomEvent {
         /// The deal.
         deal: Deal,
     },
+    /// The host opened a lucky bag; its commitment is public from now on.
+    BagOpened {
+        /// The bag.
+        bag: LuckyBag,
+    },
+    /// A bag closed and was drawn: the frozen entry list, its hash, the winners and the seed are
+    /// public, so anyone can re-run the draw (docs/FAIRNESS.md).
+    BagDrawn {
+        /// The bag, drawn.
+        bag: LuckyBag,
+        /// The frozen entry list, ascending.
+        entries: Vec<ResidentId>,
+    },
 }
 
 impl RoomEvent {
     /// Parses an event object (see [`ServerMsg::parse`] for why this is not derived).
     pub fn parse(text: &str) -> Result<RoomEvent, serde_json::Error> {
+        Self::parse_as(text, true)?
+            .ok_or_else(|| serde::de::Error::custom("every event is read for staff"))
+    }
+
+    /// Residents act on a drawn bag only; the room state carries every other change.
+    #[inline(always)]
+    fn parse_as(text: &str, staff: bool) -> Result<Option<RoomEvent>, serde_json::Error> {
         #[derive(Deserialize)]
         struct Tag {
             kind: String,
         }
         let Tag { kind } = serde_json::from_str(text)?;
         use RoomEvent as E;
-        Ok(match kind.as_str() {
+        Ok(Some(match kind.as_str() {
+            "deal_launched" | "deal_ended" | "bag_opened" if !staff => return Ok(None),
             "deal_launched" => body!(text, E::DealLaunched { deal: Deal }),
             "deal_ended" => body!(text, E::DealEnded { deal: Deal }),
+            "bag_opened" => body!(text, E::BagOpened { bag: LuckyBag }),
+            "bag_drawn" => body!(text, E::BagDrawn {
+                bag: LuckyBag,
+                entries: Vec<ResidentId>,
+            }),
             other => {
                 return Err(serde::de::Error::unknown_variant(
                     other,
-                    &["deal_launched", "deal_ended"],
+                    &["deal_launched", "deal_ended", "bag_opened", "bag_drawn"],
                 ));
             }
-        })
+        }))
     }
 }
 
@@ -351,6 +427,16 @@ pub enum ErrorCode {
     InvalidCommunity,
     /// Deal fields out of range (price, stock, limit, end time).
     InvalidDeal,
+    /// Lucky-bag fields out of range (prize, winners, closing time, pickup point).
+    InvalidBag,
+    /// No such lucky bag in the joined show.
+    UnknownBag,
+    /// The show already has an open lucky bag.
+    BagAlreadyOpen,
+    /// The bag no longer takes entries.
+    BagClosed,
+    /// This resident may not enter this bag (it is for residents who ordered in this show).
+    NotEligible,
     /// The server is shutting down or overloaded; retry shortly.
     Unavailable,
     /// Something failed on the server; the request was not carried out.
@@ -414,7 +500,11 @@ impl ClientMsg {
         "place_order",
         "cancel_order",
         "launch_deal",
+        "restock",
         "end_deal",
+        "open_bag",
+        "enter_bag",
+        "close_bag",
         "ping",
     ];
 
@@ -437,6 +527,20 @@ impl ServerMsg {
     /// first, and costs the widget a third of its download (33 KB gzipped). Reading the tag, then
     /// the body as a plain struct, costs a fraction of that and accepts exactly the same frames.
     pub fn parse(text: &str) -> Result<ServerMsg, serde_json::Error> {
+        Self::parse_as(text, true)?
+            .ok_or_else(|| serde::de::Error::custom("every message is read for staff"))
+    }
+
+    /// [`ServerMsg::parse`] for the resident widget: messages only staff receive (and room events
+    /// residents do not act on) are skipped unread, as `None`, so the widget carries no code to
+    /// read them.
+    pub fn parse_for_resident(text: &str) -> Result<Option<ServerMsg>, serde_json::Error> {
+        Self::parse_as(text, false)
+    }
+
+    // Inlined into both callers: with `staff` a constant, the arms one caller never takes drop out.
+    #[inline(always)]
+    fn parse_as(text: &str, staff: bool) -> Result<Option<ServerMsg>, serde_json::Error> {
         #[derive(Deserialize)]
         struct Tag {
             #[serde(rename = "type")]
@@ -444,7 +548,13 @@ impl ServerMsg {
         }
         let Tag { kind } = serde_json::from_str(text)?;
         use ServerMsg as M;
-        Ok(match kind.as_str() {
+        Ok(Some(match kind.as_str() {
+            "orders" | "order_placed" | "order_updated" | "deal_launched" | "deal_restocked"
+            | "bag_opened"
+                if !staff =>
+            {
+                return Ok(None);
+            }
             "welcome" => body!(
                 text,
                 M::Welcome {
@@ -495,11 +605,22 @@ impl ServerMsg {
                     event: &'a serde_json::value::RawValue,
                 }
                 let b: Body = serde_json::from_str(text)?;
-                M::Event {
-                    seq: b.seq,
-                    event: RoomEvent::parse(b.event.get())?,
-                }
+                let Some(event) = RoomEvent::parse_as(b.event.get(), staff)? else {
+                    return Ok(None);
+                };
+                M::Event { seq: b.seq, event }
             }
+            "bag_opened" => body!(text, M::BagOpened { bag: LuckyBag }),
+            "bag_entered" => body!(text, M::BagEntered { bag: BagId }),
+            "bag_won" => body!(
+                text,
+                M::BagWon {
+                    bag: BagId,
+                    prize: String,
+                    pickup: PickupId,
+                    claim_code: String,
+                }
+            ),
             "pong" => body!(
                 text,
                 M::Pong {
@@ -515,7 +636,7 @@ impl ServerMsg {
                 }
             ),
             other => return Err(serde::de::Error::unknown_variant(other, Self::TYPES)),
-        })
+        }))
     }
 
     /// Every `type` the server sends.
@@ -534,6 +655,9 @@ impl ServerMsg {
         "orders",
         "order_placed",
         "event",
+        "bag_opened",
+        "bag_entered",
+        "bag_won",
         "pong",
         "error",
     ];
@@ -550,6 +674,7 @@ impl ServerMsg {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lucky_bag::{BagPhase, Winner};
 
     #[test]
     fn client_messages_round_trip() {
@@ -617,6 +742,9 @@ mod tests {
             ServerMsg::Orders { .. } => "orders",
             ServerMsg::OrderPlaced { .. } => "order_placed",
             ServerMsg::Event { .. } => "event",
+            ServerMsg::BagOpened { .. } => "bag_opened",
+            ServerMsg::BagEntered { .. } => "bag_entered",
+            ServerMsg::BagWon { .. } => "bag_won",
             ServerMsg::Pong { .. } => "pong",
             ServerMsg::Error { .. } => "error",
         }
@@ -647,6 +775,25 @@ mod tests {
             pickup_code: "K7Q2".into(),
             status: OrderStatus::Accepted,
             created_at: 5,
+        };
+        let bag = LuckyBag {
+            id: 3,
+            show: 1,
+            prize: "5 kg 五常大米".into(),
+            winners_wanted: 1,
+            eligibility: Eligibility::Everyone,
+            pickup: 1,
+            opened_at: 1,
+            closes_at: 2,
+            phase: BagPhase::Drawn,
+            commitment: "ab".into(),
+            entrants: 2,
+            entries_hash: Some("cd".into()),
+            winners: vec![Winner {
+                resident: 4,
+                nickname: "王阿姨".into(),
+            }],
+            seed: Some("ef".into()),
         };
         let samples = [
             ServerMsg::Welcome {
@@ -680,6 +827,7 @@ mod tests {
                 deals: vec![deal.clone()],
                 pinned: Some(7),
                 viewers: 3,
+                bag: None,
                 server_time: 5,
             }),
             ServerMsg::OrderAccepted {
@@ -706,7 +854,18 @@ mod tests {
             ServerMsg::OrderPlaced { order },
             ServerMsg::Event {
                 seq: 4,
-                event: RoomEvent::DealEnded { deal },
+                event: RoomEvent::BagDrawn {
+                    bag: bag.clone(),
+                    entries: vec![4, 9],
+                },
+            },
+            ServerMsg::BagOpened { bag: bag.clone() },
+            ServerMsg::BagEntered { bag: 3 },
+            ServerMsg::BagWon {
+                bag: 3,
+                prize: "大米".into(),
+                pickup: 1,
+                claim_code: "482913".into(),
             },
             ServerMsg::Pong {
                 t: 1,
@@ -743,6 +902,7 @@ mod tests {
             deals: vec![],
             pinned: None,
             viewers: 2,
+            bag: None,
             server_time: 5,
         });
         let text = msg.to_json();

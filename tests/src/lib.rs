@@ -204,9 +204,18 @@ impl Client {
     }
 
     /// Reads frames until `pick` returns something; panics after [`FRAME_WAIT`] overall.
-    pub async fn recv_until<T>(&mut self, mut pick: impl FnMut(&ServerMsg) -> Option<T>) -> T {
+    pub async fn recv_until<T>(&mut self, pick: impl FnMut(&ServerMsg) -> Option<T>) -> T {
+        self.recv_within(FRAME_WAIT, pick).await
+    }
+
+    /// [`Client::recv_until`] for something that is due later than [`FRAME_WAIT`] (a timer).
+    pub async fn recv_within<T>(
+        &mut self,
+        wait: Duration,
+        mut pick: impl FnMut(&ServerMsg) -> Option<T>,
+    ) -> T {
         self.wire
-            .until(FRAME_WAIT, |m| pick(&m))
+            .until(wait, |m| pick(&m))
             .await
             .expect("expected frame arrives in time")
     }

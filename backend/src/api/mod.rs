@@ -66,6 +66,7 @@ pub fn router(state: AppState, dist: &Path) -> Router {
     let api = Router::new()
         .route("/health", get(health))
         .route("/metrics", get(metrics))
+        .route("/bags/{bag}", get(bag_record))
         .fallback(any(api_not_found));
     Router::new()
         .route("/ws", get(ws_upgrade))
@@ -108,6 +109,41 @@ async fn health() -> Json<serde_json::Value> {
 
 async fn metrics(State(state): State<AppState>) -> Json<crate::live::MetricsSnapshot> {
     Json(state.live.metrics())
+}
+
+/// A lucky bag as published, and once drawn its frozen entry list: everything anyone needs to
+/// re-run the draw (docs/FAIRNESS.md), with no sign-in.
+async fn bag_record(
+    State(state): State<AppState>,
+    axum::extract::Path(bag): axum::extract::Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let unknown = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::UnknownBag,
+            format!("no lucky bag {bag:?}"),
+        )
+    };
+    let id: i64 = bag.parse().map_err(|_| unknown())?;
+    let internal = |e: crate::store::StoreError| {
+        tracing::error!(error = %e, "bag record");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            "the server could not read the bag; please retry",
+        )
+    };
+    let stored = state
+        .store
+        .bag(id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(unknown)?;
+    let entries = match stored.bag.phase {
+        mulin_shared::BagPhase::Drawn => Some(state.store.bag_entries(id).await.map_err(internal)?),
+        mulin_shared::BagPhase::Open => None,
+    };
+    Ok(Json(json!({ "bag": stored.bag, "entries": entries })))
 }
 
 async fn api_not_found() -> ApiError {

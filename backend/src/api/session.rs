@@ -28,8 +28,8 @@ use tokio_stream::wrappers::{BroadcastStream, WatchStream};
 use super::AppState;
 use crate::auth::{AuthError, Principal};
 use crate::live::{
-    Answer, AnswerTo, Buyer, Canceller, DealSpec, Decision, Frame, LiveError, Room, Snapshot,
-    ViewerGuard,
+    Answer, AnswerTo, BagSpec, Buyer, Canceller, DealSpec, Decision, Frame, LiveError, Room,
+    Snapshot, ViewerGuard,
 };
 use crate::now_ms;
 
@@ -185,8 +185,8 @@ struct Writer {
     events: Option<BroadcastStream<Frame>>,
     /// Order events, for staff.
     staff: Option<BroadcastStream<Frame>>,
-    /// Cancelled orders of the show and whose they are, for a signed-in resident.
-    cancellations: Option<(ResidentId, BroadcastStream<(ResidentId, Frame)>)>,
+    /// Frames for single residents of the show and whom they are for, for a signed-in resident.
+    personal: Option<(ResidentId, BroadcastStream<(ResidentId, Frame)>)>,
     /// The followed room, to ask for its current state or whole order list after a gap.
     followed: Option<Arc<Room>>,
     ready: Vec<Message>,
@@ -205,7 +205,7 @@ impl Writer {
             slots,
             events: None,
             staff: None,
-            cancellations: None,
+            personal: None,
             followed: None,
             ready: Vec::new(),
             closing: false,
@@ -231,7 +231,7 @@ impl Writer {
                 Some(snapshot) = next_of(&mut self.room) => { self.room_state(snapshot); true }
                 Some(event) = next_of(&mut self.events) => { self.room_event(event); false }
                 Some(event) = next_of(&mut self.staff) => { self.staff_event(event); false }
-                Some(event) = next_cancellation(&mut self.cancellations) => { self.cancellation(event); false }
+                Some(event) = next_personal(&mut self.personal) => { self.personal(event); false }
             };
             if !push {
                 // Whatever else is ready rides along in the same write.
@@ -271,8 +271,8 @@ impl Writer {
                 self.held = None;
                 self.events = Some(BroadcastStream::new(room.subscribe_events()));
                 self.staff = staff.then(|| BroadcastStream::new(room.subscribe_orders()));
-                self.cancellations =
-                    resident.map(|r| (r, BroadcastStream::new(room.subscribe_cancellations())));
+                self.personal =
+                    resident.map(|r| (r, BroadcastStream::new(room.subscribe_personal())));
                 self.followed = Some(room);
             }
         }
@@ -366,11 +366,11 @@ impl Writer {
         self.ready.push(text(frame));
     }
 
-    /// Passes on a cancelled order if it is this resident's. One that fell behind by hundreds of
-    /// cancellations misses some; the list is sent whole again when it reconnects.
-    fn cancellation(&mut self, event: Result<(ResidentId, Frame), BroadcastStreamRecvError>) {
-        if let (Ok((buyer, frame)), Some((me, _))) = (event, &self.cancellations)
-            && buyer == *me
+    /// Passes on a frame if it is for this resident. One that fell behind by hundreds misses some;
+    /// its orders and prizes are sent whole again when it reconnects.
+    fn personal(&mut self, event: Result<(ResidentId, Frame), BroadcastStreamRecvError>) {
+        if let (Ok((whom, frame)), Some((me, _))) = (event, &self.personal)
+            && whom == *me
         {
             self.ready.push(text(frame));
         }
@@ -393,8 +393,8 @@ impl Writer {
     }
 }
 
-/// [`next_of`] for the resident's cancellations.
-async fn next_cancellation(
+/// [`next_of`] for the resident's own frames.
+async fn next_personal(
     stream: &mut Option<(ResidentId, BroadcastStream<(ResidentId, Frame)>)>,
 ) -> Option<Result<(ResidentId, Frame), BroadcastStreamRecvError>> {
     let item = match stream {
@@ -570,6 +570,68 @@ impl Session {
                 })
                 .await
             }
+            ClientMsg::OpenBag {
+                prize,
+                winners,
+                closes_at,
+                eligibility,
+                pickup,
+            } => {
+                let spec = BagSpec {
+                    prize,
+                    winners,
+                    closes_at,
+                    eligibility,
+                    pickup,
+                };
+                Box::pin(async {
+                    if let Some(room) = self.host_room().await {
+                        match room.open_bag(spec).await {
+                            Ok(bag) => self.send(&ServerMsg::BagOpened { bag }).await,
+                            Err(e) => self.live_error(e).await,
+                        }
+                    }
+                })
+                .await
+            }
+            ClientMsg::EnterBag { bag } => Box::pin(self.enter_bag(bag)).await,
+            ClientMsg::CloseBag { bag } => {
+                Box::pin(async {
+                    if let Some(room) = self.host_room().await
+                        && let Err(e) = room.close_bag(bag).await
+                    {
+                        self.live_error(e).await;
+                    }
+                })
+                .await
+            }
+        }
+    }
+
+    async fn enter_bag(&self, bag: i64) {
+        let resident = match &self.principal {
+            Some(Principal {
+                role: Role::Resident,
+                resident: Some(resident),
+                ..
+            }) => *resident,
+            Some(_) => {
+                return self
+                    .error(ErrorCode::Forbidden, "only residents can enter a lucky bag")
+                    .await;
+            }
+            None => {
+                return self
+                    .error(ErrorCode::NotSignedIn, "sign in before entering")
+                    .await;
+            }
+        };
+        let Some(room) = self.joined().await else {
+            return;
+        };
+        match room.enter_bag(bag, resident).await {
+            Ok(()) => self.send(&ServerMsg::BagEntered { bag }).await,
+            Err(e) => self.live_error(e).await,
         }
     }
 
@@ -624,6 +686,26 @@ impl Session {
         } else if let Some(resident) = self.principal.as_ref().and_then(|p| p.resident) {
             match room.resident_orders(resident).await {
                 Ok(orders) => self.send(&ServerMsg::MyOrders { orders }).await,
+                Err(e) => self.live_error(e).await,
+            }
+            match room.entered_bag(resident).await {
+                Ok(Some(bag)) => self.send(&ServerMsg::BagEntered { bag }).await,
+                Ok(None) => {}
+                Err(e) => self.live_error(e).await,
+            }
+            // A winner who was away when the bag was drawn learns how to claim on coming back.
+            match room.prizes(resident).await {
+                Ok(prizes) => {
+                    for p in prizes {
+                        self.send(&ServerMsg::BagWon {
+                            bag: p.bag,
+                            prize: p.prize,
+                            pickup: p.pickup,
+                            claim_code: p.claim_code,
+                        })
+                        .await;
+                    }
+                }
                 Err(e) => self.live_error(e).await,
             }
         }

@@ -3,6 +3,7 @@
 //! Knows nothing of HTTP or sockets: it hands out serialized frames ([`Frame`]) and decisions, and the
 //! api layer carries them.
 
+mod bag;
 mod desk;
 mod room;
 
@@ -17,7 +18,7 @@ use crate::store::{Store, StoreError};
 
 pub use desk::{Answer, AnswerTo, Buyer, Canceller, Decision};
 pub use room::Snapshot;
-pub use room::{DealSpec, Room, ViewerGuard};
+pub use room::{BagSpec, DealSpec, Room, ViewerGuard};
 
 /// A serialized server message, made once and shared by every connection that sends it.
 pub type Frame = bytes::Bytes;
@@ -69,6 +70,21 @@ pub enum LiveError {
     /// A batch could not be committed; this order was not stored and may be retried with its key.
     #[error("the order was not stored; please retry")]
     NotStored,
+    /// Lucky-bag fields out of range.
+    #[error("{0}")]
+    InvalidBag(String),
+    /// No such lucky bag in this show.
+    #[error("no lucky bag {0} in this show")]
+    UnknownBag(i64),
+    /// A bag is open already.
+    #[error("this show already has an open lucky bag")]
+    BagAlreadyOpen,
+    /// The bag takes no more entries.
+    #[error("this lucky bag is closed")]
+    BagClosed,
+    /// The bag is for residents who ordered in this show.
+    #[error("this lucky bag is for residents who ordered in this show")]
+    NotEligible,
 }
 
 impl LiveError {
@@ -87,6 +103,11 @@ impl LiveError {
             LiveError::InvalidDeal(_) => ErrorCode::InvalidDeal,
             LiveError::Unavailable => ErrorCode::Unavailable,
             LiveError::Store(_) | LiveError::NotStored => ErrorCode::Internal,
+            LiveError::InvalidBag(_) => ErrorCode::InvalidBag,
+            LiveError::UnknownBag(_) => ErrorCode::UnknownBag,
+            LiveError::BagAlreadyOpen => ErrorCode::BagAlreadyOpen,
+            LiveError::BagClosed => ErrorCode::BagClosed,
+            LiveError::NotEligible => ErrorCode::NotEligible,
         }
     }
 }

@@ -11,22 +11,25 @@
 //! put thousands of writes in the runtime's queue, and purchase answers that arrived meanwhile waited
 //! behind all of them; now they wait behind one shard at most.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
+use mulin_shared::lucky_bag;
 use mulin_shared::{
-    Deal, DealId, DealStatus, Order, OrderId, OrderStatus, PickupPoint, Product, ProductId,
-    ResidentId, RoomEvent, RoomState, ServerMsg, ShowId, UtcMillis,
+    BagId, BagPhase, Deal, DealId, DealStatus, Eligibility, LuckyBag, Order, OrderId, OrderStatus,
+    PickupId, PickupPoint, Product, ProductId, ResidentId, RoomEvent, RoomState, ServerMsg, ShowId,
+    UtcMillis,
 };
 use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 use tokio::time::Instant;
 
+use super::bag::{self, BagCmd};
 use super::desk::{self, AnswerTo, Buyer, Canceller, DeskCmd, OrderRequest};
 use super::{Frame, LiveError, Metrics};
 use crate::now_ms;
-use crate::store::{NewDeal, Store};
+use crate::store::{DrawnWinner, NewBag, NewDeal, Prize, Store};
 
 /// Shortest time between two pushes of the room state.
 pub const PUSH_INTERVAL: Duration = Duration::from_millis(100);
@@ -96,6 +99,25 @@ pub struct DealSpec {
     pub ends_at: UtcMillis,
 }
 
+/// What a host asks for when opening a lucky bag.
+#[derive(Debug, Clone)]
+pub struct BagSpec {
+    /// What is won.
+    pub prize: String,
+    /// How many win.
+    pub winners: u32,
+    /// When entries close.
+    pub closes_at: UtcMillis,
+    /// Who may enter.
+    pub eligibility: Eligibility,
+    /// Where winners collect.
+    pub pickup: PickupId,
+}
+
+/// Shortest and longest time a bag may take entries.
+const MIN_BAG_MS: i64 = 10_000;
+const MAX_BAG_MS: i64 = 24 * 60 * 60 * 1000;
+
 /// One show's live room.
 #[derive(Debug)]
 pub struct Room {
@@ -116,9 +138,9 @@ pub struct Room {
     /// Round-robin over `shards` for new viewers.
     next_shard: AtomicUsize,
     orders: broadcast::Sender<Frame>,
-    /// `OrderCancelled` frames with the buyer they belong to, so each resident's connections hear
-    /// of their own orders cancelled elsewhere (by staff, or in another tab).
-    cancellations: broadcast::Sender<(ResidentId, Frame)>,
+    /// Frames for one resident, with whom they are for: their orders cancelled elsewhere (by staff,
+    /// or in another tab), their lucky-bag prizes. Each resident's connections pass on their own.
+    personal: broadcast::Sender<(ResidentId, Frame)>,
     /// `Event` frames, in `seq` order.
     events: broadcast::Sender<Frame>,
     dirty: Arc<Notify>,
@@ -135,6 +157,9 @@ struct RoomInner {
     seq: u64,
     viewers: u64,
     recent: VecDeque<Order>,
+    /// The show's latest lucky bag, and while it is open, its task.
+    bag: Option<LuckyBag>,
+    bag_task: Option<mpsc::Sender<BagCmd>>,
     /// Changed since the last publication.
     dirty: bool,
     published_at: Instant,
@@ -179,7 +204,7 @@ impl Room {
             .map(|_| watch::Sender::new(empty.clone()))
             .collect();
         let (orders, _) = broadcast::channel(256);
-        let (cancellations, _) = broadcast::channel(256);
+        let (personal, _) = broadcast::channel(256);
         let (events, _) = broadcast::channel(EVENT_BACKLOG);
         let dirty = Arc::new(Notify::new());
         let room = Arc::new_cyclic(|me| Room {
@@ -199,6 +224,8 @@ impl Room {
                 seq: 0,
                 viewers: 0,
                 recent: recent.into(),
+                bag: None,
+                bag_task: None,
                 dirty: true,
                 published_at: Instant::now(),
             }),
@@ -206,13 +233,32 @@ impl Room {
             shards: shards.clone(),
             next_shard: AtomicUsize::new(0),
             orders,
-            cancellations,
+            personal,
             events,
             dirty: dirty.clone(),
             me: me.clone(),
         });
         for deal in deals.into_iter().filter(|d| d.status == DealStatus::Live) {
             room.open_desk(deal).await?;
+        }
+        if let Some(stored) = store.latest_bag(show).await? {
+            let task = if stored.bag.phase == BagPhase::Open {
+                // Open when the server stopped: it takes entries again, or is drawn at once if its
+                // time ran out meanwhile.
+                let entered = store.bag_entries(stored.bag.id).await?;
+                Some(bag::start(
+                    Arc::downgrade(&room),
+                    store.clone(),
+                    stored.bag.clone(),
+                    stored.seed,
+                    entered.into_iter().collect(),
+                ))
+            } else {
+                None
+            };
+            let mut inner = room.lock();
+            inner.bag = Some(stored.bag);
+            inner.bag_task = task;
         }
         room.publish(false, true);
         // Viewers who join before the fan-out task first runs still find the current state.
@@ -256,9 +302,9 @@ impl Room {
         self.orders.subscribe()
     }
 
-    /// Follows cancelled orders of the show with their buyers (for residents, who keep their own).
-    pub fn subscribe_cancellations(&self) -> broadcast::Receiver<(ResidentId, Frame)> {
-        self.cancellations.subscribe()
+    /// Follows frames meant for single residents, with whom each is for (see `personal`).
+    pub fn subscribe_personal(&self) -> broadcast::Receiver<(ResidentId, Frame)> {
+        self.personal.subscribe()
     }
 
     /// The `Orders` frame: the show's recent orders, newest first (for staff joining or catching up).
@@ -408,6 +454,182 @@ impl Room {
         self.ask(deal, |reply| DeskCmd::End { reply }).await
     }
 
+    /// Opens a lucky bag: draws its secret seed, publishes the commitment, and starts taking entries.
+    pub async fn open_bag(&self, spec: BagSpec) -> Result<LuckyBag, LiveError> {
+        let now = now_ms();
+        let prize = mulin_shared::sign_in::clean_text(&spec.prize, lucky_bag::MAX_PRIZE_CHARS)
+            .ok_or_else(|| {
+                LiveError::InvalidBag(format!(
+                    "the prize must be 1–{} characters",
+                    lucky_bag::MAX_PRIZE_CHARS
+                ))
+            })?;
+        if !(1..=lucky_bag::MAX_WINNERS).contains(&spec.winners) {
+            return Err(LiveError::InvalidBag(format!(
+                "winners must be 1–{}",
+                lucky_bag::MAX_WINNERS
+            )));
+        }
+        if spec.closes_at < now + MIN_BAG_MS || spec.closes_at > now + MAX_BAG_MS {
+            return Err(LiveError::InvalidBag(
+                "entries must close between 10 seconds and 24 hours from now".into(),
+            ));
+        }
+        if !self.pickup_points.iter().any(|p| p.id == spec.pickup) {
+            return Err(LiveError::UnknownPickup(spec.pickup));
+        }
+        if self.lock().bag_task.is_some() {
+            return Err(LiveError::BagAlreadyOpen);
+        }
+        let seed: [u8; lucky_bag::SEED_LEN] = rand::random();
+        let new = NewBag {
+            show: self.show,
+            prize,
+            winners_wanted: spec.winners,
+            eligibility: spec.eligibility,
+            pickup: spec.pickup,
+            opened_at: now,
+            closes_at: spec.closes_at,
+            seed,
+            commitment: lucky_bag::commitment(&seed),
+        };
+        let id = self.store.insert_bag(&new).await?;
+        let bag = LuckyBag {
+            id,
+            show: self.show,
+            prize: new.prize,
+            winners_wanted: new.winners_wanted,
+            eligibility: new.eligibility,
+            pickup: new.pickup,
+            opened_at: now,
+            closes_at: new.closes_at,
+            phase: BagPhase::Open,
+            commitment: new.commitment,
+            entrants: 0,
+            entries_hash: None,
+            winners: Vec::new(),
+            seed: None,
+        };
+        let task = bag::start(
+            self.me.clone(),
+            self.store.clone(),
+            bag.clone(),
+            seed,
+            HashSet::new(),
+        );
+        self.emit_with(|inner| {
+            inner.bag = Some(bag.clone());
+            inner.bag_task = Some(task);
+            RoomEvent::BagOpened { bag: bag.clone() }
+        });
+        Ok(bag)
+    }
+
+    /// Enters `resident` into the open bag; returns once the entry is stored.
+    pub async fn enter_bag(&self, bag: BagId, resident: ResidentId) -> Result<(), LiveError> {
+        let (task, eligibility) = self.bag_task(bag)?;
+        if eligibility == Eligibility::Buyers
+            && !self.store.has_ordered(self.show, resident).await?
+        {
+            return Err(LiveError::NotEligible);
+        }
+        let (reply, answer) = oneshot::channel();
+        task.send(BagCmd::Enter { resident, reply })
+            .await
+            .map_err(|_| LiveError::BagClosed)?;
+        answer.await.map_err(|_| LiveError::BagClosed)?
+    }
+
+    /// Closes the open bag now and draws.
+    pub async fn close_bag(&self, bag: BagId) -> Result<LuckyBag, LiveError> {
+        let (task, _) = self.bag_task(bag)?;
+        let (reply, answer) = oneshot::channel();
+        task.send(BagCmd::Close { reply })
+            .await
+            .map_err(|_| LiveError::BagClosed)?;
+        answer.await.map_err(|_| LiveError::BagClosed)?
+    }
+
+    /// The open bag's task, if `bag` is this show's bag and still open.
+    fn bag_task(&self, bag: BagId) -> Result<(mpsc::Sender<BagCmd>, Eligibility), LiveError> {
+        let inner = self.lock();
+        match (&inner.bag, &inner.bag_task) {
+            (Some(b), Some(task)) if b.id == bag => Ok((task.clone(), b.eligibility)),
+            (Some(b), None) if b.id == bag => Err(LiveError::BagClosed),
+            _ => Err(LiveError::UnknownBag(bag)),
+        }
+    }
+
+    /// The show's latest bag, and if drawn, its frozen entry list (for anyone who checks a draw).
+    pub async fn bag_record(
+        &self,
+        bag: BagId,
+    ) -> Result<(LuckyBag, Option<Vec<ResidentId>>), LiveError> {
+        let stored = self
+            .store
+            .bag(bag)
+            .await?
+            .filter(|b| b.bag.show == self.show)
+            .ok_or(LiveError::UnknownBag(bag))?;
+        let entries = match stored.bag.phase {
+            BagPhase::Drawn => Some(self.store.bag_entries(bag).await?),
+            BagPhase::Open => None,
+        };
+        Ok((stored.bag, entries))
+    }
+
+    /// The open bag, if `resident` has entered it (so a returning resident sees they are in).
+    pub async fn entered_bag(&self, resident: ResidentId) -> Result<Option<BagId>, LiveError> {
+        let open = self
+            .lock()
+            .bag
+            .as_ref()
+            .filter(|b| b.phase == BagPhase::Open)
+            .map(|b| b.id);
+        match open {
+            Some(bag) if self.store.has_entered(bag, resident).await? => Ok(Some(bag)),
+            _ => Ok(None),
+        }
+    }
+
+    /// A resident's prizes in this show, as `BagWon` frames' contents.
+    pub async fn prizes(&self, resident: ResidentId) -> Result<Vec<Prize>, LiveError> {
+        Ok(self.store.prizes(self.show, resident).await?)
+    }
+
+    /// Called by a bag's task as entries are stored: viewers see the count move (coalesced).
+    pub(super) fn bag_entrants(&self, bag: BagId, entrants: u64) {
+        {
+            let mut inner = self.lock();
+            match inner.bag.as_mut() {
+                Some(b) if b.id == bag => b.entrants = entrants,
+                _ => return,
+            }
+        }
+        self.changed();
+    }
+
+    /// Called by a bag's task after the draw: everyone hears the result with the entry list, and
+    /// each winner alone hears how to claim.
+    pub(super) fn bag_drawn(&self, bag: LuckyBag, entries: Vec<ResidentId>, codes: &[DrawnWinner]) {
+        self.emit_with(|inner| {
+            inner.bag = Some(bag.clone());
+            inner.bag_task = None;
+            RoomEvent::BagDrawn {
+                bag: bag.clone(),
+                entries,
+            }
+        });
+        for w in codes {
+            self.tell_resident(w.resident, || ServerMsg::BagWon {
+                bag: bag.id,
+                prize: bag.prize.clone(),
+                pickup: bag.pickup,
+                claim_code: w.claim_code.clone(),
+            });
+        }
+    }
+
     /// Sends a deal's desk a command and waits for its reply; a desk that is gone is `Unavailable`.
     async fn ask<T>(
         &self,
@@ -478,13 +700,21 @@ impl Room {
     /// Records a deal's new state as an event: viewers hear of it at once, and the state that
     /// includes it is published at once too (events are rare; only stock changes are coalesced).
     fn emit(&self, deal: &Deal, event: impl FnOnce(Deal) -> RoomEvent) {
+        self.emit_with(|inner| {
+            inner.deals.insert(deal.id, deal.clone());
+            event(deal.clone())
+        });
+    }
+
+    /// Applies a change to the room and records the event it makes (see [`Room::emit`]).
+    fn emit_with(&self, change: impl FnOnce(&mut RoomInner) -> RoomEvent) {
         {
             let mut inner = self.lock();
-            inner.deals.insert(deal.id, deal.clone());
+            let event = change(&mut inner);
             inner.seq += 1;
             let frame = ServerMsg::Event {
                 seq: inner.seq,
-                event: event(deal.clone()),
+                event,
             };
             // Sent under the lock, so events go out in `seq` order. Nobody listening is fine.
             let _ = self.events.send(frame.to_json().into());
@@ -504,14 +734,10 @@ impl Room {
         self.tell_staff(|| ServerMsg::OrderUpdated {
             order: order.clone(),
         });
-        if order.status == OrderStatus::Cancelled && self.cancellations.receiver_count() > 0 {
-            let frame = ServerMsg::OrderCancelled {
+        if order.status == OrderStatus::Cancelled {
+            self.tell_resident(order.resident, || ServerMsg::OrderCancelled {
                 order: order.clone(),
-            };
-            // Nobody of this buyer listening is fine.
-            let _ = self
-                .cancellations
-                .send((order.resident, frame.to_json().into()));
+            });
         }
         self.changed();
     }
@@ -522,6 +748,14 @@ impl Room {
         if self.orders.receiver_count() > 0 {
             // A staff member leaving between the count and the send is fine: the event just drops.
             let _ = self.orders.send(msg().to_json().into());
+        }
+    }
+
+    /// Sends a frame to one resident's connections following this room, if any listen.
+    fn tell_resident(&self, resident: ResidentId, msg: impl FnOnce() -> ServerMsg) {
+        if self.personal.receiver_count() > 0 {
+            // Nobody of this resident listening is fine: they get it on joining again.
+            let _ = self.personal.send((resident, msg().to_json().into()));
         }
     }
 
@@ -569,6 +803,7 @@ impl Room {
             deals: inner.deals.values().rev().cloned().collect(),
             pinned: inner.pinned,
             viewers: inner.viewers,
+            bag: inner.bag.clone(),
             server_time: now_ms(),
         };
         let snapshot = Snapshot {

@@ -4,6 +4,7 @@
 //! can fail with SQLITE_BUSY_SNAPSHOT, which no busy timeout retries. The database runs in WAL mode with
 //! `synchronous = FULL`, so a commit that returned is on disk.
 
+mod bags;
 mod seed;
 
 use std::collections::HashMap;
@@ -23,6 +24,7 @@ use sqlx::sqlite::{
 use sqlx::{ConnectOptions, Connection, QueryBuilder, Row, Sqlite, SqliteConnection, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+pub use bags::{DrawnWinner, NewBag, Prize, StoredBag};
 pub use seed::DemoShow;
 
 /// What can go wrong in the store.
@@ -45,6 +47,9 @@ pub enum StoreError {
     /// A row broke a rule the caller had checked (stock, per-resident limit): the batch was rolled back.
     #[error("store refused the batch: {0}")]
     Conflict(String),
+    /// A stored value cannot be what it should be (e.g. a seed of the wrong length).
+    #[error("damaged data: {0}")]
+    Corrupt(String),
 }
 
 /// Who a token belongs to.

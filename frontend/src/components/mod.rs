@@ -1,6 +1,7 @@
 //! Small parts the pages are built from.
 
 mod deal_card;
+mod lucky_bag;
 mod orders;
 mod show_deals;
 mod sign_in;
@@ -13,6 +14,7 @@ use crate::socket::{Conn, Link};
 use crate::tr;
 
 pub use deal_card::DealCard;
+pub use lucky_bag::LuckyBagCard;
 pub use orders::{MyOrderList, OrderTable};
 pub use show_deals::ShowDeals;
 pub use sign_in::SignIn;

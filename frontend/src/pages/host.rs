@@ -13,7 +13,7 @@ use crate::{server_clock, tr, yuan};
 /// The console beside the camera.
 #[component]
 pub fn HostPage(show: ShowId, token: String) -> impl IntoView {
-    let conn = Conn::open(show, Some(token));
+    let conn = Conn::open_staff(show, token);
     let now = server_clock(conn);
     let allowed = Signal::derive(move || {
         conn.me

@@ -12,7 +12,7 @@ use crate::{tr, yuan};
 /// Live orders for community staff.
 #[component]
 pub fn ModeratorPage(show: ShowId, token: String) -> impl IntoView {
-    let conn = Conn::open(show, Some(token));
+    let conn = Conn::open_staff(show, token);
     let orders = Signal::derive(move || conn.orders.get());
     let allowed = move || {
         conn.me.with(|m| {

@@ -12,7 +12,7 @@ use crate::{server_clock, tr};
 /// The widget residents see beside the stream.
 #[component]
 pub fn ResidentPage(show: ShowId) -> impl IntoView {
-    let conn = Conn::open(show, None);
+    let conn = Conn::open_resident(show);
     let now = server_clock(conn);
     let pinned: Memo<Option<Deal>> = Memo::new(move |_| {
         conn.room
