@@ -3,8 +3,8 @@
 //! run this one implementation, so any viewer can re-run a draw from the published data alone.
 //! docs/FAIRNESS.md specifies it byte for byte, with a worked example.
 
+use hmac_sha256::Hash;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::domain::{PickupId, ResidentId, ShowId, UtcMillis};
 
@@ -105,7 +105,7 @@ const STREAM_TAG: &[u8] = b"mulin-lucky-bag-v1";
 
 /// The commitment published when a bag opens: SHA-256 of the seed, as lowercase hex.
 pub fn commitment(seed: &[u8; SEED_LEN]) -> String {
-    hex::encode(Sha256::digest(seed))
+    hex::encode(Hash::hash(seed))
 }
 
 /// The entry list in its canonical form: ascending, each resident once.
@@ -123,17 +123,17 @@ pub fn entries_hash(entries: &[ResidentId]) -> String {
 }
 
 fn entries_digest(canonical: &[ResidentId]) -> [u8; 32] {
-    let mut h = Sha256::new();
+    let mut h = Hash::new();
     for id in canonical {
         h.update(id.to_be_bytes());
     }
-    h.finalize().into()
+    h.finalize()
 }
 
 /// Unsigned 64-bit numbers from SHA-256(tag ‖ seed ‖ entries digest ‖ block number as 8 bytes
 /// big-endian), four per block, each 8 bytes big-endian, blocks numbered from 0.
 struct Stream {
-    prefix: Sha256,
+    prefix: Hash,
     block: u64,
     buffered: [u8; 32],
     used: usize,
@@ -141,7 +141,7 @@ struct Stream {
 
 impl Stream {
     fn new(seed: &[u8; SEED_LEN], entries: &[u8; 32]) -> Stream {
-        let mut prefix = Sha256::new();
+        let mut prefix = Hash::new();
         prefix.update(STREAM_TAG);
         prefix.update(seed);
         prefix.update(entries);
@@ -155,9 +155,9 @@ impl Stream {
 
     fn next_u64(&mut self) -> u64 {
         if self.used == 32 {
-            let mut h = self.prefix.clone();
+            let mut h = self.prefix;
             h.update(self.block.to_be_bytes());
-            self.buffered = h.finalize().into();
+            self.buffered = h.finalize();
             self.block += 1;
             self.used = 0;
         }
@@ -183,7 +183,16 @@ impl Stream {
 /// The winners of a draw, in the order drawn: a partial Fisher–Yates shuffle of the canonical
 /// entry list driven by the seed's stream. At most `winners` residents; fewer if fewer entered.
 pub fn draw(seed: &[u8; SEED_LEN], entries: &[ResidentId], winners: usize) -> Vec<ResidentId> {
-    let mut pool = canonical_entries(entries);
+    draw_canonical(seed, &canonical_entries(entries), winners)
+}
+
+/// [`draw`] over a list already in canonical form (ascending, no repeats).
+fn draw_canonical(
+    seed: &[u8; SEED_LEN],
+    canonical: &[ResidentId],
+    winners: usize,
+) -> Vec<ResidentId> {
+    let mut pool = canonical.to_vec();
     let mut stream = Stream::new(seed, &entries_digest(&pool));
     let k = winners.min(pool.len());
     for i in 0..k {
@@ -214,6 +223,9 @@ pub enum Unverified {
 
 /// Checks a finished draw from what was published: the commitment (at opening), the entry list
 /// and its hash (at closing), the seed (revealed after the draw) and the announced winners.
+///
+/// The published entry list is canonical (ascending, no repeats); one that is not does not verify.
+/// Checking that instead of sorting keeps a sort out of the widget, which runs this in every phone.
 pub fn verify(
     commitment_hex: &str,
     entries: &[ResidentId],
@@ -222,20 +234,32 @@ pub fn verify(
     winners: &[ResidentId],
     winners_wanted: usize,
 ) -> Result<(), Unverified> {
-    let seed: [u8; SEED_LEN] = hex::decode(seed_hex)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or(Unverified::BadSeed)?;
-    if commitment(&seed) != commitment_hex.to_ascii_lowercase() {
+    let seed = from_hex(seed_hex).ok_or(Unverified::BadSeed)?;
+    if from_hex(commitment_hex) != Some(Hash::hash(&seed)) {
         return Err(Unverified::Commitment);
     }
-    if entries_hash(entries) != entries_hash_hex.to_ascii_lowercase() {
+    let canonical = entries.windows(2).all(|w| w[0] < w[1]);
+    if !canonical || from_hex(entries_hash_hex) != Some(entries_digest(entries)) {
         return Err(Unverified::Entries);
     }
-    if draw(&seed, entries, winners_wanted) != winners {
+    if draw_canonical(&seed, entries, winners_wanted) != winners {
         return Err(Unverified::Winners);
     }
     Ok(())
+}
+
+/// 32 bytes from 64 hex digits (either case); `None` for anything else.
+fn from_hex(text: &str) -> Option<[u8; 32]> {
+    let digits = text.as_bytes();
+    if digits.len() != 64 {
+        return None;
+    }
+    let nibble = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = nibble(digits[2 * i])? << 4 | nibble(digits[2 * i + 1])?;
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -282,7 +306,19 @@ mod tests {
             verify(&c, &entries, &h, &other, &won, 5),
             Err(Unverified::Commitment)
         );
-        // An entry slipped in (or dropped) after closing: the list no longer matches its hash.
+        // An entry slipped in (or dropped) after closing: the list no longer matches its hash; nor
+        // does a list out of its canonical order.
+        let mut shuffled = entries.clone();
+        shuffled.swap(0, 1);
+        assert_eq!(
+            verify(&c, &shuffled, &h, &sx, &won, 5),
+            Err(Unverified::Entries)
+        );
+        assert_eq!(
+            verify(&c, &entries, &h.to_uppercase(), &sx.to_uppercase(), &won, 5),
+            Ok(()),
+            "hex in either case"
+        );
         let mut padded = entries.clone();
         padded.push(999);
         assert_eq!(

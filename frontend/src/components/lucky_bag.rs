@@ -15,7 +15,7 @@ use wasm_bindgen::JsCast;
 use super::Countdown;
 use crate::i18n::{error_text, lang, text};
 use crate::socket::Conn;
-use crate::tr;
+use crate::{escape, tr};
 
 /// What re-running the draw said.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -274,22 +274,6 @@ fn fairness_html(b: &LuckyBag) -> String {
         ));
     }
     html
-}
-
-/// Text for HTML: host-typed names and server strings never become markup.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// The verdict of re-running `bag`'s draw over `entries`.

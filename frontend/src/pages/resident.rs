@@ -42,6 +42,7 @@ pub fn ResidentPage(show: ShowId) -> impl IntoView {
             <Show when=signed_in>
                 <p class="greeting muted">{greeting}</p>
             </Show>
+            <crate::components::LuckyBagCard conn now />
             <ShowDeals conn now />
             <section class="card" aria-labelledby="my-orders">
                 <h2 id="my-orders">{txt("orders.mine")}</h2>
