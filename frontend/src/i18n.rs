@@ -127,6 +127,8 @@ pub fn error_text(code: ErrorCode) -> String {
         ErrorCode::Forbidden => crate::tr!("error.forbidden"),
         ErrorCode::NotEligible => crate::tr!("error.not_eligible"),
         ErrorCode::BagClosed => crate::tr!("error.bag_closed"),
+        ErrorCode::InvalidBag => crate::tr!("error.invalid_bag"),
+        ErrorCode::BagAlreadyOpen => crate::tr!("error.bag_already_open"),
         other => crate::tr!("error.other", code = code_name(other)),
     }
 }

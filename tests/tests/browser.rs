@@ -14,6 +14,8 @@ fn dist_is_built() {
 
 /// Signs in through the page's form (the community is offered already) and waits for Buy.
 async fn sign_in(page: &Browser, nickname: &str) {
+    // The form stands in the deal card, which appears once the show has loaded.
+    page.wait_attr("#nickname", "id", |_| true).await;
     page.type_into("#nickname", nickname).await;
     page.type_into("#phone", TEST_PHONE).await;
     page.click("#sign-in").await;
@@ -622,4 +624,143 @@ async fn the_widget_speaks_chinese_first_switches_to_english_and_remembers() {
     page.open(&format!("{url}?lang=en")).await;
     page.wait_text("#my-orders", |t| t == "My orders").await;
     page.close().await;
+}
+
+#[tokio::test]
+async fn a_lucky_bag_runs_from_the_console_to_a_result_every_viewer_verifies() {
+    dist_is_built();
+    let ts = TestServer::start().await;
+    let base = format!("{}/show/{}", ts.http_url(), ts.show);
+    let host = Browser::start(1280, 900).await;
+    host.open(&format!("{base}/host?token={}", ts.host_token))
+        .await;
+    wait_live(&host).await;
+    let resident = Browser::start(360, 800).await;
+    resident.open(&base).await;
+    sign_in(&resident, "福袋王").await;
+
+    // Before any bag (and while the show has no other deal) those cards take no room at all.
+    for css in [".bag", "section[aria-labelledby='show-deals']"] {
+        let shown = resident
+            .client
+            .execute(
+                "const e = document.querySelector(arguments[0]); \
+                 return e !== null && e.getClientRects().length > 0;",
+                vec![serde_json::json!(css)],
+            )
+            .await
+            .expect("visibility read");
+        assert_eq!(
+            shown,
+            serde_json::json!(false),
+            "{css} is shown while empty"
+        );
+    }
+
+    // The host opens a bag from the console; choosing "buyers only" brings up the suggestion.
+    host.type_into("#bag-prize", "5 kg 五常大米").await;
+    host.type_into("#bag-minutes", "5").await;
+    host.client
+        .execute(
+            "const s = document.getElementById('bag-eligibility'); s.value = 'buyers'; \
+             s.dispatchEvent(new Event('change'));",
+            vec![],
+        )
+        .await
+        .expect("eligibility chosen");
+    host.wait_text(".bag-panel .note", |t| t.contains("无需购物"))
+        .await;
+    host.client
+        .execute(
+            "const s = document.getElementById('bag-eligibility'); s.value = 'everyone'; \
+             s.dispatchEvent(new Event('change'));",
+            vec![],
+        )
+        .await
+        .expect("eligibility chosen");
+    host.click("#bag-open").await;
+    host.wait_text("#host-bag-status", |t| t.contains("0 人已参加"))
+        .await;
+
+    // The resident sees it, with its commitment, and enters with one tap.
+    resident
+        .wait_attr(".bag", "data-phase", |p| p == "open")
+        .await;
+    resident
+        .wait_text("#bag-head, .bag-head", |t| t.contains("五常大米"))
+        .await;
+    resident.click("#bag-enter").await;
+    resident
+        .wait_attr("#bag-state", "data-state", |s| s == "entered")
+        .await;
+    assert!(
+        !resident.scrolls_sideways().await,
+        "the bag card scrolls sideways at 360 px"
+    );
+    resident.screenshot("resident-360-bag-open").await;
+    let mut neighbour = ts.client().await;
+    neighbour.join(ts.show).await;
+    neighbour.sign_in("隔壁李").await;
+    neighbour
+        .send(&ClientMsg::EnterBag {
+            bag: host_bag_id(&ts).await,
+        })
+        .await;
+    host.wait_text("#host-bag-status", |t| t.contains("2 人已参加"))
+        .await;
+    host.screenshot("host-desktop-bag-open").await;
+
+    // Closed and drawn: the page re-runs the draw itself and says it verifies.
+    host.click("#bag-close").await;
+    resident
+        .wait_attr(".bag", "data-phase", |p| p == "drawn")
+        .await;
+    resident
+        .wait_attr("#bag-verify", "data-verified", |v| v == "yes")
+        .await;
+    resident
+        .wait_text("#bag-winners", |t| {
+            t.contains("福袋王") || t.contains("隔壁李")
+        })
+        .await;
+    let winners = resident.wait_text("#bag-winners", |t| !t.is_empty()).await;
+    if winners.contains("福袋王") {
+        let won = resident.wait_text("#bag-won", |t| !t.is_empty()).await;
+        assert!(won.contains("老百姓大药房"), "{won}");
+    }
+    let _ = resident
+        .client
+        .execute(
+            "document.querySelector('.bag').scrollIntoView({block: 'start'});",
+            vec![],
+        )
+        .await;
+    resident.screenshot("resident-360-bag-drawn").await;
+    host.wait_text("#host-bag-last", |t| t.contains("已开奖"))
+        .await;
+    host.screenshot("host-desktop-bag-drawn").await;
+
+    // Someone who arrives after the draw checks it from the public record.
+    let late = Browser::start(1280, 900).await;
+    late.open(&base).await;
+    late.wait_attr("#bag-verify", "data-verified", |v| v == "yes")
+        .await;
+    let _ = late
+        .client
+        .execute(
+            "const d = document.querySelector('.bag details'); d.open = true; \
+             document.querySelector('.bag').scrollIntoView({block: 'start'});",
+            vec![],
+        )
+        .await;
+    late.screenshot("resident-desktop-bag-verified").await;
+    for b in [host, resident, late] {
+        b.close().await;
+    }
+}
+
+/// The id of the show's latest lucky bag, as a viewer sees it.
+async fn host_bag_id(ts: &TestServer) -> i64 {
+    let mut c = ts.client().await;
+    c.join(ts.show).await.bag.expect("a bag is open").id
 }
