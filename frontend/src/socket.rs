@@ -11,7 +11,7 @@ use gloo_net::websocket::futures::WebSocket;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use mulin_shared::{
-    BagId, ClientMsg, DealId, ErrorCode, Order, PickupId, PickupPoint, Product, Refusal,
+    BagId, ClientMsg, DealId, ErrorCode, Order, PickupId, PickupPoint, Prize, Product, Refusal,
     ResidentId, Role, RoomEvent, RoomState, ServerMsg, Show, ShowId, UtcMillis,
 };
 
@@ -64,19 +64,6 @@ impl Catalogue {
     pub fn pickup(&self, id: PickupId) -> Option<&PickupPoint> {
         self.pickup_points.iter().find(|p| p.id == id)
     }
-}
-
-/// A lucky-bag prize this resident won.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Prize {
-    /// The bag.
-    pub bag: BagId,
-    /// What was won.
-    pub prize: String,
-    /// Where to collect it.
-    pub pickup: PickupId,
-    /// The code to show there.
-    pub claim_code: String,
 }
 
 /// A purchase intent and where it stands.

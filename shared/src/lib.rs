@@ -9,6 +9,37 @@ pub mod protocol;
 pub mod sign_in;
 
 pub use domain::*;
-pub use lucky_bag::{BagId, BagPhase, Eligibility, LuckyBag, Winner};
+
+/// Text made safe to place in HTML, between tags or in a quoted attribute: names typed by hosts and
+/// residents never become markup. The server's demo page and the widget's lean lists both use it.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+pub use lucky_bag::{BagId, BagPhase, Eligibility, LuckyBag, Prize, Winner};
 pub use protocol::*;
 pub use sign_in::{SignInForm, SignInProblem};
+
+#[cfg(test)]
+mod tests {
+    use super::escape_html;
+
+    #[test]
+    fn names_cannot_open_tags() {
+        assert_eq!(
+            escape_html(r#"<script>"玉米" & 'eggs'</script>"#),
+            "&lt;script&gt;&quot;玉米&quot; &amp; &#39;eggs&#39;&lt;/script&gt;"
+        );
+        assert_eq!(escape_html("王阿姨"), "王阿姨");
+    }
+}

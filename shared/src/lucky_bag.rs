@@ -46,6 +46,19 @@ pub struct Winner {
     pub nickname: String,
 }
 
+/// A prize a resident won, and how to claim it: for the winner alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prize {
+    /// The bag.
+    pub bag: BagId,
+    /// What was won.
+    pub prize: String,
+    /// Where to collect it.
+    pub pickup: PickupId,
+    /// The code to show there.
+    pub claim_code: String,
+}
+
 /// A lucky bag as every viewer sees it (in the room state and its events).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LuckyBag {

@@ -23,6 +23,20 @@ async fn sign_in(page: &Browser, nickname: &str) {
         .await;
 }
 
+/// The demo show's host console in a desktop-sized browser, live.
+async fn host_console(ts: &TestServer) -> Browser {
+    let host = Browser::start(1280, 900).await;
+    host.open(&format!(
+        "{}/show/{}/host?token={}",
+        ts.http_url(),
+        ts.show,
+        ts.host_token
+    ))
+    .await;
+    wait_live(&host).await;
+    host
+}
+
 /// Waits until the page's connection badge says it is live.
 async fn wait_live(page: &Browser) {
     page.wait_attr("#link-state", "data-link", |s| s == "online")
@@ -147,10 +161,7 @@ async fn a_host_launches_from_the_console_and_moderators_see_orders_live() {
     dist_is_built();
     let ts = TestServer::start().await;
     let base = format!("{}/show/{}", ts.http_url(), ts.show);
-    let host = Browser::start(1280, 900).await;
-    host.open(&format!("{base}/host?token={}", ts.host_token))
-        .await;
-    wait_live(&host).await;
+    let host = host_console(&ts).await;
 
     // A price that is not money is refused in words before anything is sent.
     host.type_into("#launch-price", "cheap").await;
@@ -631,10 +642,7 @@ async fn a_lucky_bag_runs_from_the_console_to_a_result_every_viewer_verifies() {
     dist_is_built();
     let ts = TestServer::start().await;
     let base = format!("{}/show/{}", ts.http_url(), ts.show);
-    let host = Browser::start(1280, 900).await;
-    host.open(&format!("{base}/host?token={}", ts.host_token))
-        .await;
-    wait_live(&host).await;
+    let host = host_console(&ts).await;
     let resident = Browser::start(360, 800).await;
     resident.open(&base).await;
     sign_in(&resident, "福袋王").await;

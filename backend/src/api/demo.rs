@@ -4,7 +4,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Html;
-use mulin_shared::{ErrorCode, ShowId};
+use mulin_shared::{ErrorCode, ShowId, escape_html};
 
 use super::{ApiError, AppState};
 
@@ -43,36 +43,7 @@ pub(super) async fn page(
         })?;
     Ok(Html(
         PAGE.replace("{{show}}", &id.to_string())
-            .replace("{{title}}", &escape(&info.title))
-            .replace("{{community}}", &escape(&info.community)),
+            .replace("{{title}}", &escape_html(&info.title))
+            .replace("{{community}}", &escape_html(&info.community)),
     ))
-}
-
-/// Text made safe to place in HTML (between tags or in a quoted attribute). Hosts type show titles.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape;
-
-    #[test]
-    fn titles_cannot_open_tags() {
-        assert_eq!(
-            escape(r#"<script>"玉米" & 'eggs'</script>"#),
-            "&lt;script&gt;&quot;玉米&quot; &amp; &#39;eggs&#39;&lt;/script&gt;"
-        );
-    }
 }

@@ -19,8 +19,8 @@ use std::time::Duration;
 use mulin_shared::lucky_bag;
 use mulin_shared::{
     BagId, BagPhase, Deal, DealId, DealStatus, Eligibility, LuckyBag, Order, OrderId, OrderStatus,
-    PickupId, PickupPoint, Product, ProductId, ResidentId, RoomEvent, RoomState, ServerMsg, ShowId,
-    UtcMillis,
+    PickupId, PickupPoint, Prize, Product, ProductId, ResidentId, RoomEvent, RoomState, ServerMsg,
+    ShowId, UtcMillis,
 };
 use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 use tokio::time::Instant;
@@ -29,7 +29,7 @@ use super::bag::{self, BagCmd};
 use super::desk::{self, AnswerTo, Buyer, Canceller, DeskCmd, OrderRequest};
 use super::{Frame, LiveError, Metrics};
 use crate::now_ms;
-use crate::store::{DrawnWinner, NewBag, NewDeal, Prize, Store};
+use crate::store::{DrawnWinner, NewBag, NewDeal, Store};
 
 /// Shortest time between two pushes of the room state.
 pub const PUSH_INTERVAL: Duration = Duration::from_millis(100);

@@ -2,7 +2,7 @@
 
 use mulin_shared::lucky_bag::SEED_LEN;
 use mulin_shared::{
-    BagId, BagPhase, Eligibility, LuckyBag, PickupId, ResidentId, ShowId, UtcMillis, Winner,
+    BagId, BagPhase, Eligibility, LuckyBag, PickupId, Prize, ResidentId, ShowId, UtcMillis, Winner,
 };
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
@@ -39,19 +39,6 @@ pub struct StoredBag {
     pub bag: LuckyBag,
     /// The secret seed.
     pub seed: [u8; SEED_LEN],
-}
-
-/// A winner's prize, for the winner alone.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Prize {
-    /// The bag.
-    pub bag: BagId,
-    /// What was won.
-    pub prize: String,
-    /// Where to collect it.
-    pub pickup: PickupId,
-    /// The code to show there.
-    pub claim_code: String,
 }
 
 /// One winner of a draw, as recorded.

@@ -90,20 +90,14 @@ fn LaunchForm(conn: Conn) -> impl IntoView {
             set_product.set(products().first().map(|p| p.id));
         }
     });
-    let server_problem = move || {
-        conn.error.with(|e| {
-            e.as_ref()
-                .filter(|(code, _)| {
-                    matches!(
-                        code,
-                        mulin_shared::ErrorCode::InvalidDeal
-                            | mulin_shared::ErrorCode::UnknownProduct
-                            | mulin_shared::ErrorCode::Forbidden
-                    )
-                })
-                .map(|(code, _)| error_text(*code))
-        })
-    };
+    let server_problem = server_problem(
+        conn,
+        &[
+            ErrorCode::InvalidDeal,
+            ErrorCode::UnknownProduct,
+            ErrorCode::Forbidden,
+        ],
+    );
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let parsed = (|| {
@@ -137,14 +131,7 @@ fn LaunchForm(conn: Conn) -> impl IntoView {
                 ends_at: conn.server_now() + minutes * 60_000,
             })
         })();
-        match parsed {
-            Ok(msg) => {
-                set_problem.set(None);
-                conn.error.set(None);
-                conn.send(msg);
-            }
-            Err(text) => set_problem.set(Some(text)),
-        }
+        send_or_explain(conn, set_problem, parsed);
     };
     view! {
         <form class="card launch" on:submit=submit aria-labelledby="launch-title">
@@ -200,20 +187,14 @@ fn BagPanel(conn: Conn, now: ReadSignal<i64>) -> impl IntoView {
     let (buyers_only, set_buyers_only) = signal(false);
     let (pickup, set_pickup) = signal(None::<i64>);
     let (problem, set_problem) = signal(None::<String>);
-    let server_problem = move || {
-        conn.error.with(|e| {
-            e.as_ref()
-                .filter(|(code, _)| {
-                    matches!(
-                        code,
-                        ErrorCode::InvalidBag
-                            | ErrorCode::BagAlreadyOpen
-                            | ErrorCode::UnknownPickup
-                    )
-                })
-                .map(|(code, _)| error_text(*code))
-        })
-    };
+    let server_problem = server_problem(
+        conn,
+        &[
+            ErrorCode::InvalidBag,
+            ErrorCode::BagAlreadyOpen,
+            ErrorCode::UnknownPickup,
+        ],
+    );
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let parsed = (|| {
@@ -252,14 +233,7 @@ fn BagPanel(conn: Conn, now: ReadSignal<i64>) -> impl IntoView {
                 pickup,
             })
         })();
-        match parsed {
-            Ok(msg) => {
-                set_problem.set(None);
-                conn.error.set(None);
-                conn.send(msg);
-            }
-            Err(text) => set_problem.set(Some(text)),
-        }
+        send_or_explain(conn, set_problem, parsed);
     };
     view! {
         <section class="card launch bag-panel" aria-labelledby="bag-panel-title">
@@ -313,5 +287,32 @@ fn BagPanel(conn: Conn, now: ReadSignal<i64>) -> impl IntoView {
             }}
             {move || problem.get().or_else(server_problem).map(|p| view! { <p class="note warn" role="alert">{p}</p> })}
         </section>
+    }
+}
+
+/// Sends a form's message, or shows in words why it cannot be sent.
+fn send_or_explain(
+    conn: Conn,
+    set_problem: WriteSignal<Option<String>>,
+    parsed: Result<ClientMsg, String>,
+) {
+    match parsed {
+        Ok(msg) => {
+            set_problem.set(None);
+            conn.error.set(None);
+            conn.send(msg);
+        }
+        Err(text) => set_problem.set(Some(text)),
+    }
+}
+
+/// The server's last refusal, in words, if it is one of `codes` (the ones a form can cause).
+fn server_problem(conn: Conn, codes: &'static [ErrorCode]) -> impl Fn() -> Option<String> + Copy {
+    move || {
+        conn.error.with(|e| {
+            e.as_ref()
+                .filter(|(code, _)| codes.contains(code))
+                .map(|(code, _)| error_text(*code))
+        })
     }
 }
