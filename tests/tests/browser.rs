@@ -221,6 +221,25 @@ async fn a_host_launches_from_the_console_and_moderators_see_orders_live() {
         t.contains("已售 3 · 剩 27 / 共 30")
     })
     .await;
+    // The host sees the deal's pace, and restocks it from the console.
+    let row = format!("li[data-deal='{}']", deal.id);
+    host.wait_text(&row, |t| t.contains("近一分钟 1 单")).await;
+    host.client
+        .execute(
+            "const s = document.getElementById('restock-deal'); s.value = arguments[0]; \
+             s.dispatchEvent(new Event('change'));",
+            vec![serde_json::json!(deal.id.to_string())],
+        )
+        .await
+        .expect("deal chosen");
+    host.type_into("#restock-units", "0").await;
+    host.click("#restock").await;
+    host.wait_text("#restock-form .note.warn", |t| t.contains("补货数量"))
+        .await;
+    host.type_into("#restock-units", "10").await;
+    host.click("#restock").await;
+    host.wait_text(&row, |t| t.contains("已售 3 · 剩 37 / 共 40"))
+        .await;
     host.screenshot("host-desktop").await;
     moderator.screenshot("moderator-desktop").await;
     host.close().await;

@@ -2,7 +2,8 @@
 
 use leptos::prelude::*;
 use mulin_shared::{
-    BagPhase, ClientMsg, Deal, DealStatus, Eligibility, ErrorCode, Role, ShowId, parse_yuan,
+    BagPhase, ClientMsg, Deal, DealStatus, Eligibility, ErrorCode, OrderStatus, Role, ShowId,
+    parse_yuan,
 };
 
 use super::moderator::StaffGate;
@@ -32,12 +33,13 @@ pub fn HostPage(show: ShowId, token: String) -> impl IntoView {
             <StaffGate conn allowed />
             <Show when=move || allowed.get()>
                 <LaunchForm conn />
+                <RestockForm conn now />
                 <BagPanel conn now />
             </Show>
             <section class="card" aria-labelledby="deals-title">
                 <h2 id="deals-title">{txt("host.deals")}</h2>
                 <ul class="deal-list">
-                    <For each=deals key=|d| (d.id, d.sold, d.status as u8) let(d)>
+                    <For each=deals key=|d| (d.id, d.sold, d.stock, d.status as u8) let(d)>
                         <DealRow conn deal=d now can_end=allowed />
                     </For>
                 </ul>
@@ -53,6 +55,18 @@ fn DealRow(conn: Conn, deal: Deal, now: ReadSignal<i64>, can_end: Signal<bool>) 
     let ends_at = deal.ends_at;
     let ended = deal.status == DealStatus::Ended;
     let open = move || !ended && now.get() < ends_at;
+    // Orders of this deal in the last minute, from the live order list staff receive.
+    let per_minute = move || {
+        let since = now.get() - 60_000;
+        let n = conn.orders.with(|all| {
+            all.iter()
+                .filter(|o| {
+                    o.deal == id && o.created_at > since && o.status != OrderStatus::Cancelled
+                })
+                .count()
+        });
+        tr!("host.per_minute", n = n)
+    };
     view! {
         <li class="deal-line" data-deal=id>
             <div>
@@ -60,6 +74,7 @@ fn DealRow(conn: Conn, deal: Deal, now: ReadSignal<i64>, can_end: Signal<bool>) 
                 <span class="muted">" " {yuan(deal.price)} {move || tr!("host.limit", n = deal.per_resident_limit)}</span>
                 <p class="muted">
                     {move || tr!("host.sold", sold = deal.sold, left = deal.remaining(), stock = deal.stock)} " · "
+                    <span class="per-minute">{per_minute}</span> " · "
                     <Countdown ends_at=Signal::derive(move || if ended { 0 } else { ends_at }) now />
                 </p>
             </div>
@@ -69,6 +84,72 @@ fn DealRow(conn: Conn, deal: Deal, now: ReadSignal<i64>, can_end: Signal<bool>) 
                 </button>
             </Show>
         </li>
+    }
+}
+
+/// Adds units to a deal that is on sale.
+#[component]
+fn RestockForm(conn: Conn, now: ReadSignal<i64>) -> impl IntoView {
+    // A memo: the clock ticks four times a second, and the choices only change with the deals (a
+    // redrawn list would close the select under the host's finger).
+    let live = Memo::new(move |_| {
+        let now = now.get();
+        conn.room
+            .with(|r| {
+                r.as_ref().map(|r| {
+                    r.deals
+                        .iter()
+                        .filter(|d| d.is_open_at(now))
+                        .map(|d| (d.id, conn.product_name(d.product), d.price))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .unwrap_or_default()
+    });
+    let (deal, set_deal) = signal(None::<i64>);
+    let (units, set_units) = signal("10".to_string());
+    let (problem, set_problem) = signal(None::<String>);
+    let server_problem =
+        server_problem(conn, &[ErrorCode::InvalidQuantity, ErrorCode::UnknownDeal]);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let parsed = (|| {
+            let deal = deal
+                .get_untracked()
+                .or_else(|| live.with_untracked(|l| l.first().map(|d| d.0)))
+                .ok_or_else(|| error_text(ErrorCode::UnknownDeal))?;
+            let units: i64 = units
+                .get_untracked()
+                .trim()
+                .parse()
+                .ok()
+                .filter(|u| *u >= 1)
+                .ok_or_else(|| tr!("host.need_units"))?;
+            Ok(ClientMsg::Restock { deal, units })
+        })();
+        send_or_explain(conn, set_problem, parsed);
+    };
+    view! {
+        <form class="card launch" id="restock-form" on:submit=submit aria-labelledby="restock-title" novalidate
+            hidden=move || live.with(Vec::is_empty)>
+            <h2 id="restock-title">{txt("host.restock_title")}</h2>
+            <div class="grid">
+                <label>{txt("host.restock_deal")}
+                    <select id="restock-deal" on:change=move |ev| set_deal.set(event_target_value(&ev).parse().ok())>
+                        {move || live.get().into_iter().map(|(id, name, price)| {
+                            let selected = deal.get() == Some(id);
+                            view! { <option value=id.to_string() selected=selected>{format!("{name} ({})", yuan(price))}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>{txt("host.restock_units")}
+                    <input id="restock-units" type="number" min="1"
+                        prop:value=move || units.get() on:input=move |ev| set_units.set(event_target_value(&ev)) />
+                </label>
+            </div>
+            <button type="submit" id="restock" class="primary">{txt("host.restock")}</button>
+            {move || problem.get().or_else(server_problem).map(|p| view! { <p class="note warn" role="alert">{p}</p> })}
+        </form>
     }
 }
 
@@ -134,7 +215,7 @@ fn LaunchForm(conn: Conn) -> impl IntoView {
         send_or_explain(conn, set_problem, parsed);
     };
     view! {
-        <form class="card launch" on:submit=submit aria-labelledby="launch-title">
+        <form class="card launch" on:submit=submit aria-labelledby="launch-title" novalidate>
             <h2 id="launch-title">{txt("host.launch_title")}</h2>
             <div class="grid">
                 <label>{txt("host.product")}
@@ -254,7 +335,7 @@ fn BagPanel(conn: Conn, now: ReadSignal<i64>) -> impl IntoView {
                         let names: Vec<String> = b.winners.iter().map(|w| w.nickname.clone()).collect();
                         tr!("hostbag.drawn", prize = b.prize, winners = names.join("、"))
                     })}</p>
-                    <form id="bag-form" on:submit=submit>
+                    <form id="bag-form" on:submit=submit novalidate>
                         <div class="grid">
                             <label>{txt("hostbag.prize")}
                                 <input id="bag-prize" maxlength="60" placeholder=txt("hostbag.prize_example")
