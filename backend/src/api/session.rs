@@ -608,23 +608,39 @@ impl Session {
         }
     }
 
-    async fn enter_bag(&self, bag: i64) {
-        let resident = match &self.principal {
+    /// The signed-in resident; otherwise an error frame: `forbidden` (signed in as staff) or
+    /// `not signed in`, each with its message.
+    async fn resident_or_refuse(&self, forbidden: &str, not_signed_in: &str) -> Option<Buyer> {
+        match &self.principal {
             Some(Principal {
                 role: Role::Resident,
                 resident: Some(resident),
+                nickname,
                 ..
-            }) => *resident,
+            }) => Some(Buyer {
+                resident: *resident,
+                nickname: nickname.clone(),
+            }),
             Some(_) => {
-                return self
-                    .error(ErrorCode::Forbidden, "only residents can enter a lucky bag")
-                    .await;
+                self.error(ErrorCode::Forbidden, forbidden).await;
+                None
             }
             None => {
-                return self
-                    .error(ErrorCode::NotSignedIn, "sign in before entering")
-                    .await;
+                self.error(ErrorCode::NotSignedIn, not_signed_in).await;
+                None
             }
+        }
+    }
+
+    async fn enter_bag(&self, bag: i64) {
+        let Some(Buyer { resident, .. }) = self
+            .resident_or_refuse(
+                "only residents can enter a lucky bag",
+                "sign in before entering",
+            )
+            .await
+        else {
+            return;
         };
         let Some(room) = self.joined().await else {
             return;
@@ -799,29 +815,14 @@ impl Session {
     }
 
     async fn place_order(&self, deal: i64, qty: i64, pickup: i64, key: String) {
-        let buyer = match &self.principal {
-            Some(Principal {
-                role: Role::Resident,
-                resident: Some(resident),
-                nickname,
-                ..
-            }) => Buyer {
-                resident: *resident,
-                nickname: nickname.clone(),
-            },
-            Some(_) => {
-                return self
-                    .error(
-                        ErrorCode::Forbidden,
-                        "only residents can buy; sign in as a resident",
-                    )
-                    .await;
-            }
-            None => {
-                return self
-                    .error(ErrorCode::NotSignedIn, "sign in before ordering")
-                    .await;
-            }
+        let Some(buyer) = self
+            .resident_or_refuse(
+                "only residents can buy; sign in as a resident",
+                "sign in before ordering",
+            )
+            .await
+        else {
+            return;
         };
         let Some(room) = self.joined().await else {
             return;

@@ -29,7 +29,7 @@ use super::bag::{self, BagCmd};
 use super::desk::{self, AnswerTo, Buyer, Canceller, DeskCmd, OrderRequest};
 use super::{Frame, LiveError, Metrics};
 use crate::now_ms;
-use crate::store::{DrawnWinner, NewBag, NewDeal, Store};
+use crate::store::{DrawnWinner, NewDeal, Store};
 
 /// Shortest time between two pushes of the room state.
 pub const PUSH_INTERVAL: Duration = Duration::from_millis(100);
@@ -482,7 +482,8 @@ impl Room {
             return Err(LiveError::BagAlreadyOpen);
         }
         let seed: [u8; lucky_bag::SEED_LEN] = rand::random();
-        let new = NewBag {
+        let mut bag = LuckyBag {
+            id: 0,
             show: self.show,
             prize,
             winners_wanted: spec.winners,
@@ -490,26 +491,14 @@ impl Room {
             pickup: spec.pickup,
             opened_at: now,
             closes_at: spec.closes_at,
-            seed,
-            commitment: lucky_bag::commitment(&seed),
-        };
-        let id = self.store.insert_bag(&new).await?;
-        let bag = LuckyBag {
-            id,
-            show: self.show,
-            prize: new.prize,
-            winners_wanted: new.winners_wanted,
-            eligibility: new.eligibility,
-            pickup: new.pickup,
-            opened_at: now,
-            closes_at: new.closes_at,
             phase: BagPhase::Open,
-            commitment: new.commitment,
+            commitment: lucky_bag::commitment(&seed),
             entrants: 0,
             entries_hash: None,
             winners: Vec::new(),
             seed: None,
         };
+        bag.id = self.store.insert_bag(&bag, &seed).await?;
         let task = bag::start(
             self.me.clone(),
             self.store.clone(),

@@ -2,35 +2,12 @@
 
 use mulin_shared::lucky_bag::SEED_LEN;
 use mulin_shared::{
-    BagId, BagPhase, Eligibility, LuckyBag, PickupId, Prize, ResidentId, ShowId, UtcMillis, Winner,
+    BagId, BagPhase, Eligibility, LuckyBag, Prize, ResidentId, ShowId, UtcMillis, Winner,
 };
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use super::{Store, StoreError};
-
-/// A bag to store, before it has an id.
-#[derive(Debug, Clone)]
-pub struct NewBag {
-    /// The show.
-    pub show: ShowId,
-    /// What is won.
-    pub prize: String,
-    /// How many win.
-    pub winners_wanted: u32,
-    /// Who may enter.
-    pub eligibility: Eligibility,
-    /// Where winners collect.
-    pub pickup: PickupId,
-    /// Opening time.
-    pub opened_at: UtcMillis,
-    /// Closing time.
-    pub closes_at: UtcMillis,
-    /// The secret seed.
-    pub seed: [u8; SEED_LEN],
-    /// SHA-256 of the seed, hex.
-    pub commitment: String,
-}
 
 /// A stored bag with its seed (which [`LuckyBag::seed`] only shows once drawn).
 #[derive(Debug, Clone)]
@@ -55,8 +32,12 @@ const BAG_COLUMNS: &str = "b.id, b.show_id, b.prize, b.winners_wanted, b.eligibi
      (SELECT COUNT(*) FROM bag_entries e WHERE e.bag_id = b.id)";
 
 impl Store {
-    /// Stores a newly opened bag.
-    pub async fn insert_bag(&self, new: &NewBag) -> Result<BagId, StoreError> {
+    /// Stores a newly opened bag (its `id` is ignored) with its secret seed; returns its id.
+    pub async fn insert_bag(
+        &self,
+        new: &LuckyBag,
+        seed: &[u8; SEED_LEN],
+    ) -> Result<BagId, StoreError> {
         let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO bags (show_id, prize, winners_wanted, eligibility, pickup_id, opened_at, \
@@ -69,7 +50,7 @@ impl Store {
         .bind(new.pickup)
         .bind(new.opened_at)
         .bind(new.closes_at)
-        .bind(&new.seed[..])
+        .bind(&seed[..])
         .bind(&new.commitment)
         .fetch_one(&mut *tx)
         .await?;

@@ -24,7 +24,7 @@ use sqlx::sqlite::{
 use sqlx::{ConnectOptions, Connection, QueryBuilder, Row, Sqlite, SqliteConnection, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-pub use bags::{DrawnWinner, NewBag, StoredBag};
+pub use bags::{DrawnWinner, StoredBag};
 pub use seed::DemoShow;
 
 /// What can go wrong in the store.
