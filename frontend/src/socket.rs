@@ -48,6 +48,8 @@ pub struct Me {
 pub struct Catalogue {
     /// The show.
     pub show: Show,
+    /// The catalogue's version, told to the server when rejoining.
+    pub version: u64,
     /// Its products.
     pub products: Vec<Product>,
     /// Its pickup points.
@@ -127,6 +129,9 @@ pub struct Conn {
     pub bag_entries: RwSignal<Option<(BagId, Vec<ResidentId>)>>,
     /// The last error the server reported, for a notice.
     pub error: RwSignal<Option<(ErrorCode, String)>>,
+    /// Staff: the server's answer to the last host action that was done (deal launched, product
+    /// saved, …), so a form can clear itself.
+    pub done: RwSignal<Option<ServerMsg>>,
     /// Server clock minus this device's clock, in ms.
     pub clock_offset: RwSignal<i64>,
     outbox: StoredValue<UnboundedSender<ClientMsg>>,
@@ -169,6 +174,7 @@ impl Conn {
             prizes: RwSignal::new(Vec::new()),
             bag_entries: RwSignal::new(None),
             error: RwSignal::new(None),
+            done: RwSignal::new(None),
             clock_offset: RwSignal::new(0),
             outbox: StoredValue::new(tx),
             token: StoredValue::new(remembered),
@@ -301,13 +307,17 @@ impl Conn {
                     .set(server_time - js_sys::Date::now() as i64);
                 self.link.set(Link::Online);
                 // Rejoining with what it has: the server then sends only the current room state.
-                let since = self
+                let catalogue = self
                     .catalogue
-                    .with_untracked(|c| c.is_some())
-                    .then(|| self.room.with_untracked(|r| r.as_ref().map(|r| r.seq)))
-                    .flatten();
+                    .with_untracked(|c| c.as_ref().map(|c| c.version));
+                let since =
+                    catalogue.and_then(|_| self.room.with_untracked(|r| r.as_ref().map(|r| r.seq)));
                 let mut replies = vec![
-                    ClientMsg::Join { show, since },
+                    ClientMsg::Join {
+                        show,
+                        since,
+                        catalogue,
+                    },
                     ClientMsg::Ping {
                         t: js_sys::Date::now() as i64,
                     },
@@ -357,11 +367,13 @@ impl Conn {
             }
             ServerMsg::ShowInfo {
                 show,
+                catalogue,
                 products,
                 pickup_points,
             } => {
                 self.catalogue.set(Some(Catalogue {
                     show,
+                    version: catalogue,
                     products,
                     pickup_points,
                 }));
@@ -458,10 +470,21 @@ impl Conn {
                 Vec::new()
             }
             // The room state that follows an event already includes it.
-            ServerMsg::DealLaunched { .. }
+            // The room state that follows a host's change already shows it; the console only
+            // needs to know it was done.
+            done @ (ServerMsg::DealLaunched { .. }
             | ServerMsg::DealRestocked { .. }
-            | ServerMsg::BagOpened { .. }
-            | ServerMsg::Event { .. } => Vec::new(),
+            | ServerMsg::DealPinned { .. }
+            | ServerMsg::DealUpdated { .. }
+            | ServerMsg::ProductSaved { .. }
+            | ServerMsg::ProductRemoved { .. }
+            | ServerMsg::PickupSaved { .. }
+            | ServerMsg::PickupRemoved { .. }
+            | ServerMsg::BagOpened { .. }) => {
+                self.done.set(Some(done));
+                Vec::new()
+            }
+            ServerMsg::Event { .. } => Vec::new(),
             ServerMsg::Error { code, message } => {
                 if code == ErrorCode::InvalidToken && !staff {
                     // The remembered session is gone (e.g. a new database): sign in afresh.

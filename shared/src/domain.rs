@@ -64,13 +64,16 @@ pub struct Show {
     pub community: String,
 }
 
-/// Something a host can put on sale.
+/// Something a host can put on sale. In `save_product`, id 0 adds a new product.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Product {
     /// The product's id.
     pub id: ProductId,
     /// Name as residents know it, e.g. "Sweet waxy corn".
     pub name: String,
+    /// A few words on what it is and why it is good (may be empty; may hold line breaks).
+    #[serde(default)]
+    pub description: String,
     /// Where it comes from (traceability), e.g. "Yushu, Jilin".
     pub origin: String,
     /// Selling unit, e.g. "5 ears".
@@ -85,7 +88,7 @@ pub struct Product {
     pub picture: Option<String>,
 }
 
-/// A store where residents collect what they bought.
+/// A store where residents collect what they bought. In `save_pickup`, id 0 adds a new one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PickupPoint {
     /// The pickup point's id.
@@ -100,7 +103,8 @@ pub struct PickupPoint {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DealStatus {
-    /// On sale now (until `ends_at` or sold out).
+    /// Not ended: on sale from `starts_at` (a scheduled deal starts later) until `ends_at` or
+    /// sold out.
     Live,
     /// Over: its time ran out or the host ended it.
     Ended,

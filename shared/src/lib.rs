@@ -3,11 +3,13 @@
 //! This crate does no I/O and depends on nothing of ours, so the server, the widget (wasm32) and the
 //! test tools all speak exactly the same language. Money is integer fen; times are UTC milliseconds.
 
+pub mod catalogue;
 pub mod domain;
 pub mod lucky_bag;
 pub mod protocol;
 pub mod sign_in;
 
+pub use catalogue::CatalogueProblem;
 pub use domain::*;
 
 /// Text made safe to place in HTML, between tags or in a quoted attribute: names typed by hosts and

@@ -45,6 +45,10 @@ pub enum ClientMsg {
         /// which is all a client needs to be current again: state, never a replay of events.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         since: Option<u64>,
+        /// When rejoining: the `catalogue` version of the `ShowInfo` this client holds. If the
+        /// catalogue changed meanwhile, the server sends the new `ShowInfo` after all.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        catalogue: Option<u64>,
     },
     /// Sign in as a resident. The answer carries a signed session token to `Resume` with later.
     /// The fields are checked by [`crate::SignInForm::check`]; a bad one gets `invalid_nickname`,
@@ -79,7 +83,8 @@ pub enum ClientMsg {
         /// The order.
         order: OrderId,
     },
-    /// Host only: open a flash deal now in the joined show.
+    /// Host only: open a flash deal in the joined show, now or at `starts_at`. A deal launched now
+    /// is pinned; a scheduled one is pinned when it starts if no deal on sale is pinned then.
     LaunchDeal {
         /// The product to sell.
         product: ProductId,
@@ -89,7 +94,10 @@ pub enum ClientMsg {
         stock: i64,
         /// Most units one resident may buy.
         per_resident_limit: i64,
-        /// When the deal closes.
+        /// When the deal opens (within 7 days); absent or past means now.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        starts_at: Option<UtcMillis>,
+        /// When the deal closes (at most 7 days after it opens).
         ends_at: UtcMillis,
     },
     /// Host only: add units to a live deal's stock; answered with [`ServerMsg::DealRestocked`].
@@ -99,10 +107,49 @@ pub enum ClientMsg {
         /// Units to add (at least 1).
         units: i64,
     },
-    /// Host only: close a deal before its time.
+    /// Host only: close a deal before its time (a scheduled one is called off).
     EndDeal {
         /// The deal.
         deal: DealId,
+    },
+    /// Host only: choose the deal residents see first (any deal not ended), or none; answered
+    /// with [`ServerMsg::DealPinned`].
+    PinDeal {
+        /// The deal, or `null` to pin none.
+        deal: Option<DealId>,
+    },
+    /// Host only: give a deal that has not ended a later closing time; answered with
+    /// [`ServerMsg::DealUpdated`].
+    ExtendDeal {
+        /// The deal.
+        deal: DealId,
+        /// The new closing time: later than the current one, at most 7 days after the deal opened.
+        ends_at: UtcMillis,
+    },
+    /// Host only: add a product to the show's catalogue (`id` 0) or change one; answered with
+    /// [`ServerMsg::ProductSaved`]. Fields are checked by [`crate::catalogue::check_product`].
+    /// Every viewer receives the new `ShowInfo`.
+    SaveProduct {
+        /// The product.
+        product: Product,
+    },
+    /// Host only: take a product that was never on sale out of the catalogue (one with deals is
+    /// refused with `in_use`); answered with [`ServerMsg::ProductRemoved`].
+    RemoveProduct {
+        /// The product.
+        product: ProductId,
+    },
+    /// Host only: add a pickup point (`id` 0) or change one; answered with
+    /// [`ServerMsg::PickupSaved`]. Fields are checked by [`crate::catalogue::check_pickup`].
+    SavePickup {
+        /// The pickup point.
+        pickup: PickupPoint,
+    },
+    /// Host only: remove a pickup point no order or lucky bag names (otherwise `in_use`); answered
+    /// with [`ServerMsg::PickupRemoved`].
+    RemovePickup {
+        /// The pickup point.
+        pickup: PickupId,
     },
     /// Host only: open a lucky bag (one at a time per show); answered with
     /// [`ServerMsg::BagOpened`]. Every viewer sees it, with the draw's commitment, in the room state.
@@ -162,10 +209,13 @@ pub enum ServerMsg {
         /// The show a host or moderator token is for.
         show: Option<ShowId>,
     },
-    /// The catalogue of the joined show: sent on `Join`.
+    /// The catalogue of the joined show: sent on `Join`, and again to every viewer when the host
+    /// changes it.
     ShowInfo {
         /// The show.
         show: Show,
+        /// The catalogue's version: grows with every change (see `Join`'s `catalogue`).
+        catalogue: u64,
         /// Products that can be put on sale.
         products: Vec<Product>,
         /// Where residents can collect.
@@ -209,6 +259,36 @@ pub enum ServerMsg {
     DealRestocked {
         /// The deal, with its new stock.
         deal: Deal,
+    },
+    /// Answer to the host's `PinDeal`.
+    DealPinned {
+        /// The pinned deal, or `null` for none.
+        deal: Option<DealId>,
+    },
+    /// Answer to the host's `ExtendDeal`.
+    DealUpdated {
+        /// The deal, with its new closing time.
+        deal: Deal,
+    },
+    /// Answer to the host's `SaveProduct`.
+    ProductSaved {
+        /// The product as stored (with its id, if new).
+        product: Product,
+    },
+    /// Answer to the host's `RemoveProduct`.
+    ProductRemoved {
+        /// The product's id.
+        product: ProductId,
+    },
+    /// Answer to the host's `SavePickup`.
+    PickupSaved {
+        /// The pickup point as stored (with its id, if new).
+        pickup: PickupPoint,
+    },
+    /// Answer to the host's `RemovePickup`.
+    PickupRemoved {
+        /// The pickup point's id.
+        pickup: PickupId,
     },
     /// A resident's own orders in the joined show (after sign-in and join, and on reconnect).
     MyOrders {
@@ -289,6 +369,9 @@ pub struct RoomState {
     /// The show's latest lucky bag, open or drawn, if any.
     #[serde(default)]
     pub bag: Option<LuckyBag>,
+    /// The catalogue's version; a client holding an older `ShowInfo` is sent the new one first.
+    #[serde(default)]
+    pub catalogue: u64,
     /// The server's clock when this state was published.
     pub server_time: UtcMillis,
 }
@@ -425,8 +508,18 @@ pub enum ErrorCode {
     InvalidPhone,
     /// A community must be 1–40 characters.
     InvalidCommunity,
-    /// Deal fields out of range (price, stock, limit, end time).
+    /// Deal fields out of range (price, stock, limit, start or end time), or the deal has ended.
     InvalidDeal,
+    /// A product field is not acceptable (the message names it).
+    InvalidProduct,
+    /// A pickup point field is not acceptable (the message names it).
+    InvalidPickup,
+    /// The product or pickup point is still used by a deal, an order or a lucky bag.
+    InUse,
+    /// An uploaded picture is not a PNG, JPEG, WebP or GIF image.
+    InvalidPicture,
+    /// An uploaded picture is larger than [`crate::catalogue::MAX_PICTURE_BYTES`].
+    PictureTooLarge,
     /// Lucky-bag fields out of range (prize, winners, closing time, pickup point).
     InvalidBag,
     /// No such lucky bag in the joined show.
@@ -502,6 +595,12 @@ impl ClientMsg {
         "launch_deal",
         "restock",
         "end_deal",
+        "pin_deal",
+        "extend_deal",
+        "save_product",
+        "remove_product",
+        "save_pickup",
+        "remove_pickup",
         "open_bag",
         "enter_bag",
         "close_bag",
@@ -550,7 +649,8 @@ impl ServerMsg {
         use ServerMsg as M;
         Ok(Some(match kind.as_str() {
             "orders" | "order_placed" | "order_updated" | "deal_launched" | "deal_restocked"
-            | "bag_opened"
+            | "deal_pinned" | "deal_updated" | "product_saved" | "product_removed"
+            | "pickup_saved" | "pickup_removed" | "bag_opened"
                 if !staff =>
             {
                 return Ok(None);
@@ -571,6 +671,7 @@ impl ServerMsg {
             }),
             "show_info" => body!(text, M::ShowInfo {
                 show: Show,
+                catalogue: u64,
                 products: Vec<Product>,
                 pickup_points: Vec<PickupPoint>,
             }),
@@ -594,6 +695,17 @@ impl ServerMsg {
             "order_updated" => body!(text, M::OrderUpdated { order: Order }),
             "deal_launched" => body!(text, M::DealLaunched { deal: Deal }),
             "deal_restocked" => body!(text, M::DealRestocked { deal: Deal }),
+            "deal_pinned" => body!(text, M::DealPinned { deal: Option<DealId> }),
+            "deal_updated" => body!(text, M::DealUpdated { deal: Deal }),
+            "product_saved" => body!(text, M::ProductSaved { product: Product }),
+            "product_removed" => body!(text, M::ProductRemoved { product: ProductId }),
+            "pickup_saved" => body!(
+                text,
+                M::PickupSaved {
+                    pickup: PickupPoint
+                }
+            ),
+            "pickup_removed" => body!(text, M::PickupRemoved { pickup: PickupId }),
             "my_orders" => body!(text, M::MyOrders { orders: Vec<Order> }),
             "orders" => body!(text, M::Orders { orders: Vec<Order> }),
             "order_placed" => body!(text, M::OrderPlaced { order: Order }),
@@ -651,6 +763,12 @@ impl ServerMsg {
         "order_updated",
         "deal_launched",
         "deal_restocked",
+        "deal_pinned",
+        "deal_updated",
+        "product_saved",
+        "product_removed",
+        "pickup_saved",
+        "pickup_removed",
         "my_orders",
         "orders",
         "order_placed",
@@ -738,6 +856,12 @@ mod tests {
             ServerMsg::OrderUpdated { .. } => "order_updated",
             ServerMsg::DealLaunched { .. } => "deal_launched",
             ServerMsg::DealRestocked { .. } => "deal_restocked",
+            ServerMsg::DealPinned { .. } => "deal_pinned",
+            ServerMsg::DealUpdated { .. } => "deal_updated",
+            ServerMsg::ProductSaved { .. } => "product_saved",
+            ServerMsg::ProductRemoved { .. } => "product_removed",
+            ServerMsg::PickupSaved { .. } => "pickup_saved",
+            ServerMsg::PickupRemoved { .. } => "pickup_removed",
             ServerMsg::MyOrders { .. } => "my_orders",
             ServerMsg::Orders { .. } => "orders",
             ServerMsg::OrderPlaced { .. } => "order_placed",
@@ -813,6 +937,7 @@ mod tests {
                     title: "t".into(),
                     community: "c".into(),
                 },
+                catalogue: 3,
                 products: vec![],
                 pickup_points: vec![PickupPoint {
                     id: 3,
@@ -828,6 +953,7 @@ mod tests {
                 pinned: Some(7),
                 viewers: 3,
                 bag: None,
+                catalogue: 0,
                 server_time: 5,
             }),
             ServerMsg::OrderAccepted {
@@ -847,6 +973,29 @@ mod tests {
             },
             ServerMsg::DealLaunched { deal: deal.clone() },
             ServerMsg::DealRestocked { deal: deal.clone() },
+            ServerMsg::DealPinned { deal: None },
+            ServerMsg::DealUpdated { deal: deal.clone() },
+            ServerMsg::ProductSaved {
+                product: Product {
+                    id: 2,
+                    name: "玉米".into(),
+                    description: "甜".into(),
+                    origin: "吉林".into(),
+                    unit: "5 根".into(),
+                    normal_price: 1990,
+                    batch: String::new(),
+                    picture: None,
+                },
+            },
+            ServerMsg::ProductRemoved { product: 2 },
+            ServerMsg::PickupSaved {
+                pickup: PickupPoint {
+                    id: 3,
+                    name: "n".into(),
+                    address: "a".into(),
+                },
+            },
+            ServerMsg::PickupRemoved { pickup: 3 },
             ServerMsg::MyOrders {
                 orders: vec![order.clone()],
             },
@@ -903,6 +1052,7 @@ mod tests {
             pinned: None,
             viewers: 2,
             bag: None,
+            catalogue: 0,
             server_time: 5,
         });
         let text = msg.to_json();

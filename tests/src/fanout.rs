@@ -146,7 +146,12 @@ pub async fn run(target: &Target, pid: u32, cfg: &FanoutConfig) -> Result<Fanout
             let permit = gate.acquire_owned().await.map_err(|e| e.to_string());
             let opened = async {
                 let mut wire = Wire::open(&url, SETTLE).await?;
-                wire.send(&ClientMsg::Join { show, since: None }).await?;
+                wire.send(&ClientMsg::Join {
+                    show,
+                    since: None,
+                    catalogue: None,
+                })
+                .await?;
                 Ok::<_, String>(wire)
             }
             .await;
@@ -345,6 +350,7 @@ pub async fn restart(
                 wire.send(&ClientMsg::Join {
                     show: 1,
                     since: None,
+                    catalogue: None,
                 })
                 .await?;
                 let seq = room_seq(&mut wire).await?;
@@ -382,6 +388,7 @@ pub async fn restart(
                     wire.send(&ClientMsg::Join {
                         show: 1,
                         since: Some(seq),
+                        catalogue: None,
                     })
                     .await?;
                     room_seq(&mut wire).await

@@ -79,6 +79,18 @@ impl TestServer {
     /// Starts one that takes at most `max_connections` WebSockets at a time.
     pub async fn start_with(max_connections: usize) -> TestServer {
         let dir = tempfile::tempdir().expect("temporary folder");
+        TestServer::start_in(dir, max_connections).await
+    }
+
+    /// Shuts this server down gracefully and starts a new one on the same database (on a new
+    /// port): what survives a restart.
+    pub async fn restart(self) -> TestServer {
+        let TestServer { server, _dir, .. } = self;
+        server.shutdown().await.expect("clean shutdown");
+        TestServer::start_in(_dir, 10_000).await
+    }
+
+    async fn start_in(dir: tempfile::TempDir, max_connections: usize) -> TestServer {
         let db = dir.path().join("mulin.db");
         let server = mulin_backend::start(ServerConfig {
             bind: "127.0.0.1:0".parse().expect("loopback address"),
@@ -169,6 +181,7 @@ impl Client {
             price,
             stock,
             per_resident_limit,
+            starts_at: None,
             ends_at: mulin_backend::now_ms() + 600_000,
         })
         .await;
@@ -222,7 +235,12 @@ impl Client {
 
     /// Joins a show and waits for its first room state.
     pub async fn join(&mut self, show: ShowId) -> mulin_shared::RoomState {
-        self.send(&ClientMsg::Join { show, since: None }).await;
+        self.send(&ClientMsg::Join {
+            show,
+            since: None,
+            catalogue: None,
+        })
+        .await;
         self.recv_until(|m| match m {
             ServerMsg::Room(state) => Some(state.clone()),
             _ => None,

@@ -143,7 +143,12 @@ pub async fn resident(
     sign: Result<String, String>,
 ) -> Result<(Wire, String), String> {
     let mut wire = Wire::open(url, ANSWER_WAIT).await?;
-    wire.send(&ClientMsg::Join { show, since: None }).await?;
+    wire.send(&ClientMsg::Join {
+        show,
+        since: None,
+        catalogue: None,
+    })
+    .await?;
     let msg = match &sign {
         Ok(token) => ClientMsg::Resume {
             token: token.clone(),
@@ -183,6 +188,7 @@ pub async fn host_launch(
     host.send(&ClientMsg::Join {
         show: target.show,
         since: None,
+        catalogue: None,
     })
     .await?;
     host.send(&ClientMsg::Resume {
@@ -194,6 +200,7 @@ pub async fn host_launch(
         price: 990,
         stock,
         per_resident_limit: limit,
+        starts_at: None,
         ends_at: mulin_backend::now_ms() + 30 * 60 * 1000,
     })
     .await?;

@@ -163,17 +163,82 @@ impl Wire {
 /// A bare HTTP/1.1 GET over TCP, returning the whole response (status line, headers, body): enough
 /// for the JSON endpoints, without another HTTP client dependency.
 pub async fn http_get(addr: SocketAddr, path: &str) -> Result<String, String> {
+    let r = http_request(addr, "GET", path, &[], &[]).await?;
+    Ok(format!(
+        "{}\r\n\r\n{}",
+        r.head,
+        String::from_utf8_lossy(&r.body)
+    ))
+}
+
+/// An HTTP response, read whole.
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    /// The status code.
+    pub status: u16,
+    /// Status line and headers, as sent.
+    pub head: String,
+    /// The body's bytes.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// A header's value (name case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().find_map(|line| {
+            let (n, v) = line.split_once(':')?;
+            n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// A bare HTTP/1.1 request over TCP with extra `headers` and a `body`.
+pub async fn http_request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Result<HttpResponse, String> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
     stream
         .write_all(request.as_bytes())
         .await
         .map_err(|e| e.to_string())?;
-    let mut response = String::new();
+    // The server may answer (and close) before taking a body it refuses: that is not a failure.
+    let _ = stream.write_all(body).await;
+    let mut response = Vec::new();
     stream
-        .read_to_string(&mut response)
+        .read_to_end(&mut response)
         .await
         .map_err(|e| e.to_string())?;
-    Ok(response)
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or("no end of headers")?;
+    let head = String::from_utf8_lossy(&response[..split]).into_owned();
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or("no status")?;
+    Ok(HttpResponse {
+        status,
+        head,
+        body: response[split + 4..].to_vec(),
+    })
 }

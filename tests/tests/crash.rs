@@ -102,6 +102,7 @@ async fn sigkill_mid_spike_loses_no_acknowledged_order() {
         .send(&mulin_shared::ClientMsg::Join {
             show: 1,
             since: None,
+            catalogue: None,
         })
         .await
         .expect("join");

@@ -194,6 +194,7 @@ async fn past_the_connection_limit_a_client_is_told_to_retry_and_gets_in_once_a_
     back.send(&ClientMsg::Join {
         show: ts.show,
         since: None,
+        catalogue: None,
     })
     .await
     .expect("join sent");

@@ -342,6 +342,7 @@ async fn bad_input_gets_an_error_frame_and_the_socket_stays_usable() {
     c.send(&ClientMsg::Join {
         show: 4040,
         since: None,
+        catalogue: None,
     })
     .await;
     assert_eq!(c.next_error().await.0, ErrorCode::UnknownShow);
@@ -370,6 +371,7 @@ async fn hosts_get_clear_errors_for_impossible_deals() {
             price,
             stock,
             per_resident_limit: limit,
+            starts_at: None,
             ends_at,
         })
         .await;

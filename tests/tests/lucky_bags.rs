@@ -271,6 +271,7 @@ async fn non_hosts_are_refused_every_host_action() {
             price: 100,
             stock: 5,
             per_resident_limit: 1,
+            starts_at: None,
             ends_at: mulin_backend::now_ms() + 60_000,
         },
         ClientMsg::Restock {
@@ -278,6 +279,32 @@ async fn non_hosts_are_refused_every_host_action() {
             units: 5,
         },
         ClientMsg::EndDeal { deal: deal.id },
+        ClientMsg::PinDeal { deal: None },
+        ClientMsg::ExtendDeal {
+            deal: deal.id,
+            ends_at: mulin_backend::now_ms() + 3_600_000,
+        },
+        ClientMsg::SaveProduct {
+            product: mulin_shared::Product {
+                id: 1,
+                name: "改名".into(),
+                description: String::new(),
+                origin: "x".into(),
+                unit: "x".into(),
+                normal_price: 1,
+                batch: String::new(),
+                picture: None,
+            },
+        },
+        ClientMsg::RemoveProduct { product: 5 },
+        ClientMsg::SavePickup {
+            pickup: mulin_shared::PickupPoint {
+                id: 0,
+                name: "x".into(),
+                address: "x".into(),
+            },
+        },
+        ClientMsg::RemovePickup { pickup: 3 },
     ];
     for (who, client, code) in [
         ("moderator", &mut moderator, ErrorCode::Forbidden),
@@ -289,8 +316,30 @@ async fn non_hosts_are_refused_every_host_action() {
             assert_eq!(client.next_error().await.0, code, "{who}: {action:?}");
         }
     }
-    // And nothing changed: the bag is still open, the deal still on sale as launched.
+    // And nothing changed: the bag is still open, the deal still on sale as launched and pinned,
+    // the catalogue as it was.
+    let mut fresh = ts.client().await;
+    fresh
+        .send(&ClientMsg::Join {
+            show: ts.show,
+            since: None,
+            catalogue: None,
+        })
+        .await;
+    let (products, pickups) = fresh
+        .recv_until(|m| match m {
+            ServerMsg::ShowInfo {
+                products,
+                pickup_points,
+                ..
+            } => Some((products.clone(), pickup_points.clone())),
+            _ => None,
+        })
+        .await;
+    assert_eq!((products.len(), pickups.len()), (5, 3));
+    assert_eq!(products[0].name, "鲜食甜糯玉米");
     let state = anonymous.join(ts.show).await;
+    assert_eq!(state.pinned, Some(deal.id));
     assert_eq!(state.bag.map(|b| b.phase), Some(BagPhase::Open));
     assert!(
         state.deals.iter().any(|d| d.id == deal.id

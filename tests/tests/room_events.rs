@@ -89,6 +89,7 @@ async fn a_viewer_rejoining_with_its_last_seq_gets_only_the_current_state() {
     back.send(&ClientMsg::Join {
         show: ts.show,
         since: Some(before.seq),
+        catalogue: None,
     })
     .await;
     let first = back.recv().await;
@@ -114,6 +115,7 @@ async fn a_viewer_rejoining_with_its_last_seq_gets_only_the_current_state() {
         .send(&ClientMsg::Join {
             show: ts.show,
             since: None,
+            catalogue: None,
         })
         .await;
     assert!(matches!(fresh.recv().await, ServerMsg::ShowInfo { .. }));

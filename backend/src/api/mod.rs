@@ -1,6 +1,7 @@
 //! HTTP routes and the WebSocket session. The only module that knows about HTTP.
 
 mod demo;
+mod pictures;
 mod session;
 
 use std::path::{Path, PathBuf};
@@ -11,7 +12,7 @@ use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, routing::any};
 use mulin_shared::{ErrorCode, MAX_FRAME_BYTES};
 use serde_json::json;
@@ -61,16 +62,19 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The whole HTTP surface: `/ws`, `/api/…`, the `/demo/{show}` page, and the widget from `dist`.
+/// The whole HTTP surface: `/ws`, `/api/…`, the `/demo/{show}` page, uploaded `/pictures/…`, and
+/// the widget from `dist`.
 pub fn router(state: AppState, dist: &Path) -> Router {
     let api = Router::new()
         .route("/health", get(health))
         .route("/metrics", get(metrics))
         .route("/bags/{bag}", get(bag_record))
+        .route("/shows/{show}/pictures", post(pictures::upload))
         .fallback(any(api_not_found));
     Router::new()
         .route("/ws", get(ws_upgrade))
         .route("/demo/{show}", get(demo::page))
+        .route("/pictures/{file}", get(pictures::serve))
         .nest("/api", api)
         .fallback_service(widget(dist))
         .with_state(state)

@@ -53,6 +53,8 @@ enum Outgoing {
         staff: bool,
         /// The signed-in resident, who hears of their own orders cancelled elsewhere.
         resident: Option<ResidentId>,
+        /// The catalogue version the client holds; a newer one is sent before the next state.
+        catalogue: u64,
     },
     /// Heartbeat: send a ping.
     Ping,
@@ -125,6 +127,7 @@ pub(super) async fn run(socket: WebSocket, state: AppState, _permit: OwnedSemaph
         slots: slots.clone(),
         principal: None,
         room: None,
+        catalogue: 0,
         viewer: None,
     };
     // The writer is a task of its own: a room push then wakes only the writer, not the reader too
@@ -176,6 +179,8 @@ struct Writer {
     room: Option<WatchStream<Snapshot>>,
     /// The followed show and the newest version of its state already sent.
     shown: Option<(ShowId, u64)>,
+    /// The catalogue version the client holds.
+    catalogue: u64,
     /// The newest room state seen in this wake-up, and one held back from the last.
     offered: Option<Snapshot>,
     held: Option<Snapshot>,
@@ -200,6 +205,7 @@ impl Writer {
             sink,
             room: None,
             shown: None,
+            catalogue: 0,
             offered: None,
             held: None,
             slots,
@@ -265,7 +271,16 @@ impl Writer {
                 room,
                 staff,
                 resident,
+                catalogue,
             } => {
+                // Following the same show again (after a sign-in), the client still holds what
+                // this connection sent it.
+                let same = self.shown.is_some_and(|(show, _)| show == room.show());
+                self.catalogue = if same {
+                    self.catalogue.max(catalogue)
+                } else {
+                    catalogue
+                };
                 self.room = Some(WatchStream::new(room.subscribe()));
                 self.shown = Some((room.show(), 0));
                 self.held = None;
@@ -331,25 +346,38 @@ impl Writer {
             (None, Some(held)) => held,
             (None, None) => return,
         };
-        match &mut self.shown {
-            Some((show, version)) if *show == snapshot.show && snapshot.version > *version => {
-                *version = snapshot.version;
-                self.ready.push(text(snapshot.frame));
+        match self.shown {
+            Some((show, version)) if show == snapshot.show && snapshot.version > version => {
+                self.send_state(snapshot);
             }
             _ => {}
         }
     }
 
+    /// Queues a room state of the followed show, after the new catalogue if the client's is older.
+    fn send_state(&mut self, snapshot: Snapshot) {
+        if snapshot.catalogue > self.catalogue
+            && let Some(room) = &self.followed
+        {
+            let (version, info) = room.info();
+            self.catalogue = version;
+            self.ready.push(text(info));
+        }
+        if let Some((_, version)) = &mut self.shown {
+            *version = (*version).max(snapshot.version);
+        }
+        self.ready.push(text(snapshot.frame));
+    }
+
     /// A viewer who fell behind on events gets the current room state (which includes them) instead
     /// of a silent gap, even if that version was sent before: it tells the client the latest `seq`.
     fn room_event(&mut self, event: Result<Frame, BroadcastStreamRecvError>) {
-        match (event, &self.followed, &mut self.shown) {
+        match (event, &self.followed, self.shown) {
             (Ok(f), _, _) => self.ready.push(text(f)),
-            (Err(BroadcastStreamRecvError::Lagged(_)), Some(room), Some((show, version))) => {
+            (Err(BroadcastStreamRecvError::Lagged(_)), Some(room), Some((show, _))) => {
                 let snapshot = room.current();
-                if snapshot.show == *show {
-                    *version = (*version).max(snapshot.version);
-                    self.ready.push(text(snapshot.frame));
+                if snapshot.show == show {
+                    self.send_state(snapshot);
                 }
             }
             (Err(_), _, _) => {}
@@ -437,6 +465,8 @@ struct Session {
     slots: Arc<Semaphore>,
     principal: Option<Principal>,
     room: Option<Arc<Room>>,
+    /// The catalogue version the client holds (sent at join, or held from before a rejoin).
+    catalogue: u64,
     /// Counts this connection as a viewer of the joined room while held.
     viewer: Option<ViewerGuard>,
 }
@@ -500,7 +530,11 @@ impl Session {
                 };
                 Box::pin(self.send(&pong)).await
             }
-            ClientMsg::Join { show, since } => Box::pin(self.join(show, since.is_none())).await,
+            ClientMsg::Join {
+                show,
+                since,
+                catalogue,
+            } => Box::pin(self.join(show, since, catalogue)).await,
             ClientMsg::SignIn {
                 nickname,
                 phone,
@@ -530,6 +564,7 @@ impl Session {
                 price,
                 stock,
                 per_resident_limit,
+                starts_at,
                 ends_at,
             } => {
                 let spec = DealSpec {
@@ -537,37 +572,66 @@ impl Session {
                     price,
                     stock,
                     per_resident_limit,
+                    starts_at,
                     ends_at,
                 };
-                Box::pin(async {
-                    if let Some(room) = self.host_room().await {
-                        match room.launch_deal(spec).await {
-                            Ok(deal) => self.send(&ServerMsg::DealLaunched { deal }).await,
-                            Err(e) => self.live_error(e).await,
-                        }
-                    }
-                })
+                Box::pin(self.host(
+                    |room| async move { room.launch_deal(spec).await },
+                    |deal| Some(ServerMsg::DealLaunched { deal }),
+                ))
                 .await
             }
             ClientMsg::Restock { deal, units } => {
-                Box::pin(async {
-                    if let Some(room) = self.host_room().await {
-                        match room.restock(deal, units).await {
-                            Ok(deal) => self.send(&ServerMsg::DealRestocked { deal }).await,
-                            Err(e) => self.live_error(e).await,
-                        }
-                    }
-                })
+                Box::pin(self.host(
+                    |room| async move { room.restock(deal, units).await },
+                    |deal| Some(ServerMsg::DealRestocked { deal }),
+                ))
                 .await
             }
+            // Answered by the `deal_ended` event every viewer receives.
             ClientMsg::EndDeal { deal } => {
-                Box::pin(async {
-                    if let Some(room) = self.host_room().await
-                        && let Err(e) = room.end_deal(deal).await
-                    {
-                        self.live_error(e).await;
-                    }
-                })
+                Box::pin(self.host(|room| async move { room.end_deal(deal).await }, |_| None)).await
+            }
+            ClientMsg::PinDeal { deal } => {
+                Box::pin(self.host(
+                    |room| async move { room.pin_deal(deal).await },
+                    |deal| Some(ServerMsg::DealPinned { deal }),
+                ))
+                .await
+            }
+            ClientMsg::ExtendDeal { deal, ends_at } => {
+                Box::pin(self.host(
+                    |room| async move { room.extend_deal(deal, ends_at).await },
+                    |deal| Some(ServerMsg::DealUpdated { deal }),
+                ))
+                .await
+            }
+            ClientMsg::SaveProduct { product } => {
+                Box::pin(self.host(
+                    |room| async move { room.save_product(&product).await },
+                    |product| Some(ServerMsg::ProductSaved { product }),
+                ))
+                .await
+            }
+            ClientMsg::RemoveProduct { product } => {
+                Box::pin(self.host(
+                    |room| async move { room.remove_product(product).await },
+                    |()| Some(ServerMsg::ProductRemoved { product }),
+                ))
+                .await
+            }
+            ClientMsg::SavePickup { pickup } => {
+                Box::pin(self.host(
+                    |room| async move { room.save_pickup(&pickup).await },
+                    |pickup| Some(ServerMsg::PickupSaved { pickup }),
+                ))
+                .await
+            }
+            ClientMsg::RemovePickup { pickup } => {
+                Box::pin(self.host(
+                    |room| async move { room.remove_pickup(pickup).await },
+                    |()| Some(ServerMsg::PickupRemoved { pickup }),
+                ))
                 .await
             }
             ClientMsg::OpenBag {
@@ -584,27 +648,39 @@ impl Session {
                     eligibility,
                     pickup,
                 };
-                Box::pin(async {
-                    if let Some(room) = self.host_room().await {
-                        match room.open_bag(spec).await {
-                            Ok(bag) => self.send(&ServerMsg::BagOpened { bag }).await,
-                            Err(e) => self.live_error(e).await,
-                        }
-                    }
-                })
+                Box::pin(self.host(
+                    |room| async move { room.open_bag(spec).await },
+                    |bag| Some(ServerMsg::BagOpened { bag }),
+                ))
                 .await
             }
             ClientMsg::EnterBag { bag } => Box::pin(self.enter_bag(bag)).await,
+            // Answered by the `bag_drawn` event every viewer receives.
             ClientMsg::CloseBag { bag } => {
-                Box::pin(async {
-                    if let Some(room) = self.host_room().await
-                        && let Err(e) = room.close_bag(bag).await
-                    {
-                        self.live_error(e).await;
-                    }
-                })
-                .await
+                Box::pin(self.host(|room| async move { room.close_bag(bag).await }, |_| None)).await
             }
+        }
+    }
+
+    /// Runs a host action on the joined room and sends its answer (if it has one of its own), or
+    /// why it was not done. Everyone but the show's host is refused before anything happens.
+    async fn host<T, F>(
+        &self,
+        act: impl FnOnce(Arc<Room>) -> F,
+        answer: impl FnOnce(T) -> Option<ServerMsg>,
+    ) where
+        F: Future<Output = Result<T, LiveError>>,
+    {
+        let Some(room) = self.host_room().await else {
+            return;
+        };
+        match act(room).await {
+            Ok(done) => {
+                if let Some(msg) = answer(done) {
+                    self.send(&msg).await;
+                }
+            }
+            Err(e) => self.live_error(e).await,
         }
     }
 
@@ -665,8 +741,10 @@ impl Session {
         self.error(e.code(), e.to_string()).await;
     }
 
-    /// Follows `show`; the catalogue is sent unless the client is rejoining and has it.
-    async fn join(&mut self, show: i64, catalogue: bool) {
+    /// Follows `show`. The catalogue is sent now, unless the client is rejoining (`since`): then
+    /// it is sent with the first room state if the one the client holds (`held`) is older. A
+    /// rejoining client that does not say which it holds is taken to hold the current one.
+    async fn join(&mut self, show: i64, since: Option<u64>, held: Option<u64>) {
         let room = match self.state.live.room(show).await {
             Ok(room) => room,
             Err(e) => return self.live_error(e).await,
@@ -674,9 +752,15 @@ impl Session {
         // Count the new room before forgetting the old one, so a re-join never shows a dip.
         self.viewer = Some(room.viewer());
         self.room = Some(room.clone());
-        if catalogue {
-            let _ = self.out.send(Outgoing::Frame(room.info_frame())).await;
-        }
+        let (current, info) = room.info();
+        self.catalogue = match (since, held) {
+            (None, _) => {
+                let _ = self.out.send(Outgoing::Frame(info)).await;
+                current
+            }
+            (Some(_), Some(held)) => held,
+            (Some(_), None) => current,
+        };
         self.follow().await;
     }
 
@@ -695,6 +779,7 @@ impl Session {
                 room: room.clone(),
                 staff,
                 resident: self.principal.as_ref().and_then(|p| p.resident),
+                catalogue: self.catalogue,
             })
             .await;
         if staff {

@@ -10,7 +10,7 @@ use std::sync::{Arc, Weak};
 use mulin_shared::{Deal, DealStatus, Order, OrderId, OrderStatus, PickupId, Refusal, ResidentId};
 use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
 
-use super::room::{MAX_UNITS, Room, Snapshot};
+use super::room::{MAX_DEAL_MS, MAX_UNITS, Room, Snapshot};
 use super::{LiveError, Metrics};
 use crate::now_ms;
 use crate::store::{NewOrder, Store};
@@ -140,6 +140,11 @@ pub(super) enum DeskCmd {
         units: i64,
         reply: oneshot::Sender<Result<Deal, LiveError>>,
     },
+    /// Move the closing time later (after deciding everything queued before this).
+    Extend {
+        ends_at: i64,
+        reply: oneshot::Sender<Result<Deal, LiveError>>,
+    },
     /// Close the deal (after deciding everything queued before this).
     End {
         reply: oneshot::Sender<Result<Deal, LiveError>>,
@@ -231,6 +236,10 @@ impl DealDesk {
                     DeskCmd::Restock { units, reply } => {
                         self.commit(&mut pending).await;
                         let _ = reply.send(self.restock(units).await);
+                    }
+                    DeskCmd::Extend { ends_at, reply } => {
+                        self.commit(&mut pending).await;
+                        let _ = reply.send(self.extend(ends_at).await);
                     }
                     DeskCmd::End { reply } => {
                         self.commit(&mut pending).await;
@@ -369,6 +378,36 @@ impl DealDesk {
             )));
         }
         self.deal.stock += units;
+        if let Some(room) = self.room.upgrade() {
+            room.deal_changed(&self.deal, &[]);
+        }
+        Ok(self.deal.clone())
+    }
+
+    /// Moves the closing time through the store first; viewers see the new countdown. A deal whose
+    /// time ran out may be given more (it opens again); one the host ended may not.
+    async fn extend(&mut self, ends_at: i64) -> Result<Deal, LiveError> {
+        let ended = || {
+            LiveError::InvalidDeal(format!(
+                "deal {} has ended; launch a new deal instead",
+                self.deal.id
+            ))
+        };
+        if self.deal.status == DealStatus::Ended {
+            return Err(ended());
+        }
+        if ends_at <= self.deal.ends_at.max(now_ms()) || ends_at > self.deal.starts_at + MAX_DEAL_MS
+        {
+            return Err(LiveError::InvalidDeal(
+                "the new end time must be later than the current one, and within 7 days of the \
+                 deal's start"
+                    .into(),
+            ));
+        }
+        if !self.store.extend_deal(self.deal.id, ends_at).await? {
+            return Err(ended());
+        }
+        self.deal.ends_at = ends_at;
         if let Some(room) = self.room.upgrade() {
             room.deal_changed(&self.deal, &[]);
         }

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use mulin_shared::{ErrorCode, ShowId};
+use mulin_shared::{CatalogueProblem, ErrorCode, ShowId};
 use tokio::sync::Mutex;
 
 use crate::store::{Store, StoreError};
@@ -85,6 +85,15 @@ pub enum LiveError {
     /// The bag is for residents who ordered in this show.
     #[error("this lucky bag is for residents who ordered in this show")]
     NotEligible,
+    /// A product field is not acceptable.
+    #[error("{0}")]
+    InvalidProduct(CatalogueProblem),
+    /// A pickup point field is not acceptable.
+    #[error("{0}")]
+    InvalidPickup(CatalogueProblem),
+    /// A product or pickup point is still named by deals, orders or a bag.
+    #[error("{0}")]
+    InUse(String),
 }
 
 impl LiveError {
@@ -108,6 +117,9 @@ impl LiveError {
             LiveError::BagAlreadyOpen => ErrorCode::BagAlreadyOpen,
             LiveError::BagClosed => ErrorCode::BagClosed,
             LiveError::NotEligible => ErrorCode::NotEligible,
+            LiveError::InvalidProduct(_) => ErrorCode::InvalidProduct,
+            LiveError::InvalidPickup(_) => ErrorCode::InvalidPickup,
+            LiveError::InUse(_) => ErrorCode::InUse,
         }
     }
 }

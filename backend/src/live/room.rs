@@ -11,6 +11,9 @@
 //! put thousands of writes in the runtime's queue, and purchase answers that arrived meanwhile waited
 //! behind all of them; now they wait behind one shard at most.
 
+mod catalogue;
+mod deals;
+
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -19,8 +22,8 @@ use std::time::Duration;
 use mulin_shared::lucky_bag;
 use mulin_shared::{
     BagId, BagPhase, Deal, DealId, DealStatus, Eligibility, LuckyBag, Order, OrderId, OrderStatus,
-    PickupId, PickupPoint, Prize, Product, ProductId, ResidentId, RoomEvent, RoomState, ServerMsg,
-    ShowId, UtcMillis,
+    PickupId, Prize, ProductId, ResidentId, RoomEvent, RoomState, ServerMsg, Show, ShowId,
+    UtcMillis,
 };
 use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 use tokio::time::Instant;
@@ -29,7 +32,8 @@ use super::bag::{self, BagCmd};
 use super::desk::{self, AnswerTo, Buyer, Canceller, DeskCmd, OrderRequest};
 use super::{Frame, LiveError, Metrics};
 use crate::now_ms;
-use crate::store::{DrawnWinner, NewDeal, Store};
+use crate::store::{DrawnWinner, Store};
+use catalogue::Catalogue;
 
 /// Shortest time between two pushes of the room state.
 pub const PUSH_INTERVAL: Duration = Duration::from_millis(100);
@@ -48,10 +52,10 @@ const RECENT_ORDERS: usize = 200;
 pub(super) const MAX_UNITS: i64 = 1_000_000;
 
 /// Largest price in fen (1 million yuan).
-const MAX_PRICE: i64 = 100_000_000;
+pub(super) const MAX_PRICE: i64 = 100_000_000;
 
 /// Longest a deal may run.
-const MAX_DEAL_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+pub(super) const MAX_DEAL_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
 /// One published room state: its version and its serialized `Room` frame.
 #[derive(Debug, Clone)]
@@ -60,6 +64,9 @@ pub struct Snapshot {
     pub show: ShowId,
     /// Grows by one per publication; a connection that already sent this version skips it.
     pub version: u64,
+    /// The catalogue version this state goes with: a connection whose client holds an older
+    /// catalogue sends the new `ShowInfo` ([`Room::info`]) first.
+    pub catalogue: u64,
     /// The serialized `ServerMsg::Room`.
     pub frame: Frame,
 }
@@ -95,6 +102,8 @@ pub struct DealSpec {
     pub stock: i64,
     /// Most units per resident.
     pub per_resident_limit: i64,
+    /// Opening time; `None` (or a past time) opens it now.
+    pub starts_at: Option<UtcMillis>,
     /// Closing time.
     pub ends_at: UtcMillis,
 }
@@ -127,10 +136,12 @@ pub struct Room {
     metrics: Arc<Metrics>,
     /// Where desks run (their own thread).
     desks: tokio::runtime::Handle,
-    products: Vec<Product>,
-    pickup_points: Vec<PickupPoint>,
-    info: Frame,
+    /// The show's title and community, for `ShowInfo`.
+    about: Show,
     state: Mutex<RoomInner>,
+    /// The host's changes that are written to the store and then to the room (pin, catalogue) take
+    /// turns here, so the two always agree on the last one.
+    host_gate: tokio::sync::Mutex<()>,
     /// The newest published state; the fan-out task passes it on to `shards`.
     newest: watch::Sender<Snapshot>,
     /// What viewers follow, each viewer one shard.
@@ -152,6 +163,8 @@ struct RoomInner {
     deals: BTreeMap<DealId, Deal>,
     desks: HashMap<DealId, mpsc::Sender<DeskCmd>>,
     pinned: Option<DealId>,
+    /// Products and pickup points, and their `ShowInfo` frame.
+    catalogue: Arc<Catalogue>,
     version: u64,
     /// The last event's number.
     seq: u64,
@@ -178,25 +191,24 @@ impl Room {
             .show(show)
             .await?
             .ok_or(LiveError::UnknownShow(show))?;
-        let products = store.products(show).await?;
-        let pickup_points = store.pickup_points(show).await?;
+        let catalogue = Catalogue::load(&store, &info).await?;
         let deals = store.deals(show).await?;
         let recent = store.show_orders(show, RECENT_ORDERS as i64).await?;
-        let info_frame: Frame = ServerMsg::ShowInfo {
-            show: info,
-            products: products.clone(),
-            pickup_points: pickup_points.clone(),
-        }
-        .to_json()
-        .into();
         let now = now_ms();
-        let pinned = deals
-            .iter()
-            .find(|d| d.status == DealStatus::Live && d.ends_at > now)
-            .map(|d| d.id);
+        // The host's choice if that deal has not ended; otherwise the newest deal on sale.
+        let chosen = store.pinned_deal(show).await?;
+        let pinned = match chosen {
+            Some(None) => None,
+            Some(Some(id)) if deals.iter().any(|d| d.id == id && !ended(d, now)) => Some(id),
+            _ => deals
+                .iter()
+                .find(|d| d.is_open_at(now) && d.remaining() > 0)
+                .map(|d| d.id),
+        };
         let empty = Snapshot {
             show,
             version: 0,
+            catalogue: 0,
             frame: Frame::new(),
         };
         let (newest, _) = watch::channel(empty.clone());
@@ -213,13 +225,13 @@ impl Room {
             max_batch,
             metrics,
             desks,
-            products,
-            pickup_points,
-            info: info_frame,
+            about: info,
+            host_gate: tokio::sync::Mutex::new(()),
             state: Mutex::new(RoomInner {
                 deals: deals.iter().map(|d| (d.id, d.clone())).collect(),
                 desks: HashMap::new(),
                 pinned,
+                catalogue: Arc::new(catalogue),
                 version: 0,
                 seq: 0,
                 viewers: 0,
@@ -239,6 +251,9 @@ impl Room {
             me: me.clone(),
         });
         for deal in deals.into_iter().filter(|d| d.status == DealStatus::Live) {
+            if deal.starts_at > now {
+                room.at_start(&deal);
+            }
             room.open_desk(deal).await?;
         }
         if let Some(stored) = store.latest_bag(show).await? {
@@ -276,9 +291,10 @@ impl Room {
         self.show
     }
 
-    /// The `ShowInfo` frame (catalogue and pickup points).
-    pub fn info_frame(&self) -> Frame {
-        self.info.clone()
+    /// The current catalogue's version and `ShowInfo` frame (products and pickup points).
+    pub fn info(&self) -> (u64, Frame) {
+        let inner = self.lock();
+        (inner.catalogue.version, inner.catalogue.frame.clone())
     }
 
     /// Follows the room state: the receiver always holds the newest published snapshot.
@@ -374,7 +390,7 @@ impl Room {
         if key.is_empty() || key.len() > mulin_shared::MAX_KEY_LEN {
             return Err(LiveError::InvalidKey);
         }
-        if !self.pickup_points.iter().any(|p| p.id == pickup) {
+        if !self.lock().catalogue.has_pickup(pickup) {
             return Err(LiveError::UnknownPickup(pickup));
         }
         self.desk(deal)
@@ -398,62 +414,6 @@ impl Room {
             .await
     }
 
-    /// Opens a new deal now, pins it, and starts its desk.
-    pub async fn launch_deal(&self, spec: DealSpec) -> Result<Deal, LiveError> {
-        let now = now_ms();
-        if !self.products.iter().any(|p| p.id == spec.product) {
-            return Err(LiveError::UnknownProduct(spec.product));
-        }
-        if !(0..=MAX_PRICE).contains(&spec.price) {
-            return Err(LiveError::InvalidDeal(format!(
-                "price must be 0–{MAX_PRICE} fen"
-            )));
-        }
-        if !(1..=MAX_UNITS).contains(&spec.stock) {
-            return Err(LiveError::InvalidDeal(format!(
-                "stock must be 1–{MAX_UNITS} units"
-            )));
-        }
-        if !(1..=spec.stock).contains(&spec.per_resident_limit) {
-            return Err(LiveError::InvalidDeal(
-                "the per-resident limit must be between 1 and the stock".into(),
-            ));
-        }
-        if spec.ends_at <= now || spec.ends_at > now + MAX_DEAL_MS {
-            return Err(LiveError::InvalidDeal(
-                "the end time must be in the future and within 7 days".into(),
-            ));
-        }
-        let deal = self
-            .store
-            .insert_deal(&NewDeal {
-                show: self.show,
-                product: spec.product,
-                price: spec.price,
-                stock: spec.stock,
-                per_resident_limit: spec.per_resident_limit,
-                starts_at: now,
-                ends_at: spec.ends_at,
-            })
-            .await?;
-        self.open_desk(deal.clone()).await?;
-        self.lock().pinned = Some(deal.id);
-        self.emit(&deal, |deal| RoomEvent::DealLaunched { deal });
-        Ok(deal)
-    }
-
-    /// Adds units to a live deal through its desk (which owns the stock, so it checks the amount),
-    /// after the orders queued before.
-    pub async fn restock(&self, deal: DealId, units: i64) -> Result<Deal, LiveError> {
-        self.ask(deal, |reply| DeskCmd::Restock { units, reply })
-            .await
-    }
-
-    /// Closes a deal through its desk, so orders queued before the close are still decided.
-    pub async fn end_deal(&self, deal: DealId) -> Result<Deal, LiveError> {
-        self.ask(deal, |reply| DeskCmd::End { reply }).await
-    }
-
     /// Opens a lucky bag: draws its secret seed, publishes the commitment, and starts taking entries.
     pub async fn open_bag(&self, spec: BagSpec) -> Result<LuckyBag, LiveError> {
         let now = now_ms();
@@ -475,7 +435,7 @@ impl Room {
                 "entries must close between 10 seconds and 24 hours from now".into(),
             ));
         }
-        if !self.pickup_points.iter().any(|p| p.id == spec.pickup) {
+        if !self.lock().catalogue.has_pickup(spec.pickup) {
             return Err(LiveError::UnknownPickup(spec.pickup));
         }
         if self.lock().bag_task.is_some() {
@@ -793,11 +753,13 @@ impl Room {
             pinned: inner.pinned,
             viewers: inner.viewers,
             bag: inner.bag.clone(),
+            catalogue: inner.catalogue.version,
             server_time: now_ms(),
         };
         let snapshot = Snapshot {
             show: self.show,
             version: inner.version,
+            catalogue: inner.catalogue.version,
             frame: ServerMsg::Room(state).to_json().into(),
         };
         Some(snapshot)
@@ -814,6 +776,11 @@ impl Room {
         // (every write is a single assignment), so keep serving rather than poison every viewer.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// Whether a deal is over for good: ended by the host, or its time ran out.
+fn ended(deal: &Deal, now: UtcMillis) -> bool {
+    deal.status == DealStatus::Ended || deal.ends_at <= now
 }
 
 /// Replaces `channel`'s state with `snapshot` if that is newer; versions only move forward.

@@ -5,6 +5,7 @@
 //! `synchronous = FULL`, so a commit that returned is on disk.
 
 mod bags;
+mod catalogue;
 mod seed;
 
 use std::collections::HashMap;
@@ -13,8 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mulin_shared::{
-    Deal, DealId, DealStatus, Order, OrderId, OrderStatus, PickupId, PickupPoint, Product,
-    ProductId, ResidentId, Role, Show, ShowId, SignInForm, UtcMillis,
+    Deal, DealId, DealStatus, Order, OrderId, OrderStatus, PickupId, ProductId, ResidentId, Role,
+    Show, ShowId, SignInForm, UtcMillis,
 };
 use sqlx::query_builder::Separated;
 use sqlx::sqlite::{
@@ -25,6 +26,7 @@ use sqlx::{ConnectOptions, Connection, QueryBuilder, Row, Sqlite, SqliteConnecti
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub use bags::{DrawnWinner, StoredBag};
+pub use catalogue::{CatalogueChange, StoredCatalogue};
 pub use seed::DemoShow;
 
 /// What can go wrong in the store.
@@ -259,47 +261,6 @@ impl Store {
         }))
     }
 
-    /// The show's products.
-    pub async fn products(&self, show: ShowId) -> Result<Vec<Product>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, name, origin, unit, normal_price, batch, picture FROM products \
-             WHERE show_id = ? ORDER BY id",
-        )
-        .bind(show)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| Product {
-                id: r.get(0),
-                name: r.get(1),
-                origin: r.get(2),
-                unit: r.get(3),
-                normal_price: r.get(4),
-                batch: r.get(5),
-                picture: r.get(6),
-            })
-            .collect())
-    }
-
-    /// The show's pickup points.
-    pub async fn pickup_points(&self, show: ShowId) -> Result<Vec<PickupPoint>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, name, address FROM pickup_points WHERE show_id = ? ORDER BY id",
-        )
-        .bind(show)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| PickupPoint {
-                id: r.get(0),
-                name: r.get(1),
-                address: r.get(2),
-            })
-            .collect())
-    }
-
     /// Every deal of the show, newest first.
     pub async fn deals(&self, show: ShowId) -> Result<Vec<Deal>, StoreError> {
         let rows = sqlx::query(
@@ -349,6 +310,43 @@ impl Store {
         sqlx::query("UPDATE deals SET status = 'ended', ends_at = MIN(ends_at, ?) WHERE id = ?")
             .bind(now)
             .bind(deal)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    }
+
+    /// Moves a live deal's closing time; whether the deal was live.
+    pub async fn extend_deal(&self, deal: DealId, ends_at: UtcMillis) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("UPDATE deals SET ends_at = ? WHERE id = ? AND status = 'live'")
+            .bind(ends_at)
+            .bind(deal)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The deal the host pinned: `None` if never chosen, `Some(None)` if the host chose none.
+    pub async fn pinned_deal(&self, show: ShowId) -> Result<Option<Option<DealId>>, StoreError> {
+        let pinned: Option<i64> = sqlx::query_scalar("SELECT pinned_deal FROM shows WHERE id = ?")
+            .bind(show)
+            .fetch_optional(&self.pool)
+            .await?
+            .flatten();
+        Ok(pinned.map(|id| (id != 0).then_some(id)))
+    }
+
+    /// Remembers the deal the host pinned (or that they chose none).
+    pub async fn set_pinned_deal(
+        &self,
+        show: ShowId,
+        deal: Option<DealId>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE shows SET pinned_deal = ? WHERE id = ?")
+            .bind(deal.unwrap_or(0))
+            .bind(show)
             .execute(&mut *tx)
             .await?;
         tx.commit().await

@@ -18,8 +18,19 @@ pub struct DemoShow {
     pub created: bool,
 }
 
-/// Name, origin, unit, normal price, batch (for traceability) and picture (served with the widget).
-const PRODUCTS: &[(&str, &str, &str, i64, &str, &str)] = &[
+/// Name, origin, unit, normal price, batch (for traceability), picture (served with the widget) and
+/// description.
+type DemoProduct = (
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+const PRODUCTS: &[DemoProduct] = &[
     (
         "鲜食甜糯玉米",
         "吉林榆树",
@@ -27,6 +38,7 @@ const PRODUCTS: &[(&str, &str, &str, i64, &str, &str)] = &[
         1990,
         "YS-1118-03",
         "/products/corn.svg",
+        "当天清晨现摘，甜糯多汁，蒸 15 分钟即可。",
     ),
     (
         "北部湾海鸭蛋",
@@ -35,6 +47,7 @@ const PRODUCTS: &[(&str, &str, &str, i64, &str, &str)] = &[
         4680,
         "QZ-1112-07",
         "/products/duck-eggs.svg",
+        "红树林下散养海鸭所产，流油起沙，可煮可腌。",
     ),
     (
         "散养土鸡蛋",
@@ -43,6 +56,7 @@ const PRODUCTS: &[(&str, &str, &str, i64, &str, &str)] = &[
         3990,
         "PY-1119-02",
         "/products/eggs.svg",
+        "山林散养，每日现收，蛋黄饱满。",
     ),
     (
         "五常稻花香大米",
@@ -51,6 +65,7 @@ const PRODUCTS: &[(&str, &str, &str, i64, &str, &str)] = &[
         6990,
         "WC-1025-11",
         "/products/rice.svg",
+        "今年新米，稻花香 2 号，煮饭软糯清香。",
     ),
     (
         "压榨花生油",
@@ -59,6 +74,7 @@ const PRODUCTS: &[(&str, &str, &str, i64, &str, &str)] = &[
         8990,
         "JN-1030-05",
         "/products/oil.svg",
+        "物理压榨一级花生油，无添加，炒菜更香。",
     ),
 ];
 
@@ -121,10 +137,10 @@ impl Store {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        for (name, origin, unit, price, batch, picture) in PRODUCTS {
+        for (name, origin, unit, price, batch, picture, description) in PRODUCTS {
             sqlx::query(
-                "INSERT INTO products (show_id, name, origin, unit, normal_price, batch, picture) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO products (show_id, name, origin, unit, normal_price, batch, picture, \
+                 description) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(show)
             .bind(name)
@@ -133,6 +149,7 @@ impl Store {
             .bind(price)
             .bind(batch)
             .bind(picture)
+            .bind(description)
             .execute(&mut *tx)
             .await?;
         }

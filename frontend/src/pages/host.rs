@@ -209,6 +209,7 @@ fn LaunchForm(conn: Conn) -> impl IntoView {
                 price,
                 stock,
                 per_resident_limit: limit,
+                starts_at: None,
                 ends_at: conn.server_now() + minutes * 60_000,
             })
         })();

@@ -1,0 +1,141 @@
+//! Product pictures. A host uploads one as the body of `POST /api/shows/{show}/pictures` with their
+//! token as `Authorization: Bearer …`, and gets back its address; anyone fetches it from
+//! `GET /pictures/{sha256}.{ext}`. Pictures live in the store, so every node serves every picture,
+//! and are named by their content, so a browser may cache them for good.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use mulin_shared::ErrorCode;
+use mulin_shared::catalogue::{MAX_PICTURE_BYTES, picture_kind};
+use serde_json::json;
+
+use super::{ApiError, AppState};
+use crate::auth::AuthError;
+use crate::now_ms;
+
+/// Stores an uploaded picture for a show's host; answers `201 { "url": "/pictures/…" }`.
+pub(super) async fn upload(
+    State(state): State<AppState>,
+    Path(show): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let show: i64 = show.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::UnknownShow,
+            format!("no show {show:?}"),
+        )
+    })?;
+    // Who asks is settled before the body is read: nobody else can make the server take 2 MB.
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::NotSignedIn,
+                "send the host's token as `Authorization: Bearer <token>`",
+            )
+        })?;
+    let principal = state
+        .sessions
+        .resume(token.trim())
+        .await
+        .map_err(|e| match e {
+            AuthError::InvalidToken => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::InvalidToken,
+                e.to_string(),
+            ),
+            other => internal(other),
+        })?;
+    if !principal.is_host_of(show) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            "only the show's host may upload pictures",
+        ));
+    }
+    let bytes = axum::body::to_bytes(body, MAX_PICTURE_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::PictureTooLarge,
+                format!(
+                    "a picture may be at most {} MB; the console shrinks photos before sending",
+                    MAX_PICTURE_BYTES / (1024 * 1024)
+                ),
+            )
+        })?;
+    let (content_type, ext) = picture_kind(&bytes).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::InvalidPicture,
+            "send a PNG, JPEG, WebP or GIF image",
+        )
+    })?;
+    let name = state
+        .store
+        .put_picture(show, content_type, &bytes, now_ms())
+        .await
+        .map_err(internal)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "url": format!("/pictures/{name}.{ext}") })),
+    ))
+}
+
+/// Serves an uploaded picture with its own content type, for a year.
+pub(super) async fn serve(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> Result<Response, ApiError> {
+    let not_found = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            format!("no picture {file:?}"),
+        )
+    };
+    let name = file.split_once('.').map_or(file.as_str(), |(name, _)| name);
+    if name.len() != 64 || !name.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(not_found());
+    }
+    let (content_type, bytes) = state
+        .store
+        .picture(&name.to_ascii_lowercase())
+        .await
+        .map_err(internal)?
+        .ok_or_else(not_found)?;
+    let content_type = HeaderValue::from_str(&content_type).map_err(|_| not_found())?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=31536000, immutable"),
+            ),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    tracing::error!(error = %e, "pictures");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::Internal,
+        "the server could not do that; please retry",
+    )
+}

@@ -1,0 +1,116 @@
+//! The show's catalogue in its room: products and pickup points as viewers receive them, and the
+//! host's changes to them. Each change is stored first; the room then reads the catalogue back and
+//! every viewer is sent the new `ShowInfo` before the next room state.
+
+use std::sync::Arc;
+
+use mulin_shared::catalogue::{check_pickup, check_product};
+use mulin_shared::{PickupId, PickupPoint, Product, ProductId, ServerMsg, Show};
+
+use super::Room;
+use crate::live::{Frame, LiveError};
+use crate::store::{CatalogueChange, Store, StoreError, StoredCatalogue};
+
+/// The catalogue as the room holds it: the stored lists and their `ShowInfo` frame, made once.
+#[derive(Debug)]
+pub(super) struct Catalogue {
+    pub(super) version: u64,
+    stored: StoredCatalogue,
+    pub(super) frame: Frame,
+}
+
+impl Catalogue {
+    /// Reads the show's catalogue from the store.
+    pub(super) async fn load(store: &Store, show: &Show) -> Result<Catalogue, StoreError> {
+        let stored = store.catalogue(show.id).await?;
+        let frame = ServerMsg::ShowInfo {
+            show: show.clone(),
+            catalogue: stored.version,
+            products: stored.products.clone(),
+            pickup_points: stored.pickup_points.clone(),
+        }
+        .to_json()
+        .into();
+        Ok(Catalogue {
+            version: stored.version,
+            stored,
+            frame,
+        })
+    }
+
+    pub(super) fn has_product(&self, id: ProductId) -> bool {
+        self.stored.products.iter().any(|p| p.id == id)
+    }
+
+    pub(super) fn has_pickup(&self, id: PickupId) -> bool {
+        self.stored.pickup_points.iter().any(|p| p.id == id)
+    }
+}
+
+impl Room {
+    /// Adds a product (`id` 0) or changes one.
+    pub async fn save_product(&self, product: &Product) -> Result<Product, LiveError> {
+        let clean = check_product(product).map_err(LiveError::InvalidProduct)?;
+        let _turn = self.host_gate.lock().await;
+        let change = self.store.save_product(self.show, &clean).await?;
+        self.catalogue_changed(change, || LiveError::UnknownProduct(product.id), "")
+            .await
+    }
+
+    /// Removes a product no deal has sold.
+    pub async fn remove_product(&self, product: ProductId) -> Result<(), LiveError> {
+        let _turn = self.host_gate.lock().await;
+        let change = self.store.remove_product(self.show, product).await?;
+        self.catalogue_changed(
+            change,
+            || LiveError::UnknownProduct(product),
+            "this product has been on sale; it stays in the catalogue",
+        )
+        .await
+    }
+
+    /// Adds a pickup point (`id` 0) or changes one.
+    pub async fn save_pickup(&self, pickup: &PickupPoint) -> Result<PickupPoint, LiveError> {
+        let clean = check_pickup(pickup).map_err(LiveError::InvalidPickup)?;
+        let _turn = self.host_gate.lock().await;
+        let change = self.store.save_pickup(self.show, &clean).await?;
+        self.catalogue_changed(change, || LiveError::UnknownPickup(pickup.id), "")
+            .await
+    }
+
+    /// Removes a pickup point no order or lucky bag names.
+    pub async fn remove_pickup(&self, pickup: PickupId) -> Result<(), LiveError> {
+        let _turn = self.host_gate.lock().await;
+        let change = self.store.remove_pickup(self.show, pickup).await?;
+        self.catalogue_changed(
+            change,
+            || LiveError::UnknownPickup(pickup),
+            "orders or a lucky bag name this pickup point; it stays",
+        )
+        .await
+    }
+
+    /// After a stored change: reads the catalogue back and publishes it with a new room state, so
+    /// every viewer gets the new `ShowInfo` at once.
+    async fn catalogue_changed<T>(
+        &self,
+        change: CatalogueChange<T>,
+        not_found: impl FnOnce() -> LiveError,
+        in_use: &str,
+    ) -> Result<T, LiveError> {
+        let done = match change {
+            CatalogueChange::Done(done, _) => done,
+            CatalogueChange::NotFound => return Err(not_found()),
+            CatalogueChange::InUse => return Err(LiveError::InUse(in_use.to_owned())),
+        };
+        let fresh = Catalogue::load(&self.store, &self.about).await?;
+        {
+            let mut inner = self.lock();
+            if fresh.version > inner.catalogue.version {
+                inner.catalogue = Arc::new(fresh);
+            }
+        }
+        self.publish(true, true);
+        Ok(done)
+    }
+}

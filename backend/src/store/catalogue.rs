@@ -1,0 +1,274 @@
+//! A show's catalogue in the store: products, pickup points, uploaded pictures, and the version
+//! that every change to them bumps.
+
+use mulin_shared::{PickupId, PickupPoint, Product, ProductId, ShowId, UtcMillis};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::{Store, StoreError, WriteTx};
+
+/// What became of a change to the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CatalogueChange<T> {
+    /// Done; the catalogue is now at this version.
+    Done(T, u64),
+    /// No such item in this show.
+    NotFound,
+    /// Still named by a deal, an order or a lucky bag.
+    InUse,
+}
+
+/// A show's products and pickup points as of one moment, with the catalogue's version then.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredCatalogue {
+    /// The version (see [`CatalogueChange::Done`]).
+    pub version: u64,
+    /// Products, oldest first.
+    pub products: Vec<Product>,
+    /// Pickup points, oldest first.
+    pub pickup_points: Vec<PickupPoint>,
+}
+
+impl Store {
+    /// A show's catalogue, read in one transaction so the version matches the lists.
+    pub async fn catalogue(&self, show: ShowId) -> Result<StoredCatalogue, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let version: i64 = sqlx::query_scalar("SELECT catalogue_version FROM shows WHERE id = ?")
+            .bind(show)
+            .fetch_optional(&mut *tx)
+            .await?
+            .unwrap_or(0);
+        let products = sqlx::query(
+            "SELECT id, name, description, origin, unit, normal_price, batch, picture \
+             FROM products WHERE show_id = ? ORDER BY id",
+        )
+        .bind(show)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|r| Product {
+            id: r.get(0),
+            name: r.get(1),
+            description: r.get(2),
+            origin: r.get(3),
+            unit: r.get(4),
+            normal_price: r.get(5),
+            batch: r.get(6),
+            picture: r.get(7),
+        })
+        .collect();
+        let pickup_points = sqlx::query(
+            "SELECT id, name, address FROM pickup_points WHERE show_id = ? ORDER BY id",
+        )
+        .bind(show)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|r| PickupPoint {
+            id: r.get(0),
+            name: r.get(1),
+            address: r.get(2),
+        })
+        .collect();
+        tx.commit().await?;
+        Ok(StoredCatalogue {
+            version: version as u64,
+            products,
+            pickup_points,
+        })
+    }
+
+    /// Adds a product (`id` 0) or changes one of this show's.
+    pub async fn save_product(
+        &self,
+        show: ShowId,
+        p: &Product,
+    ) -> Result<CatalogueChange<Product>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let id: Option<i64> = if p.id == 0 {
+            sqlx::query_scalar(
+                "INSERT INTO products (show_id, name, description, origin, unit, normal_price, \
+                 batch, picture) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(show)
+            .bind(&p.name)
+            .bind(&p.description)
+            .bind(&p.origin)
+            .bind(&p.unit)
+            .bind(p.normal_price)
+            .bind(&p.batch)
+            .bind(&p.picture)
+            .fetch_optional(&mut *tx)
+            .await?
+        } else {
+            sqlx::query_scalar(
+                "UPDATE products SET name = ?, description = ?, origin = ?, unit = ?, \
+                 normal_price = ?, batch = ?, picture = ? WHERE id = ? AND show_id = ? RETURNING id",
+            )
+            .bind(&p.name)
+            .bind(&p.description)
+            .bind(&p.origin)
+            .bind(&p.unit)
+            .bind(p.normal_price)
+            .bind(&p.batch)
+            .bind(&p.picture)
+            .bind(p.id)
+            .bind(show)
+            .fetch_optional(&mut *tx)
+            .await?
+        };
+        let Some(id) = id else {
+            return Ok(CatalogueChange::NotFound);
+        };
+        let version = bump(&mut tx, show).await?;
+        tx.commit().await?;
+        Ok(CatalogueChange::Done(Product { id, ..p.clone() }, version))
+    }
+
+    /// Removes a product of this show that no deal has sold.
+    pub async fn remove_product(
+        &self,
+        show: ShowId,
+        product: ProductId,
+    ) -> Result<CatalogueChange<()>, StoreError> {
+        self.remove(
+            show,
+            product,
+            "SELECT EXISTS (SELECT 1 FROM deals WHERE product_id = ?1)",
+            "DELETE FROM products WHERE id = ? AND show_id = ?",
+        )
+        .await
+    }
+
+    /// Adds a pickup point (`id` 0) or changes one of this show's.
+    pub async fn save_pickup(
+        &self,
+        show: ShowId,
+        p: &PickupPoint,
+    ) -> Result<CatalogueChange<PickupPoint>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let id: Option<i64> = if p.id == 0 {
+            sqlx::query_scalar(
+                "INSERT INTO pickup_points (show_id, name, address) VALUES (?, ?, ?) RETURNING id",
+            )
+            .bind(show)
+            .bind(&p.name)
+            .bind(&p.address)
+            .fetch_optional(&mut *tx)
+            .await?
+        } else {
+            sqlx::query_scalar(
+                "UPDATE pickup_points SET name = ?, address = ? WHERE id = ? AND show_id = ? \
+                 RETURNING id",
+            )
+            .bind(&p.name)
+            .bind(&p.address)
+            .bind(p.id)
+            .bind(show)
+            .fetch_optional(&mut *tx)
+            .await?
+        };
+        let Some(id) = id else {
+            return Ok(CatalogueChange::NotFound);
+        };
+        let version = bump(&mut tx, show).await?;
+        tx.commit().await?;
+        Ok(CatalogueChange::Done(
+            PickupPoint { id, ..p.clone() },
+            version,
+        ))
+    }
+
+    /// Removes a pickup point of this show that no order or lucky bag names.
+    pub async fn remove_pickup(
+        &self,
+        show: ShowId,
+        pickup: PickupId,
+    ) -> Result<CatalogueChange<()>, StoreError> {
+        self.remove(
+            show,
+            pickup,
+            "SELECT EXISTS (SELECT 1 FROM orders WHERE pickup_id = ?1) \
+             OR EXISTS (SELECT 1 FROM bags WHERE pickup_id = ?1)",
+            "DELETE FROM pickup_points WHERE id = ? AND show_id = ?",
+        )
+        .await
+    }
+
+    /// Deletes row `id` of `show` with `delete` unless `in_use` (which binds `id` as `?1`) says it
+    /// is still named somewhere; checked and done in one transaction.
+    async fn remove(
+        &self,
+        show: ShowId,
+        id: i64,
+        in_use: &str,
+        delete: &str,
+    ) -> Result<CatalogueChange<()>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let used: bool = sqlx::query_scalar(in_use)
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if used {
+            return Ok(CatalogueChange::InUse);
+        }
+        let done = sqlx::query(delete)
+            .bind(id)
+            .bind(show)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Ok(CatalogueChange::NotFound);
+        }
+        let version = bump(&mut tx, show).await?;
+        tx.commit().await?;
+        Ok(CatalogueChange::Done((), version))
+    }
+
+    /// Keeps an uploaded picture (already checked to be an image of `content_type`); returns its
+    /// name, the hex SHA-256 of its bytes. The same picture uploaded twice is kept once.
+    pub async fn put_picture(
+        &self,
+        show: ShowId,
+        content_type: &str,
+        bytes: &[u8],
+        now: UtcMillis,
+    ) -> Result<String, StoreError> {
+        let name = hex::encode(Sha256::digest(bytes));
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO pictures (sha256, show_id, content_type, bytes, created_at) \
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(&name)
+        .bind(show)
+        .bind(content_type)
+        .bind(bytes)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(name)
+    }
+
+    /// An uploaded picture's content type and bytes.
+    pub async fn picture(&self, sha256: &str) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+        let row = sqlx::query("SELECT content_type, bytes FROM pictures WHERE sha256 = ?")
+            .bind(sha256)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| (r.get(0), r.get(1))))
+    }
+}
+
+/// Bumps the show's catalogue version inside the change's transaction; returns the new version.
+async fn bump(tx: &mut WriteTx, show: ShowId) -> Result<u64, StoreError> {
+    let v: i64 = sqlx::query_scalar(
+        "UPDATE shows SET catalogue_version = catalogue_version + 1 WHERE id = ? \
+         RETURNING catalogue_version",
+    )
+    .bind(show)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(v as u64)
+}
