@@ -76,9 +76,11 @@ fn catalogue() -> Catalogue {
             title: "周日丰收集市".into(),
             community: "和平花园社区".into(),
         },
+        version: 1,
         products: vec![Product {
             id: 1,
             name: "鲜食甜糯玉米".into(),
+            description: "当天清晨现摘，甜糯多汁。".into(),
             origin: "吉林榆树".into(),
             unit: "5 根装".into(),
             normal_price: 1990,

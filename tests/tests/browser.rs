@@ -791,3 +791,174 @@ async fn host_bag_id(ts: &TestServer) -> i64 {
     let mut c = ts.client().await;
     c.join(ts.show).await.bag.expect("a bag is open").id
 }
+
+/// Sets an input's value as a person would leave it, and tells the page (for inputs a WebDriver
+/// cannot type into the same way everywhere: selects, date-times).
+async fn set_value(page: &Browser, id: &str, value: &str, event: &str) {
+    page.client
+        .execute(
+            "const e = document.getElementById(arguments[0]); e.value = arguments[1]; \
+             e.dispatchEvent(new Event(arguments[2], { bubbles: true }));",
+            vec![
+                serde_json::json!(id),
+                serde_json::json!(value),
+                serde_json::json!(event),
+            ],
+        )
+        .await
+        .expect("value set");
+}
+
+#[tokio::test]
+async fn the_host_adds_a_product_with_a_photo_and_schedules_it_and_residents_see_it_coming() {
+    dist_is_built();
+    let ts = TestServer::start().await;
+    let host = host_console(&ts).await;
+    let resident = Browser::start(360, 800).await;
+    resident
+        .open(&format!("{}/show/{}", ts.http_url(), ts.show))
+        .await;
+    wait_live(&resident).await;
+    sign_in(&resident, "钱阿姨").await;
+
+    // A product without a name is refused in words, before anything is sent.
+    host.click("#product-save").await;
+    host.wait_text("#product-problem", |t| t.contains("名称"))
+        .await;
+
+    // A photo from the host's device is shrunk, uploaded and shown.
+    let photo = std::env::temp_dir().join(format!("mulin-potatoes-{}.png", std::process::id()));
+    std::fs::write(&photo, POTATO_PNG).expect("photo written");
+    host.client
+        .find(fantoccini::Locator::Css("#product-upload"))
+        .await
+        .expect("upload input")
+        .send_keys(&photo.display().to_string())
+        .await
+        .expect("file chosen");
+    let src = host
+        .wait_attr("#product-preview", "src", |s| s.contains("/pictures/"))
+        .await;
+    host.type_into("#product-name", "滕州黄心土豆").await;
+    host.type_into("#product-origin", "山东滕州").await;
+    host.type_into("#product-unit", "2.5 kg").await;
+    host.type_into("#product-price", "25.80").await;
+    host.type_into("#product-description", "现挖现发，带泥保鲜。")
+        .await;
+    host.click("#product-save").await;
+    host.wait_text("#product-list", |t| t.contains("滕州黄心土豆"))
+        .await;
+    let mut viewer = ts.client().await;
+    viewer
+        .send(&ClientMsg::Join {
+            show: ts.show,
+            since: None,
+            catalogue: None,
+        })
+        .await;
+    let product = viewer
+        .recv_until(|m| match m {
+            ServerMsg::ShowInfo { products, .. } => {
+                products.iter().find(|p| p.name == "滕州黄心土豆").cloned()
+            }
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        product.picture.as_deref(),
+        Some(src.trim_start_matches(&ts.http_url()))
+    );
+    assert_eq!(product.normal_price, 2580);
+
+    // Scheduled half an hour ahead: the host's button says so, and the deal is listed as coming.
+    set_value(&host, "launch-product", &product.id.to_string(), "change").await;
+    let start = host
+        .client
+        .execute(
+            "const d = new Date(Date.now() + 30 * 60000), p = n => String(n).padStart(2, '0'); \
+             return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + 'T' + \
+             p(d.getHours()) + ':' + p(d.getMinutes());",
+            vec![],
+        )
+        .await
+        .expect("a local time")
+        .as_str()
+        .expect("text")
+        .to_owned();
+    set_value(&host, "launch-start", &start, "input").await;
+    host.type_into("#launch-price", "19.90").await;
+    host.wait_text("#launch", |t| t.contains("预约")).await;
+    host.click("#launch").await;
+    let deal = viewer
+        .recv_until(|m| match m {
+            ServerMsg::Room(room) => room.deals.iter().find(|d| d.product == product.id).cloned(),
+            _ => None,
+        })
+        .await;
+    assert!(deal.starts_at > mulin_backend::now_ms() + 25 * 60_000);
+    resident
+        .wait_text(&format!(".show-deal[data-deal='{}']", deal.id), |t| {
+            t.contains("开抢")
+        })
+        .await;
+
+    // Pinned by the host: residents see it first, with photo, description and its start.
+    let row = format!("li[data-deal='{}']", deal.id);
+    host.wait_text(&row, |t| t.contains("开抢")).await;
+    host.click(&format!("{row} button.pin")).await;
+    host.wait_attr(&row, "data-pinned", |p| p == "true").await;
+    resident
+        .wait_attr("#buy", "data-state", |s| s == "soon")
+        .await;
+    resident
+        .wait_text("#deal-description", |t| t.contains("带泥保鲜"))
+        .await;
+    resident
+        .wait_attr(".deal-picture", "src", |s| s.contains("/pictures/"))
+        .await;
+    resident
+        .wait_text(".countdown", |t| t.contains("后开抢"))
+        .await;
+    resident.screenshot("resident-360-coming-up").await;
+
+    // Five more minutes, from the console.
+    host.click(&format!("{row} button.extend")).await;
+    viewer
+        .recv_until(|m| match m {
+            ServerMsg::Room(room) => room
+                .deals
+                .iter()
+                .any(|d| d.id == deal.id && d.ends_at == deal.ends_at + 5 * 60_000)
+                .then_some(()),
+            _ => None,
+        })
+        .await;
+    host.screenshot("host-desktop-catalogue").await;
+    let phone = Browser::start(360, 800).await;
+    phone
+        .open(&format!(
+            "{}/show/{}/host?token={}",
+            ts.http_url(),
+            ts.show,
+            ts.host_token
+        ))
+        .await;
+    phone
+        .wait_text("#product-list", |t| t.contains("滕州黄心土豆"))
+        .await;
+    assert!(!phone.scrolls_sideways().await, "the console fits a phone");
+    phone.screenshot("host-360").await;
+    let _ = std::fs::remove_file(photo);
+    for b in [host, resident, phone] {
+        b.close().await;
+    }
+}
+
+/// A 1×1 PNG photo, as small as a photo can be.
+const POTATO_PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53,
+    0xDE, 0x00, 0x00, 0x00, 0x0C, 0x49, 0x44, 0x41, 0x54, 0x08, 0xD7, 0x63, 0xF8, 0xCF, 0xC0, 0x00,
+    0x00, 0x03, 0x01, 0x01, 0x00, 0x18, 0xDD, 0x8D, 0xB0, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E,
+    0x44, 0xAE, 0x42, 0x60, 0x82,
+];

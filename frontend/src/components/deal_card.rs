@@ -3,11 +3,11 @@
 use leptos::prelude::*;
 use mulin_shared::{Deal, PickupId, Refusal, UtcMillis};
 
-use super::{Countdown, SignIn, StockMeter};
+use super::{SignIn, StockMeter};
 use crate::i18n::error_text;
 use crate::i18n::txt;
 use crate::socket::{Conn, Link, Purchase, recall, remember};
-use crate::{tr, yuan};
+use crate::{clock_span, local_time, tr, yuan};
 
 /// Where the last chosen pickup point is remembered on this device.
 const PICKUP_KEY: &str = "mulin.pickup";
@@ -42,8 +42,26 @@ pub fn DealCard(conn: Conn, deal: Memo<Option<Deal>>, now: ReadSignal<UtcMillis>
         Signal::derive(move || deal.with(|d| d.as_ref().map(|d| d.remaining()).unwrap_or(0)));
     let stock = Signal::derive(move || deal.with(|d| d.as_ref().map(|d| d.stock).unwrap_or(0)));
     let limit = move || deal.with(|d| d.as_ref().map(|d| d.per_resident_limit).unwrap_or(1));
-    let ends_at = Signal::derive(move || deal.with(|d| d.as_ref().map(|d| d.ends_at).unwrap_or(0)));
+    let window = move || {
+        deal.with(|d| {
+            d.as_ref()
+                .map(|d| (d.starts_at, d.ends_at))
+                .unwrap_or_default()
+        })
+    };
     let open = move || deal.with(|d| d.as_ref().is_some_and(|d| d.is_open_at(now.get())));
+    // Pinned before it starts: residents see when, and Buy waits for it.
+    let soon = move || !open() && window().0 > now.get() && window().1 > now.get();
+    let countdown = move || {
+        let ((starts, ends), now) = (window(), now.get());
+        if starts > now {
+            tr!("time.starts_in", t = clock_span(starts - now))
+        } else if ends > now {
+            tr!("time.ends_in", t = clock_span(ends - now))
+        } else {
+            tr!("time.ended")
+        }
+    };
     let max_qty = move || limit().min(remaining.get()).max(1);
     let waiting = move || matches!(conn.purchase.get(), Purchase::Waiting { .. });
     let signed_in = move || conn.me.with(|m| m.is_some());
@@ -67,7 +85,9 @@ pub fn DealCard(conn: Conn, deal: Memo<Option<Deal>>, now: ReadSignal<UtcMillis>
     };
     // Machine-readable state beside the words, for tests and styling in either language.
     let button_state = move || {
-        if !open() {
+        if soon() {
+            "soon"
+        } else if !open() {
             "ended"
         } else if remaining.get() == 0 {
             "sold_out"
@@ -78,6 +98,7 @@ pub fn DealCard(conn: Conn, deal: Memo<Option<Deal>>, now: ReadSignal<UtcMillis>
         }
     };
     let button_label = move || match button_state() {
+        "soon" => tr!("deal.soon", time = local_time(window().0)),
         "ended" => tr!("deal.ended"),
         "sold_out" => tr!("deal.sold_out"),
         "ordering" => tr!("deal.ordering"),
@@ -114,10 +135,13 @@ pub fn DealCard(conn: Conn, deal: Memo<Option<Deal>>, now: ReadSignal<UtcMillis>
                     <p class="muted" id="deal-provenance">{provenance}</p>
                 </div>
             </div>
+            {move || product().map(|p| p.description).filter(|d| !d.is_empty()).map(|d| view! {
+                <p class="deal-description" id="deal-description">{d}</p>
+            })}
             <div class="price-row">
                 <span class="price" id="deal-price">{move || yuan(deal.with(|d| d.as_ref().map(|d| d.price).unwrap_or(0)))}</span>
                 <s class="muted" aria-label=txt("deal.normal_price")>{move || product().map(|p| yuan(p.normal_price)).unwrap_or_default()}</s>
-                <span class="countdown" aria-live="off"><Countdown ends_at now /></span>
+                <span class="countdown" aria-live="off">{countdown}</span>
             </div>
             <StockMeter remaining stock />
             <p class="muted" id="deal-limit">{move || tr!("deal.limit", n = limit())}</p>

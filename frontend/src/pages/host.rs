@@ -1,4 +1,7 @@
-//! The host console: launch a flash deal, watch every deal sell, end one early.
+//! The host console: keep the catalogue, launch or schedule flash deals, pin, extend, restock and
+//! end them while watching every deal sell, and run lucky bags.
+
+mod catalogue;
 
 use leptos::prelude::*;
 use mulin_shared::{
@@ -11,11 +14,12 @@ use crate::components::{Countdown, ShowBar};
 use crate::i18n::txt;
 use crate::i18n::{LangSwitch, error_text};
 use crate::socket::Conn;
-use crate::{server_clock, tr, yuan};
+use crate::{local_time, server_clock, tr, yuan};
 
 /// The console beside the camera.
 #[component]
 pub fn HostPage(show: ShowId, token: String) -> impl IntoView {
+    let upload_token = StoredValue::new(token.clone());
     let conn = Conn::open_staff(show, token);
     let now = server_clock(conn);
     let allowed = Signal::derive(move || {
@@ -32,18 +36,21 @@ pub fn HostPage(show: ShowId, token: String) -> impl IntoView {
             <div class="tools"><LangSwitch /></div>
             <StaffGate conn allowed />
             <Show when=move || allowed.get()>
-                <LaunchForm conn />
+                <LaunchForm conn now />
                 <RestockForm conn now />
                 <BagPanel conn now />
             </Show>
             <section class="card" aria-labelledby="deals-title">
                 <h2 id="deals-title">{txt("host.deals")}</h2>
                 <ul class="deal-list">
-                    <For each=deals key=|d| (d.id, d.sold, d.stock, d.status as u8) let(d)>
+                    <For each=deals key=|d| (d.id, d.sold, d.stock, d.status as u8, d.ends_at) let(d)>
                         <DealRow conn deal=d now can_end=allowed />
                     </For>
                 </ul>
             </section>
+            <Show when=move || allowed.get()>
+                <catalogue::CataloguePanel conn show token=upload_token.get_value() />
+            </Show>
         </main>
     }
 }
@@ -52,9 +59,19 @@ pub fn HostPage(show: ShowId, token: String) -> impl IntoView {
 fn DealRow(conn: Conn, deal: Deal, now: ReadSignal<i64>, can_end: Signal<bool>) -> impl IntoView {
     let name = conn.product_name(deal.product);
     let id = deal.id;
-    let ends_at = deal.ends_at;
+    let (starts_at, ends_at) = (deal.starts_at, deal.ends_at);
     let ended = deal.status == DealStatus::Ended;
     let open = move || !ended && now.get() < ends_at;
+    let soon = move || open() && now.get() < starts_at;
+    let pinned = move || conn.room.with(|r| r.as_ref().and_then(|r| r.pinned)) == Some(id);
+    // Five more minutes from the later of its end and now (a deal whose time ran out opens again).
+    let extend = move |_| {
+        conn.error.set(None);
+        conn.send(ClientMsg::ExtendDeal {
+            deal: id,
+            ends_at: ends_at.max(conn.server_now()) + 5 * 60_000,
+        })
+    };
     // Orders of this deal in the last minute, from the live order list staff receive.
     let per_minute = move || {
         let since = now.get() - 60_000;
@@ -68,8 +85,10 @@ fn DealRow(conn: Conn, deal: Deal, now: ReadSignal<i64>, can_end: Signal<bool>) 
         tr!("host.per_minute", n = n)
     };
     view! {
-        <li class="deal-line" data-deal=id>
+        <li class="deal-line" data-deal=id data-pinned=move || pinned().to_string()>
             <div>
+                <Show when=pinned><span class="chip on">{txt("host.pinned")}</span> " "</Show>
+                <Show when=soon><span class="chip soon">{move || tr!("host.starts", time = local_time(starts_at))}</span> " "</Show>
                 <strong>{name}</strong>
                 <span class="muted">" " {yuan(deal.price)} {move || tr!("host.limit", n = deal.per_resident_limit)}</span>
                 <p class="muted">
@@ -78,10 +97,24 @@ fn DealRow(conn: Conn, deal: Deal, now: ReadSignal<i64>, can_end: Signal<bool>) 
                     <Countdown ends_at=Signal::derive(move || if ended { 0 } else { ends_at }) now />
                 </p>
             </div>
-            <Show when=move || open() && can_end.get()>
-                <button type="button" class="secondary" on:click=move |_| conn.send(ClientMsg::EndDeal { deal: id })>
-                    {txt("host.end_now")}
-                </button>
+            <Show when=move || can_end.get() && (open() || !ended)>
+                <div class="row-actions">
+                    <Show when=move || open() && !pinned()>
+                        <button type="button" class="secondary small pin"
+                            on:click=move |_| conn.send(ClientMsg::PinDeal { deal: Some(id) })>{txt("host.pin")}</button>
+                    </Show>
+                    <Show when=pinned>
+                        <button type="button" class="secondary small unpin"
+                            on:click=move |_| conn.send(ClientMsg::PinDeal { deal: None })>{txt("host.unpin")}</button>
+                    </Show>
+                    <button type="button" class="secondary small extend" on:click=extend>{txt("host.extend")}</button>
+                    <Show when=open>
+                        <button type="button" class="secondary small end"
+                            on:click=move |_| conn.send(ClientMsg::EndDeal { deal: id })>
+                            {move || if soon() { tr!("host.call_off") } else { tr!("host.end_now") }}
+                        </button>
+                    </Show>
+                </div>
             </Show>
         </li>
     }
@@ -153,9 +186,9 @@ fn RestockForm(conn: Conn, now: ReadSignal<i64>) -> impl IntoView {
     }
 }
 
-/// Product, deal price, stock, limit, duration — and Launch.
+/// Product, deal price, stock, limit, start (now, or a set time), duration — and Launch.
 #[component]
-fn LaunchForm(conn: Conn) -> impl IntoView {
+fn LaunchForm(conn: Conn, now: ReadSignal<i64>) -> impl IntoView {
     let products = move || {
         conn.catalogue
             .with(|c| c.as_ref().map(|c| c.products.clone()).unwrap_or_default())
@@ -165,7 +198,22 @@ fn LaunchForm(conn: Conn) -> impl IntoView {
     let (stock, set_stock) = signal("100".to_string());
     let (limit, set_limit) = signal("2".to_string());
     let (minutes, set_minutes) = signal("30".to_string());
+    // A `datetime-local` value in the host's own time zone; empty means now.
+    let (start, set_start) = signal(String::new());
     let (problem, set_problem) = signal(None::<String>);
+    let starts_at = move || -> Result<Option<i64>, String> {
+        let text = start.get();
+        if text.trim().is_empty() {
+            return Ok(None);
+        }
+        let at = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(text.trim())).get_time();
+        if at.is_nan() {
+            return Err(tr!("host.need_start"));
+        }
+        // The host's clock may be off: the time they mean is on the server's clock.
+        let at = at as i64 + (conn.server_now() - js_sys::Date::now() as i64);
+        Ok((at > now.get()).then_some(at))
+    };
     Effect::new(move |_| {
         if product.get().is_none() {
             set_product.set(products().first().map(|p| p.id));
@@ -204,13 +252,14 @@ fn LaunchForm(conn: Conn) -> impl IntoView {
             if !(1..=7 * 24 * 60).contains(&minutes) {
                 return Err(tr!("host.minutes_range"));
             }
+            let starts_at = starts_at()?;
             Ok(ClientMsg::LaunchDeal {
                 product,
                 price,
                 stock,
                 per_resident_limit: limit,
-                starts_at: None,
-                ends_at: conn.server_now() + minutes * 60_000,
+                starts_at,
+                ends_at: starts_at.unwrap_or_else(|| conn.server_now()) + minutes * 60_000,
             })
         })();
         send_or_explain(conn, set_problem, parsed);
@@ -243,8 +292,14 @@ fn LaunchForm(conn: Conn) -> impl IntoView {
                     <input id="launch-minutes" type="number" min="1" required
                         prop:value=move || minutes.get() on:input=move |ev| set_minutes.set(event_target_value(&ev)) />
                 </label>
+                <label>{txt("host.start")}
+                    <input id="launch-start" type="datetime-local"
+                        prop:value=move || start.get() on:input=move |ev| set_start.set(event_target_value(&ev)) />
+                </label>
             </div>
-            <button type="submit" id="launch" class="primary">{txt("host.launch")}</button>
+            <button type="submit" id="launch" class="primary">
+                {move || if matches!(starts_at(), Ok(Some(_))) { tr!("host.schedule") } else { tr!("host.launch") }}
+            </button>
             {move || problem.get().or_else(server_problem).map(|p| view! { <p class="note warn" role="alert">{p}</p> })}
         </form>
     }
