@@ -248,6 +248,34 @@ impl Client {
         .await
     }
 
+    /// Joins a show afresh and returns the catalogue it is sent first: (version, products, pickup
+    /// points). The room states that follow stay unread.
+    pub async fn catalogue(
+        &mut self,
+        show: ShowId,
+    ) -> (
+        u64,
+        Vec<mulin_shared::Product>,
+        Vec<mulin_shared::PickupPoint>,
+    ) {
+        self.send(&ClientMsg::Join {
+            show,
+            since: None,
+            catalogue: None,
+        })
+        .await;
+        self.recv_until(|m| match m {
+            ServerMsg::ShowInfo {
+                catalogue,
+                products,
+                pickup_points,
+                ..
+            } => Some((*catalogue, products.clone(), pickup_points.clone())),
+            _ => None,
+        })
+        .await
+    }
+
     /// Signs in as a new resident (with [`TEST_PHONE`] and [`TEST_COMMUNITY`]) and returns
     /// (resident id, token).
     pub async fn sign_in(&mut self, nickname: &str) -> (i64, String) {

@@ -849,21 +849,11 @@ async fn the_host_adds_a_product_with_a_photo_and_schedules_it_and_residents_see
     host.wait_text("#product-list", |t| t.contains("滕州黄心土豆"))
         .await;
     let mut viewer = ts.client().await;
-    viewer
-        .send(&ClientMsg::Join {
-            show: ts.show,
-            since: None,
-            catalogue: None,
-        })
-        .await;
-    let product = viewer
-        .recv_until(|m| match m {
-            ServerMsg::ShowInfo { products, .. } => {
-                products.iter().find(|p| p.name == "滕州黄心土豆").cloned()
-            }
-            _ => None,
-        })
-        .await;
+    let (_, products, _) = viewer.catalogue(ts.show).await;
+    let product = products
+        .into_iter()
+        .find(|p| p.name == "滕州黄心土豆")
+        .expect("the new product is in the catalogue");
     assert_eq!(
         product.picture.as_deref(),
         Some(src.trim_start_matches(&ts.http_url()))

@@ -268,15 +268,7 @@ async fn the_host_manages_the_catalogue_and_every_viewer_is_sent_it_before_the_s
 
     // What the store holds survives a restart.
     let ts = ts.restart().await;
-    let mut fresh = ts.client().await;
-    fresh
-        .send(&ClientMsg::Join {
-            show: ts.show,
-            since: None,
-            catalogue: None,
-        })
-        .await;
-    let (_, products, points) = next_catalogue(&mut fresh).await;
+    let (_, products, points) = ts.client().await.catalogue(ts.show).await;
     assert!(products.iter().any(|p| p.name == "滕州黄心土豆"));
     assert!(points.iter().any(|p| p.id == spring.id) && !points.iter().any(|p| p.id == 3));
 }

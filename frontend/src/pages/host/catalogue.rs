@@ -224,8 +224,7 @@ pub fn CataloguePanel(conn: Conn, show: ShowId, token: String) -> impl IntoView 
                     <button type="button" class="secondary" hidden=move || draft.with(|d| *d == Draft::default())
                         on:click=move |_| draft.set(Draft::default())>{txt("cat.cancel")}</button>
                 </div>
-                {move || problem_text.get().or_else(|| refused().map(|_| conn.error.with(|e| e.as_ref().map(|(c, _)| refusal(*c))).unwrap_or_default()))
-                    .map(|p| view! { <p class="note warn" role="alert" id="product-problem">{p}</p> })}
+                <FormProblem conn mine=problem_text refused id="product-problem" />
             </form>
             <PickupPoints conn />
         </section>
@@ -306,10 +305,27 @@ fn PickupPoints(conn: Conn) -> impl IntoView {
             <button type="submit" id="pickup-save" class="primary">
                 {move || if draft.with(|d| d.id == 0) { tr!("cat.add_pickup") } else { tr!("cat.save") }}
             </button>
-            {move || problem_text.get().or_else(|| refused().map(|_| conn.error.with(|e| e.as_ref().map(|(c, _)| refusal(*c))).unwrap_or_default()))
-                .map(|p| view! { <p class="note warn" role="alert" id="pickup-problem">{p}</p> })}
+            <FormProblem conn mine=problem_text refused id="pickup-problem" />
         </form>
     }
+}
+
+/// What is wrong with a form: the form's own finding, else the server's refusal of it, in words.
+#[component]
+fn FormProblem(
+    conn: Conn,
+    mine: ReadSignal<Option<String>>,
+    refused: impl Fn() -> Option<String> + Copy + Send + Sync + 'static,
+    id: &'static str,
+) -> impl IntoView {
+    let words = move || {
+        mine.get().or_else(|| {
+            refused()?;
+            conn.error
+                .with(|e| e.as_ref().map(|(code, _)| refusal(*code)))
+        })
+    };
+    move || words().map(|p| view! { <p class="note warn" role="alert" id=id>{p}</p> })
 }
 
 /// Asks the host before something is removed.
