@@ -233,14 +233,20 @@ impl Client {
             .expect("expected frame arrives in time")
     }
 
-    /// Joins a show and waits for its first room state.
-    pub async fn join(&mut self, show: ShowId) -> mulin_shared::RoomState {
+    /// Sends a first `Join` (no `since`, no catalogue held): the server answers with the catalogue
+    /// and the room state.
+    async fn send_join(&mut self, show: ShowId) {
         self.send(&ClientMsg::Join {
             show,
             since: None,
             catalogue: None,
         })
         .await;
+    }
+
+    /// Joins a show and waits for its first room state.
+    pub async fn join(&mut self, show: ShowId) -> mulin_shared::RoomState {
+        self.send_join(show).await;
         self.recv_until(|m| match m {
             ServerMsg::Room(state) => Some(state.clone()),
             _ => None,
@@ -258,12 +264,7 @@ impl Client {
         Vec<mulin_shared::Product>,
         Vec<mulin_shared::PickupPoint>,
     ) {
-        self.send(&ClientMsg::Join {
-            show,
-            since: None,
-            catalogue: None,
-        })
-        .await;
+        self.send_join(show).await;
         self.recv_until(|m| match m {
             ServerMsg::ShowInfo {
                 catalogue,
