@@ -59,6 +59,9 @@ F=$(fan_median delay_p99_ms "${FAN[@]}")
 say "fan-out: the same load against Node.js ws (median of $FAN_RUNS by delay p99)"
 FN=$(fan_median delay_p99_ms "${FAN[@]}" --peer node)
 F_RUNS=$(sed -n 3p "$ALL"); FN_RUNS=$(sed -n 4p "$ALL")
+say "fan-out: 5,000 viewers, Mulin Live and then Node.js ws (one run each)"
+F5=$("$SPIKE" fanout --viewers 5000 --rate 10 --seconds 10)
+FN5=$("$SPIKE" fanout --viewers 5000 --rate 10 --seconds 10 --peer node)
 say "fan-out: Mulin Live with 10% of the viewers not reading"
 FS=$("$SPIKE" "${FAN[@]}" --stalled-pct 10)
 say "reconnect storm: 10,000 viewers, the server restarted under them"
@@ -158,18 +161,26 @@ orders …\` in one transaction per order), pgbench with 64 clients for 20 s:
 ## Fan-out
 
 $(field "$F" viewers) viewers follow one room on one node while the host changes a deal's stock ten
-times a second for 10 s; each viewer measures every room state's delay from the \`server_time\` it
-carries. Server CPU (user + system, from /proc of the server process) is counted over the pushes;
-memory per idle viewer is the server's RSS after everyone joined, less before, over the viewers. The
-peer is a minimal Node.js $(node --version) broadcast server on the \`ws\` package
-(tests/peers/ws-broadcast), speaking the same message shape and serializing each state once, run
-the same way right after. The load tool itself reads and parses every frame on the same two cores.
+times a second for 10 s; each viewer measures the delay of every room state published during those
+10 s from the \`server_time\` it carries. (States published while viewers were still joining are left
+out: the state a joiner is first sent carries the time it was published, not sent, so its age says
+nothing of delivery. Figures before 2026-12-01 counted them, which flattered both the delays and the
+CPU per frame.) Server CPU (user + system, from /proc of the server process) is counted over the same
+10 s and divided by the frames of those states delivered; memory per idle viewer is the server's RSS
+after everyone joined, less before, over the viewers. The peer is a minimal Node.js $(node --version)
+broadcast server on the \`ws\` package (tests/peers/ws-broadcast), speaking the same message shape and
+serializing each state once, run the same way right after. The load tool itself reads and parses
+every frame on the same two cores. Mulin Live coalesces: a viewer whose socket is busy when a state
+comes gets the newest one next, so under full load it delivers fewer frames than states; Node
+queues every frame in memory instead.
 
 | run | viewers | states pushed | frames delivered | delay p50 ms | delay p99 ms | missed final state | server CPU s per million frames | RSS per idle viewer KB |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 $(fan_row "Mulin Live" "$F")
 $(fan_row "Node.js ws peer" "$FN")
 $(fan_row "Mulin Live, 10% of viewers not reading" "$FS")
+$(fan_row "Mulin Live, 5,000 viewers" "$F5")
+$(fan_row "Node.js ws peer, 5,000 viewers" "$FN5")
 
 With 10% of the viewers not reading, the server's RSS grew by $(field "$FS" rss_growth_kb) KiB over the
 run (the others' delay is in the row above). All runs, sorted by delay p99 (ms) — Mulin Live: $F_RUNS;
@@ -221,6 +232,7 @@ pgbench -n -c 64 -j 2 -T 20 -f tests/bench/hot_row.sql bench   # on a throw-away
 ./target/release/spike ${FAN[*]}
 ./target/release/spike ${FAN[*]} --peer node      # after npm ci in tests/peers/ws-broadcast
 ./target/release/spike ${FAN[*]} --stalled-pct 10
+./target/release/spike fanout --viewers 5000 --rate 10 --seconds 10 [--peer node]
 ./target/release/spike fanout --viewers 10000 --restart
 \`\`\`
 
@@ -235,6 +247,8 @@ $STORE
 $F
 $FN
 $FS
+$F5
+$FN5
 $FR
 \`\`\`
 MD

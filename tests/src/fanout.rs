@@ -6,6 +6,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use mulin_shared::{ClientMsg, DealId};
@@ -42,11 +43,11 @@ pub struct FanoutSummary {
     pub viewers: usize,
     /// Of those, viewers that stopped reading.
     pub stalled: usize,
-    /// Distinct room states the reading viewers received.
+    /// Distinct room states published during the run that the reading viewers received.
     pub pushes: usize,
-    /// Room frames the reading viewers received in all.
+    /// Frames of those states the reading viewers received in all.
     pub messages_delivered: u64,
-    /// Delay from publication to arrival, over every frame received.
+    /// Delay from publication to arrival, over every such frame.
     pub delay_p50_ms: f64,
     pub delay_p99_ms: f64,
     /// Reading viewers that never showed the final stock.
@@ -128,17 +129,22 @@ pub async fn run(target: &Target, pid: u32, cfg: &FanoutConfig) -> Result<Fanout
     let shards = Shards::start()?;
     let stalled = cfg.viewers * cfg.stalled_pct as usize / 100;
     let (final_tx, final_rx) = watch::channel(None::<i64>);
+    // States published from this time on (server clock, ms) are the measured pushes. Before it,
+    // viewers are joining, and a joiner's first state carries the time it was published, not sent:
+    // its age says nothing of delivery.
+    let measured_from = Arc::new(AtomicI64::new(i64::MAX));
     let gate = Arc::new(Semaphore::new(CONNECT_AT_ONCE));
     let (joined_tx, mut joined_rx) = tokio::sync::mpsc::channel::<Result<(), String>>(1024);
     let mut tasks: Vec<tokio::task::JoinHandle<Result<Seen, String>>> =
         Vec::with_capacity(cfg.viewers);
     for i in 0..cfg.viewers {
-        let (url, show, gate, joined_tx, mut final_rx) = (
+        let (url, show, gate, joined_tx, mut final_rx, measured_from) = (
             target.ws_url.clone(),
             target.show,
             gate.clone(),
             joined_tx.clone(),
             final_rx.clone(),
+            measured_from.clone(),
         );
         let reads = i >= stalled;
         let shard = &shards.handles[i % shards.handles.len()];
@@ -171,20 +177,27 @@ pub async fn run(target: &Target, pid: u32, cfg: &FanoutConfig) -> Result<Fanout
             let mut last_stock: Option<i64> = None;
             let deadline = tokio::time::sleep(Duration::from_secs(24 * 3600));
             tokio::pin!(deadline);
+            // Made once and kept: a fresh `changed()` per frame cost the load tool a registration
+            // with the channel for every frame it read.
+            let announced = async move {
+                let target = final_rx.wait_for(Option::is_some).await;
+                target.ok().and_then(|t| *t)
+            };
+            tokio::pin!(announced);
+            let mut heard_final = false;
             loop {
                 let text = tokio::select! {
                     biased;
                     text = wire.next_text() => text?,
-                    changed = final_rx.changed(), if target_stock.is_none() => {
-                        if changed.is_ok() {
-                            target_stock = *final_rx.borrow();
-                            // The final state may have arrived before the word that it is final.
-                            if target_stock.is_some() && last_stock == target_stock {
-                                seen.saw_final = true;
-                                return Ok(seen);
-                            }
-                            deadline.as_mut().reset((Instant::now() + SETTLE).into());
+                    target = &mut announced, if !heard_final => {
+                        heard_final = true;
+                        target_stock = target;
+                        // The final state may have arrived before the word that it is final.
+                        if target_stock.is_some() && last_stock == target_stock {
+                            seen.saw_final = true;
+                            return Ok(seen);
                         }
+                        deadline.as_mut().reset((Instant::now() + SETTLE).into());
                         continue;
                     }
                     () = &mut deadline => return Ok(seen),
@@ -198,9 +211,12 @@ pub async fn run(target: &Target, pid: u32, cfg: &FanoutConfig) -> Result<Fanout
                 if push.kind != "room" {
                     continue;
                 }
-                seen.delays_ms
-                    .push(u32::try_from((arrived - push.server_time).max(0)).unwrap_or(u32::MAX));
-                seen.versions.push(push.version);
+                if push.server_time >= measured_from.load(Ordering::Relaxed) {
+                    seen.delays_ms.push(
+                        u32::try_from((arrived - push.server_time).max(0)).unwrap_or(u32::MAX),
+                    );
+                    seen.versions.push(push.version);
+                }
                 let stock = push.deals.iter().find(|d| d.id == deal).map(|d| d.stock);
                 last_stock = stock.or(last_stock);
                 if target_stock.is_some() && stock == target_stock {
@@ -219,6 +235,7 @@ pub async fn run(target: &Target, pid: u32, cfg: &FanoutConfig) -> Result<Fanout
     }
     tokio::time::sleep(IDLE_PAUSE).await;
     let (cpu_before, rss_idle) = proc_usage(pid)?;
+    measured_from.store(now_ms(), Ordering::Relaxed);
 
     // The host changes the stock at a fixed rate, one unit at a time.
     let every = Duration::from_secs_f64(1.0 / f64::from(cfg.rate.max(1)));

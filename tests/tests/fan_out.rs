@@ -92,6 +92,57 @@ async fn a_change_during_a_push_round_reaches_every_viewer_even_if_nothing_follo
     }
 }
 
+/// The room writes states straight into viewers' sockets; a connection that follows the room again
+/// (a resident signing in mid-show) must go on getting each change once and in order, from the
+/// room and from its own writer alike, and an idle viewer beside it too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_signing_in_mid_show_gets_every_later_change_once_and_in_order() {
+    let ts = TestServer::start().await;
+    let mut host = ts.host().await;
+    let deal = host.launch_deal(1, 990, 100, 1).await;
+    let mut resident = ts.client().await;
+    resident.join(ts.show).await;
+    let mut idle = ts.client().await;
+    idle.join(ts.show).await;
+    resident.sign_in("Li Ming").await;
+    // Spaced wider than the push interval: each change is a push of its own, none coalesced.
+    const CHANGES: i64 = 8;
+    for _ in 0..CHANGES {
+        host.send(&ClientMsg::Restock {
+            deal: deal.id,
+            units: 1,
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    let last = deal.stock + CHANGES;
+    for (who, viewer) in [("signed-in", &mut resident), ("idle", &mut idle)] {
+        let mut seen: Vec<(u64, i64)> = Vec::new();
+        viewer
+            .recv_until(|m| match m {
+                ServerMsg::Room(state) => {
+                    let stock = state.deals.iter().find(|d| d.id == deal.id)?.stock;
+                    seen.push((state.version, stock));
+                    (stock == last).then_some(())
+                }
+                _ => None,
+            })
+            .await;
+        // The state sent again on signing in may repeat one version; after it, never.
+        let after: Vec<_> = seen.iter().filter(|(_, s)| *s > deal.stock).collect();
+        assert!(
+            after.windows(2).all(|p| p[0].0 < p[1].0),
+            "{who}: versions out of order or repeated: {seen:?}"
+        );
+        let stocks: Vec<i64> = after.iter().map(|(_, s)| *s).collect();
+        assert_eq!(
+            stocks,
+            (deal.stock + 1..=last).collect::<Vec<_>>(),
+            "{who}: every change, once"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_viewer_that_stops_reading_holds_up_no_one_and_is_brought_current() {
     let ts = TestServer::start().await;

@@ -167,10 +167,12 @@ async fn ws_upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Resp
         )
         .into_response();
     };
-    // Client frames are tiny: small buffers keep an idle viewer cheap. The writer flushes after each
-    // burst, so the write buffer only gathers the frames of one wake-up. Frames up to four times the
-    // protocol limit are read and answered with `frame_too_large`; anything larger closes the socket.
-    ws.read_buffer_size(4 * 1024)
+    // Client frames are tiny: small buffers keep an idle viewer cheap (tungstenite allocates the
+    // read buffer up front, per connection; a larger frame grows it, in reads of this size). The
+    // writer flushes after each burst, so the write buffer only gathers the frames of one wake-up.
+    // Frames up to four times the protocol limit are read and answered with `frame_too_large`;
+    // anything larger closes the socket.
+    ws.read_buffer_size(1024)
         .write_buffer_size(64 * 1024)
         .max_message_size(4 * MAX_FRAME_BYTES)
         .max_frame_size(4 * MAX_FRAME_BYTES)

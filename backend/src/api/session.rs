@@ -6,30 +6,31 @@
 //! notes when it last heard the client, a watchman task pings and checks that, and a write gets a
 //! deadline only when the socket could not take it at once.
 
+use std::cell::RefCell;
 use std::future::poll_fn;
 use std::pin::pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::Poll;
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError, Weak};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{FutureExt, SinkExt, StreamExt};
+use futures_util::{SinkExt, StreamExt};
 use mulin_shared::{
     ClientMsg, ErrorCode, PROTOCOL_VERSION, ResidentId, Role, ServerMsg, ShowId, SignInProblem,
 };
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior, interval, timeout};
+use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
-use tokio_stream::wrappers::{BroadcastStream, WatchStream};
 
 use super::AppState;
 use crate::auth::{AuthError, Principal};
 use crate::live::{
     Answer, AnswerTo, BagSpec, Buyer, Canceller, DealSpec, Decision, Frame, LiveError, Room,
-    Snapshot, ViewerGuard,
+    Screen, Snapshot, ViewerGuard,
 };
 use crate::now_ms;
 
@@ -133,7 +134,18 @@ pub(super) async fn run(socket: WebSocket, state: AppState, _permit: OwnedSemaph
     // The writer is a task of its own: a room push then wakes only the writer, not the reader too
     // (which, polled, re-zeroes its read buffer before finding nothing to read), and a request
     // wakes only the reader. Either ending ends the connection.
-    let mut writer = AbortOnDrop(tokio::spawn(Writer::new(sink, slots).run(outbox, answers)));
+    let outlet = Arc::new(Outlet {
+        line: Mutex::new(Line {
+            sink,
+            shown: None,
+            catalogue: 0,
+            busy: false,
+            closed: false,
+        }),
+        nudge: Notify::new(),
+        slots,
+    });
+    let mut writer = AbortOnDrop(tokio::spawn(Writer::new(outlet).run(outbox, answers)));
     tokio::select! {
         _ = session.read(stream, &heard) => {}
         _ = &mut writer.0 => {}
@@ -170,45 +182,146 @@ fn frame(msg: &ServerMsg) -> Frame {
     msg.to_json().into()
 }
 
-/// The only place that sends on the socket. It gathers every frame that is ready (replies, answers,
-/// the newest room state, order events) and flushes once, so a busy connection costs one write per
-/// wake-up rather than one per frame.
-struct Writer {
+/// A connection's sending side, shared by its writer task and the room's delivery tasks: the room
+/// writes a new state straight to the socket when the socket is free (see `live::room`); the writer
+/// writes everything else, and the state whenever the room could not.
+struct Outlet {
+    line: Mutex<Line>,
+    /// Wakes the writer to send the room's newest state itself.
+    nudge: Notify,
+    /// The connection's purchase slots: fewer available than [`IN_FLIGHT`] means an answer is due,
+    /// and the writer decides when the state goes out (see [`Writer::settle_room_state`]).
+    slots: Arc<Semaphore>,
+}
+
+/// The socket and what was written to it.
+struct Line {
     sink: SplitSink<WebSocket, Message>,
-    /// The followed room's snapshots; the stream keeps its wake-up registered between frames.
-    room: Option<WatchStream<Snapshot>>,
-    /// The followed show and the newest version of its state already sent.
+    /// The followed show and the newest version of its state written.
     shown: Option<(ShowId, u64)>,
-    /// The catalogue version the client holds.
+    /// The catalogue version the client holds, or will once the queued frames are written.
     catalogue: u64,
+    /// The writer has frames under way (queued, or not yet taken by the socket): the room leaves
+    /// the socket to it, so that frames keep their order and a full socket gets no more.
+    busy: bool,
+    /// The socket failed or the connection is ending: nothing more is written.
+    closed: bool,
+}
+
+impl Outlet {
+    fn lock(&self) -> MutexGuard<'_, Line> {
+        // Every change to the line is a single assignment: it stays whole even if a holder panicked.
+        self.line.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Screen for Outlet {
+    fn offer(&self, snapshot: &Snapshot) -> bool {
+        // The writer holds the line only while polling the socket; if it is there now, it is
+        // sending, and the nudge makes it look at the newest state afterwards.
+        let mut guard = match self.line.try_lock() {
+            Ok(line) => line,
+            Err(TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                self.nudge.notify_one();
+                return true;
+            }
+        };
+        let line = &mut *guard;
+        match line.shown {
+            _ if line.closed => return false,
+            Some((show, version)) if show == snapshot.show => {
+                if snapshot.version <= version {
+                    return true;
+                }
+            }
+            _ => return false,
+        }
+        // A client without this state's catalogue, or one waiting for a purchase's answer, is the
+        // writer's to serve; so is a socket the writer is using.
+        if line.busy
+            || snapshot.catalogue > line.catalogue
+            || self.slots.available_permits() < IN_FLIGHT
+        {
+            drop(guard);
+            self.nudge.notify_one();
+            return true;
+        }
+        // Polled without a waker: if the socket cannot take it now, the writer takes over (with
+        // its own waker and deadline) instead of the room waiting.
+        let mut cx = Context::from_waker(Waker::noop());
+        let written = match line.sink.poll_ready_unpin(&mut cx) {
+            Poll::Pending => {
+                drop(guard);
+                self.nudge.notify_one();
+                return true;
+            }
+            Poll::Ready(Ok(())) => match line.sink.start_send_unpin(state_message(snapshot)) {
+                Ok(()) => {
+                    line.shown = Some((snapshot.show, snapshot.version));
+                    line.sink.poll_flush_unpin(&mut cx)
+                }
+                Err(e) => Poll::Ready(Err(e)),
+            },
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+        };
+        let gone = match written {
+            Poll::Ready(Ok(())) => return true,
+            Poll::Pending => {
+                line.busy = true;
+                false
+            }
+            Poll::Ready(Err(_)) => {
+                line.closed = true;
+                true
+            }
+        };
+        drop(guard);
+        self.nudge.notify_one();
+        !gone
+    }
+}
+
+/// A frame queued by the writer.
+enum Out {
+    Frame(Message),
+    /// A room state: written only if it is newer than what the socket was last given (the room
+    /// may have written a newer one meanwhile), unless `always`.
+    State {
+        show: ShowId,
+        version: u64,
+        always: bool,
+        message: Message,
+    },
+}
+
+/// Sends replies, purchase answers, events, heartbeats, and the room state when the room could
+/// not write it itself. It gathers every frame that is ready and flushes once, so a busy connection
+/// costs one write per wake-up rather than one per frame.
+struct Writer {
+    outlet: Arc<Outlet>,
     /// The newest room state seen in this wake-up, and one held back from the last.
     offered: Option<Snapshot>,
     held: Option<Snapshot>,
-    /// The connection's purchase slots: fewer available than [`IN_FLIGHT`] means an answer is due.
-    slots: Arc<Semaphore>,
     /// The followed room's events.
     events: Option<BroadcastStream<Frame>>,
     /// Order events, for staff.
     staff: Option<BroadcastStream<Frame>>,
     /// Frames for single residents of the show and whom they are for, for a signed-in resident.
     personal: Option<(ResidentId, BroadcastStream<(ResidentId, Frame)>)>,
-    /// The followed room, to ask for its current state or whole order list after a gap.
+    /// The followed room, for its newest state and its whole order list after a gap.
     followed: Option<Arc<Room>>,
-    ready: Vec<Message>,
+    ready: Vec<Out>,
     /// Shutting down: the loop ends after this write.
     closing: bool,
 }
 
 impl Writer {
-    fn new(sink: SplitSink<WebSocket, Message>, slots: Arc<Semaphore>) -> Writer {
+    fn new(outlet: Arc<Outlet>) -> Writer {
         Writer {
-            sink,
-            room: None,
-            shown: None,
-            catalogue: 0,
+            outlet,
             offered: None,
             held: None,
-            slots,
             events: None,
             staff: None,
             personal: None,
@@ -223,23 +336,26 @@ impl Writer {
         mut outbox: mpsc::Receiver<Outgoing>,
         mut answers: mpsc::UnboundedReceiver<Box<Answer>>,
     ) {
+        let outlet = self.outlet.clone();
+        let mut failed = false;
         while !self.closing {
             // Biased: the common wake-ups are checked first, and a ready branch stops the polling.
-            // Which kind of wake-up: a push (the common one, thousands per change) was polled
-            // after the replies and answers and found them empty just now, so it skips the sweep.
-            let push = tokio::select! {
+            // A nudge (the room could not write a state) was polled after the replies and answers
+            // and found them empty just now, so it skips the sweep.
+            let following = self.followed.is_some();
+            let nudged = tokio::select! {
                 biased;
                 Some(answer) = answers.recv() => { self.answer(*answer); false }
                 next = outbox.recv() => match next {
                     Some(out) => { self.take(out); false }
                     None => break,
                 },
-                Some(snapshot) = next_of(&mut self.room) => { self.room_state(snapshot); true }
+                () = outlet.nudge.notified(), if following => true,
                 Some(event) = next_of(&mut self.events) => { self.room_event(event); false }
                 Some(event) = next_of(&mut self.staff) => { self.staff_event(event); false }
                 Some(event) = next_personal(&mut self.personal) => { self.personal(event); false }
             };
-            if !push {
+            if !nudged {
                 // Whatever else is ready rides along in the same write.
                 while let Ok(out) = outbox.try_recv() {
                     self.take(out);
@@ -247,42 +363,59 @@ impl Writer {
                 while let Ok(answer) = answers.try_recv() {
                     self.answer(*answer);
                 }
-                if let Some(Some(snapshot)) =
-                    self.room.as_mut().and_then(|r| r.next().now_or_never())
-                {
-                    self.room_state(snapshot);
-                }
+            }
+            if let Some(room) = &self.followed {
+                let newest = room.current();
+                self.room_state(newest);
             }
             self.settle_room_state();
-            if !self.ready.is_empty() && !self.flush().await {
-                return;
+            if (!self.ready.is_empty() || outlet.lock().busy) && !self.flush().await {
+                failed = true;
+                break;
             }
         }
-        // A close frame, if the socket still takes one in time.
-        let _ = timeout(SEND_TIMEOUT, self.sink.close()).await;
+        outlet.lock().closed = true;
+        if !failed {
+            // A close frame, if the socket still takes one in time.
+            let close = poll_fn(|cx| outlet.lock().sink.poll_close_unpin(cx));
+            let _ = timeout(SEND_TIMEOUT, close).await;
+        }
     }
 
     fn take(&mut self, out: Outgoing) {
         match out {
-            Outgoing::Frame(f) => self.ready.push(text(f)),
+            Outgoing::Frame(f) => self.ready.push(Out::Frame(text(f))),
             Outgoing::Close => self.closing = true,
-            Outgoing::Ping => self.ready.push(Message::Ping(Bytes::new())),
+            Outgoing::Ping => self.ready.push(Out::Frame(Message::Ping(Bytes::new()))),
             Outgoing::Follow {
                 room,
                 staff,
                 resident,
                 catalogue,
             } => {
-                // Following the same show again (after a sign-in), the client still holds what
-                // this connection sent it.
-                let same = self.shown.is_some_and(|(show, _)| show == room.show());
-                self.catalogue = if same {
-                    self.catalogue.max(catalogue)
-                } else {
-                    catalogue
-                };
-                self.room = Some(WatchStream::new(room.subscribe()));
-                self.shown = Some((room.show(), 0));
+                {
+                    let mut line = self.outlet.lock();
+                    // Following the same show again (after a sign-in), the client still holds
+                    // what this connection sent it.
+                    let same = line.shown.is_some_and(|(show, _)| show == room.show());
+                    line.catalogue = if same {
+                        line.catalogue.max(catalogue)
+                    } else {
+                        catalogue
+                    };
+                    // The current state goes out again, after the frames queued before it (the
+                    // catalogue above all): until they are written, the room leaves the socket be.
+                    line.shown = Some((room.show(), 0));
+                    line.busy = true;
+                }
+                if !self
+                    .followed
+                    .as_ref()
+                    .is_some_and(|r| Arc::ptr_eq(r, &room))
+                {
+                    let screen: Weak<dyn Screen> = Arc::downgrade(&self.outlet) as _;
+                    room.watch(screen);
+                }
                 self.held = None;
                 self.events = Some(BroadcastStream::new(room.subscribe_events()));
                 self.staff = staff.then(|| BroadcastStream::new(room.subscribe_orders()));
@@ -306,21 +439,22 @@ impl Writer {
             },
             Err(e) => ServerMsg::error(e.code(), e.to_string()),
         };
-        self.ready.push(text(frame(&msg)));
+        self.ready.push(Out::Frame(text(frame(&msg))));
         if let Some(snapshot) = answer.room {
             self.room_state(snapshot);
         }
     }
 
     /// Offers a room state for this wake-up's write, unless it is not newer than what was offered
-    /// or sent (or belongs to a show no longer followed).
+    /// or written (or belongs to a show no longer followed).
     fn room_state(&mut self, snapshot: Snapshot) {
+        let shown = self.outlet.lock().shown;
         let newest = self
             .offered
             .as_ref()
             .map_or(0, |o| o.version)
-            .max(self.shown.map_or(0, |(_, v)| v));
-        if self.shown.is_some_and(|(show, _)| show == snapshot.show) && snapshot.version > newest {
+            .max(shown.map_or(0, |(_, v)| v));
+        if shown.is_some_and(|(show, _)| show == snapshot.show) && snapshot.version > newest {
             self.offered = Some(snapshot);
         }
     }
@@ -332,7 +466,7 @@ impl Writer {
     fn settle_room_state(&mut self) {
         let offered = self.offered.take();
         let held = self.held.take();
-        let waiting = self.slots.available_permits() < IN_FLIGHT;
+        let waiting = self.outlet.slots.available_permits() < IN_FLIGHT;
         let snapshot = match (offered, held) {
             (Some(new), None) if self.ready.is_empty() && waiting => {
                 self.held = Some(new);
@@ -346,41 +480,47 @@ impl Writer {
             (None, Some(held)) => held,
             (None, None) => return,
         };
-        match self.shown {
-            Some((show, version)) if show == snapshot.show && snapshot.version > version => {
-                self.send_state(snapshot);
-            }
-            _ => {}
-        }
+        self.send_state(snapshot, false);
     }
 
-    /// Queues a room state of the followed show, after the new catalogue if the client's is older.
-    fn send_state(&mut self, snapshot: Snapshot) {
-        if snapshot.catalogue > self.catalogue
+    /// Queues a room state of the followed show, after the new catalogue if the client's is older;
+    /// `always` even if that version was written before.
+    fn send_state(&mut self, snapshot: Snapshot, always: bool) {
+        let mut line = self.outlet.lock();
+        let Some((show, version)) = line.shown else {
+            return;
+        };
+        if show != snapshot.show || (!always && snapshot.version <= version) {
+            return;
+        }
+        if snapshot.catalogue > line.catalogue
             && let Some(room) = &self.followed
         {
             let (version, info) = room.info();
-            self.catalogue = version;
-            self.ready.push(text(info));
+            line.catalogue = version;
+            // The room must not write a state that needs this catalogue before it is written.
+            line.busy = true;
+            self.ready.push(Out::Frame(text(info)));
         }
-        if let Some((_, version)) = &mut self.shown {
-            *version = (*version).max(snapshot.version);
-        }
-        self.ready.push(text(snapshot.frame));
+        drop(line);
+        self.ready.push(Out::State {
+            show: snapshot.show,
+            version: snapshot.version,
+            always,
+            message: state_message(&snapshot),
+        });
     }
 
     /// A viewer who fell behind on events gets the current room state (which includes them) instead
     /// of a silent gap, even if that version was sent before: it tells the client the latest `seq`.
     fn room_event(&mut self, event: Result<Frame, BroadcastStreamRecvError>) {
-        match (event, &self.followed, self.shown) {
-            (Ok(f), _, _) => self.ready.push(text(f)),
-            (Err(BroadcastStreamRecvError::Lagged(_)), Some(room), Some((show, _))) => {
+        match (event, &self.followed) {
+            (Ok(f), _) => self.ready.push(Out::Frame(text(f))),
+            (Err(BroadcastStreamRecvError::Lagged(_)), Some(room)) => {
                 let snapshot = room.current();
-                if snapshot.show == show {
-                    self.send_state(snapshot);
-                }
+                self.send_state(snapshot, true);
             }
-            (Err(_), _, _) => {}
+            (Err(_), _) => {}
         }
     }
 
@@ -391,7 +531,7 @@ impl Writer {
             (Err(BroadcastStreamRecvError::Lagged(_)), Some(room)) => room.orders_frame(),
             (Err(_), None) => return,
         };
-        self.ready.push(text(frame));
+        self.ready.push(Out::Frame(text(frame)));
     }
 
     /// Passes on a frame if it is for this resident. One that fell behind by hundreds misses some;
@@ -400,23 +540,79 @@ impl Writer {
         if let (Ok((whom, frame)), Some((me, _))) = (event, &self.personal)
             && whom == *me
         {
-            self.ready.push(text(frame));
+            self.ready.push(Out::Frame(text(frame)));
         }
     }
 
-    /// Sends everything queued; `false` when the socket failed or stayed full for [`SEND_TIMEOUT`].
+    /// Writes everything queued, and whatever the room left unfinished; `false` when the socket
+    /// failed or stayed full for [`SEND_TIMEOUT`].
     async fn flush(&mut self) -> bool {
-        let (sink, ready) = (&mut self.sink, &mut self.ready);
-        let mut send = pin!(async move {
-            for message in ready.drain(..) {
-                sink.feed(message).await?;
+        let outlet = self.outlet.clone();
+        let mut queue = self.ready.drain(..).peekable();
+        let mut send = pin!(poll_fn(move |cx| {
+            let mut guard = outlet.lock();
+            let line = &mut *guard;
+            if line.closed {
+                return Poll::Ready(false);
             }
-            sink.flush().await
-        });
+            line.busy = true;
+            while let Some(next) = queue.peek() {
+                if let Out::State {
+                    show,
+                    version,
+                    always,
+                    ..
+                } = next
+                    && !line
+                        .shown
+                        .is_some_and(|(s, v)| s == *show && (*always || *version > v))
+                {
+                    queue.next();
+                    continue;
+                }
+                match line.sink.poll_ready_unpin(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Err(_)) => {
+                        line.closed = true;
+                        return Poll::Ready(false);
+                    }
+                    Poll::Ready(Ok(())) => {}
+                }
+                let message = match queue.next() {
+                    Some(Out::Frame(message)) => message,
+                    Some(Out::State {
+                        show,
+                        version,
+                        message,
+                        ..
+                    }) => {
+                        let newest = line.shown.map_or(version, |(_, v)| v.max(version));
+                        line.shown = Some((show, newest));
+                        message
+                    }
+                    None => break,
+                };
+                if line.sink.start_send_unpin(message).is_err() {
+                    line.closed = true;
+                    return Poll::Ready(false);
+                }
+            }
+            match line.sink.poll_flush_unpin(cx) {
+                Poll::Ready(Ok(())) => {
+                    line.busy = false;
+                    Poll::Ready(true)
+                }
+                Poll::Ready(Err(_)) => {
+                    line.closed = true;
+                    Poll::Ready(false)
+                }
+                Poll::Pending => Poll::Pending,
+            }
+        }));
         // Nearly always the socket takes it at once: only then is no timer needed.
         match poll_fn(|cx| Poll::Ready(send.as_mut().poll(cx))).await {
-            Poll::Ready(sent) => sent.is_ok(),
-            Poll::Pending => matches!(timeout(SEND_TIMEOUT, send).await, Ok(Ok(()))),
+            Poll::Ready(sent) => sent,
+            Poll::Pending => timeout(SEND_TIMEOUT, send).await.unwrap_or(false),
         }
     }
 }
@@ -451,8 +647,28 @@ async fn next_of<S: futures_util::Stream + Unpin>(stream: &mut Option<S>) -> Opt
 }
 
 fn text(frame: Frame) -> Message {
+    Message::Text(utf8(frame))
+}
+
+fn utf8(frame: Frame) -> Utf8Bytes {
     // Every frame is serialized JSON, so this never fails; an empty frame is skipped by the client.
-    Message::Text(Utf8Bytes::try_from(frame).unwrap_or_else(|_| Utf8Bytes::from_static("{}")))
+    Utf8Bytes::try_from(frame).unwrap_or_else(|_| Utf8Bytes::from_static("{}"))
+}
+
+/// A room state's message. Checking that a frame is UTF-8 takes a pass over it, so each thread
+/// checks a state once, not once per viewer: the last one is kept, told apart by its bytes' address
+/// (which the kept copy holds on to, so it cannot be reused).
+fn state_message(snapshot: &Snapshot) -> Message {
+    thread_local! {
+        static LAST: RefCell<Option<Utf8Bytes>> = const { RefCell::new(None) };
+    }
+    let frame = &snapshot.frame;
+    LAST.with_borrow_mut(|last| match last {
+        Some(text) if text.as_str().as_ptr() == frame.as_ptr() && text.len() == frame.len() => {
+            Message::Text(text.clone())
+        }
+        _ => Message::Text(last.insert(utf8(frame.clone())).clone()),
+    })
 }
 
 /// The reader's state: who is signed in and which room is followed.

@@ -17,8 +17,8 @@ use tokio::sync::Mutex;
 use crate::store::{Store, StoreError};
 
 pub use desk::{Answer, AnswerTo, Buyer, Canceller, Decision};
-pub use room::Snapshot;
 pub use room::{BagSpec, DealSpec, Room, ViewerGuard};
+pub use room::{Screen, Snapshot};
 
 /// A serialized server message, made once and shared by every connection that sends it.
 pub type Frame = bytes::Bytes;

@@ -6,10 +6,12 @@
 //! when the last push is old enough (so the state a batch of orders produced goes out together with
 //! their answers), otherwise by the publisher task when the interval has passed.
 //!
-//! Viewers are spread over [`FAN_OUT_SHARDS`] watch channels, and a fan-out task hands each new state
-//! to them one shard at a time, yielding to the runtime between shards. Waking every viewer at once
-//! put thousands of writes in the runtime's queue, and purchase answers that arrived meanwhile waited
-//! behind all of them; now they wait behind one shard at most.
+//! Viewers are spread over [`FAN_OUT_SHARDS`] lists of [`Screen`]s, each served by a delivery task
+//! of its own. A delivery task hands each new state straight to its viewers' connections, which
+//! write it to the socket at once when it can take it without waiting. Waking a task per viewer
+//! instead (ten thousand wake-ups, polls and cross-thread hand-offs per state) cost as much CPU as
+//! the writes themselves. The shards spread one state over both cores, and purchase answers that
+//! arrive meanwhile wait behind one shard at most, not behind every viewer.
 
 mod catalogue;
 mod deals;
@@ -38,7 +40,7 @@ use catalogue::Catalogue;
 /// Shortest time between two pushes of the room state.
 pub const PUSH_INTERVAL: Duration = Duration::from_millis(100);
 
-/// Watch channels the room's viewers are spread over (see the module notes).
+/// Lists the room's viewers are spread over, each with its delivery task (see the module notes).
 const FAN_OUT_SHARDS: usize = 64;
 
 /// Room events kept for viewers that have not read them yet; one further behind is sent the current
@@ -70,6 +72,18 @@ pub struct Snapshot {
     /// The serialized `ServerMsg::Room`.
     pub frame: Frame,
 }
+
+/// A viewer's connection as the room sees it: something a new state can be handed to without
+/// waiting. The connection knows what it sent and whether its socket is free (`api::session`).
+pub trait Screen: Send + Sync {
+    /// Hands `snapshot` over: written at once when the connection can take it without waiting,
+    /// otherwise left to the connection's own writer, which is woken to send the newest state.
+    /// Never blocks. `false` once the connection no longer follows this show: the room forgets it.
+    fn offer(&self, snapshot: &Snapshot) -> bool;
+}
+
+/// One shard of a room's viewers.
+type Screens = Mutex<Vec<Weak<dyn Screen>>>;
 
 /// A prepared room state that viewers receive when this drops; meanwhile its snapshot can ride
 /// with the answers of the batch that made it.
@@ -142,11 +156,11 @@ pub struct Room {
     /// The host's changes that are written to the store and then to the room (pin, catalogue) take
     /// turns here, so the two always agree on the last one.
     host_gate: tokio::sync::Mutex<()>,
-    /// The newest published state; the fan-out task passes it on to `shards`.
+    /// The newest published state; each shard's delivery task passes it on to its viewers.
     newest: watch::Sender<Snapshot>,
-    /// What viewers follow, each viewer one shard.
-    shards: Arc<[watch::Sender<Snapshot>]>,
-    /// Round-robin over `shards` for new viewers.
+    /// The viewers' connections, each in one shard.
+    screens: Arc<[Screens]>,
+    /// Round-robin over `screens` for new viewers.
     next_shard: AtomicUsize,
     orders: broadcast::Sender<Frame>,
     /// Frames for one resident, with whom they are for: their orders cancelled elsewhere (by staff,
@@ -211,9 +225,9 @@ impl Room {
             catalogue: 0,
             frame: Frame::new(),
         };
-        let (newest, _) = watch::channel(empty.clone());
-        let shards: Arc<[_]> = (0..FAN_OUT_SHARDS)
-            .map(|_| watch::Sender::new(empty.clone()))
+        let (newest, _) = watch::channel(empty);
+        let screens: Arc<[Screens]> = (0..FAN_OUT_SHARDS)
+            .map(|_| Mutex::new(Vec::new()))
             .collect();
         let (orders, _) = broadcast::channel(256);
         let (personal, _) = broadcast::channel(256);
@@ -242,7 +256,7 @@ impl Room {
                 published_at: Instant::now(),
             }),
             newest,
-            shards: shards.clone(),
+            screens: screens.clone(),
             next_shard: AtomicUsize::new(0),
             orders,
             personal,
@@ -276,12 +290,9 @@ impl Room {
             inner.bag_task = task;
         }
         room.publish(false, true);
-        // Viewers who join before the fan-out task first runs still find the current state.
-        let first = room.newest.borrow().clone();
-        for shard in shards.iter() {
-            shard.send_replace(first.clone());
+        for shard in 0..FAN_OUT_SHARDS {
+            tokio::spawn(deliver(room.newest.subscribe(), screens.clone(), shard));
         }
-        tokio::spawn(fan_out(room.newest.subscribe(), shards));
         tokio::spawn(publisher(Arc::downgrade(&room), dirty));
         Ok(room)
     }
@@ -297,10 +308,11 @@ impl Room {
         (inner.catalogue.version, inner.catalogue.frame.clone())
     }
 
-    /// Follows the room state: the receiver always holds the newest published snapshot.
-    pub fn subscribe(&self) -> watch::Receiver<Snapshot> {
-        let shard = self.next_shard.fetch_add(1, Ordering::Relaxed) % self.shards.len();
-        self.shards[shard].subscribe()
+    /// Hands every state published from now on to `screen`, until it says it no longer follows
+    /// this show or is dropped. The current state is the caller's to send.
+    pub fn watch(&self, screen: Weak<dyn Screen>) {
+        let shard = self.next_shard.fetch_add(1, Ordering::Relaxed) % self.screens.len();
+        lock_screens(&self.screens[shard]).push(screen);
     }
 
     /// Follows the room's `Event` frames.
@@ -768,7 +780,7 @@ impl Room {
     /// Hands a prepared state to the viewers, unless a newer one went out meanwhile (it contains
     /// this one's changes, since versions are assigned under the lock): versions only move forward.
     fn release(&self, snapshot: Snapshot) {
-        offer(&self.newest, snapshot);
+        advance(&self.newest, snapshot);
     }
 
     fn lock(&self) -> MutexGuard<'_, RoomInner> {
@@ -784,7 +796,7 @@ fn ended(deal: &Deal, now: UtcMillis) -> bool {
 }
 
 /// Replaces `channel`'s state with `snapshot` if that is newer; versions only move forward.
-fn offer(channel: &watch::Sender<Snapshot>, snapshot: Snapshot) -> bool {
+fn advance(channel: &watch::Sender<Snapshot>, snapshot: Snapshot) -> bool {
     channel.send_if_modified(|current| {
         let newer = snapshot.version > current.version;
         if newer {
@@ -794,21 +806,33 @@ fn offer(channel: &watch::Sender<Snapshot>, snapshot: Snapshot) -> bool {
     })
 }
 
-/// Hands each new state to the viewers' shards one at a time, yielding after each shard that woke
-/// someone, so that other work (purchase answers above all) runs between them. A state published
-/// during a round goes to the remaining shards at once, and the next round takes it to the shards
-/// served before it: the round reads the newest state without marking it seen (only `changed`
-/// does), so a state that arrived mid-round wakes the loop again. Ends when the room is dropped.
-async fn fan_out(mut newest: watch::Receiver<Snapshot>, shards: Arc<[watch::Sender<Snapshot>]>) {
+/// Hands each new state to one shard's viewers. A state published while this runs is picked up by
+/// the next round (`changed` sees it), and a viewer that missed one (its socket was busy) is sent
+/// the newest by its own writer. Ends when the room is dropped.
+async fn deliver(mut newest: watch::Receiver<Snapshot>, screens: Arc<[Screens]>, shard: usize) {
     while newest.changed().await.is_ok() {
-        for shard in shards.iter() {
-            // `offer` skips the shards that already hold it, so a catch-up round wakes only the rest.
-            let snapshot = newest.borrow().clone();
-            if offer(shard, snapshot) && shard.receiver_count() > 0 {
-                tokio::task::yield_now().await;
+        let snapshot = newest.borrow_and_update().clone();
+        // Offered outside the lock: viewers joining this shard meanwhile do not wait for the writes.
+        let viewers = lock_screens(&screens[shard]).clone();
+        let gone: Vec<usize> = (viewers.iter().enumerate())
+            .filter(|(_, viewer)| !viewer.upgrade().is_some_and(|v| v.offer(&snapshot)))
+            .map(|(i, _)| i)
+            .collect();
+        if !gone.is_empty() {
+            // Forget closed connections and those now following another show. Only this task
+            // removes from the list and others only append, so the indexes still hold; going
+            // from the highest down, a swapped-in last entry is never one still to remove.
+            let mut list = lock_screens(&screens[shard]);
+            for i in gone.into_iter().rev() {
+                list.swap_remove(i);
             }
         }
     }
+}
+
+fn lock_screens(screens: &Screens) -> MutexGuard<'_, Vec<Weak<dyn Screen>>> {
+    // The list is only pushed to and filtered: it stays whole even if a holder panicked.
+    screens.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Publishes changes that were not due when they happened, once [`PUSH_INTERVAL`] has passed.
