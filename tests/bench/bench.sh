@@ -200,16 +200,27 @@ connection attempts in all.
 | ≤ 16 KB RSS per idle viewer | $(field "$F" rss_per_viewer_kb) KB | $(verdict "$(field "$F" rss_per_viewer_kb) <= 16") |
 | server CPU per million frames ≤ half of Node's | $(field "$F" server_cpu_s_per_million) s vs $(field "$FN" server_cpu_s_per_million) s | $(verdict "$(field "$F" server_cpu_s_per_million) * 2 <= $(field "$FN" server_cpu_s_per_million)") |
 
-**Where the fan-out CPU goes.** A profile of the server during one 10,000-viewer run
-(\`perf record -g -p <mulin pid>\`, 2026-11-23, 9.7 s per million frames that run) put 71% of its CPU in the
-kernel and 28% in Mulin Live's own code. On loopback the sender also pays for the receiver's side: each
-\`sendto\` runs the viewer socket's TCP receive and wakes the load tool's thread
-(\`_raw_spin_unlock_irqrestore\` in the wake-up alone was 9.7%). The Node peer, profiled the same way, spent 72% of
-its CPU in the kernel, on the same functions. So the kernel's share alone, about 7 s per million frames, is more than half of Node's whole
-figure: on one machine over loopback, "half of Node's CPU" is out of reach for any server that writes
-one frame per viewer per state, whatever its user-space code costs. The delay target is bound the same
-way: at ten states a second, 10,000 viewers are 100,000 frames a second, which takes about one of the two
-cores for the server and most of the other for the load tool that reads them.
+**Where the fan-out CPU goes.** Whole-machine profiles during 10,000-viewer runs (\`perf record -F 499
+-g -a\`, 2026-12-01). Before 2026-12-01 every state woke a writer task per viewer (ten thousand wake-ups,
+polls and cross-thread hand-offs per state); now the room's 64 delivery tasks write each state straight
+into every socket that can take it, and the same window's CPU per frame fell from 20.7 to about 14 s per
+million (one run each, \`spike fanout --viewers 10000\`). What is left is the kernel: 81% of the server's
+CPU is under \`send\`, and 46% is the viewers' half of TCP — on loopback each \`send\` runs the receiving
+socket's softirq (\`tcp_v4_rcv\`, the wake-up of the load tool's thread) in the sender's context, work a
+real viewer's phone would do. Mulin Live's own code (with tokio and tungstenite) is 16% of its CPU, about 2 µs a frame. The Node
+peer, profiled the same way, spends 72% of its CPU in the kernel on the same path and 28% in JavaScript,
+node and V8. With some 9 µs of kernel per frame for both, the ratio cannot fall far below 0.7 whatever
+the user-space part costs: on one machine over loopback, "half of Node's CPU" is out of reach for any
+server that writes one frame per viewer per state. The delay target is bound the same way: at ten states
+a second, 10,000 viewers are 100,000 frames a second, about one of the two cores for the server, and
+the load tool that reads and parses them takes most of the other (43% of the machine in the profile).
+At 5,000 viewers, where the machine is not saturated, both delay figures are in the table above.
+
+**Node falling behind.** Writing one state to 10,000 sockets takes the Node peer about 0.2 s of its one
+thread, so at ten states a second it can read the host's changes more slowly than they come; when it
+does, the last states are published more than 10 s late and no viewer has the final stock by the
+deadline (its \`missed\` column). Its delays are measured from publication and do not show that wait.
+Mulin Live publishes on time and lets a busy viewer skip to the newest state.
 
 ## What group commit buys
 
