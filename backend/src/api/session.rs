@@ -11,7 +11,7 @@ use std::future::poll_fn;
 use std::pin::pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError, Weak};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll, Waker, ready};
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -215,6 +215,49 @@ impl Outlet {
     }
 }
 
+impl Line {
+    /// Whether version `version` of `show`'s state is to be written: the client follows that show
+    /// and, unless `always`, has not been given that version or a newer one.
+    fn due(&self, show: ShowId, version: u64, always: bool) -> bool {
+        self.shown
+            .is_some_and(|(s, v)| s == show && (always || version > v))
+    }
+
+    /// Whether the socket takes a frame now; `false` once the line is closed (an error closes it).
+    fn ready(&mut self, cx: &mut Context<'_>) -> Poll<bool> {
+        if self.closed {
+            return Poll::Ready(false);
+        }
+        let ready = ready!(self.sink.poll_ready_unpin(cx)).is_ok();
+        self.closed |= !ready;
+        Poll::Ready(ready)
+    }
+
+    /// Queues a frame after [`Line::ready`] said yes; a room state (`state`: show and version)
+    /// moves `shown` on. `false` if the socket failed, which closes the line.
+    fn put(&mut self, message: Message, state: Option<(ShowId, u64)>) -> bool {
+        if let Some((show, version)) = state {
+            let newest = self.shown.map_or(version, |(_, v)| v.max(version));
+            self.shown = Some((show, newest));
+        }
+        let queued = self.sink.start_send_unpin(message).is_ok();
+        self.closed |= !queued;
+        queued
+    }
+
+    /// Pushes the queued frames into the socket: `true` once it has taken them all, and the line is
+    /// free again; while it cannot, the line stays busy. An error closes the line.
+    fn push(&mut self, cx: &mut Context<'_>) -> Poll<bool> {
+        let pushed = self.sink.poll_flush_unpin(cx);
+        self.busy = pushed.is_pending();
+        let Poll::Ready(result) = pushed else {
+            return Poll::Pending;
+        };
+        self.closed |= result.is_err();
+        Poll::Ready(result.is_ok())
+    }
+}
+
 impl Screen for Outlet {
     fn offer(&self, snapshot: &Snapshot) -> bool {
         // The writer holds the line only while polling the socket; if it is there now, it is
@@ -228,57 +271,30 @@ impl Screen for Outlet {
             }
         };
         let line = &mut *guard;
-        match line.shown {
-            _ if line.closed => return false,
-            Some((show, version)) if show == snapshot.show => {
-                if snapshot.version <= version {
-                    return true;
-                }
-            }
-            _ => return false,
+        let (show, version) = (snapshot.show, snapshot.version);
+        if line.closed || !line.due(show, version, true) {
+            return false;
         }
-        // A client without this state's catalogue, or one waiting for a purchase's answer, is the
-        // writer's to serve; so is a socket the writer is using.
-        if line.busy
-            || snapshot.catalogue > line.catalogue
-            || self.slots.available_permits() < IN_FLIGHT
-        {
-            drop(guard);
-            self.nudge.notify_one();
+        if !line.due(show, version, false) {
             return true;
         }
-        // Polled without a waker: if the socket cannot take it now, the writer takes over (with
+        // A socket the writer is using, a client without this state's catalogue, or one waiting
+        // for a purchase's answer is the writer's to serve. Otherwise the state is written here,
+        // polled without a waker: if the socket cannot take it now, the writer takes over (with
         // its own waker and deadline) instead of the room waiting.
         let mut cx = Context::from_waker(Waker::noop());
-        let written = match line.sink.poll_ready_unpin(&mut cx) {
-            Poll::Pending => {
-                drop(guard);
-                self.nudge.notify_one();
-                return true;
-            }
-            Poll::Ready(Ok(())) => match line.sink.start_send_unpin(state_message(snapshot)) {
-                Ok(()) => {
-                    line.shown = Some((snapshot.show, snapshot.version));
-                    line.sink.poll_flush_unpin(&mut cx)
-                }
-                Err(e) => Poll::Ready(Err(e)),
-            },
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-        };
-        let gone = match written {
-            Poll::Ready(Ok(())) => return true,
-            Poll::Pending => {
-                line.busy = true;
-                false
-            }
-            Poll::Ready(Err(_)) => {
-                line.closed = true;
-                true
-            }
-        };
+        let written = !line.busy
+            && snapshot.catalogue <= line.catalogue
+            && self.slots.available_permits() == IN_FLIGHT
+            && line.ready(&mut cx) == Poll::Ready(true)
+            && line.put(state_message(snapshot), Some((show, version)))
+            && line.push(&mut cx) == Poll::Ready(true);
+        let open = !line.closed;
         drop(guard);
-        self.nudge.notify_one();
-        !gone
+        if !written {
+            self.nudge.notify_one();
+        }
+        open
     }
 }
 
@@ -448,13 +464,16 @@ impl Writer {
     /// Offers a room state for this wake-up's write, unless it is not newer than what was offered
     /// or written (or belongs to a show no longer followed).
     fn room_state(&mut self, snapshot: Snapshot) {
-        let shown = self.outlet.lock().shown;
-        let newest = self
-            .offered
-            .as_ref()
-            .map_or(0, |o| o.version)
-            .max(shown.map_or(0, |(_, v)| v));
-        if shown.is_some_and(|(show, _)| show == snapshot.show) && snapshot.version > newest {
+        let due = self
+            .outlet
+            .lock()
+            .due(snapshot.show, snapshot.version, false);
+        if due
+            && self
+                .offered
+                .as_ref()
+                .is_none_or(|o| snapshot.version > o.version)
+        {
             self.offered = Some(snapshot);
         }
     }
@@ -487,10 +506,7 @@ impl Writer {
     /// `always` even if that version was written before.
     fn send_state(&mut self, snapshot: Snapshot, always: bool) {
         let mut line = self.outlet.lock();
-        let Some((show, version)) = line.shown else {
-            return;
-        };
-        if show != snapshot.show || (!always && snapshot.version <= version) {
+        if !line.due(snapshot.show, snapshot.version, always) {
             return;
         }
         if snapshot.catalogue > line.catalogue
@@ -550,64 +566,42 @@ impl Writer {
         let outlet = self.outlet.clone();
         let mut queue = self.ready.drain(..).peekable();
         let mut send = pin!(poll_fn(move |cx| {
-            let mut guard = outlet.lock();
-            let line = &mut *guard;
-            if line.closed {
-                return Poll::Ready(false);
-            }
+            let mut line = outlet.lock();
             line.busy = true;
             while let Some(next) = queue.peek() {
+                // The room may have written a newer state since this one was queued.
                 if let Out::State {
                     show,
                     version,
                     always,
                     ..
                 } = next
-                    && !line
-                        .shown
-                        .is_some_and(|(s, v)| s == *show && (*always || *version > v))
+                    && !line.due(*show, *version, *always)
                 {
                     queue.next();
                     continue;
                 }
-                match line.sink.poll_ready_unpin(cx) {
-                    Poll::Pending => return Poll::Pending,
-                    Poll::Ready(Err(_)) => {
-                        line.closed = true;
-                        return Poll::Ready(false);
-                    }
-                    Poll::Ready(Ok(())) => {}
+                if !ready!(line.ready(cx)) {
+                    return Poll::Ready(false);
                 }
-                let message = match queue.next() {
-                    Some(Out::Frame(message)) => message,
+                let (message, state) = match queue.next() {
+                    Some(Out::Frame(message)) => (message, None),
                     Some(Out::State {
                         show,
                         version,
                         message,
                         ..
-                    }) => {
-                        let newest = line.shown.map_or(version, |(_, v)| v.max(version));
-                        line.shown = Some((show, newest));
-                        message
-                    }
+                    }) => (message, Some((show, version))),
                     None => break,
                 };
-                if line.sink.start_send_unpin(message).is_err() {
-                    line.closed = true;
+                if !line.put(message, state) {
                     return Poll::Ready(false);
                 }
             }
-            match line.sink.poll_flush_unpin(cx) {
-                Poll::Ready(Ok(())) => {
-                    line.busy = false;
-                    Poll::Ready(true)
-                }
-                Poll::Ready(Err(_)) => {
-                    line.closed = true;
-                    Poll::Ready(false)
-                }
-                Poll::Pending => Poll::Pending,
+            if line.closed {
+                return Poll::Ready(false);
             }
+            line.push(cx)
         }));
         // Nearly always the socket takes it at once: only then is no timer needed.
         match poll_fn(|cx| Poll::Ready(send.as_mut().poll(cx))).await {
