@@ -56,11 +56,11 @@ component-tests: wasm-tools browser
 	  cargo test --target wasm32-unknown-unknown --test components --locked
 
 ## bench: spike scenarios against the release server, batching off, and PostgreSQL via pgbench;
-## fan-out to 10,000 viewers against Mulin Live and a Node.js ws peer.
+## fan-out to 10,000 viewers against Mulin Live, a Node.js ws peer and the floor peer.
 bench: postgres peers
-	@$(say) "building the server and the load generator (release)"
-	cargo build --release --locked -p mulin-backend --bin mulin -p mulin-tests --bin spike --example store_commit
-	@$(say) "running the benchmarks (about 12 minutes)"
+	@$(say) "building the server, the load generator and the floor peer (release)"
+	cargo build --release --locked -p mulin-backend --bin mulin -p mulin-tests --bin spike --bin floor-peer --example store_commit
+	@$(say) "running the benchmarks (about 16 minutes)"
 	tests/bench/bench.sh
 
 ## peers: Node.js and the ws peer's packages, for the fan-out comparison in `make bench`.

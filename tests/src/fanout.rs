@@ -54,6 +54,9 @@ pub struct FanoutSummary {
     pub missed: usize,
     /// Server CPU (user + system) during the pushes, per million frames delivered.
     pub server_cpu_s_per_million: f64,
+    /// This load tool's own CPU over the same frames: on one machine it competes with the server
+    /// for the cores, so it is part of every delay measured here.
+    pub tool_cpu_s_per_million: f64,
     /// Server resident memory per idle viewer, after all joined and before any push.
     pub rss_per_viewer_kb: f64,
     /// Server resident memory at the end against just before the pushes, in KiB: what stalled
@@ -63,9 +66,9 @@ pub struct FanoutSummary {
 
 /// The few fields of a `room` frame a viewer needs.
 #[derive(Deserialize)]
-struct Push {
-    #[serde(rename = "type")]
-    kind: String,
+struct Push<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: &'a str,
     #[serde(default)]
     version: u64,
     #[serde(default)]
@@ -235,6 +238,7 @@ pub async fn run(target: &Target, pid: u32, cfg: &FanoutConfig) -> Result<Fanout
     }
     tokio::time::sleep(IDLE_PAUSE).await;
     let (cpu_before, rss_idle) = proc_usage(pid)?;
+    let (tool_before, _) = proc_usage(std::process::id())?;
     measured_from.store(now_ms(), Ordering::Relaxed);
 
     // The host changes the stock at a fixed rate, one unit at a time.
@@ -264,6 +268,7 @@ pub async fn run(target: &Target, pid: u32, cfg: &FanoutConfig) -> Result<Fanout
         results.push(task.await.map_err(|e| e.to_string())??);
     }
     let (cpu_after, rss_end) = proc_usage(pid)?;
+    let (tool_after, _) = proc_usage(std::process::id())?;
 
     let mut delays: Vec<u32> = Vec::new();
     let mut versions: Vec<u64> = Vec::new();
@@ -287,7 +292,13 @@ pub async fn run(target: &Target, pid: u32, cfg: &FanoutConfig) -> Result<Fanout
         let i = ((delays.len() as f64 * p).ceil() as usize).clamp(1, delays.len()) - 1;
         f64::from(delays[i])
     };
-    let cpu_s = (cpu_after.saturating_sub(cpu_before)) as f64 / TICKS_PER_S;
+    let per_million = |before: u64, after: u64| -> f64 {
+        if delivered == 0 {
+            return 0.0;
+        }
+        let seconds = after.saturating_sub(before) as f64 / TICKS_PER_S;
+        (seconds * 1e6 / delivered as f64 * 100.0).round() / 100.0
+    };
     Ok(FanoutSummary {
         viewers: cfg.viewers,
         stalled,
@@ -296,11 +307,8 @@ pub async fn run(target: &Target, pid: u32, cfg: &FanoutConfig) -> Result<Fanout
         delay_p50_ms: pct(0.50),
         delay_p99_ms: pct(0.99),
         missed,
-        server_cpu_s_per_million: if delivered == 0 {
-            0.0
-        } else {
-            (cpu_s * 1e6 / delivered as f64 * 100.0).round() / 100.0
-        },
+        server_cpu_s_per_million: per_million(cpu_before, cpu_after),
+        tool_cpu_s_per_million: per_million(tool_before, tool_after),
         rss_per_viewer_kb: ((rss_idle.saturating_sub(rss_before)) as f64
             / cfg.viewers.max(1) as f64
             * 10.0)

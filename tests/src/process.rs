@@ -146,6 +146,92 @@ impl ServerProcess {
     }
 }
 
+/// A peer server for side-by-side fan-out runs: the Node.js `ws` broadcast server of
+/// tests/peers/ws-broadcast (`npm install` there first; `make bench` does), or the `floor-peer`
+/// binary built beside this one.
+pub struct PeerProcess {
+    child: Child,
+    /// Where it listens.
+    pub addr: std::net::SocketAddr,
+}
+
+impl PeerProcess {
+    /// Starts `node server.js` on a free loopback port.
+    pub async fn start_node() -> Result<PeerProcess, String> {
+        let dir = crate::repo_root().join("tests/peers/ws-broadcast");
+        if !dir.join("node_modules/ws").is_dir() {
+            return Err(format!(
+                "the peer's packages are missing: run `npm install` in {}",
+                dir.display()
+            ));
+        }
+        let mut node = Command::new("node");
+        node.arg("server.js").current_dir(&dir);
+        PeerProcess::start(node).await
+    }
+
+    /// Starts the `floor-peer` binary at `bin` on a free loopback port.
+    pub async fn start_floor(bin: &Path) -> Result<PeerProcess, String> {
+        if !bin.is_file() {
+            return Err(format!(
+                "{} is missing: cargo build --release -p mulin-tests",
+                bin.display()
+            ));
+        }
+        PeerProcess::start(Command::new(bin)).await
+    }
+
+    /// Runs `command` with PORT=0 and reads the `listening IP:PORT` line it prints first.
+    async fn start(mut command: Command) -> Result<PeerProcess, String> {
+        let mut child = command
+            .env("PORT", "0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("cannot start the peer: {e}"))?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let line = lines
+            .next_line()
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("the peer exited before listening")?;
+        let addr = line
+            .strip_prefix("listening ")
+            .and_then(|a| a.trim().parse().ok())
+            .ok_or_else(|| format!("unexpected first line from the peer: {line}"))?;
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Ok(PeerProcess { child, addr })
+    }
+
+    /// The process id (for /proc readings).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// `ws://…/ws`.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    /// Kills it with SIGKILL — no shutdown, no flush — and waits for it to be gone.
+    pub async fn kill(mut self) {
+        let _ = self.child.kill().await;
+    }
+
+    /// Stops it with SIGTERM and waits.
+    pub async fn stop(mut self) {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .arg("-TERM")
+                .arg(pid.to_string())
+                .status();
+        }
+        let _ = self.child.wait().await;
+    }
+}
+
 /// The Node.js `ws` broadcast server of tests/peers/ws-broadcast, for side-by-side fan-out runs
 /// (`npm install` there first; `make bench` does).
 pub struct NodePeer {

@@ -24,9 +24,10 @@ impl Wire {
     /// Connects and reads `welcome` within `wait`.
     pub async fn open(url: &str, wait: Duration) -> Result<Wire, String> {
         // tungstenite zero-fills its read buffer up to `read_buffer_size` on every read; at the default
-        // 128 KiB that memset was a tenth of a spike's CPU. Protocol frames are far below 4 KiB.
+        // 128 KiB that memset was a tenth of a spike's CPU, at 4 KiB still a twentieth of a fan-out
+        // viewer's. A room state is under 1 KiB; a longer frame is read in several chunks.
         let config = WebSocketConfig::default()
-            .read_buffer_size(4096)
+            .read_buffer_size(1024)
             .write_buffer_size(0);
         let (ws, _) = connect_async_with_config(url, Some(config), true)
             .await

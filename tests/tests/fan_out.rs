@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use mulin_shared::{ClientMsg, RoomEvent, ServerMsg};
-use mulin_tests::process::ServerProcess;
+use mulin_tests::process::{PeerProcess, ServerProcess};
+use mulin_tests::spike::Target;
 use mulin_tests::wire::Wire;
 use mulin_tests::{Client, FRAME_WAIT, TestServer, fanout};
 
@@ -249,4 +250,56 @@ async fn past_the_connection_limit_a_client_is_told_to_retry_and_gets_in_once_a_
     })
     .await
     .expect("join sent");
+}
+
+/// The fan-out load of `make bench`, in small: every reading viewer shows the final stock, each
+/// counts only states published after all joined, and the floor peer (which never coalesces) is
+/// measured the same way as Mulin Live.
+#[tokio::test]
+async fn the_fan_out_load_measures_mulin_live_and_the_floor_peer_alike() {
+    let cfg = fanout::FanoutConfig {
+        viewers: 40,
+        rate: 10,
+        duration: Duration::from_secs(1),
+        // Stalled viewers are another test's concern, and each run would wait for them.
+        stalled_pct: 0,
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(&dir.path().join("fanout.db"), 4096)
+        .await
+        .expect("mulin starts");
+    let target = Target {
+        ws_url: server.ws_url(),
+        http: server.addr,
+        show: 1,
+        host_token: server.host_token.clone(),
+    };
+    let pid = server.pid().expect("mulin runs");
+    let mulin = fanout::run(&target, pid, &cfg).await.expect("fan-out run");
+    server.stop().await;
+
+    let peer = PeerProcess::start_floor(env!("CARGO_BIN_EXE_floor-peer").as_ref())
+        .await
+        .expect("floor peer starts");
+    let target = Target {
+        ws_url: peer.ws_url(),
+        http: peer.addr,
+        show: 1,
+        host_token: "peer".into(),
+    };
+    let pid = peer.pid().expect("floor peer runs");
+    let floor = fanout::run(&target, pid, &cfg).await.expect("fan-out run");
+    peer.stop().await;
+
+    for summary in [&mulin, &floor] {
+        assert_eq!((summary.viewers, summary.stalled), (40, 0), "{summary:?}");
+        assert_eq!(summary.missed, 0, "{summary:?}");
+        // Ten changes, each its own state at most; coalescing may merge some.
+        assert!((1..=10).contains(&summary.pushes), "{summary:?}");
+        assert!(summary.messages_delivered >= 40, "{summary:?}");
+        assert!(summary.messages_delivered <= 40 * 10, "{summary:?}");
+    }
+    // The floor peer sends every state to every reading viewer.
+    assert_eq!(floor.pushes, 10, "{floor:?}");
+    assert_eq!(floor.messages_delivered, 40 * 10, "{floor:?}");
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use mulin_tests::fanout::{self, FanoutConfig};
-use mulin_tests::process::{NodePeer, ServerProcess};
+use mulin_tests::process::{PeerProcess, ServerProcess};
 use mulin_tests::spike::{self, SpikeConfig, Target};
 
 /// Flash-deal spike against Mulin Live.
@@ -81,7 +81,8 @@ struct FanoutArgs {
     /// Percent of viewers that stop reading after joining.
     #[arg(long, default_value_t = 0)]
     stalled_pct: u32,
-    /// Run against a peer server instead of Mulin Live: `node` (tests/peers/ws-broadcast).
+    /// Run against a peer server instead of Mulin Live: `node` (tests/peers/ws-broadcast) or
+    /// `floor` (the floor-peer binary: one bare write per viewer per state).
     #[arg(long, conflicts_with = "restart")]
     peer: Option<String>,
     /// Instead of changing the stock: restart the server under the connected viewers and measure
@@ -194,20 +195,30 @@ async fn run_fanout(args: &FanoutArgs) -> Result<String, String> {
             server.stop().await;
             summary?
         }
-        Some("node") => {
-            let peer = NodePeer::start().await?;
+        Some(name @ ("node" | "floor")) => {
+            let peer = if name == "node" {
+                PeerProcess::start_node().await?
+            } else {
+                // Built beside this binary (`make bench` builds both).
+                let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+                PeerProcess::start_floor(&exe.with_file_name("floor-peer")).await?
+            };
             let target = Target {
                 ws_url: peer.ws_url(),
                 http: peer.addr,
                 show: 1,
                 host_token: "peer".into(),
             };
-            let pid = peer.pid().ok_or("node exited")?;
+            let pid = peer.pid().ok_or("the peer exited")?;
             let summary = fanout::run(&target, pid, &cfg).await;
             peer.stop().await;
             summary?
         }
-        Some(other) => return Err(format!("unknown peer {other}; the one known is `node`")),
+        Some(other) => {
+            return Err(format!(
+                "unknown peer {other}; the known ones are `node` and `floor`"
+            ));
+        }
     };
     serde_json::to_string(&summary).map_err(|e| e.to_string())
 }
