@@ -174,8 +174,9 @@ CPU per frame.) Server CPU (user + system, from /proc of the server process) is 
 10 s and divided by the frames of those states delivered; memory per idle viewer is the server's RSS
 after everyone joined, less before, over the viewers. The peer is a minimal Node.js $(node --version)
 broadcast server on the \`ws\` package (tests/peers/ws-broadcast), speaking the same message shape and
-serializing each state once, run the same way right after. The load tool itself (its CPU per frame is in the table) reads and parses
-every frame on the same two cores. Mulin Live coalesces: a viewer whose socket is busy when a state
+serializing each state once, run the same way right after, and so is the floor peer (below). The
+load tool itself reads and parses every frame on the same two cores (its CPU per frame is in the
+table). Mulin Live coalesces: a viewer whose socket is busy when a state
 comes gets the newest one next, so under full load it delivers fewer frames than states; Node
 queues every frame in memory instead.
 
@@ -210,19 +211,21 @@ The floor peer against the same two targets: delay p99 $(field "$FF" delay_p99_m
 ($(verdict "$(field "$FF" delay_p99_ms) < 100")), CPU per million frames $(ratio "$(field "$FF" server_cpu_s_per_million)" "$(field "$FN" server_cpu_s_per_million)") of Node's
 ($(verdict "$(field "$FF" server_cpu_s_per_million) * 2 <= $(field "$FN" server_cpu_s_per_million)")); Mulin Live's is $(ratio "$(field "$F" server_cpu_s_per_million)" "$(field "$FN" server_cpu_s_per_million)") of Node's and $(ratio "$(field "$F" server_cpu_s_per_million)" "$(field "$FF" server_cpu_s_per_million)") of the floor's.
 
-**The floor.** \`floor-peer\` (tests/src/bin/floor-peer.rs) is the least a fan-out server can do: it
-frames each state once and two threads, one per core, hand the same bytes to every viewer's socket
-with one non-blocking \`send\` each — no task, wake-up, lock or framing per viewer, no heartbeat, no
-coalescing (a viewer whose socket cannot take a whole frame is cut off). Whatever it measures here,
-no server that writes one frame per viewer per state can beat on this machine. Its CPU per frame is
-the kernel's: 91% of its samples are kernel and 86% are under \`send\`; on loopback each \`send\` also
-runs the receiving socket's half of TCP in the sender's context (37% of its CPU: \`tcp_v4_rcv\`, the
-wake-up of the load tool's thread), work a real viewer's phone would do. And it still misses the
-delay target at 10,000 viewers: 100,000 frames a second cost the server about one core even at the
-floor, and the load tool that reads them (its own column) needs about another; on two cores the
-states queue. The delay and "half of Node's CPU" targets are therefore beyond this machine for any
-server of this kind; they need the viewers' load off the server's cores (another machine, or more
-cores), which this one cannot give.
+**The floor.** \`floor-peer\` (tests/src/bin/floor-peer.rs) is the least work a fan-out server can do
+per frame: it frames each state once and two threads, one per core, hand the same bytes to every
+viewer's socket with one non-blocking \`send\` each — no task, wake-up, lock or framing per viewer, no
+heartbeat, no coalescing (a viewer whose socket cannot take a whole frame is cut off). Its CPU per
+frame is what the kernel asks of any server that writes one frame per viewer per state here: 91% of
+its samples are kernel and 86% are under \`send\`; on loopback each \`send\` also runs the receiving
+socket's half of TCP in the sender's context (37% of its CPU: \`tcp_v4_rcv\`, the wake-up of the load
+tool's thread), work a real viewer's phone would do. That floor is already about half of Node's CPU
+(the ratio above; 0.48 to 0.54 in the runs of 2026-12-01), so a server that does anything more per
+frame — Mulin Live frames per connection, keeps states in order with answers, skips busy sockets and
+cuts off slow ones — can at best come near half on this machine. The delay target is out of reach the same way: the frames of ten states a second to
+10,000 viewers cost the floor about one core and the load tool that reads them (its own column) about
+the other, so the states queue. Mulin Live's delays are below the floor's only because a viewer it
+cannot write to at once skips to the newest state. Both targets need the viewers' work off the
+server's cores (another machine, or more cores), which this machine cannot give.
 
 **Where Mulin Live's fan-out CPU goes.** Profiles of the server process during 10,000-viewer runs
 (\`perf record -F 999 -g -p\`, 2026-12-01): 80% of its CPU is under \`send\` (39% the viewers' half of
@@ -230,11 +233,12 @@ TCP, as above), and its own code with tokio and tungstenite is 17%, about 2–3 
 one \`sendto\` per frame delivered and nearly no other system calls (\`perf stat -e
 'syscalls:sys_enter_*'\`: 324,510 \`sendto\`, 1,709 \`epoll_wait\`, 572 \`futex\` in 5 s at about 65,000
 frames a second), yet each \`send\` costs it more than in the floor's tight loop (about 13 µs against
-10 in these profiles). The likeliest cause, not proven, is that the user-space work between two sends
-(the connection's lock, tungstenite's framing into its buffer) evicts the kernel path from the caches. Since 2026-12-01 the room's 64 delivery tasks write each state straight
-into every socket that can take it (before, every state woke a writer task per viewer, and CPU per
-frame was 20.7 s per million in the same window). The Node peer, profiled the same way, spends 72% of
-its CPU in the kernel on the same path and 28% in JavaScript, node and V8.
+10 in these profiles). The likeliest cause, not proven, is that the user-space work between two
+sends (the connection's lock, tungstenite's framing into its buffer) evicts the kernel path from the
+caches. Since 2026-12-01 the room's 64 delivery tasks write each state straight into every socket
+that can take it (before, every state woke a writer task per viewer, and CPU per frame was 20.7 s
+per million in the same window). The Node peer, profiled the same way, spends 72% of its CPU in the
+kernel on the same path and 28% in JavaScript, node and V8.
 
 **Node falling behind.** Writing one state to 10,000 sockets takes the Node peer about 0.2 s of its one
 thread, so at ten states a second it can read the host's changes more slowly than they come; when it

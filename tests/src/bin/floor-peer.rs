@@ -208,7 +208,11 @@ async fn read(
                 *joined = true;
                 None
             }
-            ClientMsg::Join { .. } | ClientMsg::Ping { .. } => None,
+            ClientMsg::Join { .. } => None,
+            ClientMsg::Ping { t } => Some(ServerMsg::Pong {
+                t,
+                server_time: mulin_backend::now_ms(),
+            }),
             ClientMsg::Resume { .. } => Some(ServerMsg::SignedIn {
                 role: Role::Host,
                 resident: None,
