@@ -221,11 +221,16 @@ socket's half of TCP in the sender's context (37% of its CPU: \`tcp_v4_rcv\`, th
 tool's thread), work a real viewer's phone would do. That floor is already about half of Node's CPU
 (the ratio above; 0.48 to 0.54 in the runs of 2026-12-01), so a server that does anything more per
 frame — Mulin Live frames per connection, keeps states in order with answers, skips busy sockets and
-cuts off slow ones — can at best come near half on this machine. The delay target is out of reach the same way: the frames of ten states a second to
-10,000 viewers cost the floor about one core and the load tool that reads them (its own column) about
-the other, so the states queue. Mulin Live's delays are below the floor's only because a viewer it
-cannot write to at once skips to the newest state. Both targets need the viewers' work off the
-server's cores (another machine, or more cores), which this machine cannot give.
+cuts off slow ones — can at best come near half on this machine. The delay target fails for a like
+reason: the frames of ten states a second to 10,000 viewers cost the floor about one core and the
+load tool that reads them (its own column) about the other, so the states queue. Mulin Live's delays are below the floor's only because a viewer it
+cannot write to at once skips to the newest state. About 60% of the load tool's CPU is its own user
+space (tokio-tungstenite and serde_json per viewer, \`perf record -p\` of \`spike\`), the rest its
+half of TCP: a leaner tool could give the servers back up to about half a core. Even then, by the
+figures above (an estimate, not measured), the floor's sends and the tool's reads of one state's
+10,000 frames would take some 90 ms of both cores every 100 ms: delays near the limit at best. Both
+targets need the viewers' work off the server's cores (another machine, or more cores), which this
+machine cannot give.
 
 **Where Mulin Live's fan-out CPU goes.** Profiles of the server process during 10,000-viewer runs
 (\`perf record -F 999 -g -p\`, 2026-12-01): 80% of its CPU is under \`send\` (39% the viewers' half of
