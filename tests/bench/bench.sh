@@ -223,12 +223,14 @@ tool's thread), work a real viewer's phone would do. That floor is already about
 frame — Mulin Live frames per connection, keeps states in order with answers, skips busy sockets and
 cuts off slow ones — can at best come near half on this machine. The delay target fails for a like
 reason: the frames of ten states a second to 10,000 viewers cost the floor about one core and the
-load tool that reads them (its own column) about the other, so the states queue. Mulin Live's delays are below the floor's only because a viewer it
-cannot write to at once skips to the newest state. About 60% of the load tool's CPU is its own user
-space (tokio-tungstenite and serde_json per viewer, \`perf record -p\` of \`spike\`), the rest its
-half of TCP: a leaner tool could give the servers back up to about half a core. Even then, by the
-figures above (an estimate, not measured), the floor's sends and the tool's reads of one state's
-10,000 frames would take some 90 ms of both cores every 100 ms: delays near the limit at best. Both
+load tool that reads them (its own column) about the other, so the states queue. Mulin Live's
+delays are below the floor's only because a viewer it cannot write to at once skips to the newest
+state. Nor is the load tool's share mostly its own code: a leaner viewer (tungstenite's frame
+parser over a bare socket instead of tokio-tungstenite's stream, tried on 2026-12-01 and not kept)
+cut the user-space part of its profile from about 60% to 38%, but its CPU per frame only from
+12.1–13.9 to 11.2–12.0 s per million (\`spike fanout --viewers 10000\`, runs of the same hour against
+Mulin Live and the floor peer); the rest is its half of TCP, including the acknowledgements it sends,
+whose receipt on loopback runs in the tool's context in turn. Both
 targets need the viewers' work off the server's cores (another machine, or more cores), which this
 machine cannot give.
 
