@@ -110,6 +110,12 @@ fan_row() { # label, json
     "$(field "$2" server_cpu_s_per_million)" "$(field "$2" tool_cpu_s_per_million)" \
     "$(field "$2" rss_per_viewer_kb)"
 }
+# Milliseconds of all cores a run's per-frame costs (server and load tool) take to write and read one
+# state for 99% of its viewers.
+busy_ms() {
+  python3 -c 'import sys; s, t, v, c = map(float, sys.argv[1:]); print(round((s + t) * v * 0.99 / c / 1000))' \
+    "$(field "$1" server_cpu_s_per_million)" "$(field "$1" tool_cpu_s_per_million)" "$(field "$1" viewers)" "$(nproc)"
+}
 ratio() { python3 -c 'import sys; print(f"{float(sys.argv[1]) / float(sys.argv[2]):.2f}")' "$1" "$2"; }
 row() { # label, json
   printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" \
@@ -221,18 +227,21 @@ socket's half of TCP in the sender's context (37% of its CPU: \`tcp_v4_rcv\`, th
 tool's thread), work a real viewer's phone would do. That floor is already about half of Node's CPU
 (the ratio above; 0.48 to 0.54 in the runs of 2026-12-01), so a server that does anything more per
 frame — Mulin Live frames per connection, keeps states in order with answers, skips busy sockets and
-cuts off slow ones — can at best come near half on this machine. The delay target fails for a like
-reason: the frames of ten states a second to 10,000 viewers cost the floor about one core and the
-load tool that reads them (its own column) about the other, so the states queue. Mulin Live's
-delays are below the floor's only because a viewer it cannot write to at once skips to the newest
-state. Nor is the load tool's share mostly its own code: a leaner viewer (tungstenite's frame
-parser over a bare socket instead of tokio-tungstenite's stream, tried on 2026-12-01 and not kept)
-cut the user-space part of its profile from about 60% to 38%, but its CPU per frame only from
-12.1–13.9 to 11.2–12.0 s per million (\`spike fanout --viewers 10000\`, runs of the same hour against
-Mulin Live and the floor peer); the rest is its half of TCP, including the acknowledgements it sends,
-whose receipt on loopback runs in the tool's context in turn. Both
-targets need the viewers' work off the server's cores (another machine, or more cores), which this
-machine cannot give.
+cuts off slow ones — can at best come near half on this machine.
+
+The delay target fails for a like reason. By the floor's per-frame costs in this run (its CPU and
+the load tool's; seconds per million frames are microseconds per frame), writing and reading one
+state's frames for 99% of the viewers keeps the machine's $(nproc) cores busy for $(busy_ms "$FF") ms: even a state
+alone, nothing queued before it, reaches the 99th-percentile viewer no sooner, and at ten states a
+second the next one comes first. Mulin Live's delays are below the floor's only because a viewer it
+cannot write to at once skips to the newest state. Nor is the load tool's share mostly its own code:
+a leaner viewer (tungstenite's frame parser over a bare socket instead of tokio-tungstenite's
+stream, tried on 2026-12-01 and not kept) cut the user-space part of its profile from about 60% to
+38%, but its CPU per frame only from 12.1–13.9 to 11.2–12.0 s per million (\`spike fanout --viewers
+10000\`, runs of the same hour against Mulin Live and the floor peer); the rest is its half of TCP,
+including the acknowledgements it sends, whose receipt on loopback runs in the tool's context in
+turn. Both targets need the viewers' work off the server's cores (another machine, or more cores),
+which this machine cannot give.
 
 **Where Mulin Live's fan-out CPU goes.** Profiles of the server process during 10,000-viewer runs
 (\`perf record -F 999 -g -p\`, 2026-12-01): 80% of its CPU is under \`send\` (39% the viewers' half of
