@@ -3,11 +3,12 @@
 
 use std::time::Duration;
 
-use mulin_shared::{ClientMsg, RoomEvent, ServerMsg};
+use mulin_shared::{ClientMsg, ErrorCode, RoomEvent, ServerMsg};
 use mulin_tests::process::{PeerProcess, ServerProcess};
 use mulin_tests::spike::Target;
 use mulin_tests::wire::Wire;
 use mulin_tests::{Client, FRAME_WAIT, TestServer, fanout};
+use tokio_tungstenite::tungstenite::Message;
 
 #[tokio::test]
 async fn every_viewer_sees_versions_in_order_up_to_the_final_stock() {
@@ -289,6 +290,27 @@ async fn the_fan_out_load_measures_mulin_live_and_the_floor_peer_alike() {
     };
     let pid = peer.pid().expect("floor peer runs");
     let floor = fanout::run(&target, pid, &cfg).await.expect("fan-out run");
+    // Bad input gets an error frame from the peer too, and the connection stays usable.
+    let mut wire = Wire::open(&peer.ws_url(), FRAME_WAIT)
+        .await
+        .expect("floor peer answers");
+    wire.send_message(Message::text("not json"))
+        .await
+        .expect("sent");
+    let refused = wire.next(FRAME_WAIT).await.expect("an answer");
+    assert!(
+        matches!(
+            refused,
+            ServerMsg::Error {
+                code: ErrorCode::MalformedFrame,
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    wire.send(&ClientMsg::Ping { t: 7 }).await.expect("sent");
+    let pong = wire.next(FRAME_WAIT).await.expect("an answer");
+    assert!(matches!(pong, ServerMsg::Pong { t: 7, .. }), "{pong:?}");
     peer.stop().await;
 
     for summary in [&mulin, &floor] {

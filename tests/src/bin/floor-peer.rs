@@ -2,7 +2,8 @@
 //! `spike fanout --peer floor`.
 //!
 //! It speaks the part of the protocol the fan-out load uses (welcome, join, resume, launch_deal,
-//! restock, ping) with the same `room` frames as Mulin Live, and fans each state out as plainly as
+//! restock, ping; anything else gets an `Error` frame) with the same `room` frames as Mulin Live, and
+//! fans each state out as plainly as
 //! the kernel allows: the WebSocket frame is built once, and two threads (one per core) write the
 //! same bytes to every viewer's socket with one non-blocking `send` each. No framing or wake-up per
 //! viewer, no locks on the way, no heartbeat; a viewer whose socket cannot take a whole frame at once
@@ -17,7 +18,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::task::{Context, Poll, ready};
 
 use futures_util::{SinkExt, StreamExt};
-use mulin_shared::{ClientMsg, Deal, DealStatus, Role, RoomState, ServerMsg};
+use mulin_shared::{ClientMsg, Deal, DealStatus, ErrorCode, Role, RoomState, ServerMsg};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
@@ -188,7 +189,15 @@ async fn read(
             // The viewer went away: nothing to report.
             Err(_) => break,
         };
-        let msg = ClientMsg::parse(message.as_str()).map_err(|e| format!("{e:?}"))?;
+        let msg = match ClientMsg::parse(message.as_str()) {
+            Ok(msg) => msg,
+            Err(e) => {
+                ws.send(text(&ServerMsg::error(e.code, e.message)))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                continue;
+            }
+        };
         let answer = match msg {
             ClientMsg::Join { .. } if !*joined => {
                 // The fan-out thread writes states through a second handle on the socket. Each
@@ -206,20 +215,20 @@ async fn read(
                 room.viewers.push(tcp);
                 room.joined += 1;
                 *joined = true;
-                None
+                continue;
             }
-            ClientMsg::Join { .. } => None,
-            ClientMsg::Ping { t } => Some(ServerMsg::Pong {
+            ClientMsg::Join { .. } => continue,
+            ClientMsg::Ping { t } => ServerMsg::Pong {
                 t,
                 server_time: mulin_backend::now_ms(),
-            }),
-            ClientMsg::Resume { .. } => Some(ServerMsg::SignedIn {
+            },
+            ClientMsg::Resume { .. } => ServerMsg::SignedIn {
                 role: Role::Host,
                 resident: None,
                 nickname: "host".into(),
                 token: None,
                 show: Some(SHOW),
-            }),
+            },
             ClientMsg::LaunchDeal {
                 product,
                 price,
@@ -244,23 +253,23 @@ async fn read(
                 room.deals.push(deal.clone());
                 room.seq += 1;
                 publish(&mut room, states);
-                Some(ServerMsg::DealLaunched { deal })
+                ServerMsg::DealLaunched { deal }
             }
             ClientMsg::Restock { deal, units } => {
                 let mut room = lock(room);
-                let Some(d) = room.deals.iter_mut().find(|d| d.id == deal) else {
-                    return Err("restock of an unknown deal".into());
-                };
-                d.stock += units;
-                let deal = d.clone();
-                publish(&mut room, states);
-                Some(ServerMsg::DealRestocked { deal })
+                match room.deals.iter_mut().find(|d| d.id == deal) {
+                    Some(d) => {
+                        d.stock += units;
+                        let deal = d.clone();
+                        publish(&mut room, states);
+                        ServerMsg::DealRestocked { deal }
+                    }
+                    None => ServerMsg::error(ErrorCode::UnknownDeal, "no such deal"),
+                }
             }
-            other => return Err(format!("not spoken by the floor peer: {other:?}")),
+            _ => ServerMsg::error(ErrorCode::UnknownMessage, "not spoken by the floor peer"),
         };
-        if let Some(answer) = answer {
-            ws.send(text(&answer)).await.map_err(|e| e.to_string())?;
-        }
+        ws.send(text(&answer)).await.map_err(|e| e.to_string())?;
     }
     Ok(())
 }
