@@ -225,7 +225,7 @@ frame is what the kernel asks of any server that writes one frame per viewer per
 its samples are kernel and 86% are under \`send\`; on loopback each \`send\` also runs the receiving
 socket's half of TCP in the sender's context (37% of its CPU: \`tcp_v4_rcv\`, the wake-up of the load
 tool's thread), work a real viewer's phone would do. That floor is already about half of Node's CPU
-(the ratio above; 0.48 to 0.54 in the runs of 2026-12-01), so a server that does anything more per
+(the ratio above; 0.53 and 0.54 in two more back-to-back pairs on 2026-12-01), so a server that does anything more per
 frame — Mulin Live frames per connection, keeps states in order with answers, skips busy sockets and
 cuts off slow ones — can at best come near half on this machine.
 
