@@ -4,8 +4,9 @@
 //! server instead (then `--db` must name that server's database for the oversold/lost checks).
 //!
 //! `spike fanout`: many viewers follow a room while the host changes the stock at a fixed rate;
-//! prints one JSON summary line of delivery delays, server CPU and memory. `--peer node` runs the
-//! same load against the Node.js `ws` broadcast server in tests/peers/ instead.
+//! prints one JSON summary line of delivery delays, server and load-tool CPU, and memory. `--peer
+//! node` runs the same load against the Node.js `ws` broadcast server in tests/peers/ instead, and
+//! `--peer floor` against `floor-peer` (one bare write per viewer per state).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
