@@ -225,14 +225,14 @@ frame is what the kernel asks of any server that writes one frame per viewer per
 its samples are kernel and 86% are under \`send\`; on loopback each \`send\` also runs the receiving
 socket's half of TCP in the sender's context (37% of its CPU: \`tcp_v4_rcv\`, the wake-up of the load
 tool's thread), work a real viewer's phone would do. That floor is already about half of Node's CPU
-(the ratio above; 0.53 and 0.54 in two more back-to-back pairs on 2026-12-01), so a server that does anything more per
-frame — Mulin Live frames per connection, keeps states in order with answers, skips busy sockets and
-cuts off slow ones — can at best come near half on this machine.
+(the ratio above; 0.53 and 0.54 in two more back-to-back pairs on 2026-12-01), so a server that does
+anything more per frame — Mulin Live frames per connection, keeps states in order with answers,
+skips busy sockets and cuts off slow ones — can at best come near half on this machine.
 
 The delay target fails for a like reason. By the floor's per-frame costs in this run (its CPU and
 the load tool's; seconds per million frames are microseconds per frame), writing and reading one
-state's frames for 99% of the viewers keeps the machine's $(nproc) cores busy for $(busy_ms "$FF") ms: even a state
-alone, nothing queued before it, reaches the 99th-percentile viewer no sooner, and at ten states a
+state's frames for 99% of the viewers keeps the machine's $(nproc) cores busy for
+$(busy_ms "$FF") ms: even a state alone, nothing queued before it, reaches the 99th-percentile viewer no sooner, and at ten states a
 second the next one comes first. Mulin Live's delays are below the floor's only because a viewer it
 cannot write to at once skips to the newest state. Nor is the load tool's share mostly its own code:
 a leaner viewer (tungstenite's frame parser over a bare socket instead of tokio-tungstenite's
