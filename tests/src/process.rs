@@ -7,6 +7,8 @@ use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+use crate::spike::Target;
+
 /// A running `mulin serve --demo`.
 pub struct ServerProcess {
     child: Child,
@@ -129,6 +131,16 @@ impl ServerProcess {
         format!("ws://{}/ws", self.addr)
     }
 
+    /// This server as a load target: its demo show, with the host token it printed.
+    pub fn target(&self) -> Target {
+        Target {
+            ws_url: self.ws_url(),
+            http: self.addr,
+            show: self.show,
+            host_token: self.host_token.clone(),
+        }
+    }
+
     /// Kills it with SIGKILL — no shutdown, no flush — and waits for it to be gone.
     pub async fn kill(mut self) {
         let _ = self.child.kill().await;
@@ -213,6 +225,16 @@ impl PeerProcess {
     /// `ws://…/`.
     pub fn ws_url(&self) -> String {
         format!("ws://{}/", self.addr)
+    }
+
+    /// This peer as a fan-out target (it serves show 1 and takes any host token).
+    pub fn target(&self) -> Target {
+        Target {
+            ws_url: self.ws_url(),
+            http: self.addr,
+            show: 1,
+            host_token: "peer".into(),
+        }
     }
 
     /// Stops it and waits.

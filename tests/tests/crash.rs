@@ -8,7 +8,7 @@ use std::time::Duration;
 use mulin_shared::ServerMsg;
 use mulin_tests::FRAME_WAIT;
 use mulin_tests::process::ServerProcess;
-use mulin_tests::spike::{self, Answer, SpikeConfig, Target};
+use mulin_tests::spike::{self, Answer, SpikeConfig};
 use mulin_tests::wire::Wire;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -16,12 +16,7 @@ async fn sigkill_mid_spike_loses_no_acknowledged_order() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let db = dir.path().join("mulin.db");
     let first = ServerProcess::start(&db, 64).await.expect("server starts");
-    let target = Target {
-        ws_url: first.ws_url(),
-        http: first.addr,
-        show: 1,
-        host_token: first.host_token.clone(),
-    };
+    let target = first.target();
     let cfg = SpikeConfig {
         buyers: 300,
         stock: 500,

@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use mulin_shared::{ClientMsg, ErrorCode, RoomEvent, ServerMsg};
 use mulin_tests::process::{PeerProcess, ServerProcess};
-use mulin_tests::spike::Target;
 use mulin_tests::wire::Wire;
 use mulin_tests::{Client, FRAME_WAIT, TestServer, fanout};
 use tokio_tungstenite::tungstenite::Message;
@@ -269,12 +268,7 @@ async fn the_fan_out_load_measures_mulin_live_and_the_floor_peer_alike() {
     let server = ServerProcess::start(&dir.path().join("fanout.db"), 4096)
         .await
         .expect("mulin starts");
-    let target = Target {
-        ws_url: server.ws_url(),
-        http: server.addr,
-        show: 1,
-        host_token: server.host_token.clone(),
-    };
+    let target = server.target();
     let pid = server.pid().expect("mulin runs");
     let mulin = fanout::run(&target, pid, &cfg).await.expect("fan-out run");
     server.stop().await;
@@ -282,12 +276,7 @@ async fn the_fan_out_load_measures_mulin_live_and_the_floor_peer_alike() {
     let peer = PeerProcess::start_floor(env!("CARGO_BIN_EXE_floor-peer").as_ref())
         .await
         .expect("floor peer starts");
-    let target = Target {
-        ws_url: peer.ws_url(),
-        http: peer.addr,
-        show: 1,
-        host_token: "peer".into(),
-    };
+    let target = peer.target();
     let pid = peer.pid().expect("floor peer runs");
     let floor = fanout::run(&target, pid, &cfg).await.expect("fan-out run");
     // Bad input gets an error frame from the peer too, and the connection stays usable.

@@ -141,12 +141,7 @@ async fn run(args: Args) -> Result<String, String> {
         None => {
             let db = dir.path().join("spike.db");
             let server = ServerProcess::start(&db, args.max_batch).await?;
-            let target = Target {
-                ws_url: server.ws_url(),
-                http: server.addr,
-                show: 1,
-                host_token: server.host_token.clone(),
-            };
+            let target = server.target();
             (target, db, Some(server))
         }
     };
@@ -185,12 +180,7 @@ async fn run_fanout(args: &FanoutArgs) -> Result<String, String> {
     let summary = match args.peer.as_deref() {
         None => {
             let server = ServerProcess::start(&dir.path().join("fanout.db"), 4096).await?;
-            let target = Target {
-                ws_url: server.ws_url(),
-                http: server.addr,
-                show: 1,
-                host_token: server.host_token.clone(),
-            };
+            let target = server.target();
             let pid = server.pid().ok_or("mulin exited")?;
             let summary = fanout::run(&target, pid, &cfg).await;
             server.stop().await;
@@ -204,12 +194,7 @@ async fn run_fanout(args: &FanoutArgs) -> Result<String, String> {
                 let exe = std::env::current_exe().map_err(|e| e.to_string())?;
                 PeerProcess::start_floor(&exe.with_file_name("floor-peer")).await?
             };
-            let target = Target {
-                ws_url: peer.ws_url(),
-                http: peer.addr,
-                show: 1,
-                host_token: "peer".into(),
-            };
+            let target = peer.target();
             let pid = peer.pid().ok_or("the peer exited")?;
             let summary = fanout::run(&target, pid, &cfg).await;
             peer.stop().await;
