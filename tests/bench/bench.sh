@@ -240,8 +240,16 @@ stream, tried on 2026-12-01 and not kept) cut the user-space part of its profile
 38%, but its CPU per frame only from 12.1–13.9 to 11.2–12.0 s per million (\`spike fanout --viewers
 10000\`, runs of the same hour against Mulin Live and the floor peer); the rest is its half of TCP,
 including the acknowledgements it sends, whose receipt on loopback runs in the tool's context in
-turn. Both targets need the viewers' work off the server's cores (another machine, or more cores),
-which this machine cannot give.
+turn. Nor can one machine time the viewers apart from their cost: viewers at the lowest priority
+(nice 19) that time each frame by the kernel's receive stamp on their socket (\`SO_TIMESTAMPNS\`)
+rather than by when they read it, tried on 2026-12-02 and not kept, still share the two cores that
+this load oversubscribes (server and load tool together need about 2.8 cores' worth at ten states a
+second), so the viewers fall behind; TCP then merges a socket's unread frames and keeps only the
+newest one's stamp, so a frame is timed by its successors' arrival (\`spike fanout --viewers 10000\`
+with them: p50 430 ms, p99 1758 ms). At 5,000 viewers, in a pair of runs, they put p50 at 19 ms
+against 44 ms timed by reading (the load tool's own lag), but p99 at 109 against 88 ms, as some
+viewers still fell behind. Both targets need the viewers' work off the server's cores (another
+machine, or more cores), which this machine cannot give.
 
 **Where Mulin Live's fan-out CPU goes.** Profiles of the server process during 10,000-viewer runs
 (\`perf record -F 999 -g -p\`, 2026-12-01): 80% of its CPU is under \`send\` (39% the viewers' half of
@@ -249,12 +257,15 @@ TCP, as above), and its own code with tokio and tungstenite is 17%, about 2–3 
 one \`sendto\` per frame delivered and nearly no other system calls (\`perf stat -e
 'syscalls:sys_enter_*'\`: 324,510 \`sendto\`, 1,709 \`epoll_wait\`, 572 \`futex\` in 5 s at about 65,000
 frames a second), yet each \`send\` costs it more than in the floor's tight loop (about 13 µs against
-10 in these profiles). The likeliest cause, not proven, is that the user-space work between two
-sends (the connection's lock, tungstenite's framing into its buffer) evicts the kernel path from the
-caches. Since 2026-12-01 the room's 64 delivery tasks write each state straight into every socket
-that can take it (before, every state woke a writer task per viewer, and CPU per frame was 20.7 s
-per million in the same window). The Node peer, profiled the same way, spends 72% of its CPU in the
-kernel on the same path and 28% in JavaScript, node and V8.
+10 in these profiles). The likeliest cause, not proven (this VM gives perf no cache-miss counter),
+is that the user-space work between two sends (the connection's lock, tungstenite's framing into its
+buffer) evicts the kernel path from the caches. Not a shared count: giving each thread its own copy
+of a state's bytes, so that 10,000 messages do not bump one reference count from both cores, changed
+nothing (17.29, 17.12, 17.67 s per million against 17.81, 16.58, 17.15 without, alternating runs on
+2026-12-02; not kept). Since 2026-12-01 the room's 64 delivery tasks write each state straight into
+every socket that can take it (before, every state woke a writer task per viewer, and CPU per frame
+was 20.7 s per million in the same window). The Node peer, profiled the same way, spends 72% of its
+CPU in the kernel on the same path and 28% in JavaScript, node and V8.
 
 **Node falling behind.** Writing one state to 10,000 sockets takes the Node peer about 0.2 s of its one
 thread, so at ten states a second it can read the host's changes more slowly than they come; when it
