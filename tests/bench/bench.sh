@@ -257,15 +257,16 @@ TCP, as above), and its own code with tokio and tungstenite is 17%, about 2–3 
 one \`sendto\` per frame delivered and nearly no other system calls (\`perf stat -e
 'syscalls:sys_enter_*'\`: 324,510 \`sendto\`, 1,709 \`epoll_wait\`, 572 \`futex\` in 5 s at about 65,000
 frames a second), yet each \`send\` costs it more than in the floor's tight loop (about 13 µs against
-10 in these profiles). The likeliest cause, not proven (this VM gives perf no cache-miss counter),
-is that the user-space work between two sends (the connection's lock, tungstenite's framing into its
-buffer) evicts the kernel path from the caches. Not a shared count: giving each thread its own copy
-of a state's bytes, so that 10,000 messages do not bump one reference count from both cores, changed
-nothing (17.29, 17.12, 17.67 s per million against 17.81, 16.58, 17.15 without, alternating runs on
-2026-12-02; not kept). Since 2026-12-01 the room's 64 delivery tasks write each state straight into
-every socket that can take it (before, every state woke a writer task per viewer, and CPU per frame
-was 20.7 s per million in the same window). The Node peer, profiled the same way, spends 72% of its
-CPU in the kernel on the same path and 28% in JavaScript, node and V8.
+10 in these profiles). Why is not known, and this VM gives perf no cache-miss counter to tell. Two
+guesses did not hold up on 2026-12-02 (alternating runs, not kept): that the user-space work between
+two sends evicts the kernel's path from the caches (the floor, made to touch 32 cold cache lines of
+its own per viewer before each send, stayed within run-to-run noise: 12.43 and 14.72 s per million
+without, 13.42 and 14.06 with), and that 10,000 messages bumping one reference count from both cores
+cost it (a per-thread copy of each state's bytes: 17.29, 17.12, 17.67 against 17.81, 16.58, 17.15
+without). Since 2026-12-01 the room's 64 delivery tasks write each state straight into every socket
+that can take it (before, every state woke a writer task per viewer, and CPU per frame was 20.7 s
+per million in the same window). The Node peer, profiled the same way, spends 72% of its CPU in the
+kernel on the same path and 28% in JavaScript, node and V8.
 
 **Node falling behind.** Writing one state to 10,000 sockets takes the Node peer about 0.2 s of its one
 thread, so at ten states a second it can read the host's changes more slowly than they come; when it
