@@ -353,6 +353,7 @@ pub async fn restart(
     viewers: usize,
 ) -> Result<(RestartSummary, crate::process::ServerProcess), String> {
     let url = server.ws_url();
+    let show = server.show;
     let bind = server.addr.to_string();
     let shards = Shards::start()?;
     let (stopped_tx, stopped_rx) = watch::channel(None::<Instant>);
@@ -373,7 +374,7 @@ pub async fn restart(
             let opened = async {
                 let mut wire = Wire::open(&url, SETTLE).await?;
                 wire.send(&ClientMsg::Join {
-                    show: 1,
+                    show,
                     since: None,
                     catalogue: None,
                 })
@@ -411,7 +412,7 @@ pub async fn restart(
                 let back = async {
                     let mut wire = Wire::open(&url, SETTLE).await?;
                     wire.send(&ClientMsg::Join {
-                        show: 1,
+                        show,
                         since: Some(seq),
                         catalogue: None,
                     })

@@ -95,7 +95,7 @@ async fn sigkill_mid_spike_loses_no_acknowledged_order() {
     viewer.keep_room = true;
     viewer
         .send(&mulin_shared::ClientMsg::Join {
-            show: 1,
+            show: second.show,
             since: None,
             catalogue: None,
         })

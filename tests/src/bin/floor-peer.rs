@@ -2,13 +2,13 @@
 //! `spike fanout --peer floor`.
 //!
 //! It speaks the part of the protocol the fan-out load uses (welcome, join, resume, launch_deal,
-//! restock, ping; anything else gets an `Error` frame) with the same `room` frames as Mulin Live, and
-//! fans each state out as plainly as
-//! the kernel allows: the WebSocket frame is built once, and two threads (one per core) write the
-//! same bytes to every viewer's socket with one non-blocking `send` each. No framing or wake-up per
-//! viewer, no locks on the way, no heartbeat; a viewer whose socket cannot take a whole frame at once
-//! is cut off. Its CPU per frame is what the kernel asks of any server that writes one frame per
-//! viewer per state, which bounds what Mulin Live (or any server) can reach on this machine.
+//! restock, ping; anything else gets an `Error` frame) with the same `room` frames as Mulin Live,
+//! and fans each state out as plainly as the kernel allows: the WebSocket frame is built once, and
+//! two threads (one per core) write the same bytes to every viewer's socket with one non-blocking
+//! `send` each. No framing or wake-up per viewer, no locks on the way, no heartbeat; a viewer whose
+//! socket cannot take a whole frame at once is cut off. Its CPU per frame is what the kernel asks
+//! of any server that writes one frame per viewer per state, which bounds what Mulin Live (or any
+//! server) can reach on this machine.
 //!
 //! Listens on 127.0.0.1:$PORT (0 = any free port) and prints `listening 127.0.0.1:PORT`.
 
