@@ -257,13 +257,17 @@ TCP, as above), and its own code with tokio and tungstenite is 17%, about 2–3 
 one \`sendto\` per frame delivered and nearly no other system calls (\`perf stat -e
 'syscalls:sys_enter_*'\`: 324,510 \`sendto\`, 1,709 \`epoll_wait\`, 572 \`futex\` in 5 s at about 65,000
 frames a second), yet each \`send\` costs it more than in the floor's tight loop (about 13 µs against
-10 in these profiles). Why is not known, and this VM gives perf no cache-miss counter to tell. Two
+10 in these profiles). Why is not known, and this VM gives perf no cache-miss counter to tell. Four
 guesses did not hold up on 2026-12-02 (alternating runs, not kept): that the user-space work between
 two sends evicts the kernel's path from the caches (the floor, made to touch 32 cold cache lines of
 its own per viewer before each send, stayed within run-to-run noise: 12.43 and 14.72 s per million
-without, 13.42 and 14.06 with), and that 10,000 messages bumping one reference count from both cores
+without, 13.42 and 14.06 with); that 10,000 messages bumping one reference count from both cores
 cost it (a per-thread copy of each state's bytes: 17.29, 17.12, 17.67 against 17.81, 16.58, 17.15
-without). Since 2026-12-01 the room's 64 delivery tasks write each state straight into every socket
+without); that a socket written from either core, as tokio moves tasks between its threads, costs
+more than one always written from the same core (the floor's two writer threads pinned one to each
+core were if anything dearer: 13.61, 14.14, 14.20 against 12.19, 13.58, 13.19 unpinned); and that
+the fixed 64 KiB send buffer Mulin Live sets per connection costs more than the kernel's autotuned
+one (without it: 18.14, 19.69, 19.45 against 20.80, 19.67, 20.03 with, in a noisier hour). Since 2026-12-01 the room's 64 delivery tasks write each state straight into every socket
 that can take it (before, every state woke a writer task per viewer, and CPU per frame was 20.7 s
 per million in the same window). The Node peer, profiled the same way, spends 72% of its CPU in the
 kernel on the same path and 28% in JavaScript, node and V8.
