@@ -50,6 +50,7 @@ A1=$("$SPIKE" "${SCEN_A[@]}" --max-batch 1)
 # and against the Node.js `ws` peer, in turn, on this machine.
 FAN_RUNS=${FAN_RUNS:-3}
 FAN=(fanout --viewers 10000 --rate 10 --seconds 10)
+FAN5=(fanout --viewers 5000 --rate 10 --seconds 10)
 fan_median() { RUNS=$FAN_RUNS median_run "$@"; }
 # The spike runs above leave hundreds of MB of WAL to write back; let the disk settle first, so the
 # fan-out figures are not charged for the kernel's writeback.
@@ -63,8 +64,8 @@ say "fan-out: the same load against the floor peer (median of $FAN_RUNS by delay
 FF=$(fan_median delay_p99_ms "${FAN[@]}" --peer floor)
 F_RUNS=$(sed -n 3p "$ALL"); FN_RUNS=$(sed -n 4p "$ALL"); FF_RUNS=$(sed -n 5p "$ALL")
 say "fan-out: 5,000 viewers, Mulin Live and then Node.js ws (one run each)"
-F5=$("$SPIKE" fanout --viewers 5000 --rate 10 --seconds 10)
-FN5=$("$SPIKE" fanout --viewers 5000 --rate 10 --seconds 10 --peer node)
+F5=$("$SPIKE" "${FAN5[@]}")
+FN5=$("$SPIKE" "${FAN5[@]}" --peer node)
 say "fan-out: Mulin Live with 10% of the viewers not reading"
 FS=$("$SPIKE" "${FAN[@]}" --stalled-pct 10)
 say "reconnect storm: 10,000 viewers, the server restarted under them"
@@ -300,7 +301,7 @@ pgbench -n -c 64 -j 2 -T 20 -f tests/bench/hot_row.sql bench   # on a throw-away
 ./target/release/spike ${FAN[*]} --peer node      # after npm ci in tests/peers/ws-broadcast
 ./target/release/spike ${FAN[*]} --peer floor     # runs target/release/floor-peer
 ./target/release/spike ${FAN[*]} --stalled-pct 10
-./target/release/spike fanout --viewers 5000 --rate 10 --seconds 10 [--peer node]
+./target/release/spike ${FAN5[*]} [--peer node]
 ./target/release/spike fanout --viewers 10000 --restart
 \`\`\`
 
