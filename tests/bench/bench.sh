@@ -249,7 +249,12 @@ second), so the viewers fall behind; TCP then merges a socket's unread frames an
 newest one's stamp, so a frame is timed by its successors' arrival (\`spike fanout --viewers 10000\`
 with them: p50 430 ms, p99 1758 ms). At 5,000 viewers, in a pair of runs, they put p50 at 19 ms
 against 44 ms timed by reading (the load tool's own lag), but p99 at 109 against 88 ms, as some
-viewers still fell behind. Both targets need the viewers' work off the server's cores (another
+viewers still fell behind. Most of the wait is over before a frame leaves the server: frames
+captured on loopback as the server sent them (tcpdump, the kernel's stamp on each packet, two
+10,000-viewer runs on 2026-12-02, not kept) were already p50 79 and 78 ms, p99 297 and 271 ms
+late, against 87 and 86, 278 and 289 ms as the viewers read them; the capture itself cost the
+server about 4 µs a frame (21.87 and 21.58 s per million, against 16.86–18.13 without it in the same
+hour), which made it later still. Both targets need the viewers' work off the server's cores (another
 machine, or more cores), which this machine cannot give.
 
 **Where Mulin Live's fan-out CPU goes.** Profiles of the server process during 10,000-viewer runs
