@@ -263,7 +263,7 @@ TCP, as above), and its own code with tokio and tungstenite is 17%, about 2–3 
 one \`sendto\` per frame delivered and nearly no other system calls (\`perf stat -e
 'syscalls:sys_enter_*'\`: 324,510 \`sendto\`, 1,709 \`epoll_wait\`, 572 \`futex\` in 5 s at about 65,000
 frames a second), yet each \`send\` costs it more than in the floor's tight loop (about 13 µs against
-10 in these profiles). Why is not known, and this VM gives perf no cache-miss counter to tell. Four
+10 in these profiles). Why is not known, and this VM gives perf no cache-miss counter to tell. Five
 guesses did not hold up on 2026-12-02 (alternating runs, not kept): that the user-space work between
 two sends evicts the kernel's path from the caches (the floor, made to touch 32 cold cache lines of
 its own per viewer before each send, stayed within run-to-run noise: 12.43 and 14.72 s per million
@@ -271,9 +271,13 @@ without, 13.42 and 14.06 with); that 10,000 messages bumping one reference count
 cost it (a per-thread copy of each state's bytes: 17.29, 17.12, 17.67 against 17.81, 16.58, 17.15
 without); that a socket written from either core, as tokio moves tasks between its threads, costs
 more than one always written from the same core (the floor's two writer threads pinned one to each
-core were if anything dearer: 13.61, 14.14, 14.20 against 12.19, 13.58, 13.19 unpinned); and that
+core were if anything dearer: 13.61, 14.14, 14.20 against 12.19, 13.58, 13.19 unpinned); that
 the fixed 64 KiB send buffer Mulin Live sets per connection costs more than the kernel's autotuned
-one (without it: 18.14, 19.69, 19.45 against 20.80, 19.67, 20.03 with, in a noisier hour). Since 2026-12-01 the room's 64 delivery tasks write each state straight into every socket
+one (without it: 18.14, 19.69, 19.45 against 20.80, 19.67, 20.03 with, in a noisier hour); and that
+it wakes threads far more often than the floor (one run each, machine-wide during the pushes, \`perf stat
+-a -e sched:sched_wakeup,sched:sched_switch\`: 9,920 wake-ups and 19,530 context switches a second against the floor's 7,318 and
+11,596, at 66,000 and 74,000 frames a second: some 0.15 switches a frame more, well under a
+microsecond a frame even at a few µs a switch). Since 2026-12-01 the room's 64 delivery tasks write each state straight into every socket
 that can take it (before, every state woke a writer task per viewer, and CPU per frame was 20.7 s
 per million in the same window). The Node peer, profiled the same way, spends 72% of its CPU in the
 kernel on the same path and 28% in JavaScript, node and V8.
