@@ -153,13 +153,14 @@ impl Browser {
         .await
     }
 
-    /// Types into the element matching `css` (after clearing it).
+    /// Types into the element matching `css` (after clearing it), once it exists: a form may be
+    /// drawn only after the server has confirmed the page's role, a moment after it is online.
     pub async fn type_into(&self, css: &str, text: &str) {
         let el = self
-            .client
-            .find(Locator::Css(css))
-            .await
-            .expect("input exists");
+            .poll(&format!("{css} to type into"), async || {
+                self.client.find(Locator::Css(css)).await.ok()
+            })
+            .await;
         el.clear().await.expect("input clears");
         el.send_keys(text).await.expect("typing works");
     }
