@@ -251,11 +251,11 @@ with them: p50 430 ms, p99 1758 ms). At 5,000 viewers, in a pair of runs, they p
 against 44 ms timed by reading (the load tool's own lag), but p99 at 109 against 88 ms, as some
 viewers still fell behind. Most of the wait is over before a frame leaves the server: frames
 captured on loopback as the server sent them (tcpdump, the kernel's stamp on each packet, two
-10,000-viewer runs on 2026-12-02, not kept) were already p50 79 and 78 ms, p99 297 and 271 ms
-late, against 87 and 86, 278 and 289 ms as the viewers read them; the capture itself cost the
-server about 4 µs a frame (21.87 and 21.58 s per million, against 16.86–18.13 without it in the same
-hour), which made it later still. Both targets need the viewers' work off the server's cores (another
-machine, or more cores), which this machine cannot give.
+10,000-viewer runs on 2026-12-02, not kept) were already p50 79 and 78 ms, p99 297 and 271 ms late,
+against 87 and 86, 278 and 289 ms as the viewers read them; the capture itself cost the server about
+4 µs a frame (21.87 and 21.58 s per million, against 16.86–18.13 without it in the same hour), which
+made it later still. Both targets need the viewers' work off the server's cores (another machine, or
+more cores), which this machine cannot give.
 
 **Where Mulin Live's fan-out CPU goes.** Profiles of the server process during 10,000-viewer runs
 (\`perf record -F 999 -g -p\`, 2026-12-01): 80% of its CPU is under \`send\` (39% the viewers' half of
@@ -274,12 +274,13 @@ more than one always written from the same core (the floor's two writer threads 
 core were if anything dearer: 13.61, 14.14, 14.20 against 12.19, 13.58, 13.19 unpinned); that
 the fixed 64 KiB send buffer Mulin Live sets per connection costs more than the kernel's autotuned
 one (without it: 18.14, 19.69, 19.45 against 20.80, 19.67, 20.03 with, in a noisier hour); and that
-it wakes threads far more often than the floor (one run each, machine-wide during the pushes, \`perf stat
--a -e sched:sched_wakeup,sched:sched_switch\`: 9,920 wake-ups and 19,530 context switches a second against the floor's 7,318 and
-11,596, at 66,000 and 74,000 frames a second: some 0.15 switches a frame more, well under a
-microsecond a frame even at a few µs a switch). Since 2026-12-01 the room's 64 delivery tasks write each state straight into every socket
-that can take it (before, every state woke a writer task per viewer, and CPU per frame was 20.7 s
-per million in the same window). The Node peer, profiled the same way, spends 72% of its CPU in the
+it wakes threads far more often than the floor (one run each, machine-wide during the pushes, \`perf
+stat -a -e sched:sched_wakeup,sched:sched_switch\`: 9,920 wake-ups and 19,530 context switches a
+second against the floor's 7,318 and 11,596, at 66,000 and 74,000 frames a second: some 0.15
+switches a frame more, well under a microsecond a frame even at a few µs a switch). Since 2026-12-01
+the room's 64 delivery tasks write each state straight into every socket that can take it (before,
+every state woke a writer task per viewer, and CPU per frame was 20.7 s per million in the same
+window). The Node peer, profiled the same way, spends 72% of its CPU in the
 kernel on the same path and 28% in JavaScript, node and V8.
 
 **Node falling behind.** Writing one state to 10,000 sockets takes the Node peer about 0.2 s of its one
