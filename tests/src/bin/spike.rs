@@ -186,24 +186,25 @@ async fn run_fanout(args: &FanoutArgs) -> Result<String, String> {
             server.stop().await;
             summary?
         }
-        Some(name @ ("node" | "floor")) => {
-            let peer = if name == "node" {
-                PeerProcess::start_node().await?
-            } else {
-                // Built beside this binary (`make bench` builds both).
-                let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-                PeerProcess::start_floor(&exe.with_file_name("floor-peer")).await?
+        Some(name) => {
+            let peer = match name {
+                "node" => PeerProcess::start_node().await?,
+                "floor" => {
+                    // Built beside this binary (`make bench` builds both).
+                    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+                    PeerProcess::start_floor(&exe.with_file_name("floor-peer")).await?
+                }
+                other => {
+                    return Err(format!(
+                        "unknown peer {other}; the known ones are `node` and `floor`"
+                    ));
+                }
             };
             let target = peer.target();
             let pid = peer.pid().ok_or("the peer exited")?;
             let summary = fanout::run(&target, pid, &cfg).await;
             peer.stop().await;
             summary?
-        }
-        Some(other) => {
-            return Err(format!(
-                "unknown peer {other}; the known ones are `node` and `floor`"
-            ));
         }
     };
     serde_json::to_string(&summary).map_err(|e| e.to_string())
