@@ -258,30 +258,40 @@ made it later still. Both targets need the viewers' work off the server's cores 
 more cores), which this machine cannot give.
 
 **Where Mulin Live's fan-out CPU goes.** Profiles of the server process during 10,000-viewer runs
-(\`perf record -F 999 -g -p\`, 2026-12-01): 80% of its CPU is under \`send\` (39% the viewers' half of
-TCP, as above), and its own code with tokio and tungstenite is 17%, about 2–3 µs a frame. It makes
-one \`sendto\` per frame delivered and nearly no other system calls (\`perf stat -e
-'syscalls:sys_enter_*'\`: 324,510 \`sendto\`, 1,709 \`epoll_wait\`, 572 \`futex\` in 5 s at about 65,000
-frames a second), yet each \`send\` costs it more than in the floor's tight loop (about 13 µs against
-10 in these profiles). Why is not known, and this VM gives perf no cache-miss counter to tell. Five
-guesses did not hold up on 2026-12-02 (alternating runs, not kept): that the user-space work between
-two sends evicts the kernel's path from the caches (the floor, made to touch 32 cold cache lines of
-its own per viewer before each send, stayed within run-to-run noise: 12.43 and 14.72 s per million
-without, 13.42 and 14.06 with); that 10,000 messages bumping one reference count from both cores
-cost it (a per-thread copy of each state's bytes: 17.29, 17.12, 17.67 against 17.81, 16.58, 17.15
-without); that a socket written from either core, as tokio moves tasks between its threads, costs
-more than one always written from the same core (the floor's two writer threads pinned one to each
-core were if anything dearer: 13.61, 14.14, 14.20 against 12.19, 13.58, 13.19 unpinned); that
-the fixed 64 KiB send buffer Mulin Live sets per connection costs more than the kernel's autotuned
-one (without it: 18.14, 19.69, 19.45 against 20.80, 19.67, 20.03 with, in a noisier hour); and that
-it wakes threads far more often than the floor (one run each, machine-wide during the pushes, \`perf
-stat -a -e sched:sched_wakeup,sched:sched_switch\`: 9,920 wake-ups and 19,530 context switches a
-second against the floor's 7,318 and 11,596, at 66,000 and 74,000 frames a second: some 0.15
-switches a frame more, well under a microsecond a frame even at a few µs a switch). Since 2026-12-01
-the room's 64 delivery tasks write each state straight into every socket that can take it (before,
-every state woke a writer task per viewer, and CPU per frame was 20.7 s per million in the same
-window). The Node peer, profiled the same way, spends 72% of its CPU in the
-kernel on the same path and 28% in JavaScript, node and V8.
+(\`perf record -F 999 -g -p\`, 2026-12-01): 80% of its CPU is under \`send\` (39% the viewers' half
+of TCP, as above), and its own code with tokio and tungstenite is 17%, about 2–3 µs a frame. It
+makes one \`sendto\` per frame delivered and nearly no other system calls (\`perf stat -e
+'syscalls:sys_enter_*'\`: 324,510 \`sendto\`, 1,709 \`epoll_wait\`, 572 \`futex\` in 5 s at about
+65,000 frames a second), yet each \`send\` costs it more than in the floor's tight loop (about 13 µs
+against 10 in these profiles). Part of why was found on 2026-12-02 (alternating runs, not kept). The
+order of the writes: the floor walks its viewers in the order they connected; made to walk them as
+the room then did, every 64th viewer and then the next (the room dealt joiners to its 64 shards one
+by one), it cost 12.32–14.87 s per million (mean 13.1, six runs) against 11.60–12.38 (mean 11.9) in
+order. Since then the room deals joiners out in runs of 256 (\`SHARD_RUN\` in
+backend/src/live/room.rs), so a shard writes to sockets opened one after another, and Mulin Live
+went from 12.60–15.84 s per million (mean 14.7, four runs) to 11.70–14.77 (mean 13.0, seven runs;
+runs of 64, which keep all 64 shards busy at 10,000 viewers, gave a mean of 13.7 over eleven runs,
+and runs of 1,024 12.8 over four). And the floor's figure leaves some of its work out: its tight
+loop makes the kernel hand part of the loopback's receiving half to its \`ksoftirqd\` threads, which
+are not the floor's process (4.1% of the machine's samples in one profiled run, about 1 µs a frame,
+against 0.02% in Mulin Live's; \`perf record -a -g\`). Five other guesses did not hold up on
+2026-12-02: that the user-space work between two sends evicts the kernel's path from the caches (the
+floor, made to touch 32 cold cache lines of its own per viewer before each send, stayed within
+run-to-run noise: 12.43 and 14.72 s per million without, 13.42 and 14.06 with); that 10,000 messages
+bumping one reference count from both cores cost it (a per-thread copy of each state's bytes: 17.29,
+17.12, 17.67 against 17.81, 16.58, 17.15 without); that a socket written from either core, as tokio
+moves tasks between its threads, costs more than one always written from the same core (the floor's
+two writer threads pinned one to each core were if anything dearer: 13.61, 14.14, 14.20 against
+12.19, 13.58, 13.19 unpinned); that the fixed 64 KiB send buffer Mulin Live sets per connection
+costs more than the kernel's autotuned one (without it: 18.14, 19.69, 19.45 against 20.80, 19.67,
+20.03 with, in a noisier hour); and that it wakes threads far more often than the floor (one run
+each, machine-wide during the pushes, \`perf stat -a -e sched:sched_wakeup,sched:sched_switch\`:
+9,920 wake-ups and 19,530 context switches a second against the floor's 7,318 and 11,596, at 66,000
+and 74,000 frames a second: some 0.15 switches a frame more, well under a microsecond a frame even
+at a few µs a switch). Since 2026-12-01 the room's 64 delivery tasks write each state straight into
+every socket that can take it (before, every state woke a writer task per viewer, and CPU per frame
+was 20.7 s per million in the same window). The Node peer, profiled the same way, spends 72% of its
+CPU in the kernel on the same path and 28% in JavaScript, node and V8.
 
 **Node falling behind.** Writing one state to 10,000 sockets takes the Node peer about 0.2 s of its one
 thread, so at ten states a second it can read the host's changes more slowly than they come; when it

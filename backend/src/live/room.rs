@@ -6,12 +6,13 @@
 //! when the last push is old enough (so the state a batch of orders produced goes out together with
 //! their answers), otherwise by the publisher task when the interval has passed.
 //!
-//! Viewers are spread over [`FAN_OUT_SHARDS`] lists of [`Screen`]s, each served by a delivery task
-//! of its own. A delivery task hands each new state straight to its viewers' connections, which
-//! write it to the socket at once when it can take it without waiting. Waking a task per viewer
-//! instead (ten thousand wake-ups, polls and cross-thread hand-offs per state) cost as much CPU as
-//! the writes themselves. The shards spread one state over both cores, and purchase answers that
-//! arrive meanwhile wait behind one shard at most, not behind every viewer.
+//! Viewers are spread over [`FAN_OUT_SHARDS`] lists of [`Screen`]s, in runs of [`SHARD_RUN`]
+//! consecutive joiners, each list served by a delivery task of its own. A delivery task hands each
+//! new state straight to its viewers' connections, which write it to the socket at once when it can
+//! take it without waiting. Waking a task per viewer instead (ten thousand wake-ups, polls and
+//! cross-thread hand-offs per state) cost as much CPU as the writes themselves. In a room of more
+//! than one run the shards spread one state over both cores, and purchase answers that arrive
+//! meanwhile wait behind one shard at most, not behind every viewer.
 
 mod catalogue;
 mod deals;
@@ -42,6 +43,12 @@ pub const PUSH_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Lists the room's viewers are spread over, each with its delivery task (see the module notes).
 const FAN_OUT_SHARDS: usize = 64;
+
+/// Viewers who join one after another that go to the same shard before the next shard gets any.
+/// A shard then walks sockets that were opened together and sit together in the kernel's memory;
+/// dealt out one by one instead, every write landed on a cold socket and cost more (see
+/// docs/BENCHMARKS.md). A run of writes this long takes a few milliseconds.
+const SHARD_RUN: usize = 256;
 
 /// Room events kept for viewers that have not read them yet; one further behind is sent the current
 /// state instead (see `ServerMsg::Event`).
@@ -160,8 +167,8 @@ pub struct Room {
     newest: watch::Sender<Snapshot>,
     /// The viewers' connections, each in one shard.
     screens: Arc<[Screens]>,
-    /// Round-robin over `screens` for new viewers.
-    next_shard: AtomicUsize,
+    /// Viewers who have joined so far; each run of [`SHARD_RUN`] goes to the next shard.
+    joiners: AtomicUsize,
     orders: broadcast::Sender<Frame>,
     /// Frames for one resident, with whom they are for: their orders cancelled elsewhere (by staff,
     /// or in another tab), their lucky-bag prizes. Each resident's connections pass on their own.
@@ -257,7 +264,7 @@ impl Room {
             }),
             newest,
             screens: screens.clone(),
-            next_shard: AtomicUsize::new(0),
+            joiners: AtomicUsize::new(0),
             orders,
             personal,
             events,
@@ -311,7 +318,8 @@ impl Room {
     /// Hands every state published from now on to `screen`, until it says it no longer follows
     /// this show or is dropped. The current state is the caller's to send.
     pub fn watch(&self, screen: Weak<dyn Screen>) {
-        let shard = self.next_shard.fetch_add(1, Ordering::Relaxed) % self.screens.len();
+        let joined = self.joiners.fetch_add(1, Ordering::Relaxed);
+        let shard = (joined / SHARD_RUN) % self.screens.len();
         lock_screens(&self.screens[shard]).push(screen);
     }
 
