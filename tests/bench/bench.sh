@@ -102,6 +102,13 @@ CPU=$(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2; exit}')
 MEM=$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)
 DISK=$(df -h . | awk 'NR==2 {print $1 " (" $2 ")"}')
 per_commit() { field "$1" orders_per_commit; }
+# "grew by N KiB" or "shrank by N KiB": the server's RSS from everyone joined to the last push
+# (the allocator may give memory back meanwhile).
+rss_change() {
+  local kb
+  kb=$(field "$1" rss_growth_kb)
+  if [ "${kb#-}" != "$kb" ]; then echo "shrank by ${kb#-} KiB"; else echo "grew by $kb KiB"; fi
+}
 verdict() { python3 -c 'import sys; print("yes" if eval(sys.argv[1]) else "**no**")' "$1"; }
 ceiling() { python3 -c 'import sys; print(f"{float(sys.argv[1])*1000:,.0f}")' "$1"; }
 fan_row() { # label, json
@@ -196,7 +203,7 @@ $(fan_row "Mulin Live, 10% of viewers not reading" "$FS")
 $(fan_row "Mulin Live, 5,000 viewers" "$F5")
 $(fan_row "Node.js ws peer, 5,000 viewers" "$FN5")
 
-With 10% of the viewers not reading, the server's RSS grew by $(field "$FS" rss_growth_kb) KiB over the
+With 10% of the viewers not reading, the server's RSS $(rss_change "$FS") over the
 run (the others' delay is in the row above). All runs, sorted by delay p99 (ms) — Mulin Live: $F_RUNS;
 Node.js ws: $FN_RUNS; floor peer: $FF_RUNS.
 

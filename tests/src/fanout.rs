@@ -59,8 +59,8 @@ pub struct FanoutSummary {
     pub tool_cpu_s_per_million: f64,
     /// Server resident memory per idle viewer, after all joined and before any push.
     pub rss_per_viewer_kb: f64,
-    /// Server resident memory at the end against just before the pushes, in KiB: what stalled
-    /// viewers (or anything else) made it hold on to.
+    /// Server resident memory after the last stock change, every viewer still connected, against
+    /// just before the pushes, in KiB: what stalled viewers (or anything else) made it hold on to.
     pub rss_growth_kb: i64,
 }
 
@@ -261,13 +261,16 @@ pub async fn run(target: &Target, pid: u32, cfg: &FanoutConfig) -> Result<Fanout
             }
         }
     }
+    // Taken while every viewer, stalled ones included, is still connected: once told the final
+    // stock they hang up, and what the server then gives back says nothing of what they cost it.
+    let (_, rss_end) = proc_usage(pid)?;
     // Every reading viewer should now come to show `stock`.
     let _ = final_tx.send(Some(stock));
     let mut results = Vec::with_capacity(cfg.viewers);
     for task in tasks {
         results.push(task.await.map_err(|e| e.to_string())??);
     }
-    let (cpu_after, rss_end) = proc_usage(pid)?;
+    let (cpu_after, _) = proc_usage(pid)?;
     let (tool_after, _) = proc_usage(std::process::id())?;
 
     let mut delays: Vec<u32> = Vec::new();
