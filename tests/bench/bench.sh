@@ -203,8 +203,8 @@ $(fan_row "Mulin Live, 10% of viewers not reading" "$FS")
 $(fan_row "Mulin Live, 5,000 viewers" "$F5")
 $(fan_row "Node.js ws peer, 5,000 viewers" "$FN5")
 
-With 10% of the viewers not reading, the server's RSS $(rss_change "$FS") over the
-run (the others' delay is in the row above). All runs, sorted by delay p99 (ms) — Mulin Live: $F_RUNS;
+With 10% of the viewers not reading (ten in every hundred to join), the server's RSS
+$(rss_change "$FS") over the run (the others' delay is in the row above). All runs, sorted by delay p99 (ms) — Mulin Live: $F_RUNS;
 Node.js ws: $FN_RUNS; floor peer: $FF_RUNS.
 
 **Reconnect storm:** with $(field "$FR" viewers) viewers connected, the server was stopped and started

@@ -32,7 +32,8 @@ pub struct FanoutConfig {
     pub rate: u32,
     /// How long the host keeps changing the stock.
     pub duration: Duration,
-    /// Percent of viewers that join and then stop reading their socket.
+    /// Percent of viewers that join and then stop reading their socket, spread over the joiners
+    /// (ten in every hundred for 10%).
     pub stalled_pct: u32,
 }
 
@@ -130,7 +131,11 @@ pub async fn run(target: &Target, pid: u32, cfg: &FanoutConfig) -> Result<Fanout
 
     let (_, rss_before) = proc_usage(pid)?;
     let shards = Shards::start()?;
-    let stalled = cfg.viewers * cfg.stalled_pct as usize / 100;
+    // Spread over the joiners (ten in every hundred, for 10%), as frozen phones are over a real
+    // audience: the server keeps viewers who join together together, and a stalled block of them
+    // would be easier on it than stalled viewers scattered among readers.
+    let stalls = |i: usize| i % 100 < cfg.stalled_pct as usize;
+    let stalled = (0..cfg.viewers).filter(|&i| stalls(i)).count();
     let (final_tx, final_rx) = watch::channel(None::<i64>);
     // States published from this time on (server clock, ms) are the measured pushes. Before it,
     // viewers are joining, and a joiner's first state carries the time it was published, not sent:
@@ -149,7 +154,7 @@ pub async fn run(target: &Target, pid: u32, cfg: &FanoutConfig) -> Result<Fanout
             final_rx.clone(),
             measured_from.clone(),
         );
-        let reads = i >= stalled;
+        let reads = !stalls(i);
         let shard = &shards.handles[i % shards.handles.len()];
         tasks.push(shard.spawn(async move {
             let permit = gate.acquire_owned().await.map_err(|e| e.to_string());
@@ -277,7 +282,8 @@ pub async fn run(target: &Target, pid: u32, cfg: &FanoutConfig) -> Result<Fanout
     let mut versions: Vec<u64> = Vec::new();
     let mut missed = 0;
     let mut delivered = 0u64;
-    for seen in results.iter().skip(stalled) {
+    let reading = (results.iter().enumerate()).filter(|&(i, _)| !stalls(i));
+    for (_, seen) in reading {
         delivered += seen.delays_ms.len() as u64;
         delays.extend_from_slice(&seen.delays_ms);
         versions.extend_from_slice(&seen.versions);

@@ -79,7 +79,7 @@ struct FanoutArgs {
     /// Seconds of changes.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
-    /// Percent of viewers that stop reading after joining.
+    /// Percent of viewers that stop reading after joining, spread over the audience.
     #[arg(long, default_value_t = 0)]
     stalled_pct: u32,
     /// Run against a peer server instead of Mulin Live: `node` (tests/peers/ws-broadcast) or
