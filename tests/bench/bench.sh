@@ -225,17 +225,19 @@ The floor peer against the same two targets: delay p99 $(field "$FF" delay_p99_m
 ($(verdict "$(field "$FF" delay_p99_ms) < 100")), CPU per million frames $(ratio "$(field "$FF" server_cpu_s_per_million)" "$(field "$FN" server_cpu_s_per_million)") of Node's
 ($(verdict "$(field "$FF" server_cpu_s_per_million) * 2 <= $(field "$FN" server_cpu_s_per_million)")); Mulin Live's is $(ratio "$(field "$F" server_cpu_s_per_million)" "$(field "$FN" server_cpu_s_per_million)") of Node's and $(ratio "$(field "$F" server_cpu_s_per_million)" "$(field "$FF" server_cpu_s_per_million)") of the floor's.
 
-**The floor.** \`floor-peer\` (tests/src/bin/floor-peer.rs) is the least work a fan-out server can do
-per frame: it frames each state once and two threads, one per core, hand the same bytes to every
-viewer's socket with one non-blocking \`send\` each — no task, wake-up, lock or framing per viewer, no
-heartbeat, no coalescing (a viewer whose socket cannot take a whole frame is cut off). Its CPU per
-frame is what the kernel asks of any server that writes one frame per viewer per state here: 91% of
-its samples are kernel and 86% are under \`send\`; on loopback each \`send\` also runs the receiving
-socket's half of TCP in the sender's context (37% of its CPU: \`tcp_v4_rcv\`, the wake-up of the load
-tool's thread), work a real viewer's phone would do. That floor is already about half of Node's CPU
-(the ratio above; 0.53 and 0.54 in two more back-to-back pairs on 2026-12-01), so a server that does
-anything more per frame — Mulin Live frames per connection, keeps states in order with answers,
-skips busy sockets and cuts off slow ones — can at best come near half on this machine.
+**The floor.** \`floor-peer\` (tests/src/bin/floor-peer.rs) is the least work a fan-out server can
+do per frame: it frames each state once and two threads, one per core, hand the same bytes to every
+viewer's socket with one non-blocking \`send\` each — no task, wake-up, lock or framing per viewer,
+no heartbeat, no coalescing (a viewer whose socket cannot take a whole frame is cut off). Its CPU
+per frame is what the kernel asks of any server that writes one frame per viewer per state here: 91%
+of its samples are kernel and 86% are under \`send\`; on loopback each \`send\` also runs the
+receiving socket's half of TCP in the sender's context (37% of its CPU: \`tcp_v4_rcv\`, the wake-up
+of the load tool's thread), work a real viewer's phone would do. That floor is already 0.41–0.54 of
+Node's CPU (the ratio above; 0.51–0.54 in five other pairs of runs on 2026-12-01 and 2026-12-02),
+and Node's own figure moves by a fifth from run to run (20.8–25.8 s per million on those days), so a
+server that does anything more per frame — Mulin Live frames per connection, keeps states in order
+with answers, skips busy sockets and cuts off slow ones — can at best come near half on this
+machine.
 
 The delay target fails for a like reason. By the floor's per-frame costs in this run (its CPU and
 the load tool's; seconds per million frames are microseconds per frame), writing and reading one
