@@ -233,7 +233,7 @@ per frame is what the kernel asks of any server that writes one frame per viewer
 of its samples are kernel and 86% are under \`send\`; on loopback each \`send\` also runs the
 receiving socket's half of TCP in the sender's context (37% of its CPU: \`tcp_v4_rcv\`, the wake-up
 of the load tool's thread), work a real viewer's phone would do. That floor is already 0.41–0.54 of
-Node's CPU (the ratio above; 0.51–0.54 in five other pairs of runs on 2026-12-01 and 2026-12-02),
+Node's CPU (in seven pairs of runs on 2026-12-01 and 2026-12-02),
 and Node's own figure moves by a fifth from run to run (20.8–25.8 s per million on those days), so a
 server that does anything more per frame — Mulin Live frames per connection, keeps states in order
 with answers, skips busy sockets and cuts off slow ones — can at best come near half on this
@@ -299,7 +299,16 @@ each, machine-wide during the pushes, \`perf stat -a -e sched:sched_wakeup,sched
 and 74,000 frames a second: some 0.15 switches a frame more, well under a microsecond a frame even
 at a few µs a switch). Since 2026-12-01 the room's 64 delivery tasks write each state straight into
 every socket that can take it (before, every state woke a writer task per viewer, and CPU per frame
-was 20.7 s per million in the same window). The Node peer, profiled the same way, spends 72% of its
+was 20.7 s per million in the same window). Until 2026-12-02 only about half of them went so:
+tokio's cooperative budget lets a task make 128 I/O calls per poll and answers "not ready" after
+that, so in a round over a shard's 256 viewers the rest were handed to their writer tasks, a wake-up
+each (426,165 of 1,131,996 offers in one 10,000-viewer run, by a counter not kept). The delivery
+tasks now run outside the budget (\`tokio::task::coop::unconstrained\`) and yield after each round.
+In alternating runs of the server before and after (three pairs each), 10,000 viewers at five
+changes a second went from 18.5 to 15.9 s per million (delay p99 198 to 161 ms) and 5,000 viewers at
+ten from 15.2 to 12.7 (p99 87 to 81 ms); at 10,000 viewers and ten a second, where server and load
+tool need more than the two cores, four pairs showed no change beyond noise (12.1 against 12.0). The
+Node peer, profiled the same way, spends 72% of its
 CPU in the kernel on the same path and 28% in JavaScript, node and V8.
 
 **Node falling behind.** Writing one state to 10,000 sockets takes the Node peer about 0.2 s of its one
