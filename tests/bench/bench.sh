@@ -243,7 +243,11 @@ The delay target fails for a like reason. By the floor's per-frame costs in this
 the load tool's; seconds per million frames are microseconds per frame), writing and reading one
 state's frames for 99% of the viewers keeps the machine's $(nproc) cores busy for
 $(busy_ms "$FF") ms: even a state alone, nothing queued before it, reaches the 99th-percentile viewer no sooner, and at ten states a
-second the next one comes first. Mulin Live's delays are below the floor's only because a viewer it
+second the next one comes first. Nor does a slower rate help: at one change a second, the machine
+idle between states, p99 was 251, 336 and 423 ms from Mulin Live and 287 and 370 ms from the floor
+peer (\`spike fanout --viewers 10000 --rate 1\`, 2026-12-02), and the server's own delivery rounds,
+timed by a temporary log not kept, finished writing a state to all 10,000 sockets 129–164 ms after
+publishing it, the load tool's reads competing with those writes for the two cores. Mulin Live's delays are below the floor's only because a viewer it
 cannot write to at once skips to the newest state. Nor is the load tool's share mostly its own code:
 a leaner viewer (tungstenite's frame parser over a bare socket instead of tokio-tungstenite's
 stream, tried on 2026-12-01 and not kept) cut the user-space part of its profile from about 60% to
