@@ -233,11 +233,10 @@ per frame is what the kernel asks of any server that writes one frame per viewer
 of its samples are kernel and 86% are under \`send\`; on loopback each \`send\` also runs the
 receiving socket's half of TCP in the sender's context (37% of its CPU: \`tcp_v4_rcv\`, the wake-up
 of the load tool's thread), work a real viewer's phone would do. That floor is already 0.41–0.54 of
-Node's CPU (in seven pairs of runs on 2026-12-01 and 2026-12-02),
-and Node's own figure moves by a fifth from run to run (20.8–25.8 s per million on those days), so a
-server that does anything more per frame — Mulin Live frames per connection, keeps states in order
-with answers, skips busy sockets and cuts off slow ones — can at best come near half on this
-machine.
+Node's CPU (in seven pairs of runs on 2026-12-01 and 2026-12-02), and Node's own figure moves by a
+fifth from run to run (20.8–25.8 s per million on those days), so a server that does anything more
+per frame — Mulin Live frames per connection, keeps states in order with answers, skips busy sockets
+and cuts off slow ones — can at best come near half on this machine.
 
 The delay target fails for a like reason. By the floor's per-frame costs in this run (its CPU and
 the load tool's; seconds per million frames are microseconds per frame), writing and reading one
@@ -247,7 +246,8 @@ second the next one comes first. Nor does a slower rate help: at one change a se
 idle between states, p99 was 251, 336 and 423 ms from Mulin Live and 287 and 370 ms from the floor
 peer (\`spike fanout --viewers 10000 --rate 1\`, 2026-12-02), and the server's own delivery rounds,
 timed by a temporary log not kept, finished writing a state to all 10,000 sockets 129–164 ms after
-publishing it, the load tool's reads competing with those writes for the two cores. Mulin Live's delays are below the floor's only because a viewer it
+publishing it, the load tool's reads competing with those writes for the two cores. Mulin Live's
+delays are below the floor's only because a viewer it
 cannot write to at once skips to the newest state. Nor is the load tool's share mostly its own code:
 a leaner viewer (tungstenite's frame parser over a bare socket instead of tokio-tungstenite's
 stream, tried on 2026-12-01 and not kept) cut the user-space part of its profile from about 60% to
@@ -312,8 +312,8 @@ In alternating runs of the server before and after (three pairs each), 10,000 vi
 changes a second went from 18.5 to 15.9 s per million (delay p99 198 to 161 ms) and 5,000 viewers at
 ten from 15.2 to 12.7 (p99 87 to 81 ms); at 10,000 viewers and ten a second, where server and load
 tool need more than the two cores, four pairs showed no change beyond noise (12.1 against 12.0). The
-Node peer, profiled the same way, spends 72% of its
-CPU in the kernel on the same path and 28% in JavaScript, node and V8.
+Node peer, profiled the same way, spends 72% of its CPU in the kernel on the same path and 28% in
+JavaScript, node and V8.
 
 **Node falling behind.** Writing one state to 10,000 sockets takes the Node peer about 0.2 s of its one
 thread, so at ten states a second it can read the host's changes more slowly than they come; when it
