@@ -13,7 +13,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::serve::ListenerExt;
 use mulin_shared::{Role, ShowId, UtcMillis};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
@@ -22,9 +21,6 @@ use tokio::task::JoinHandle;
 use crate::api::AppState;
 use crate::live::Live;
 use crate::store::{Store, StoreError};
-
-/// Kernel send buffer per connection, in bytes: a few seconds of room states for a viewer.
-const SEND_BUFFER: usize = 64 * 1024;
 
 /// The wall clock in UTC milliseconds.
 pub fn now_ms() -> UtcMillis {
@@ -147,22 +143,10 @@ pub async fn start(config: ServerConfig) -> Result<Server, StartError> {
     let app = api::router(state, &config.dist);
     let mut stop = shutdown_rx;
     let task = tokio::spawn(async move {
-        let listener = listener.tap_io(|tcp| {
-            // Frames are small and must leave at once (a stock change, an order's answer): no Nagle.
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "TCP_NODELAY not set");
-            }
-            // A viewer that stops reading may leave at most this much queued in the kernel (left to
-            // autotuning, up to 4 MiB each); beyond it the writer's send timeout takes over.
-            if let Err(e) = socket2::SockRef::from(&*tcp).set_send_buffer_size(SEND_BUFFER) {
-                tracing::debug!(error = %e, "SO_SNDBUF not set");
-            }
-        });
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stop.wait_for(|down| *down).await;
-            })
-            .await
+        let stop = async move {
+            let _ = stop.wait_for(|down| *down).await;
+        };
+        api::serve(listener, app, stop).await
     });
     Ok(Server {
         addr,

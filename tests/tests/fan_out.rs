@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use futures_util::{SinkExt, StreamExt};
+
 use mulin_shared::{ClientMsg, ErrorCode, RoomEvent, ServerMsg};
 use mulin_tests::process::{PeerProcess, ServerProcess};
 use mulin_tests::wire::Wire;
@@ -202,6 +204,107 @@ async fn a_viewer_that_stops_reading_holds_up_no_one_and_is_brought_current() {
     assert!(event_seqs.windows(2).all(|p| p[0] < p[1]), "{event_seqs:?}");
     // It stays a working connection.
     stalled.ping().await;
+}
+
+/// Room states are written straight to a viewer's socket, past its WebSocket, while nothing of the
+/// WebSocket's own is half-written; a client's WebSocket pings are answered by the WebSocket itself.
+/// Both kinds of frame must arrive whole and in order, however they mix.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_sending_websocket_pings_gets_every_pong_and_whole_states_in_order() {
+    let ts = TestServer::start().await;
+    let mut host = ts.host().await;
+    let deal = host.launch_deal(1, 990, 100, 1).await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(ts.ws_url())
+        .await
+        .expect("connect");
+    let join = ClientMsg::Join {
+        show: ts.show,
+        since: None,
+        catalogue: None,
+    };
+    ws.send(Message::text(join.to_json())).await.expect("join");
+    const ROUNDS: u8 = 30;
+    for round in 0..ROUNDS {
+        ws.send(Message::Ping(vec![round].into()))
+            .await
+            .expect("ping");
+        host.send(&ClientMsg::Restock {
+            deal: deal.id,
+            units: 1,
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(15)).await;
+    }
+    let last = deal.stock + i64::from(ROUNDS);
+    let (mut pongs, mut versions) = (Vec::new(), Vec::new());
+    let mut stock = deal.stock;
+    while stock < last || pongs.len() < usize::from(ROUNDS) {
+        let frame = tokio::time::timeout(FRAME_WAIT, ws.next())
+            .await
+            .unwrap_or_else(|_| panic!("stuck at stock {stock}, pongs {pongs:?}"))
+            .expect("open")
+            .expect("a well-formed frame");
+        match frame {
+            Message::Pong(payload) => pongs.extend_from_slice(&payload),
+            Message::Text(text) => {
+                if let Ok(ServerMsg::Room(state)) = ServerMsg::parse(text.as_str()) {
+                    versions.push(state.version);
+                    stock = (state.deals.iter())
+                        .find(|d| d.id == deal.id)
+                        .map_or(stock, |d| d.stock);
+                }
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(pongs, (0..ROUNDS).collect::<Vec<_>>());
+    assert!(
+        versions.windows(2).all(|p| p[0] < p[1]),
+        "versions out of order or repeated: {versions:?}"
+    );
+}
+
+/// A viewer whose socket fills up partway through a room state (a phone on a weak signal): what the
+/// socket did not take is sent before anything else, so once it reads again it gets whole frames,
+/// in order, up to the current state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_whose_socket_fills_mid_state_reads_whole_states_up_to_the_current_one() {
+    let ts = TestServer::start().await;
+    let mut host = ts.host().await;
+    // Many deals make every state several KiB, so the socket fills mid-frame rather than between.
+    let mut deals = Vec::new();
+    for _ in 0..40 {
+        deals.push(host.launch_deal(1, 990, 100, 1).await);
+    }
+    let deal = deals[0].clone();
+    let mut slow = Client::connect_small_window(&ts.ws_url()).await;
+    slow.join(ts.show).await;
+    // More states than its socket and the server's send buffer hold, spaced past the room's
+    // coalescing so that each is pushed.
+    const CHANGES: i64 = 40;
+    for _ in 0..CHANGES {
+        host.send(&ClientMsg::Restock {
+            deal: deal.id,
+            units: 1,
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(110)).await;
+    }
+    let last = deal.stock + CHANGES;
+    let mut versions = Vec::new();
+    slow.recv_until(|m| match m {
+        ServerMsg::Room(state) => {
+            versions.push(state.version);
+            let stock = state.deals.iter().find(|d| d.id == deal.id)?.stock;
+            (stock == last).then_some(())
+        }
+        _ => None,
+    })
+    .await;
+    assert!(
+        versions.windows(2).all(|p| p[0] < p[1]),
+        "versions out of order or repeated: {versions:?}"
+    );
 }
 
 #[tokio::test]

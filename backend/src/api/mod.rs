@@ -3,13 +3,14 @@
 mod demo;
 mod pictures;
 mod session;
+mod socket;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -158,7 +159,23 @@ async fn api_not_found() -> ApiError {
     )
 }
 
-async fn ws_upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+/// Serves `app` on `listener` until `stop` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let service = app.into_make_service_with_connect_info::<socket::Accepted>();
+    axum::serve(socket::Listener(listener), service)
+        .with_graceful_shutdown(stop)
+        .await
+}
+
+async fn ws_upgrade(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    ConnectInfo(accepted): ConnectInfo<socket::Accepted>,
+) -> Response {
     let Ok(permit) = state.connections.clone().try_acquire_owned() else {
         return ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -176,5 +193,5 @@ async fn ws_upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Resp
         .write_buffer_size(64 * 1024)
         .max_message_size(4 * MAX_FRAME_BYTES)
         .max_frame_size(4 * MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| session::run(socket, state, permit))
+        .on_upgrade(move |ws| session::run(ws, accepted.socket, state, permit))
 }

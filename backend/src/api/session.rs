@@ -8,6 +8,7 @@
 
 use std::cell::RefCell;
 use std::future::poll_fn;
+use std::io;
 use std::pin::pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError, Weak};
@@ -21,12 +22,13 @@ use futures_util::{SinkExt, StreamExt};
 use mulin_shared::{
     ClientMsg, ErrorCode, PROTOCOL_VERSION, ResidentId, Role, ServerMsg, ShowId, SignInProblem,
 };
+use tokio::net::TcpStream;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior, interval, timeout};
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
-use super::AppState;
+use super::{AppState, socket};
 use crate::auth::{AuthError, Principal};
 use crate::live::{
     Answer, AnswerTo, BagSpec, Buyer, Canceller, DealSpec, Decision, Frame, LiveError, Room,
@@ -100,8 +102,13 @@ impl Drop for AbortOnDrop {
 }
 
 /// Runs one connection to its end.
-pub(super) async fn run(socket: WebSocket, state: AppState, _permit: OwnedSemaphorePermit) {
-    let (sink, stream) = socket.split();
+pub(super) async fn run(
+    ws: WebSocket,
+    socket: Option<Arc<TcpStream>>,
+    state: AppState,
+    _permit: OwnedSemaphorePermit,
+) {
+    let (sink, stream) = ws.split();
     let (out, outbox) = mpsc::channel(OUTBOX);
     let (answer_to, answers) = mpsc::unbounded_channel();
     // Heartbeat, idleness and shutdown are watched by a small task of the connection's own, which
@@ -141,13 +148,18 @@ pub(super) async fn run(socket: WebSocket, state: AppState, _permit: OwnedSemaph
             catalogue: 0,
             busy: false,
             closed: false,
+            direct: socket.is_some(),
+            rest: None,
         }),
         nudge: Notify::new(),
         slots,
+        socket,
     });
-    let mut writer = AbortOnDrop(tokio::spawn(Writer::new(outlet).run(outbox, answers)));
+    let mut writer = AbortOnDrop(tokio::spawn(
+        Writer::new(outlet.clone()).run(outbox, answers),
+    ));
     tokio::select! {
-        _ = session.read(stream, &heard) => {}
+        _ = session.read(stream, &heard, &outlet) => {}
         _ = &mut writer.0 => {}
     }
 }
@@ -192,6 +204,8 @@ struct Outlet {
     /// The connection's purchase slots: fewer available than [`IN_FLIGHT`] means an answer is due,
     /// and the writer decides when the state goes out (see [`Writer::settle_room_state`]).
     slots: Arc<Semaphore>,
+    /// The connection's socket, for room states written past the WebSocket (see [`Line::direct`]).
+    socket: Option<Arc<TcpStream>>,
 }
 
 /// The socket and what was written to it.
@@ -206,6 +220,15 @@ struct Line {
     busy: bool,
     /// The socket failed or the connection is ending: nothing more is written.
     closed: bool,
+    /// Room states may be written straight to the socket, past the WebSocket, when the line is not
+    /// busy: then the WebSocket has nothing half-written, and the line's lock keeps its writes out
+    /// meanwhile. Off for good once the client sends a WebSocket ping, as the WebSocket's reading
+    /// side then writes the pong itself, outside the lock (browsers never do; the protocol's own
+    /// `ping` is a text message).
+    direct: bool,
+    /// What the socket did not take of a state written straight to it: the writer sends it before
+    /// anything else.
+    rest: Option<Bytes>,
 }
 
 impl Outlet {
@@ -237,12 +260,67 @@ impl Line {
     /// moves `shown` on. `false` if the socket failed, which closes the line.
     fn put(&mut self, message: Message, state: Option<(ShowId, u64)>) -> bool {
         if let Some((show, version)) = state {
-            let newest = self.shown.map_or(version, |(_, v)| v.max(version));
-            self.shown = Some((show, newest));
+            self.show(show, version);
         }
         let queued = self.sink.start_send_unpin(message).is_ok();
         self.closed |= !queued;
         queued
+    }
+
+    /// Notes that version `version` of `show`'s state went out (or is going, all of it, in order).
+    fn show(&mut self, show: ShowId, version: u64) {
+        let newest = self.shown.map_or(version, |(_, v)| v.max(version));
+        self.shown = Some((show, newest));
+    }
+
+    /// Writes `snapshot` straight to `socket` as one text frame, when [`Line::direct`] allows and
+    /// the line is not busy: `true` if the socket took all of it. If it took only part, the state
+    /// counts as sent and the rest is left to the writer (the line is busy until it is written);
+    /// if it took nothing, the state is the writer's to send. An error closes the line.
+    fn write_direct(&mut self, socket: &TcpStream, snapshot: &Snapshot) -> bool {
+        let framed = framed_state(snapshot);
+        match socket.try_write(&framed) {
+            Ok(0) => false,
+            Ok(n) => {
+                self.show(snapshot.show, snapshot.version);
+                if n < framed.len() {
+                    self.rest = Some(framed.slice(n..));
+                    self.busy = true;
+                }
+                n == framed.len()
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => false,
+            Err(_) => {
+                self.closed = true;
+                false
+            }
+        }
+    }
+
+    /// Writes what the socket did not take of a state written straight to it: `true` once nothing
+    /// is left. An error (or a rest with no socket to write it to) closes the line.
+    fn write_rest(&mut self, cx: &mut Context<'_>, socket: Option<&TcpStream>) -> Poll<bool> {
+        while let Some(rest) = &mut self.rest {
+            let Some(socket) = socket else {
+                self.closed = true;
+                break;
+            };
+            if ready!(socket.poll_write_ready(cx)).is_err() {
+                self.closed = true;
+                break;
+            }
+            match socket.try_write(rest) {
+                Ok(n) if n == rest.len() => self.rest = None,
+                Ok(n) => drop(rest.split_to(n)),
+                // Readiness was stale; the failed write cleared it, so the next poll waits.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(_) => {
+                    self.closed = true;
+                    break;
+                }
+            }
+        }
+        Poll::Ready(!self.closed)
     }
 
     /// Pushes the queued frames into the socket: `true` once it has taken them all, and the line is
@@ -282,13 +360,20 @@ impl Screen for Outlet {
         // for a purchase's answer is the writer's to serve. Otherwise the state is written here,
         // polled without a waker: if the socket cannot take it now, the writer takes over (with
         // its own waker and deadline) instead of the room waiting.
+        // Straight to the socket where allowed (see [`Line::direct`]): the frame header and the
+        // room's shared bytes in one write, with no framing or copy per viewer.
         let mut cx = Context::from_waker(Waker::noop());
         let written = !line.busy
             && snapshot.catalogue <= line.catalogue
             && self.slots.available_permits() == IN_FLIGHT
-            && line.ready(&mut cx) == Poll::Ready(true)
-            && line.put(state_message(snapshot), Some((show, version)))
-            && line.push(&mut cx) == Poll::Ready(true);
+            && match self.socket.as_deref() {
+                Some(socket) if line.direct => line.write_direct(socket, snapshot),
+                _ => {
+                    line.ready(&mut cx) == Poll::Ready(true)
+                        && line.put(state_message(snapshot), Some((show, version)))
+                        && line.push(&mut cx) == Poll::Ready(true)
+                }
+            };
         let open = !line.closed;
         drop(guard);
         if !written {
@@ -390,8 +475,13 @@ impl Writer {
                 break;
             }
         }
-        outlet.lock().closed = true;
-        if !failed {
+        let half_written = {
+            let mut line = outlet.lock();
+            line.closed = true;
+            line.rest.is_some()
+        };
+        // A close frame after half a state would be read as part of it.
+        if !failed && !half_written {
             // A close frame, if the socket still takes one in time.
             let close = poll_fn(|cx| outlet.lock().sink.poll_close_unpin(cx));
             let _ = timeout(SEND_TIMEOUT, close).await;
@@ -568,6 +658,10 @@ impl Writer {
         let mut send = pin!(poll_fn(move |cx| {
             let mut line = outlet.lock();
             line.busy = true;
+            // The rest of a state the room wrote straight to the socket goes first.
+            if !ready!(line.write_rest(cx, outlet.socket.as_deref())) {
+                return Poll::Ready(false);
+            }
             while let Some(next) = queue.peek() {
                 // The room may have written a newer state since this one was queued.
                 if let Out::State {
@@ -652,6 +746,31 @@ fn utf8(frame: Frame) -> Utf8Bytes {
 /// A room state's message. Checking that a frame is UTF-8 takes a pass over it, so each thread
 /// checks a state once, not once per viewer: the last one is kept, told apart by its bytes' address
 /// (which the kept copy holds on to, so it cannot be reused).
+/// `snapshot`'s state as a whole WebSocket frame, built once per state and thread (a round writes
+/// it to a few hundred sockets).
+fn framed_state(snapshot: &Snapshot) -> Bytes {
+    thread_local! {
+        // The state's bytes are kept with their frame: while held, no other state can be at their
+        // address, so the address identifies them.
+        static LAST: RefCell<Option<(Frame, Bytes)>> = const { RefCell::new(None) };
+    }
+    let frame = &snapshot.frame;
+    LAST.with_borrow_mut(|last| match last {
+        Some((of, framed)) if of.as_ptr() == frame.as_ptr() && of.len() == frame.len() => {
+            framed.clone()
+        }
+        _ => {
+            let (header, used) = socket::text_frame_header(frame.len());
+            let mut framed = Vec::with_capacity(used + frame.len());
+            framed.extend_from_slice(&header[..used]);
+            framed.extend_from_slice(frame);
+            let framed = Bytes::from(framed);
+            *last = Some((frame.clone(), framed.clone()));
+            framed
+        }
+    })
+}
+
 fn state_message(snapshot: &Snapshot) -> Message {
     thread_local! {
         static LAST: RefCell<Option<Utf8Bytes>> = const { RefCell::new(None) };
@@ -682,7 +801,7 @@ struct Session {
 }
 
 impl Session {
-    async fn read(&mut self, mut stream: SplitStream<WebSocket>, heard: &Heard) {
+    async fn read(&mut self, mut stream: SplitStream<WebSocket>, heard: &Heard, outlet: &Outlet) {
         loop {
             let message = match stream.next().await {
                 Some(Ok(m)) => m,
@@ -700,7 +819,10 @@ impl Session {
                     .await
                 }
                 Message::Close(_) => return,
-                Message::Ping(_) | Message::Pong(_) => {}
+                // The WebSocket answers on its next read, past the line's lock: no more room
+                // states go straight to the socket, so the two never interleave.
+                Message::Ping(_) => outlet.lock().direct = false,
+                Message::Pong(_) => {}
             }
         }
     }
