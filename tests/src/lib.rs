@@ -216,6 +216,15 @@ impl Client {
             .expect("a server frame within the wait")
     }
 
+    /// The next WebSocket message, control frames (a pong) included; panics after [`FRAME_WAIT`]
+    /// or on a malformed frame.
+    pub async fn recv_message(&mut self) -> Message {
+        self.wire
+            .next_message_raw(FRAME_WAIT)
+            .await
+            .expect("a well-formed WebSocket message within the wait")
+    }
+
     /// Reads frames until `pick` returns something; panics after [`FRAME_WAIT`] overall.
     pub async fn recv_until<T>(&mut self, pick: impl FnMut(&ServerMsg) -> Option<T>) -> T {
         self.recv_within(FRAME_WAIT, pick).await

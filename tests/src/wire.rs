@@ -115,6 +115,15 @@ impl Wire {
         }
     }
 
+    /// The next WebSocket message as it came, control frames included, within `wait`.
+    pub async fn next_message_raw(&mut self, wait: Duration) -> Result<Message, String> {
+        match tokio::time::timeout(wait, self.ws.next()).await {
+            Err(_) => Err("timed out".into()),
+            Ok(None) => Err("closed".into()),
+            Ok(Some(frame)) => frame.map_err(|e| format!("read: {e}")),
+        }
+    }
+
     /// The next text frame as it came, unparsed (control frames are skipped), for load tools that
     /// read only a few fields of each push.
     pub async fn next_text(&mut self) -> Result<tokio_tungstenite::tungstenite::Utf8Bytes, String> {

@@ -266,7 +266,7 @@ async fn a_viewer_sending_websocket_pings_gets_every_pong_and_whole_states_in_or
 
 /// A viewer whose socket fills up partway through a room state (a phone on a weak signal): what the
 /// socket did not take is sent before anything else, so once it reads again it gets whole frames,
-/// in order, up to the current state.
+/// in order, up to the current state, and the answer to a WebSocket ping sent meanwhile.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_viewer_whose_socket_fills_mid_state_reads_whole_states_up_to_the_current_one() {
     let ts = TestServer::start().await;
@@ -290,17 +290,27 @@ async fn a_viewer_whose_socket_fills_mid_state_reads_whole_states_up_to_the_curr
         .await;
         tokio::time::sleep(Duration::from_millis(110)).await;
     }
+    // A WebSocket ping now, while a state may be half-written: its pong must not land inside it.
+    slow.send_message(Message::Ping(b"mid".to_vec().into()))
+        .await;
     let last = deal.stock + CHANGES;
-    let mut versions = Vec::new();
-    slow.recv_until(|m| match m {
-        ServerMsg::Room(state) => {
-            versions.push(state.version);
-            let stock = state.deals.iter().find(|d| d.id == deal.id)?.stock;
-            (stock == last).then_some(())
+    let (mut versions, mut pongs) = (Vec::new(), Vec::new());
+    let mut stock = deal.stock;
+    while stock < last || pongs.is_empty() {
+        match slow.recv_message().await {
+            Message::Pong(payload) => pongs.push(payload.to_vec()),
+            Message::Text(text) => {
+                if let Ok(ServerMsg::Room(state)) = ServerMsg::parse(text.as_str()) {
+                    versions.push(state.version);
+                    stock = (state.deals.iter())
+                        .find(|d| d.id == deal.id)
+                        .map_or(stock, |d| d.stock);
+                }
+            }
+            _ => {}
         }
-        _ => None,
-    })
-    .await;
+    }
+    assert_eq!(pongs, [b"mid".to_vec()]);
     assert!(
         versions.windows(2).all(|p| p[0] < p[1]),
         "versions out of order or repeated: {versions:?}"

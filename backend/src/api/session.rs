@@ -154,6 +154,7 @@ pub(super) async fn run(
         nudge: Notify::new(),
         slots,
         socket,
+        drained: Notify::new(),
     });
     let mut writer = AbortOnDrop(tokio::spawn(
         Writer::new(outlet.clone()).run(outbox, answers),
@@ -206,6 +207,8 @@ struct Outlet {
     slots: Arc<Semaphore>,
     /// The connection's socket, for room states written past the WebSocket (see [`Line::direct`]).
     socket: Option<Arc<TcpStream>>,
+    /// Told when the writer has written the rest of a state the room wrote straight to the socket.
+    drained: Notify,
 }
 
 /// The socket and what was written to it.
@@ -223,8 +226,8 @@ struct Line {
     /// Room states may be written straight to the socket, past the WebSocket, when the line is not
     /// busy: then the WebSocket has nothing half-written, and the line's lock keeps its writes out
     /// meanwhile. Off for good once the client sends a WebSocket ping, as the WebSocket's reading
-    /// side then writes the pong itself, outside the lock (browsers never do; the protocol's own
-    /// `ping` is a text message).
+    /// side then writes the pong itself, outside the lock ([`Outlet::end_direct`]; browsers never
+    /// send one, the protocol's own `ping` being a text message).
     direct: bool,
     /// What the socket did not take of a state written straight to it: the writer sends it before
     /// anything else.
@@ -235,6 +238,24 @@ impl Outlet {
     fn lock(&self) -> MutexGuard<'_, Line> {
         // Every change to the line is a single assignment: it stays whole even if a holder panicked.
         self.line.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Stops room states going straight to the socket, and waits until the rest of one that went
+    /// so is written: the WebSocket answers a client's ping on its next read, past the line's lock,
+    /// and the pong must not land inside a state.
+    async fn end_direct(&self) {
+        loop {
+            let mut drained = pin!(self.drained.notified());
+            drained.as_mut().enable();
+            {
+                let mut line = self.lock();
+                line.direct = false;
+                if line.rest.is_none() || line.closed {
+                    return;
+                }
+            }
+            drained.await;
+        }
     }
 }
 
@@ -358,10 +379,10 @@ impl Screen for Outlet {
         }
         // A socket the writer is using, a client without this state's catalogue, or one waiting
         // for a purchase's answer is the writer's to serve. Otherwise the state is written here,
-        // polled without a waker: if the socket cannot take it now, the writer takes over (with
-        // its own waker and deadline) instead of the room waiting.
-        // Straight to the socket where allowed (see [`Line::direct`]): the frame header and the
-        // room's shared bytes in one write, with no framing or copy per viewer.
+        // straight to the socket where allowed (see [`Line::direct`]: the frame built once, one
+        // write, no framing or copy per viewer), else through the WebSocket polled without a waker.
+        // If the socket cannot take it now, the writer takes over (with its own waker and
+        // deadline) instead of the room waiting.
         let mut cx = Context::from_waker(Waker::noop());
         let written = !line.busy
             && snapshot.catalogue <= line.catalogue
@@ -659,8 +680,12 @@ impl Writer {
             let mut line = outlet.lock();
             line.busy = true;
             // The rest of a state the room wrote straight to the socket goes first.
+            let had_rest = line.rest.is_some();
             if !ready!(line.write_rest(cx, outlet.socket.as_deref())) {
                 return Poll::Ready(false);
+            }
+            if had_rest {
+                outlet.drained.notify_waiters();
             }
             while let Some(next) = queue.peek() {
                 // The room may have written a newer state since this one was queued.
@@ -743,9 +768,6 @@ fn utf8(frame: Frame) -> Utf8Bytes {
     Utf8Bytes::try_from(frame).unwrap_or_else(|_| Utf8Bytes::from_static("{}"))
 }
 
-/// A room state's message. Checking that a frame is UTF-8 takes a pass over it, so each thread
-/// checks a state once, not once per viewer: the last one is kept, told apart by its bytes' address
-/// (which the kept copy holds on to, so it cannot be reused).
 /// `snapshot`'s state as a whole WebSocket frame, built once per state and thread (a round writes
 /// it to a few hundred sockets).
 fn framed_state(snapshot: &Snapshot) -> Bytes {
@@ -771,6 +793,9 @@ fn framed_state(snapshot: &Snapshot) -> Bytes {
     })
 }
 
+/// A room state's message. Checking that a frame is UTF-8 takes a pass over it, so each thread
+/// checks a state once, not once per viewer: the last one is kept, told apart by its bytes' address
+/// (which the kept copy holds on to, so it cannot be reused).
 fn state_message(snapshot: &Snapshot) -> Message {
     thread_local! {
         static LAST: RefCell<Option<Utf8Bytes>> = const { RefCell::new(None) };
@@ -819,9 +844,7 @@ impl Session {
                     .await
                 }
                 Message::Close(_) => return,
-                // The WebSocket answers on its next read, past the line's lock: no more room
-                // states go straight to the socket, so the two never interleave.
-                Message::Ping(_) => outlet.lock().direct = false,
+                Message::Ping(_) => outlet.end_direct().await,
                 Message::Pong(_) => {}
             }
         }
