@@ -225,18 +225,19 @@ The floor peer against the same two targets: delay p99 $(field "$FF" delay_p99_m
 ($(verdict "$(field "$FF" delay_p99_ms) < 100")), CPU per million frames $(ratio "$(field "$FF" server_cpu_s_per_million)" "$(field "$FN" server_cpu_s_per_million)") of Node's
 ($(verdict "$(field "$FF" server_cpu_s_per_million) * 2 <= $(field "$FN" server_cpu_s_per_million)")); Mulin Live's is $(ratio "$(field "$F" server_cpu_s_per_million)" "$(field "$FN" server_cpu_s_per_million)") of Node's and $(ratio "$(field "$F" server_cpu_s_per_million)" "$(field "$FF" server_cpu_s_per_million)") of the floor's.
 
-**The floor.** \`floor-peer\` (tests/src/bin/floor-peer.rs) is the least work a fan-out server can
-do per frame: it frames each state once and two threads, one per core, hand the same bytes to every
-viewer's socket with one non-blocking \`send\` each — no task, wake-up, lock or framing per viewer,
-no heartbeat, no coalescing (a viewer whose socket cannot take a whole frame is cut off). Its CPU
-per frame is what the kernel asks of any server that writes one frame per viewer per state here: 91%
-of its samples are kernel and 86% are under \`send\`; on loopback each \`send\` also runs the
-receiving socket's half of TCP in the sender's context (37% of its CPU: \`tcp_v4_rcv\`, the wake-up
-of the load tool's thread), work a real viewer's phone would do. That floor is already 0.41–0.54 of
-Node's CPU (in seven pairs of runs on 2026-12-01 and 2026-12-02), and Node's own figure moves by a
-fifth from run to run (20.8–25.8 s per million on those days), so a server that does anything more
-per frame — Mulin Live frames per connection, keeps states in order with answers, skips busy sockets
-and cuts off slow ones — can at best come near half on this machine.
+**The floor.** \`floor-peer\` (tests/src/bin/floor-peer.rs) is the least work a fan-out server can do
+per frame: it frames each state once and two threads, one per core, hand the same bytes to every
+viewer's socket with one non-blocking \`send\` each — no task, wake-up, lock or framing per viewer, no
+heartbeat, no coalescing (a viewer whose socket cannot take a whole frame is cut off). Its CPU per
+frame is what the kernel asks of any server that writes one frame per viewer per state here: 91% of
+its samples are kernel and 86% are under \`send\`; on loopback each \`send\` also runs the receiving
+socket's half of TCP in the sender's context (37% of its CPU: \`tcp_v4_rcv\`, the wake-up of the load
+tool's thread), work a real viewer's phone would do. That floor is already 0.41–0.54 of Node's CPU
+(in seven pairs of runs on 2026-12-01 and 2026-12-02), and Node's own figure moves by a fifth from
+run to run (20.8–25.8 s per million on those days), so half of Node's CPU is at the edge of what a
+server that writes one frame per viewer per state can reach on this machine, and a third beyond it.
+Mulin Live now writes each state as the floor does wherever a socket can take it, and comes within a
+few percent of the floor (below).
 
 The delay target fails for a like reason. By the floor's per-frame costs in this run (its CPU and
 the load tool's; seconds per million frames are microseconds per frame), writing and reading one
@@ -270,50 +271,62 @@ against 87 and 86, 278 and 289 ms as the viewers read them; the capture itself c
 made it later still. Both targets need the viewers' work off the server's cores (another machine, or
 more cores), which this machine cannot give.
 
-**Where Mulin Live's fan-out CPU goes.** Profiles of the server process during 10,000-viewer runs
-(\`perf record -F 999 -g -p\`, 2026-12-01): 80% of its CPU is under \`send\` (39% the viewers' half
-of TCP, as above), and its own code with tokio and tungstenite is 17%, about 2–3 µs a frame. It
+**Where Mulin Live's fan-out CPU goes.** Three changes brought Mulin Live's CPU per frame down to
+the floor's, each measured in alternating runs of the server before and after (\`spike fanout\`,
+10,000 viewers unless said). On 2026-12-01 the room's 64 delivery tasks began to write each state
+into every socket that can take it at once; before, every state woke a writer task per viewer (20.7
+s per million frames in the same window). On 2026-12-02, first, the room began to deal joiners out
+to its shards in runs of 256 (\`SHARD_RUN\` in backend/src/live/room.rs), so that a shard writes to
+sockets opened one after another: dealt one by one, every write had landed on a cold socket (the
+floor, made to walk its viewers that way, cost 12.32–14.87 s per million, mean 13.1 over six runs,
+against 11.60–12.38, mean 11.9, in order), and Mulin Live went from a mean of 14.7 (four runs) to
+13.0 (seven; runs of 64 gave 13.7 over eleven, runs of 1,024 12.8 over four). Second, the delivery
+tasks run outside tokio's cooperative budget (\`tokio::task::coop::unconstrained\`), which let a task
+make 128 I/O calls per poll and answered "not ready" after that, so the rest of a round went through
+the viewers' writer tasks, a wake-up each (426,165 of 1,131,996 offers in one run, by a counter not
+kept): at five changes a second 18.5 → 15.9 s per million (delay p99 198 → 161 ms), and 5,000
+viewers at ten 15.2 → 12.7 (p99 87 → 81 ms); at ten a second and 10,000 viewers, where server and
+load tool need more than the two cores, four pairs showed no change beyond noise. Third, a state now
+goes straight to the socket, past the connection's WebSocket: framed once per state and thread and
+handed over with one \`send\`, whenever nothing of the connection's own is half-written
+(backend/src/api/socket.rs, \`Outlet::offer\` in backend/src/api/session.rs; a socket that takes only
+part of it gets the rest from the connection's writer before anything else). Through the WebSocket's
+sink every write had framed the state into the connection's own buffer and gone through the sink's
+lock and hyper's upgraded stream: the server's own code with tokio was 12.5% of its CPU in a profile
+just before (\`perf record -F 1999 -p\`), 6.2% after, and the rest is the kernel's, 94% as for the
+floor. In four alternating pairs against the floor, Mulin Live then spent 11.44–14.03 s per million
+(mean 12.77) and the floor 11.35–13.42 (mean 12.33): 1.04 of the floor, where it had been 1.25. It
 makes one \`sendto\` per frame delivered and nearly no other system calls (\`perf stat -e
-'syscalls:sys_enter_*'\`: 324,510 \`sendto\`, 1,709 \`epoll_wait\`, 572 \`futex\` in 5 s at about
-65,000 frames a second), yet each \`send\` costs it more than in the floor's tight loop (about 13 µs
-against 10 in these profiles). Part of why was found on 2026-12-02 (alternating runs, not kept). The
-order of the writes: the floor walks its viewers in the order they connected; made to walk them as
-the room then did, every 64th viewer and then the next (the room dealt joiners to its 64 shards one
-by one), it cost 12.32–14.87 s per million (mean 13.1, six runs) against 11.60–12.38 (mean 11.9) in
-order. Since then the room deals joiners out in runs of 256 (\`SHARD_RUN\` in
-backend/src/live/room.rs), so a shard writes to sockets opened one after another, and Mulin Live
-went from 12.60–15.84 s per million (mean 14.7, four runs) to 11.70–14.77 (mean 13.0, seven runs;
-runs of 64, which keep all 64 shards busy at 10,000 viewers, gave a mean of 13.7 over eleven runs,
-and runs of 1,024 12.8 over four). And the floor's figure leaves some of its work out: its tight
-loop makes the kernel hand part of the loopback's receiving half to its \`ksoftirqd\` threads, which
-are not the floor's process (4.1% of the machine's samples in one profiled run, about 1 µs a frame,
-against 0.02% in Mulin Live's; \`perf record -a -g\`). Five other guesses did not hold up on
-2026-12-02: that the user-space work between two sends evicts the kernel's path from the caches (the
-floor, made to touch 32 cold cache lines of its own per viewer before each send, stayed within
-run-to-run noise: 12.43 and 14.72 s per million without, 13.42 and 14.06 with); that 10,000 messages
-bumping one reference count from both cores cost it (a per-thread copy of each state's bytes: 17.29,
-17.12, 17.67 against 17.81, 16.58, 17.15 without); that a socket written from either core, as tokio
-moves tasks between its threads, costs more than one always written from the same core (the floor's
-two writer threads pinned one to each core were if anything dearer: 13.61, 14.14, 14.20 against
-12.19, 13.58, 13.19 unpinned); that the fixed 64 KiB send buffer Mulin Live sets per connection
-costs more than the kernel's autotuned one (without it: 18.14, 19.69, 19.45 against 20.80, 19.67,
-20.03 with, in a noisier hour); and that it wakes threads far more often than the floor (one run
-each, machine-wide during the pushes, \`perf stat -a -e sched:sched_wakeup,sched:sched_switch\`:
-9,920 wake-ups and 19,530 context switches a second against the floor's 7,318 and 11,596, at 66,000
-and 74,000 frames a second: some 0.15 switches a frame more, well under a microsecond a frame even
-at a few µs a switch). Since 2026-12-01 the room's 64 delivery tasks write each state straight into
-every socket that can take it (before, every state woke a writer task per viewer, and CPU per frame
-was 20.7 s per million in the same window). Until 2026-12-02 only about half of them went so:
-tokio's cooperative budget lets a task make 128 I/O calls per poll and answers "not ready" after
-that, so in a round over a shard's 256 viewers the rest were handed to their writer tasks, a wake-up
-each (426,165 of 1,131,996 offers in one 10,000-viewer run, by a counter not kept). The delivery
-tasks now run outside the budget (\`tokio::task::coop::unconstrained\`) and yield after each round.
-In alternating runs of the server before and after (three pairs each), 10,000 viewers at five
-changes a second went from 18.5 to 15.9 s per million (delay p99 198 to 161 ms) and 5,000 viewers at
-ten from 15.2 to 12.7 (p99 87 to 81 ms); at 10,000 viewers and ten a second, where server and load
-tool need more than the two cores, four pairs showed no change beyond noise (12.1 against 12.0). The
-Node peer, profiled the same way, spends 72% of its CPU in the kernel on the same path and 28% in
-JavaScript, node and V8.
+'syscalls:sys_enter_*'\`: 324,510 \`sendto\`, 1,709 \`epoll_wait\`, 572 \`futex\` in 5 s at about 65,000
+frames a second, 2026-12-01). And the floor's figure leaves some of its work out: its tight loop
+makes the kernel hand part of the loopback's receiving half to its \`ksoftirqd\` threads, which are
+not the floor's process (4.1% of the machine's samples in one profiled run, about 1 µs a frame,
+against 0.02% in Mulin Live's; \`perf record -a -g\`). Five guesses at the gap did not hold up on
+2026-12-02 (alternating runs, not kept): that the user-space work between two sends evicts the
+kernel's path from the caches (the floor, made to touch 32 cold cache lines of its own per viewer
+before each send, stayed within run-to-run noise: 12.43 and 14.72 s per million without, 13.42 and
+14.06 with); that 10,000 messages bumping one reference count from both cores cost it (a per-thread
+copy of each state's bytes: 17.29, 17.12, 17.67 against 17.81, 16.58, 17.15 without); that a socket
+written from either core, as tokio moves tasks between its threads, costs more than one always
+written from the same core (the floor's two writer threads pinned one to each core were if anything
+dearer: 13.61, 14.14, 14.20 against 12.19, 13.58, 13.19 unpinned); that the fixed 64 KiB send buffer
+Mulin Live sets per connection costs more than the kernel's autotuned one (without it: 18.14, 19.69,
+19.45 against 20.80, 19.67, 20.03 with, in a noisier hour); and that it wakes threads far more often
+than the floor (one run each, machine-wide during the pushes, \`perf stat -a -e
+sched:sched_wakeup,sched:sched_switch\`: 9,920 wake-ups and 19,530 context switches a second against
+the floor's 7,318 and 11,596, at 66,000 and 74,000 frames a second). The Node peer, profiled the
+same way, spends 72% of its CPU in the kernel on the same path and 28% in JavaScript, node and V8.
+
+**Batching the sends, tried and not kept.** Handing a round's sends to the kernel in one call
+through io_uring (\`IORING_OP_SEND\`, 256 or 1,024 to a submission; 2026-12-02) looks like a saving in
+the server's CPU, but much of it only moves where the /proc figure does not look: the kernel then
+runs more of the loopback's receiving half in its \`ksoftirqd\` threads instead of in the sending
+process. The floor peer so spent 9.89–11.51 s per million frames against 11.12–12.80 without (eight
+alternating pairs, means 10.64 and 12.17), while \`ksoftirqd\` over the same runs rose from 1.6 to 2.0
+s per million (five of the pairs). Mulin Live so spent 9.46–12.79 against 14.07–14.77 (four pairs,
+means 11.30 and 14.49), but \`ksoftirqd\` took 2.0–3.6 s per million against 0.3–0.4, most of the
+saving, and its delay p99 rose to 240–358 ms from 158–187. Kept, it would have moved the
+half-of-Node line on paper by taking work off the server's books, at the viewers' expense.
 
 **Node falling behind.** Writing one state to 10,000 sockets takes the Node peer about 0.2 s of its one
 thread, so at ten states a second it can read the host's changes more slowly than they come; when it
