@@ -319,14 +319,16 @@ same way, spends 72% of its CPU in the kernel on the same path and 28% in JavaSc
 
 **Batching the sends, tried and not kept.** Handing a round's sends to the kernel in one call
 through io_uring (\`IORING_OP_SEND\`, 256 or 1,024 to a submission; 2026-12-02) looks like a saving in
-the server's CPU, but much of it only moves where the /proc figure does not look: the kernel then
+the server's CPU, but part of it only moves where the /proc figure does not look: the kernel then
 runs more of the loopback's receiving half in its \`ksoftirqd\` threads instead of in the sending
 process. The floor peer so spent 9.89–11.51 s per million frames against 11.12–12.80 without (eight
 alternating pairs, means 10.64 and 12.17), while \`ksoftirqd\` over the same runs rose from 1.6 to 2.0
-s per million (five of the pairs). Mulin Live so spent 9.46–12.79 against 14.07–14.77 (four pairs,
-means 11.30 and 14.49), but \`ksoftirqd\` took 2.0–3.6 s per million against 0.3–0.4, most of the
-saving, and its delay p99 rose to 240–358 ms from 158–187. Kept, it would have moved the
-half-of-Node line on paper by taking work off the server's books, at the viewers' expense.
+s per million (five of the pairs): a quarter of the saving moved, the rest was the system calls
+saved. Mulin Live so spent 9.46–12.79 against 14.07–14.77 (four pairs, means 11.30 and 14.49), but
+\`ksoftirqd\` took 2.0–3.6 s per million against 0.3–0.4: most of the saving moved, about 5% was real,
+and its delay p99 rose to 240–358 ms from 158–187. Kept, it would have moved the half-of-Node line
+on paper by taking work off the server's books, at the viewers' expense, for a few percent of real
+work and an unsafe, Linux-only path.
 
 **Node falling behind.** Writing one state to 10,000 sockets takes the Node peer about 0.2 s of its one
 thread, so at ten states a second it can read the host's changes more slowly than they come; when it
