@@ -3,9 +3,7 @@
 
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
-
-use mulin_shared::{ClientMsg, ErrorCode, RoomEvent, ServerMsg};
+use mulin_shared::{ClientMsg, Deal, ErrorCode, RoomEvent, ServerMsg};
 use mulin_tests::process::{PeerProcess, ServerProcess};
 use mulin_tests::wire::Wire;
 use mulin_tests::{Client, FRAME_WAIT, TestServer, fanout};
@@ -47,11 +45,7 @@ async fn every_viewer_sees_versions_in_order_up_to_the_final_stock() {
         })
         .collect();
     for w in watchers {
-        let versions = w.await.expect("viewer task");
-        assert!(
-            versions.windows(2).all(|p| p[0] < p[1]),
-            "versions out of order or repeated: {versions:?}"
-        );
+        assert_in_order(&w.await.expect("viewer task"));
     }
 }
 
@@ -214,20 +208,11 @@ async fn a_viewer_sending_websocket_pings_gets_every_pong_and_whole_states_in_or
     let ts = TestServer::start().await;
     let mut host = ts.host().await;
     let deal = host.launch_deal(1, 990, 100, 1).await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(ts.ws_url())
-        .await
-        .expect("connect");
-    let join = ClientMsg::Join {
-        show: ts.show,
-        since: None,
-        catalogue: None,
-    };
-    ws.send(Message::text(join.to_json())).await.expect("join");
+    let mut viewer = ts.client().await;
+    viewer.join(ts.show).await;
     const ROUNDS: u8 = 30;
     for round in 0..ROUNDS {
-        ws.send(Message::Ping(vec![round].into()))
-            .await
-            .expect("ping");
+        viewer.send_message(Message::Ping(vec![round].into())).await;
         host.send(&ClientMsg::Restock {
             deal: deal.id,
             units: 1,
@@ -236,32 +221,9 @@ async fn a_viewer_sending_websocket_pings_gets_every_pong_and_whole_states_in_or
         tokio::time::sleep(Duration::from_millis(15)).await;
     }
     let last = deal.stock + i64::from(ROUNDS);
-    let (mut pongs, mut versions) = (Vec::new(), Vec::new());
-    let mut stock = deal.stock;
-    while stock < last || pongs.len() < usize::from(ROUNDS) {
-        let frame = tokio::time::timeout(FRAME_WAIT, ws.next())
-            .await
-            .unwrap_or_else(|_| panic!("stuck at stock {stock}, pongs {pongs:?}"))
-            .expect("open")
-            .expect("a well-formed frame");
-        match frame {
-            Message::Pong(payload) => pongs.extend_from_slice(&payload),
-            Message::Text(text) => {
-                if let Ok(ServerMsg::Room(state)) = ServerMsg::parse(text.as_str()) {
-                    versions.push(state.version);
-                    stock = (state.deals.iter())
-                        .find(|d| d.id == deal.id)
-                        .map_or(stock, |d| d.stock);
-                }
-            }
-            _ => {}
-        }
-    }
-    assert_eq!(pongs, (0..ROUNDS).collect::<Vec<_>>());
-    assert!(
-        versions.windows(2).all(|p| p[0] < p[1]),
-        "versions out of order or repeated: {versions:?}"
-    );
+    let (versions, pongs) = read_to_stock(&mut viewer, &deal, last, usize::from(ROUNDS)).await;
+    assert_eq!(pongs, (0..ROUNDS).map(|r| vec![r]).collect::<Vec<_>>());
+    assert_in_order(&versions);
 }
 
 /// A viewer whose socket fills up partway through a room state (a phone on a weak signal): what the
@@ -293,24 +255,40 @@ async fn a_viewer_whose_socket_fills_mid_state_reads_whole_states_up_to_the_curr
     // A WebSocket ping now, while a state may be half-written: its pong must not land inside it.
     slow.send_message(Message::Ping(b"mid".to_vec().into()))
         .await;
-    let last = deal.stock + CHANGES;
-    let (mut versions, mut pongs) = (Vec::new(), Vec::new());
-    let mut stock = deal.stock;
-    while stock < last || pongs.is_empty() {
-        match slow.recv_message().await {
-            Message::Pong(payload) => pongs.push(payload.to_vec()),
+    let (versions, pongs) = read_to_stock(&mut slow, &deal, deal.stock + CHANGES, 1).await;
+    assert_eq!(pongs, [b"mid".to_vec()]);
+    assert_in_order(&versions);
+}
+
+/// Reads `client`'s messages, control frames included, until the room shows `deal` at `stock`
+/// and `pongs` pongs have come: the versions of the room states read and the pongs' payloads.
+async fn read_to_stock(
+    client: &mut Client,
+    deal: &Deal,
+    stock: i64,
+    pongs: usize,
+) -> (Vec<u64>, Vec<Vec<u8>>) {
+    let (mut versions, mut payloads) = (Vec::new(), Vec::new());
+    let mut shown = deal.stock;
+    while shown != stock || payloads.len() < pongs {
+        match client.recv_message().await {
+            Message::Pong(payload) => payloads.push(payload.to_vec()),
             Message::Text(text) => {
                 if let Ok(ServerMsg::Room(state)) = ServerMsg::parse(text.as_str()) {
                     versions.push(state.version);
-                    stock = (state.deals.iter())
+                    shown = (state.deals.iter())
                         .find(|d| d.id == deal.id)
-                        .map_or(stock, |d| d.stock);
+                        .map_or(shown, |d| d.stock);
                 }
             }
             _ => {}
         }
     }
-    assert_eq!(pongs, [b"mid".to_vec()]);
+    (versions, payloads)
+}
+
+/// Room state versions as a viewer read them: each newer than the one before.
+fn assert_in_order(versions: &[u64]) {
     assert!(
         versions.windows(2).all(|p| p[0] < p[1]),
         "versions out of order or repeated: {versions:?}"

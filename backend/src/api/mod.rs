@@ -5,6 +5,8 @@ mod pictures;
 mod session;
 mod socket;
 
+pub use socket::Socket;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -165,7 +167,7 @@ pub async fn serve(
     app: Router,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let service = app.into_make_service_with_connect_info::<socket::Accepted>();
+    let service = app.into_make_service_with_connect_info::<Socket>();
     axum::serve(socket::Listener(listener), service)
         .with_graceful_shutdown(stop)
         .await
@@ -174,7 +176,7 @@ pub async fn serve(
 async fn ws_upgrade(
     ws: WebSocketUpgrade,
     State(state): State<AppState>,
-    ConnectInfo(accepted): ConnectInfo<socket::Accepted>,
+    ConnectInfo(socket): ConnectInfo<Socket>,
 ) -> Response {
     let Ok(permit) = state.connections.clone().try_acquire_owned() else {
         return ApiError::new(
@@ -193,5 +195,5 @@ async fn ws_upgrade(
         .write_buffer_size(64 * 1024)
         .max_message_size(4 * MAX_FRAME_BYTES)
         .max_frame_size(4 * MAX_FRAME_BYTES)
-        .on_upgrade(move |ws| session::run(ws, accepted.socket, state, permit))
+        .on_upgrade(move |ws| session::run(ws, socket.stream().clone(), state, permit))
 }

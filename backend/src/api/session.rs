@@ -104,7 +104,7 @@ impl Drop for AbortOnDrop {
 /// Runs one connection to its end.
 pub(super) async fn run(
     ws: WebSocket,
-    socket: Option<Arc<TcpStream>>,
+    socket: Arc<TcpStream>,
     state: AppState,
     _permit: OwnedSemaphorePermit,
 ) {
@@ -148,7 +148,7 @@ pub(super) async fn run(
             catalogue: 0,
             busy: false,
             closed: false,
-            direct: socket.is_some(),
+            direct: true,
             rest: None,
         }),
         nudge: Notify::new(),
@@ -206,7 +206,7 @@ struct Outlet {
     /// and the writer decides when the state goes out (see [`Writer::settle_room_state`]).
     slots: Arc<Semaphore>,
     /// The connection's socket, for room states written past the WebSocket (see [`Line::direct`]).
-    socket: Option<Arc<TcpStream>>,
+    socket: Arc<TcpStream>,
     /// Told when the writer has written the rest of a state the room wrote straight to the socket.
     drained: Notify,
 }
@@ -319,13 +319,9 @@ impl Line {
     }
 
     /// Writes what the socket did not take of a state written straight to it: `true` once nothing
-    /// is left. An error (or a rest with no socket to write it to) closes the line.
-    fn write_rest(&mut self, cx: &mut Context<'_>, socket: Option<&TcpStream>) -> Poll<bool> {
+    /// is left. An error closes the line.
+    fn write_rest(&mut self, cx: &mut Context<'_>, socket: &TcpStream) -> Poll<bool> {
         while let Some(rest) = &mut self.rest {
-            let Some(socket) = socket else {
-                self.closed = true;
-                break;
-            };
             if ready!(socket.poll_write_ready(cx)).is_err() {
                 self.closed = true;
                 break;
@@ -387,13 +383,12 @@ impl Screen for Outlet {
         let written = !line.busy
             && snapshot.catalogue <= line.catalogue
             && self.slots.available_permits() == IN_FLIGHT
-            && match self.socket.as_deref() {
-                Some(socket) if line.direct => line.write_direct(socket, snapshot),
-                _ => {
-                    line.ready(&mut cx) == Poll::Ready(true)
-                        && line.put(state_message(snapshot), Some((show, version)))
-                        && line.push(&mut cx) == Poll::Ready(true)
-                }
+            && if line.direct {
+                line.write_direct(&self.socket, snapshot)
+            } else {
+                line.ready(&mut cx) == Poll::Ready(true)
+                    && line.put(state_message(snapshot), Some((show, version)))
+                    && line.push(&mut cx) == Poll::Ready(true)
             };
         let open = !line.closed;
         drop(guard);
@@ -681,7 +676,7 @@ impl Writer {
             line.busy = true;
             // The rest of a state the room wrote straight to the socket goes first.
             let had_rest = line.rest.is_some();
-            if !ready!(line.write_rest(cx, outlet.socket.as_deref())) {
+            if !ready!(line.write_rest(cx, &outlet.socket)) {
                 return Poll::Ready(false);
             }
             if had_rest {
@@ -768,44 +763,48 @@ fn utf8(frame: Frame) -> Utf8Bytes {
     Utf8Bytes::try_from(frame).unwrap_or_else(|_| Utf8Bytes::from_static("{}"))
 }
 
-/// `snapshot`'s state as a whole WebSocket frame, built once per state and thread (a round writes
-/// it to a few hundred sockets).
+/// `snapshot`'s state as a whole WebSocket frame (written straight to sockets).
 fn framed_state(snapshot: &Snapshot) -> Bytes {
+    with_prepared(snapshot, |prepared| prepared.framed.clone())
+}
+
+/// `snapshot`'s state as a message for the WebSocket.
+fn state_message(snapshot: &Snapshot) -> Message {
+    with_prepared(snapshot, |prepared| Message::Text(prepared.text.clone()))
+}
+
+/// A room state made ready for the sockets: checked to be UTF-8 (a pass over it) and framed (a
+/// copy). A delivery round gives one state to a few hundred connections, so each thread prepares a
+/// state once, not once per viewer.
+struct Prepared {
+    /// The state's own bytes (not a copy): while held, no other state can be at their address, so
+    /// the address tells whether the state at hand is this one.
+    text: Utf8Bytes,
+    framed: Bytes,
+}
+
+fn with_prepared<T>(snapshot: &Snapshot, use_it: impl FnOnce(&Prepared) -> T) -> T {
     thread_local! {
-        // The state's bytes are kept with their frame: while held, no other state can be at their
-        // address, so the address identifies them.
-        static LAST: RefCell<Option<(Frame, Bytes)>> = const { RefCell::new(None) };
+        static LAST: RefCell<Option<Prepared>> = const { RefCell::new(None) };
     }
     let frame = &snapshot.frame;
     LAST.with_borrow_mut(|last| match last {
-        Some((of, framed)) if of.as_ptr() == frame.as_ptr() && of.len() == frame.len() => {
-            framed.clone()
+        Some(prepared)
+            if prepared.text.as_str().as_ptr() == frame.as_ptr()
+                && prepared.text.len() == frame.len() =>
+        {
+            use_it(prepared)
         }
         _ => {
             let (header, used) = socket::text_frame_header(frame.len());
             let mut framed = Vec::with_capacity(used + frame.len());
             framed.extend_from_slice(&header[..used]);
             framed.extend_from_slice(frame);
-            let framed = Bytes::from(framed);
-            *last = Some((frame.clone(), framed.clone()));
-            framed
+            use_it(last.insert(Prepared {
+                text: utf8(frame.clone()),
+                framed: framed.into(),
+            }))
         }
-    })
-}
-
-/// A room state's message. Checking that a frame is UTF-8 takes a pass over it, so each thread
-/// checks a state once, not once per viewer: the last one is kept, told apart by its bytes' address
-/// (which the kept copy holds on to, so it cannot be reused).
-fn state_message(snapshot: &Snapshot) -> Message {
-    thread_local! {
-        static LAST: RefCell<Option<Utf8Bytes>> = const { RefCell::new(None) };
-    }
-    let frame = &snapshot.frame;
-    LAST.with_borrow_mut(|last| match last {
-        Some(text) if text.as_str().as_ptr() == frame.as_ptr() && text.len() == frame.len() => {
-            Message::Text(text.clone())
-        }
-        _ => Message::Text(last.insert(utf8(frame.clone())).clone()),
     })
 }
 

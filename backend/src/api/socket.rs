@@ -22,14 +22,14 @@ use tokio::net::{TcpListener, TcpStream};
 const SEND_BUFFER: usize = 64 * 1024;
 
 /// Accepts connections for `axum::serve`, sets them up for small frames, and hands each one's
-/// socket to the request as [`Accepted`].
+/// [`Socket`] to hyper and, as `ConnectInfo<Socket>`, to the request.
 pub(super) struct Listener(pub(super) TcpListener);
 
 impl axum::serve::Listener for Listener {
     type Io = Socket;
-    type Addr = Accepted;
+    type Addr = Socket;
 
-    async fn accept(&mut self) -> (Socket, Accepted) {
+    async fn accept(&mut self) -> (Socket, Socket) {
         // axum's own accept retries failures (too many open files, aborted handshakes) after a
         // pause, so this one never errs.
         let (tcp, _) = axum::serve::Listener::accept(&mut self.0).await;
@@ -42,35 +42,56 @@ impl axum::serve::Listener for Listener {
         if let Err(e) = socket2::SockRef::from(&tcp).set_send_buffer_size(SEND_BUFFER) {
             tracing::debug!(error = %e, "SO_SNDBUF not set");
         }
-        let socket = Socket(Arc::new(tcp));
-        let accepted = Accepted {
-            socket: Some(socket.0.clone()),
-        };
-        (socket, accepted)
+        let socket = Socket::new(Arc::new(tcp));
+        (socket.clone(), socket)
     }
 
-    fn local_addr(&self) -> io::Result<Accepted> {
-        self.0.local_addr().map(|_| Accepted { socket: None })
+    /// A listener has no connection of its own to give: ask the `TcpListener` for its address.
+    /// (axum asks only when its caller does; `start` takes the address before serving.)
+    fn local_addr(&self) -> io::Result<Socket> {
+        Err(io::Error::other("a listener has no socket of a connection"))
     }
 }
 
-/// A connection as accepted, for handlers (`ConnectInfo<Accepted>`).
-#[derive(Clone, Debug)]
-pub(super) struct Accepted {
-    /// The connection's socket; `None` only for the listener's own address.
-    pub(super) socket: Option<Arc<TcpStream>>,
-}
-
-impl Connected<IncomingStream<'_, Listener>> for Accepted {
-    fn connect_info(stream: IncomingStream<'_, Listener>) -> Accepted {
+impl Connected<IncomingStream<'_, Listener>> for Socket {
+    fn connect_info(stream: IncomingStream<'_, Listener>) -> Socket {
         stream.remote_addr().clone()
     }
 }
 
-/// A connection's socket, shared by hyper (and the WebSocket after the upgrade) and the room's
-/// direct writes. Every call goes through `&TcpStream`, whose non-blocking calls need no exclusive
-/// access; which writer may write when is `api::session`'s to decide.
-pub(super) struct Socket(Arc<TcpStream>);
+/// A connection's socket, shared by hyper (and the WebSocket after the upgrade) and writes past
+/// them. Every call goes through `&TcpStream`, whose non-blocking calls need no exclusive access;
+/// which writer may write when is the owner's to decide (for Mulin Live, `api::session`'s).
+#[derive(Clone, Debug)]
+pub struct Socket(Arc<TcpStream>);
+
+impl Socket {
+    /// Wraps a connected stream.
+    pub fn new(tcp: Arc<TcpStream>) -> Socket {
+        Socket(tcp)
+    }
+
+    /// The stream, for writes past the reader and writer that own this socket.
+    pub fn stream(&self) -> &Arc<TcpStream> {
+        &self.0
+    }
+
+    /// Polls `write` until the socket takes something or fails; a write that finds the socket full
+    /// clears its readiness, so the next poll waits for room.
+    fn poll_write_with(
+        &self,
+        cx: &mut Context<'_>,
+        mut write: impl FnMut(&TcpStream) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            ready!(self.0.poll_write_ready(cx))?;
+            match write(&self.0) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                other => return Poll::Ready(other),
+            }
+        }
+    }
+}
 
 impl AsyncRead for Socket {
     fn poll_read(
@@ -99,13 +120,7 @@ impl AsyncWrite for Socket {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        loop {
-            ready!(self.0.poll_write_ready(cx))?;
-            match self.0.try_write(buf) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                other => return Poll::Ready(other),
-            }
-        }
+        self.poll_write_with(cx, |tcp| tcp.try_write(buf))
     }
 
     fn poll_write_vectored(
@@ -113,13 +128,7 @@ impl AsyncWrite for Socket {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        loop {
-            ready!(self.0.poll_write_ready(cx))?;
-            match self.0.try_write_vectored(bufs) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                other => return Poll::Ready(other),
-            }
-        }
+        self.poll_write_with(cx, |tcp| tcp.try_write_vectored(bufs))
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -12,14 +12,11 @@
 //!
 //! Listens on 127.0.0.1:$PORT (0 = any free port) and prints `listening 127.0.0.1:PORT`.
 
-use std::io;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, mpsc};
-use std::task::{Context, Poll, ready};
 
 use futures_util::{SinkExt, StreamExt};
+use mulin_backend::api::Socket;
 use mulin_shared::{ClientMsg, Deal, DealStatus, ErrorCode, Role, RoomState, ServerMsg};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -152,9 +149,10 @@ async fn serve(
     let config = WebSocketConfig::default()
         .read_buffer_size(1024)
         .write_buffer_size(0);
-    let mut ws = tokio_tungstenite::accept_async_with_config(Shared(Arc::new(tcp)), Some(config))
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut ws =
+        tokio_tungstenite::accept_async_with_config(Socket::new(Arc::new(tcp)), Some(config))
+            .await
+            .map_err(|e| e.to_string())?;
     ws.send(text(&ServerMsg::Welcome {
         protocol: mulin_shared::PROTOCOL_VERSION,
         server_time: mulin_backend::now_ms(),
@@ -167,7 +165,7 @@ async fn serve(
         lock(room).joined -= 1;
         // The fan-out list still holds the socket: shut it, so the next write fails and the list
         // lets go of it.
-        let _ = socket2::SockRef::from(&*ws.get_ref().0).shutdown(std::net::Shutdown::Both);
+        let _ = socket2::SockRef::from(&**ws.get_ref().stream()).shutdown(std::net::Shutdown::Both);
     }
     result
 }
@@ -177,7 +175,7 @@ fn text(msg: &ServerMsg) -> Message {
 }
 
 async fn read(
-    ws: &mut tokio_tungstenite::WebSocketStream<Shared>,
+    ws: &mut tokio_tungstenite::WebSocketStream<Socket>,
     room: &SharedRoom,
     states: &mpsc::Sender<Arc<Vec<u8>>>,
     joined: &mut bool,
@@ -204,7 +202,7 @@ async fn read(
                 // state and each answer is one whole `send`, so the two never interleave mid-frame.
                 // The newest state is written and the handle listed under one lock: every later
                 // state reaches this viewer.
-                let tcp = ws.get_ref().0.clone();
+                let tcp = ws.get_ref().stream().clone();
                 let mut room = lock(room);
                 if !room.frame.is_empty() {
                     let frame = room.frame.clone();
@@ -272,52 +270,4 @@ async fn read(
         ws.send(text(&answer)).await.map_err(|e| e.to_string())?;
     }
     Ok(())
-}
-
-/// A socket read by its connection's WebSocket and written by the fan-out thread too: both go
-/// through `&TcpStream`, whose non-blocking `try_*` calls need no exclusive access.
-struct Shared(Arc<TcpStream>);
-
-impl AsyncRead for Shared {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        loop {
-            ready!(self.0.poll_read_ready(cx))?;
-            match self.0.try_read(buf.initialize_unfilled()) {
-                Ok(n) => {
-                    buf.advance(n);
-                    return Poll::Ready(Ok(()));
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                Err(e) => return Poll::Ready(Err(e)),
-            }
-        }
-    }
-}
-
-impl AsyncWrite for Shared {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        loop {
-            ready!(self.0.poll_write_ready(cx))?;
-            match self.0.try_write(buf) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                other => return Poll::Ready(other),
-            }
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
 }
