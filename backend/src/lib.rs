@@ -1,13 +1,15 @@
 //! Mulin Live's server as a library: [`start`] builds the app and serves it; `main.rs` and the tests
 //! both use it.
 //!
-//! Arrows point one way: `api` → `live` → `store`, and everything → `mulin_shared`.
+//! Arrows point one way: `api` → `live` → `store`, and everything → `mulin_shared`; `usage` (what
+//! the process costs the machine) is a leaf that `api` reports.
 
 pub mod api;
 pub mod auth;
 pub mod config;
 pub mod live;
 pub mod store;
+pub mod usage;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -269,7 +269,10 @@ captured on loopback as the server sent them (tcpdump, the kernel's stamp on eac
 against 87 and 86, 278 and 289 ms as the viewers read them; the capture itself cost the server about
 4 µs a frame (21.87 and 21.58 s per million, against 16.86–18.13 without it in the same hour), which
 made it later still. Both targets need the viewers' work off the server's cores (another machine, or
-more cores), which this machine cannot give.
+more cores), which this machine cannot give. For viewers on another machine, \`spike fanout --url
+ws://IP:PORT/ws\` aims the load at a server already running there and reads its CPU time and memory
+from its \`/api/metrics\`, which Mulin Live and both peers answer (commands below; not run here, where
+there is one machine).
 
 **Where Mulin Live's fan-out CPU goes.** Three changes brought Mulin Live's CPU per frame down to
 the floor's, each measured in alternating runs of the server before and after (\`spike fanout\`,
@@ -360,6 +363,13 @@ pgbench -n -c 64 -j 2 -T 20 -f tests/bench/hot_row.sql bench   # on a throw-away
 ./target/release/spike ${FAN[*]} --stalled-pct 10
 ./target/release/spike ${FAN5[*]} [--peer node]
 ./target/release/spike fanout --viewers 10000 --restart
+# Viewers on another machine, the server on this one (listening beyond loopback; ulimit -n 20000 on both):
+MULIN_BIND=0.0.0.0:3000 ./target/release/mulin serve --db /tmp/fanout.db --demo
+./target/release/mulin token --role host --show 1 --db /tmp/fanout.db   # prints TOKEN
+HOST=0.0.0.0 PORT=3001 node tests/peers/ws-broadcast/server.js
+HOST=0.0.0.0 PORT=3002 ./target/release/floor-peer
+./target/release/spike ${FAN[*]} --url ws://SERVER_IP:3000/ws --host-token TOKEN   # on the viewers' machine
+./target/release/spike ${FAN[*]} --url ws://SERVER_IP:3001/ws                      # Node peer; 3002 the floor
 \`\`\`
 
 Raw summary lines:

@@ -4,17 +4,19 @@
 //! CPU time and memory come from /proc of its process, so the same run works against any server that
 //! speaks the protocol's few messages used here (tests/peers/ holds a Node.js one).
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
+use mulin_backend::usage::{self, ProcessUsage};
 use mulin_shared::{ClientMsg, DealId};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Semaphore, watch};
 
 use crate::spike::{Shards, Target};
-use crate::wire::Wire;
+use crate::wire::{Wire, http_request};
 
 /// Viewers connecting at the same time.
 const CONNECT_AT_ONCE: usize = 256;
@@ -92,44 +94,59 @@ struct Seen {
     saw_final: bool,
 }
 
-/// CPU ticks (user + system) and resident KiB of a process, from /proc.
-pub fn proc_usage(pid: u32) -> Result<(u64, u64), String> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).map_err(|e| e.to_string())?;
-    // Fields after the command name (which may hold spaces) start after the last ')'.
-    let rest = stat.rsplit_once(')').ok_or("bad /proc stat")?.1;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| -> Result<u64, String> {
-        fields
-            .get(i)
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| "bad /proc stat field".to_string())
-    };
-    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the name and state.
-    let cpu = ticks(11)? + ticks(12)?;
-    let status =
-        std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(|e| e.to_string())?;
-    let rss = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .ok_or("no VmRSS")?;
-    Ok((cpu, rss))
+/// Where a fan-out run reads the server's CPU time and memory.
+#[derive(Debug, Clone, Copy)]
+pub enum UsageFrom {
+    /// A process on this machine, from /proc.
+    Process(u32),
+    /// The `process` field of the server's `/api/metrics` (Mulin Live and both peers answer it),
+    /// for a server on another machine.
+    Metrics(SocketAddr),
 }
 
-/// Clock ticks per second for /proc CPU times (USER_HZ, 100 on Linux everywhere that matters).
-const TICKS_PER_S: f64 = 100.0;
+impl UsageFrom {
+    /// The server's CPU time and resident memory now.
+    pub async fn read(self) -> Result<ProcessUsage, String> {
+        match self {
+            UsageFrom::Process(pid) => usage::of_pid(pid).map_err(|e| e.to_string()),
+            UsageFrom::Metrics(addr) => {
+                let answer = http_request(addr, "GET", "/api/metrics", &[], &[]).await?;
+                if answer.status != 200 {
+                    return Err(format!("{addr} /api/metrics answered {}", answer.status));
+                }
+                #[derive(Deserialize)]
+                struct Metrics {
+                    process: Option<ProcessUsage>,
+                }
+                let metrics: Metrics = serde_json::from_slice(&answer.body)
+                    .map_err(|e| format!("{addr} /api/metrics: {e}"))?;
+                metrics
+                    .process
+                    .ok_or_else(|| format!("{addr} /api/metrics does not report its process"))
+            }
+        }
+    }
+}
+
+/// This load tool's own CPU time so far.
+fn tool_cpu_s() -> Result<f64, String> {
+    usage::of_self().map(|u| u.cpu_s).map_err(|e| e.to_string())
+}
 
 fn now_ms() -> i64 {
     mulin_backend::now_ms()
 }
 
-/// Runs the fan-out load against `target`, whose server process is `pid`.
-pub async fn run(target: &Target, pid: u32, cfg: &FanoutConfig) -> Result<FanoutSummary, String> {
+/// Runs the fan-out load against `target`, whose CPU time and memory are read from `usage`.
+pub async fn run(
+    target: &Target,
+    usage: UsageFrom,
+    cfg: &FanoutConfig,
+) -> Result<FanoutSummary, String> {
     let start_stock = 1_000;
     let (mut host, deal) = crate::spike::host_launch(target, start_stock, 1).await?;
 
-    let (_, rss_before) = proc_usage(pid)?;
+    let rss_before = usage.read().await?.rss_kb;
     let shards = Shards::start()?;
     // Spread over the joiners (ten in every hundred, for 10%), as frozen phones are over a real
     // audience: the server keeps viewers who join together together, and a stalled block of them
@@ -242,8 +259,9 @@ pub async fn run(target: &Target, pid: u32, cfg: &FanoutConfig) -> Result<Fanout
             .ok_or("a viewer vanished before joining")??;
     }
     tokio::time::sleep(IDLE_PAUSE).await;
-    let (cpu_before, rss_idle) = proc_usage(pid)?;
-    let (tool_before, _) = proc_usage(std::process::id())?;
+    let idle = usage.read().await?;
+    let (cpu_before, rss_idle) = (idle.cpu_s, idle.rss_kb);
+    let tool_before = tool_cpu_s()?;
     measured_from.store(now_ms(), Ordering::Relaxed);
 
     // The host changes the stock at a fixed rate, one unit at a time.
@@ -268,15 +286,15 @@ pub async fn run(target: &Target, pid: u32, cfg: &FanoutConfig) -> Result<Fanout
     }
     // Taken while every viewer, stalled ones included, is still connected: once told the final
     // stock they hang up, and what the server then gives back says nothing of what they cost it.
-    let (_, rss_end) = proc_usage(pid)?;
+    let rss_end = usage.read().await?.rss_kb;
     // Every reading viewer should now come to show `stock`.
     let _ = final_tx.send(Some(stock));
     let mut results = Vec::with_capacity(cfg.viewers);
     for task in tasks {
         results.push(task.await.map_err(|e| e.to_string())??);
     }
-    let (cpu_after, _) = proc_usage(pid)?;
-    let (tool_after, _) = proc_usage(std::process::id())?;
+    let cpu_after = usage.read().await?.cpu_s;
+    let tool_after = tool_cpu_s()?;
 
     let mut delays: Vec<u32> = Vec::new();
     let mut versions: Vec<u64> = Vec::new();
@@ -301,11 +319,11 @@ pub async fn run(target: &Target, pid: u32, cfg: &FanoutConfig) -> Result<Fanout
         let i = ((delays.len() as f64 * p).ceil() as usize).clamp(1, delays.len()) - 1;
         f64::from(delays[i])
     };
-    let per_million = |before: u64, after: u64| -> f64 {
+    let per_million = |before: f64, after: f64| -> f64 {
         if delivered == 0 {
             return 0.0;
         }
-        let seconds = after.saturating_sub(before) as f64 / TICKS_PER_S;
+        let seconds = (after - before).max(0.0);
         (seconds * 1e6 / delivered as f64 * 100.0).round() / 100.0
     };
     Ok(FanoutSummary {

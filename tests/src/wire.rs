@@ -58,12 +58,7 @@ impl Wire {
     /// Connects like [`Wire::open`], but with a 4 KiB kernel receive buffer: a viewer whose phone
     /// stops reading fills it quickly, and the server's send queue behind it soon after.
     pub async fn open_small_window(url: &str, wait: Duration) -> Result<Wire, String> {
-        let addr: SocketAddr = url
-            .trim_start_matches("ws://")
-            .split('/')
-            .next()
-            .and_then(|a| a.parse().ok())
-            .ok_or("url must be ws://IP:PORT/…")?;
+        let addr = addr_of(url)?;
         let socket = tokio::net::TcpSocket::new_v4().map_err(|e| e.to_string())?;
         socket
             .set_recv_buffer_size(4096)
@@ -168,6 +163,14 @@ impl Wire {
             }
         }
     }
+}
+
+/// The address of a `ws://IP:PORT/…` URL (an IP address: the load tools do not look names up).
+pub fn addr_of(url: &str) -> Result<SocketAddr, String> {
+    (url.strip_prefix("ws://"))
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|a| a.parse().ok())
+        .ok_or_else(|| format!("the URL must look like ws://IP:PORT/ws, not {url:?}"))
 }
 
 /// A bare HTTP/1.1 GET over TCP, returning the whole response (status line, headers, body): enough

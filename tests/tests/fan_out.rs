@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use mulin_shared::{ClientMsg, Deal, ErrorCode, RoomEvent, ServerMsg};
+use mulin_tests::fanout::UsageFrom;
 use mulin_tests::process::{PeerProcess, ServerProcess};
 use mulin_tests::wire::Wire;
 use mulin_tests::{Client, FRAME_WAIT, TestServer, fanout};
@@ -361,7 +362,11 @@ async fn the_fan_out_load_measures_mulin_live_and_the_floor_peer_alike() {
         .expect("mulin starts");
     let target = server.target();
     let pid = server.pid().expect("mulin runs");
-    let mulin = fanout::run(&target, pid, &cfg).await.expect("fan-out run");
+    // Read as a run from another machine reads it: from the server's own /api/metrics.
+    let mulin = fanout::run(&target, UsageFrom::Metrics(target.http), &cfg)
+        .await
+        .expect("fan-out run");
+    assert_reported_usage_is_the_process(target.http, pid).await;
     server.stop().await;
 
     let peer = PeerProcess::start_floor(env!("CARGO_BIN_EXE_floor-peer").as_ref())
@@ -369,7 +374,10 @@ async fn the_fan_out_load_measures_mulin_live_and_the_floor_peer_alike() {
         .expect("floor peer starts");
     let target = peer.target();
     let pid = peer.pid().expect("floor peer runs");
-    let floor = fanout::run(&target, pid, &cfg).await.expect("fan-out run");
+    let floor = fanout::run(&target, UsageFrom::Process(pid), &cfg)
+        .await
+        .expect("fan-out run");
+    assert_reported_usage_is_the_process(target.http, pid).await;
     // Bad input gets an error frame from the peer too, and the connection stays usable.
     let mut wire = Wire::open(&peer.ws_url(), FRAME_WAIT)
         .await
@@ -404,4 +412,41 @@ async fn the_fan_out_load_measures_mulin_live_and_the_floor_peer_alike() {
     // The floor peer sends every state to every reading viewer.
     assert_eq!(floor.pushes, 10, "{floor:?}");
     assert_eq!(floor.messages_delivered, 40 * 10, "{floor:?}");
+}
+
+/// What a server reports of itself in `/api/metrics` is what /proc says of its process: CPU time
+/// read between two readings of /proc, memory close to theirs.
+async fn assert_reported_usage_is_the_process(http: std::net::SocketAddr, pid: u32) {
+    let before = UsageFrom::Process(pid).read().await.expect("/proc before");
+    let reported = UsageFrom::Metrics(http).read().await.expect("/api/metrics");
+    let after = UsageFrom::Process(pid).read().await.expect("/proc after");
+    assert!(
+        before.cpu_s <= reported.cpu_s && reported.cpu_s <= after.cpu_s,
+        "{before:?} {reported:?} {after:?}"
+    );
+    let (low, high) = (
+        before.rss_kb.min(after.rss_kb),
+        before.rss_kb.max(after.rss_kb),
+    );
+    // The answer itself may take or give back a little memory.
+    assert!(
+        low.saturating_sub(2048) <= reported.rss_kb && reported.rss_kb <= high + 2048,
+        "{before:?} {reported:?} {after:?}"
+    );
+}
+
+/// The fan-out tool aimed at a server elsewhere takes only `ws://IP:PORT/…`, and says so.
+#[test]
+fn a_load_target_that_is_not_a_websocket_address_is_refused_with_the_form_expected() {
+    let ok = mulin_tests::wire::addr_of("ws://10.0.0.7:3000/ws");
+    assert_eq!(ok, Ok("10.0.0.7:3000".parse().expect("address")));
+    for bad in [
+        "http://10.0.0.7:3000/ws",
+        "ws://mulin.example:3000/ws",
+        "ws://10.0.0.7/ws",
+        "",
+    ] {
+        let err = mulin_tests::wire::addr_of(bad).expect_err(bad);
+        assert!(err.contains("ws://IP:PORT/ws"), "{bad}: {err}");
+    }
 }

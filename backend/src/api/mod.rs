@@ -114,8 +114,28 @@ async fn health() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok", "protocol": mulin_shared::PROTOCOL_VERSION }))
 }
 
-async fn metrics(State(state): State<AppState>) -> Json<crate::live::MetricsSnapshot> {
-    Json(state.live.metrics())
+/// What `/api/metrics` answers: the live counters and what the process costs the machine.
+#[derive(Debug, serde::Serialize)]
+struct MetricsAnswer {
+    #[serde(flatten)]
+    live: crate::live::MetricsSnapshot,
+    /// CPU time and resident memory of the server process; `null` where /proc cannot be read
+    /// (not Linux). A load run from another machine reads the server's cost here.
+    process: Option<crate::usage::ProcessUsage>,
+}
+
+async fn metrics(State(state): State<AppState>) -> Json<MetricsAnswer> {
+    let process = match crate::usage::of_self() {
+        Ok(usage) => Some(usage),
+        Err(e) => {
+            tracing::debug!(error = %e, "process usage");
+            None
+        }
+    };
+    Json(MetricsAnswer {
+        live: state.live.metrics(),
+        process,
+    })
 }
 
 /// A lucky bag as published, and once drawn its frozen entry list: everything anyone needs to

@@ -3,18 +3,32 @@
 // It speaks the part of the Mulin Live protocol the fan-out load uses (welcome, join, resume,
 // launch_deal, restock, ping) and pushes `room` frames of the same shape as Mulin Live's: each state
 // is serialized once and the same string is sent to every viewer, the way one would write it in Node.
-// Listens on 127.0.0.1:$PORT (0 = any free port) and prints `listening 127.0.0.1:PORT`.
+// Listens on $HOST:$PORT (127.0.0.1 and 0 = any free port unless set) and prints
+// `listening IP:PORT`. `GET /api/metrics` answers its CPU time and memory, as Mulin Live's does, for
+// load runs from another machine.
 'use strict';
 
+const http = require('http');
 const { WebSocketServer } = require('ws');
 
 const SHOW = 1;
-const wss = new WebSocketServer({
-  host: '127.0.0.1',
-  port: Number(process.env.PORT || 0),
-  perMessageDeflate: false,
-  maxPayload: 64 * 1024,
+
+function json(res, status, value) {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+const server = http.createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/api/metrics') {
+    const cpu = process.cpuUsage();
+    return json(res, 200, {
+      process: { cpu_s: (cpu.user + cpu.system) / 1e6, rss_kb: Math.round(process.memoryUsage.rss() / 1024) },
+    });
+  }
+  json(res, 404, { error: 'not_found', message: 'the peer answers /api/metrics and WebSockets only' });
 });
+const wss = new WebSocketServer({ server, perMessageDeflate: false, maxPayload: 64 * 1024 });
 
 const deals = new Map();
 let version = 0;
@@ -99,8 +113,8 @@ wss.on('connection', (ws) => {
   ws.on('error', () => {});
 });
 
-wss.on('listening', () => {
-  const { address, port } = wss.address();
+server.listen(Number(process.env.PORT || 0), process.env.HOST || '127.0.0.1', () => {
+  const { address, port } = server.address();
   console.log(`listening ${address}:${port}`);
 });
 

@@ -10,7 +10,9 @@
 //! of any server that writes one frame per viewer per state, which bounds what Mulin Live (or any
 //! server) can reach on this machine.
 //!
-//! Listens on 127.0.0.1:$PORT (0 = any free port) and prints `listening 127.0.0.1:PORT`.
+//! Listens on $HOST:$PORT (127.0.0.1 and 0 = any free port unless set) and prints `listening
+//! IP:PORT`. `GET /api/metrics` answers its CPU time and memory, as Mulin Live's does, for load
+//! runs from another machine.
 
 use std::sync::{Arc, Mutex, mpsc};
 
@@ -50,8 +52,9 @@ fn lock(room: &SharedRoom) -> std::sync::MutexGuard<'_, Room> {
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
+    let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".into());
     let port = std::env::var("PORT").unwrap_or_else(|_| "0".into());
-    let listener = TcpListener::bind(format!("127.0.0.1:{port}")).await?;
+    let listener = TcpListener::bind(format!("{host}:{port}")).await?;
     println!("listening {}", listener.local_addr()?);
     let room: SharedRoom = Arc::default();
     // States to fan out; the fan-out thread always takes the newest.
@@ -144,6 +147,9 @@ async fn serve(
     states: &mpsc::Sender<Arc<Vec<u8>>>,
 ) -> Result<(), String> {
     tcp.set_nodelay(true).map_err(|e| e.to_string())?;
+    if asks_for_metrics(&tcp).await? {
+        return answer_metrics(tcp).await;
+    }
     // Small frames only: tungstenite's 128 KiB default read buffer per connection would make this
     // peer's memory figure meaningless.
     let config = WebSocketConfig::default()
@@ -168,6 +174,44 @@ async fn serve(
         let _ = socket2::SockRef::from(&**ws.get_ref().stream()).shutdown(std::net::Shutdown::Both);
     }
     result
+}
+
+/// The request line that asks for the process's usage.
+const METRICS_REQUEST: &[u8] = b"GET /api/metrics ";
+
+/// Whether the connection opens with `GET /api/metrics` (looked at, not read: anything else is
+/// left for the WebSocket handshake).
+async fn asks_for_metrics(tcp: &TcpStream) -> Result<bool, String> {
+    let mut head = [0u8; METRICS_REQUEST.len()];
+    // A request line split over segments comes whole within milliseconds; a client that sends
+    // part of one and stops is left to the handshake, which refuses it.
+    for _ in 0..1000 {
+        let n = tcp.peek(&mut head).await.map_err(|e| e.to_string())?;
+        if n == 0 || !METRICS_REQUEST.starts_with(&head[..n]) {
+            return Ok(false);
+        }
+        if n == head.len() {
+            return Ok(true);
+        }
+        // Only part of the request line is here yet.
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    Ok(false)
+}
+
+/// Answers `GET /api/metrics` with `{"process":{"cpu_s","rss_kb"}}` and closes.
+async fn answer_metrics(mut tcp: TcpStream) -> Result<(), String> {
+    use tokio::io::AsyncWriteExt;
+    let usage = mulin_backend::usage::of_self().ok();
+    let body = serde_json::json!({ "process": usage }).to_string();
+    let response = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    tcp.write_all(response.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
+    tcp.shutdown().await.map_err(|e| e.to_string())
 }
 
 fn text(msg: &ServerMsg) -> Message {

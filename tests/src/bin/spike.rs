@@ -13,9 +13,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use mulin_tests::fanout::{self, FanoutConfig};
+use mulin_tests::fanout::{self, FanoutConfig, UsageFrom};
 use mulin_tests::process::{PeerProcess, ServerProcess};
 use mulin_tests::spike::{self, SpikeConfig, Target};
+use mulin_tests::wire::addr_of;
 
 /// Flash-deal spike against Mulin Live.
 #[derive(Debug, Parser)]
@@ -84,8 +85,20 @@ struct FanoutArgs {
     stalled_pct: u32,
     /// Run against a peer server instead of Mulin Live: `node` (tests/peers/ws-broadcast) or
     /// `floor` (the floor-peer binary: one bare write per viewer per state).
-    #[arg(long, conflicts_with = "restart")]
+    #[arg(long, conflicts_with_all = ["restart", "url"])]
     peer: Option<String>,
+    /// Aim at a server already running, here or on another machine (`ws://HOST:PORT/ws`), instead
+    /// of starting one: Mulin Live or either peer. Its CPU time and memory are read from its
+    /// `/api/metrics`, so the viewers can run where they do not take the server's cores.
+    #[arg(long, conflicts_with = "restart")]
+    url: Option<String>,
+    /// With `--url`: a host token for the show (`mulin token --role host --show N`; the peers take
+    /// any).
+    #[arg(long, requires = "url", default_value = "")]
+    host_token: String,
+    /// With `--url`: the show the viewers follow.
+    #[arg(long, requires = "url", default_value_t = 1)]
+    show: i64,
     /// Instead of changing the stock: restart the server under the connected viewers and measure
     /// how soon every one of them has the room's state again.
     #[arg(long)]
@@ -124,12 +137,7 @@ async fn run(args: Args) -> Result<String, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let (target, db, server) = match args.url {
         Some(url) => {
-            let http = url
-                .trim_start_matches("ws://")
-                .split('/')
-                .next()
-                .and_then(|a| a.parse().ok())
-                .ok_or("--url must be ws://IP:PORT/ws")?;
+            let http = addr_of(&url)?;
             let target = Target {
                 ws_url: url,
                 http,
@@ -177,12 +185,22 @@ async fn run_fanout(args: &FanoutArgs) -> Result<String, String> {
         server.stop().await;
         return serde_json::to_string(&summary).map_err(|e| e.to_string());
     }
+    if let Some(url) = &args.url {
+        let target = Target {
+            ws_url: url.clone(),
+            http: addr_of(url)?,
+            show: args.show,
+            host_token: args.host_token.clone(),
+        };
+        let summary = fanout::run(&target, UsageFrom::Metrics(target.http), &cfg).await?;
+        return serde_json::to_string(&summary).map_err(|e| e.to_string());
+    }
     let summary = match args.peer.as_deref() {
         None => {
             let server = ServerProcess::start(&dir.path().join("fanout.db"), 4096).await?;
             let target = server.target();
             let pid = server.pid().ok_or("mulin exited")?;
-            let summary = fanout::run(&target, pid, &cfg).await;
+            let summary = fanout::run(&target, UsageFrom::Process(pid), &cfg).await;
             server.stop().await;
             summary?
         }
@@ -202,7 +220,7 @@ async fn run_fanout(args: &FanoutArgs) -> Result<String, String> {
             };
             let target = peer.target();
             let pid = peer.pid().ok_or("the peer exited")?;
-            let summary = fanout::run(&target, pid, &cfg).await;
+            let summary = fanout::run(&target, UsageFrom::Process(pid), &cfg).await;
             peer.stop().await;
             summary?
         }
