@@ -232,12 +232,17 @@ heartbeat, no coalescing (a viewer whose socket cannot take a whole frame is cut
 frame is what the kernel asks of any server that writes one frame per viewer per state here: 91% of
 its samples are kernel and 86% are under \`send\`; on loopback each \`send\` also runs the receiving
 socket's half of TCP in the sender's context (37% of its CPU: \`tcp_v4_rcv\`, the wake-up of the load
-tool's thread), work a real viewer's phone would do. That floor is already 0.41–0.54 of Node's CPU
-(in seven pairs of runs on 2026-12-01 and 2026-12-02), and Node's own figure moves by a fifth from
-run to run (20.8–25.8 s per million on those days), so half of Node's CPU is at the edge of what a
-server that writes one frame per viewer per state can reach on this machine, and a third beyond it.
-Mulin Live now writes each state as the floor does wherever a socket can take it, and comes within a
-few percent of the floor (below).
+tool's thread), work a real viewer's phone would do. With the viewers on another machine that half
+would leave every server's figure, but the ratios would hardly move: it was 45% of Mulin Live's
+samples, 41% of Node's and 41% of the floor's (all under \`net_rx_action\`; one 10,000-viewer run
+each, \`perf record -g\`, 2026-12-02), which would take Mulin Live's share of Node's CPU down by about
+7% (0.59 in the run of 2026-12-02 would be 0.55), still above half, before adding what a real
+network's sending and the viewers' acknowledgements cost a server there and loopback leaves out.
+That floor is already 0.41–0.54 of Node's CPU (in seven pairs of runs on 2026-12-01 and 2026-12-02),
+and Node's own figure moves by a fifth from run to run (20.8–25.8 s per million on those days), so
+half of Node's CPU is at the edge of what a server that writes one frame per viewer per state can
+reach on this machine, and a third beyond it. Mulin Live now writes each state as the floor does
+wherever a socket can take it, and comes within a few percent of the floor (below).
 
 The delay target fails for a like reason. By the floor's per-frame costs in this run (its CPU and
 the load tool's; seconds per million frames are microseconds per frame), writing and reading one
@@ -268,8 +273,8 @@ captured on loopback as the server sent them (tcpdump, the kernel's stamp on eac
 10,000-viewer runs on 2026-12-02, not kept) were already p50 79 and 78 ms, p99 297 and 271 ms late,
 against 87 and 86, 278 and 289 ms as the viewers read them; the capture itself cost the server about
 4 µs a frame (21.87 and 21.58 s per million, against 16.86–18.13 without it in the same hour), which
-made it later still. Both targets need the viewers' work off the server's cores (another machine, or
-more cores), which this machine cannot give. For viewers on another machine, \`spike fanout --url
+made it later still. The delay target needs the viewers' work off the server's cores (another
+machine, or more cores), which this machine cannot give. For viewers on another machine, \`spike fanout --url
 ws://IP:PORT/ws\` aims the load at a server already running there and reads its CPU time and memory
 from its \`/api/metrics\`, which Mulin Live and both peers answer (commands below; not run here, where
 there is one machine).
