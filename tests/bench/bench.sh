@@ -276,8 +276,9 @@ against 87 and 86, 278 and 289 ms as the viewers read them; the capture itself c
 made it later still. The delay target needs the viewers' work off the server's cores (another
 machine, or more cores), which this machine cannot give. For viewers on another machine, \`spike fanout --url
 ws://IP:PORT/ws\` aims the load at a server already running there and reads its CPU time and memory
-from its \`/api/metrics\`, which Mulin Live and both peers answer (commands below; not run here, where
-there is one machine).
+from its \`/api/metrics\`, which Mulin Live and both peers answer; it reckons the server's clock from
+pings, as the widget does, so that delays do not carry the two machines' clock difference (commands
+below; not run here, where there is one machine).
 
 **Where Mulin Live's fan-out CPU goes.** Three changes brought Mulin Live's CPU per frame down to
 the floor's, each measured in alternating runs of the server before and after (\`spike fanout\`,

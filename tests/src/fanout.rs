@@ -1,8 +1,9 @@
 //! The fan-out load: many viewers follow one room while the host changes a deal's stock at a fixed
 //! rate, over real WebSockets. Each viewer measures how late every room state reaches it, from the
-//! `server_time` the state carries (the tool and the server share the machine's clock). The server's
-//! CPU time and memory come from /proc of its process, so the same run works against any server that
-//! speaks the protocol's few messages used here (tests/peers/ holds a Node.js one).
+//! `server_time` the state carries, put on this tool's clock by the offset pings reckon (0 when the
+//! tool and the server share a machine). The server's CPU time and memory come from /proc of its
+//! process, or from its `/api/metrics` when it runs elsewhere, so the same run works against any
+//! server that speaks the protocol's few messages used here (tests/peers/ holds a Node.js one).
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -11,7 +12,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use mulin_backend::usage::{self, ProcessUsage};
-use mulin_shared::{ClientMsg, DealId};
+use mulin_shared::{ClientMsg, DealId, ServerMsg};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Semaphore, watch};
 
@@ -62,6 +63,9 @@ pub struct FanoutSummary {
     pub tool_cpu_s_per_million: f64,
     /// Server resident memory per idle viewer, after all joined and before any push.
     pub rss_per_viewer_kb: f64,
+    /// How far the server's clock was ahead of this tool's (ms), reckoned from pings; arrivals are
+    /// put on the server's clock before delays are taken. 0 on one machine.
+    pub clock_offset_ms: i64,
     /// Server resident memory after the last stock change, every viewer still connected, against
     /// just before the pushes, in KiB: what stalled viewers (or anything else) made it hold on to.
     pub rss_growth_kb: i64,
@@ -145,6 +149,8 @@ pub async fn run(
 ) -> Result<FanoutSummary, String> {
     let start_stock = 1_000;
     let (mut host, deal) = crate::spike::host_launch(target, start_stock, 1).await?;
+    // Delays compare the server's clock with this tool's: on another machine they differ.
+    let offset_ms = clock_offset_ms(&mut host).await?;
 
     let rss_before = usage.read().await?.rss_kb;
     let shards = Shards::start()?;
@@ -230,7 +236,7 @@ pub async fn run(
                 if !text.as_str().starts_with(r#"{"type":"room""#) {
                     continue;
                 }
-                let arrived = now_ms();
+                let arrived = now_ms() + offset_ms;
                 let push: Push = serde_json::from_str(text.as_str())
                     .map_err(|e| format!("bad room frame: {e}"))?;
                 if push.kind != "room" {
@@ -262,7 +268,7 @@ pub async fn run(
     let idle = usage.read().await?;
     let (cpu_before, rss_idle) = (idle.cpu_s, idle.rss_kb);
     let tool_before = tool_cpu_s()?;
-    measured_from.store(now_ms(), Ordering::Relaxed);
+    measured_from.store(now_ms() + offset_ms, Ordering::Relaxed);
 
     // The host changes the stock at a fixed rate, one unit at a time.
     let every = Duration::from_secs_f64(1.0 / f64::from(cfg.rate.max(1)));
@@ -342,7 +348,34 @@ pub async fn run(
             .round()
             / 10.0,
         rss_growth_kb: rss_end as i64 - rss_idle as i64,
+        clock_offset_ms: offset_ms,
     })
+}
+
+/// How far the server's clock is ahead of this tool's, in ms, as the widget reckons it: from the
+/// quickest of a few pings, taking the server's stamp as read halfway through the round trip.
+/// Exactly 0 on one machine (a round trip under a millisecond brackets the server's stamp).
+async fn clock_offset_ms(host: &mut Wire) -> Result<i64, String> {
+    let mut best: Option<(i64, i64)> = None;
+    for t in 0..20 {
+        let sent = now_ms();
+        host.send(&ClientMsg::Ping { t }).await?;
+        let server_time = host
+            .until(SETTLE, |m| match m {
+                ServerMsg::Pong {
+                    t: echoed,
+                    server_time,
+                } if echoed == t => Some(server_time),
+                _ => None,
+            })
+            .await?;
+        let back = now_ms();
+        let round_trip = back - sent;
+        if best.is_none_or(|(rt, _)| round_trip < rt) {
+            best = Some((round_trip, server_time - (sent + back) / 2));
+        }
+    }
+    Ok(best.map_or(0, |(_, offset)| offset))
 }
 
 /// Where the Node.js peer lives in the repository.

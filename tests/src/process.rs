@@ -182,15 +182,18 @@ impl PeerProcess {
         PeerProcess::start(node).await
     }
 
-    /// Starts the `floor-peer` binary at `bin` on a free loopback port.
-    pub async fn start_floor(bin: &Path) -> Result<PeerProcess, String> {
+    /// Starts the `floor-peer` binary at `bin` on a free loopback port, its clock running
+    /// `clock_ahead_ms` ahead of the machine's (as a server elsewhere might).
+    pub async fn start_floor(bin: &Path, clock_ahead_ms: i64) -> Result<PeerProcess, String> {
         if !bin.is_file() {
             return Err(format!(
                 "{} is missing: cargo build --release -p mulin-tests",
                 bin.display()
             ));
         }
-        PeerProcess::start(Command::new(bin)).await
+        let mut floor = Command::new(bin);
+        floor.env("CLOCK_AHEAD_MS", clock_ahead_ms.to_string());
+        PeerProcess::start(floor).await
     }
 
     /// Runs `command` with PORT=0 and reads the `listening IP:PORT` line it prints first.

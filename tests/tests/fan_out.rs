@@ -345,8 +345,8 @@ async fn past_the_connection_limit_a_client_is_told_to_retry_and_gets_in_once_a_
 }
 
 /// The fan-out load of `make bench`, in small: every reading viewer shows the final stock, each
-/// counts only states published after all joined, and the floor peer (which never coalesces) is
-/// measured the same way as Mulin Live.
+/// counts only states published after all joined, the floor peer (which never coalesces) is
+/// measured the same way as Mulin Live, and delays hold when the server's clock is not the tool's.
 #[tokio::test]
 async fn the_fan_out_load_measures_mulin_live_and_the_floor_peer_alike() {
     let cfg = fanout::FanoutConfig {
@@ -369,7 +369,10 @@ async fn the_fan_out_load_measures_mulin_live_and_the_floor_peer_alike() {
     assert_reported_usage_is_the_process(target.http, pid).await;
     server.stop().await;
 
-    let peer = PeerProcess::start_floor(env!("CARGO_BIN_EXE_floor-peer").as_ref())
+    // Its clock a minute behind this machine's, as a server elsewhere might be: uncorrected, every
+    // delay would read a minute and no state would count as published after the viewers joined.
+    let behind_ms = 60_000;
+    let peer = PeerProcess::start_floor(env!("CARGO_BIN_EXE_floor-peer").as_ref(), -behind_ms)
         .await
         .expect("floor peer starts");
     let target = peer.target();
@@ -409,6 +412,13 @@ async fn the_fan_out_load_measures_mulin_live_and_the_floor_peer_alike() {
         assert!(summary.messages_delivered >= 40, "{summary:?}");
         assert!(summary.messages_delivered <= 40 * 10, "{summary:?}");
     }
+    // The tool reckons each server's clock and times arrivals by it.
+    assert!(mulin.clock_offset_ms.abs() <= 2, "{mulin:?}");
+    assert!(
+        (floor.clock_offset_ms + behind_ms).abs() <= 100,
+        "{floor:?}"
+    );
+    assert!(floor.delay_p99_ms < 10_000.0, "{floor:?}");
     // The floor peer sends every state to every reading viewer.
     assert_eq!(floor.pushes, 10, "{floor:?}");
     assert_eq!(floor.messages_delivered, 40 * 10, "{floor:?}");

@@ -50,6 +50,21 @@ fn lock(room: &SharedRoom) -> std::sync::MutexGuard<'_, Room> {
     room.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// How far this peer's clock runs ahead of the machine's, from `CLOCK_AHEAD_MS` (0 unless set): a
+/// server on another machine seldom agrees with the load tool's clock to the millisecond, and the
+/// tests check that the tool's delays do not depend on it.
+static CLOCK_AHEAD_MS: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+
+/// This peer's clock (UTC ms, shifted by `CLOCK_AHEAD_MS`).
+fn clock() -> i64 {
+    let ahead = CLOCK_AHEAD_MS.get_or_init(|| {
+        (std::env::var("CLOCK_AHEAD_MS").ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    });
+    mulin_backend::now_ms() + ahead
+}
+
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".into());
@@ -135,7 +150,7 @@ fn publish(room: &mut Room, states: &mpsc::Sender<Arc<Vec<u8>>>) {
         viewers: room.joined,
         bag: None,
         catalogue: 0,
-        server_time: mulin_backend::now_ms(),
+        server_time: clock(),
     });
     room.frame = framed(&state);
     let _ = states.send(room.frame.clone());
@@ -161,7 +176,7 @@ async fn serve(
             .map_err(|e| e.to_string())?;
     ws.send(text(&ServerMsg::Welcome {
         protocol: mulin_shared::PROTOCOL_VERSION,
-        server_time: mulin_backend::now_ms(),
+        server_time: clock(),
     }))
     .await
     .map_err(|e| e.to_string())?;
@@ -262,7 +277,7 @@ async fn read(
             ClientMsg::Join { .. } => continue,
             ClientMsg::Ping { t } => ServerMsg::Pong {
                 t,
-                server_time: mulin_backend::now_ms(),
+                server_time: clock(),
             },
             ClientMsg::Resume { .. } => ServerMsg::SignedIn {
                 role: Role::Host,
@@ -288,7 +303,7 @@ async fn read(
                     stock,
                     sold: 0,
                     per_resident_limit,
-                    starts_at: mulin_backend::now_ms(),
+                    starts_at: clock(),
                     ends_at,
                     status: DealStatus::Live,
                 };

@@ -87,7 +87,7 @@ struct FanoutArgs {
     /// `floor` (the floor-peer binary: one bare write per viewer per state).
     #[arg(long, conflicts_with_all = ["restart", "url"])]
     peer: Option<String>,
-    /// Aim at a server already running, here or on another machine (`ws://HOST:PORT/ws`), instead
+    /// Aim at a server already running, here or on another machine (`ws://IP:PORT/ws`), instead
     /// of starting one: Mulin Live or either peer. Its CPU time and memory are read from its
     /// `/api/metrics`, so the viewers can run where they do not take the server's cores.
     #[arg(long, conflicts_with = "restart")]
@@ -210,7 +210,7 @@ async fn run_fanout(args: &FanoutArgs) -> Result<String, String> {
                 "floor" => {
                     // Built beside this binary (`make bench` builds both).
                     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-                    PeerProcess::start_floor(&exe.with_file_name("floor-peer")).await?
+                    PeerProcess::start_floor(&exe.with_file_name("floor-peer"), 0).await?
                 }
                 other => {
                     return Err(format!(
