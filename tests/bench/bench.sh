@@ -125,6 +125,9 @@ busy_ms() {
     "$(field "$1" server_cpu_s_per_million)" "$(field "$1" tool_cpu_s_per_million)" "$(field "$1" viewers)" "$(nproc)"
 }
 ratio() { python3 -c 'import sys; print(f"{float(sys.argv[1]) / float(sys.argv[2]):.2f}")' "$1" "$2"; }
+# Mulin Live's share of Node's CPU without the loopback's receiving half (45% and 41% of their
+# samples in the profiled runs the floor paragraph cites).
+projected() { python3 -c 'import sys; print(f"{float(sys.argv[1]) / float(sys.argv[2]) * 0.55 / 0.59:.2f}")' "$1" "$2"; }
 row() { # label, json
   printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" \
     "$(field "$2" buyers)" "$(field "$2" stock)" "$(field "$2" accepted)" "$(field "$2" sold_out)" \
@@ -235,9 +238,9 @@ socket's half of TCP in the sender's context (37% of its CPU: \`tcp_v4_rcv\`, th
 tool's thread), work a real viewer's phone would do. With the viewers on another machine that half
 would leave every server's figure, but the ratios would hardly move: it was 45% of Mulin Live's
 samples, 41% of Node's and 41% of the floor's (all under \`net_rx_action\`; one 10,000-viewer run
-each, \`perf record -g\`, 2026-12-02), which would take Mulin Live's share of Node's CPU down by about
-7% (0.59 in the run of 2026-12-02 would be 0.55), still above half, before adding what a real
-network's sending and the viewers' acknowledgements cost a server there and loopback leaves out.
+each, \`perf record -g\`, 2026-12-02), so Mulin Live's share of Node's CPU would fall by about 7% (in
+this run from $(ratio "$(field "$F" server_cpu_s_per_million)" "$(field "$FN" server_cpu_s_per_million)") to about $(projected "$(field "$F" server_cpu_s_per_million)" "$(field "$FN" server_cpu_s_per_million)")), less what a real network's sending and the viewers'
+acknowledgements, which loopback charges elsewhere, would add back.
 That floor is already 0.41–0.54 of Node's CPU (in seven pairs of runs on 2026-12-01 and 2026-12-02),
 and Node's own figure moves by a fifth from run to run (20.8–25.8 s per million on those days), so
 half of Node's CPU is at the edge of what a server that writes one frame per viewer per state can
@@ -248,7 +251,7 @@ The delay target fails for a like reason. By the floor's per-frame costs in this
 the load tool's; seconds per million frames are microseconds per frame), writing and reading one
 state's frames for 99% of the viewers keeps the machine's $(nproc) cores busy for
 $(busy_ms "$FF") ms: even a state alone, nothing queued before it, reaches the 99th-percentile viewer no sooner, and at ten states a
-second the next one comes first. Nor does a slower rate help: at one change a second, the machine
+second (one every 100 ms) the cores have little or no time left between states. Nor does a slower rate help: at one change a second, the machine
 idle between states, p99 was 251, 336 and 423 ms from Mulin Live and 287 and 370 ms from the floor
 peer (\`spike fanout --viewers 10000 --rate 1\`, 2026-12-02), and the server's own delivery rounds,
 timed by a temporary log not kept, finished writing a state to all 10,000 sockets 129–164 ms after
