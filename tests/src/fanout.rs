@@ -1,7 +1,7 @@
 //! The fan-out load: many viewers follow one room while the host changes a deal's stock at a fixed
 //! rate, over real WebSockets. Each viewer measures how late every room state reaches it, from the
-//! `server_time` the state carries, put on this tool's clock by the offset pings reckon (0 when the
-//! tool and the server share a machine). The server's CPU time and memory come from /proc of its
+//! `server_time` the state carries, against its arrival put on the server's clock by the offset
+//! pings reckon (0 when the tool and the server share a machine). The server's CPU time and memory come from /proc of its
 //! process, or from its `/api/metrics` when it runs elsewhere, so the same run works against any
 //! server that speaks the protocol's few messages used here (tests/peers/ holds a Node.js one).
 
