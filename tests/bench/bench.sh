@@ -245,7 +245,11 @@ That floor is already 0.41–0.54 of Node's CPU (in seven pairs of runs on 2026-
 and Node's own figure moves by a fifth from run to run (20.8–25.8 s per million on those days), so
 half of Node's CPU is at the edge of what a server that writes one frame per viewer per state can
 reach on this machine, and a third beyond it. Mulin Live now writes each state as the floor does
-wherever a socket can take it, and comes within a few percent of the floor (below).
+wherever a socket can take it, and comes within a few percent of the floor (below). In eight
+alternating pairs with the Node peer right after a \`make bench\` (\`spike fanout --viewers 10000\`,
+then with \`--peer node\`, 2026-12-02), Mulin Live spent 0.50–0.63 of Node's CPU per frame, 0.57 over
+all eight (means 11.97 and 21.01 s per million), and its delay p99 was 168–217 ms against Node's
+220–270.
 
 The delay target fails for a like reason. By the floor's per-frame costs in this run (its CPU and
 the load tool's; seconds per million frames are microseconds per frame), writing and reading one
