@@ -17,14 +17,7 @@ async fn every_viewer_sees_versions_in_order_up_to_the_final_stock() {
     let deal = host.launch_deal(1, 990, 100, 1).await;
     let viewers = ts.viewers(20).await;
     // Forty changes, faster than the ten pushes a second the room coalesces them into.
-    for _ in 0..40 {
-        host.send(&ClientMsg::Restock {
-            deal: deal.id,
-            units: 1,
-        })
-        .await;
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    restock_one_by_one(&mut host, &deal, 40, Duration::from_millis(5)).await;
     let last = deal.stock + 40;
     let watchers: Vec<_> = viewers
         .into_iter()
@@ -105,14 +98,7 @@ async fn a_viewer_signing_in_mid_show_gets_every_later_change_once_and_in_order(
     resident.sign_in("Li Ming").await;
     // Spaced wider than the push interval: each change is a push of its own, none coalesced.
     const CHANGES: i64 = 8;
-    for _ in 0..CHANGES {
-        host.send(&ClientMsg::Restock {
-            deal: deal.id,
-            units: 1,
-        })
-        .await;
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
+    restock_one_by_one(&mut host, &deal, CHANGES, Duration::from_millis(150)).await;
     let last = deal.stock + CHANGES;
     for (who, viewer) in [("signed-in", &mut resident), ("idle", &mut idle)] {
         let mut seen: Vec<(u64, i64)> = Vec::new();
@@ -245,14 +231,7 @@ async fn a_viewer_whose_socket_fills_mid_state_reads_whole_states_up_to_the_curr
     // More states than its socket and the server's send buffer hold, spaced past the room's
     // coalescing so that each is pushed.
     const CHANGES: i64 = 40;
-    for _ in 0..CHANGES {
-        host.send(&ClientMsg::Restock {
-            deal: deal.id,
-            units: 1,
-        })
-        .await;
-        tokio::time::sleep(Duration::from_millis(110)).await;
-    }
+    restock_one_by_one(&mut host, &deal, CHANGES, Duration::from_millis(110)).await;
     // A WebSocket ping now, while a state may be half-written: its pong must not land inside it.
     slow.send_message(Message::Ping(b"mid".to_vec().into()))
         .await;
@@ -458,5 +437,18 @@ fn a_load_target_that_is_not_a_websocket_address_is_refused_with_the_form_expect
     ] {
         let err = mulin_tests::wire::addr_of(bad).expect_err(bad);
         assert!(err.contains("ws://IP:PORT/ws"), "{bad}: {err}");
+    }
+}
+
+/// The host adds one unit `times` times, `gap` apart: a change per push when the gap is wider than
+/// the room's push interval, a burst for it to coalesce when narrower.
+async fn restock_one_by_one(host: &mut Client, deal: &Deal, times: i64, gap: Duration) {
+    for _ in 0..times {
+        host.send(&ClientMsg::Restock {
+            deal: deal.id,
+            units: 1,
+        })
+        .await;
+        tokio::time::sleep(gap).await;
     }
 }
