@@ -41,9 +41,11 @@ pub struct ServeArgs {
     /// Most orders one deal desk decides and commits in one transaction (1 turns batching off).
     #[arg(long, default_value_t = 4096, value_parser = clap::value_parser!(u16).range(1..=8192))]
     pub max_batch: u16,
-    /// Most WebSocket connections at once; more are refused with 503.
-    #[arg(long, default_value_t = 20_000)]
-    pub max_connections: usize,
+    /// Most WebSocket connections at once; more are refused with 503. By default as many as the
+    /// process's open-file limit (raised to its hard limit first) can hold; a number above that is
+    /// lowered to it, with a warning.
+    #[arg(long)]
+    pub max_connections: Option<usize>,
 }
 
 /// Options of `mulin token`.

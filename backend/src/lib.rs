@@ -2,12 +2,14 @@
 //! both use it.
 //!
 //! Arrows point one way: `api` → `live` → `store`, and everything → `mulin_shared`; `usage` (what
-//! the process costs the machine) is a leaf that `api` reports.
+//! the process costs the machine) is a leaf that `api` reports; `open_files` (how many connections
+//! the process's file limit can hold) is a leaf that `start` and `main.rs` use.
 
 pub mod api;
 pub mod auth;
 pub mod config;
 pub mod live;
+pub mod open_files;
 pub mod store;
 pub mod usage;
 
@@ -45,8 +47,8 @@ pub struct ServerConfig {
     pub demo: bool,
     /// Most orders per deal-desk transaction.
     pub max_batch: usize,
-    /// Most WebSocket connections at once.
-    pub max_connections: usize,
+    /// Most WebSocket connections at once; `None` for as many as the open-file limit can hold.
+    pub max_connections: Option<usize>,
 }
 
 impl From<&config::ServeArgs> for ServerConfig {
@@ -82,6 +84,18 @@ pub enum StartError {
     /// Demo tokens could not be minted.
     #[error(transparent)]
     Auth(#[from] auth::AuthError),
+    /// The process may open too few files to hold a single WebSocket beside what it needs anyway.
+    #[error(
+        "the process may open only {limit} files and has {open} open; Mulin Live keeps {} free \
+         for HTTP and the store, which leaves no room for a single viewer: raise `ulimit -n`",
+        open_files::HEADROOM
+    )]
+    TooFewFiles {
+        /// The soft open-file limit.
+        limit: u64,
+        /// Files open at start.
+        open: u64,
+    },
 }
 
 /// The demo show and fresh staff tokens for it (when started with `demo`).
@@ -134,12 +148,14 @@ pub async fn start(config: ServerConfig) -> Result<Server, StartError> {
         addr: config.bind,
         source,
     })?;
+    let max_connections = fit_connections(config.max_connections)?;
     let (shutdown, shutdown_rx) = watch::channel(false);
     let state = AppState {
         live: Arc::new(Live::new(store.clone(), config.max_batch).map_err(StartError::Desks)?),
         store: store.clone(),
         sessions,
-        connections: Arc::new(Semaphore::new(config.max_connections)),
+        connections: Arc::new(Semaphore::new(max_connections)),
+        max_connections,
         shutdown: shutdown_rx.clone(),
     };
     let app = api::router(state, &config.dist);
@@ -157,6 +173,38 @@ pub async fn start(config: ServerConfig) -> Result<Server, StartError> {
         shutdown,
         task,
     })
+}
+
+/// The connection limit where the system does not say how many files the process may open.
+const CONNECTIONS_UNKNOWN_FILES: usize = 20_000;
+
+/// The connection limit: what was asked for, or else as many as the process's open-file limit can
+/// hold beside the files it has open already (the store's, the listener) and
+/// [`open_files::HEADROOM`]; an asked-for limit above that is lowered to it.
+fn fit_connections(requested: Option<usize>) -> Result<usize, StartError> {
+    let (Some(limit), Some(open)) = (open_files::limit(), open_files::open_now()) else {
+        return Ok(requested.unwrap_or(CONNECTIONS_UNKNOWN_FILES));
+    };
+    let fit = open_files::connection_limit(requested.unwrap_or(usize::MAX), limit, open)
+        .min(Semaphore::MAX_PERMITS);
+    if fit == 0 {
+        return Err(StartError::TooFewFiles { limit, open });
+    }
+    match requested {
+        Some(requested) if fit < requested => tracing::warn!(
+            requested,
+            fit,
+            open_file_limit = limit,
+            "fewer WebSocket connections than asked for: the open-file limit cannot hold more \
+             (raise `ulimit -n`)"
+        ),
+        _ => tracing::info!(
+            max_connections = fit,
+            open_file_limit = limit,
+            "WebSocket connections"
+        ),
+    }
+    Ok(fit)
 }
 
 impl Server {

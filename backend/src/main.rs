@@ -37,6 +37,14 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
+    // Every viewer is an open file: take what the hard limit allows before counting connections.
+    match mulin_backend::open_files::raise_limit() {
+        Ok(raised) if raised.to > raised.from => {
+            tracing::info!(from = raised.from, to = raised.to, "open-file limit raised");
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "open-file limit left as it was"),
+    }
     let server = mulin_backend::start(ServerConfig::from(&args))
         .await
         .map_err(|e| e.to_string())?;

@@ -79,7 +79,7 @@ impl TestServer {
     /// Starts one that takes at most `max_connections` WebSockets at a time.
     pub async fn start_with(max_connections: usize) -> TestServer {
         let dir = tempfile::tempdir().expect("temporary folder");
-        TestServer::start_in(dir, max_connections).await
+        TestServer::start_in(dir, Some(max_connections)).await
     }
 
     /// Shuts this server down gracefully and starts a new one on the same database (on a new
@@ -87,10 +87,10 @@ impl TestServer {
     pub async fn restart(self) -> TestServer {
         let TestServer { server, _dir, .. } = self;
         server.shutdown().await.expect("clean shutdown");
-        TestServer::start_in(_dir, 10_000).await
+        TestServer::start_in(_dir, Some(10_000)).await
     }
 
-    async fn start_in(dir: tempfile::TempDir, max_connections: usize) -> TestServer {
+    async fn start_in(dir: tempfile::TempDir, max_connections: Option<usize>) -> TestServer {
         let db = dir.path().join("mulin.db");
         let server = mulin_backend::start(ServerConfig {
             bind: "127.0.0.1:0".parse().expect("loopback address"),

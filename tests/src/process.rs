@@ -64,13 +64,31 @@ impl ServerProcess {
         max_batch: usize,
         bind: &str,
     ) -> Result<ServerProcess, String> {
-        ServerProcess::launch(db, max_batch, bind, Path::new("no-widget-needed")).await
+        ServerProcess::launch(db, max_batch, bind, Path::new("no-widget-needed"), None).await
+    }
+
+    /// Starts `mulin serve --demo` on a free loopback port in a process that may open `soft` files,
+    /// and `hard` once it raises its own limit.
+    pub async fn start_with_open_files(
+        db: &Path,
+        soft: u64,
+        hard: u64,
+    ) -> Result<ServerProcess, String> {
+        let limits = Some((soft, hard));
+        ServerProcess::launch(
+            db,
+            4096,
+            "127.0.0.1:0",
+            Path::new("no-widget-needed"),
+            limits,
+        )
+        .await
     }
 
     /// Starts `mulin serve --demo` on `bind`, serving the built widget from the repository's dist/
     /// (for browser tests that restart the server under a page).
     pub async fn start_with_widget(db: &Path, bind: &str) -> Result<ServerProcess, String> {
-        ServerProcess::launch(db, 4096, bind, &crate::repo_root().join("dist")).await
+        ServerProcess::launch(db, 4096, bind, &crate::repo_root().join("dist"), None).await
     }
 
     async fn launch(
@@ -78,8 +96,24 @@ impl ServerProcess {
         max_batch: usize,
         bind: &str,
         dist: &Path,
+        open_files: Option<(u64, u64)>,
     ) -> Result<ServerProcess, String> {
-        let mut child = Command::new(mulin_binary()?)
+        let mulin = mulin_binary()?;
+        let mut command = match open_files {
+            None => Command::new(mulin),
+            // The shell sets both limits, lowers the soft one, and becomes mulin (same process and pid).
+            Some((soft, hard)) => {
+                let mut sh = Command::new("sh");
+                sh.arg("-c")
+                    .arg(r#"ulimit -n "$1" && ulimit -S -n "$2" && shift 2 && exec "$@""#)
+                    .arg("sh")
+                    .arg(hard.to_string())
+                    .arg(soft.to_string())
+                    .arg(mulin);
+                sh
+            }
+        };
+        let mut child = command
             .args(["serve", "--demo", "--bind", bind])
             .arg("--dist")
             .arg(dist)

@@ -323,6 +323,83 @@ async fn past_the_connection_limit_a_client_is_told_to_retry_and_gets_in_once_a_
     .expect("join sent");
 }
 
+/// A node whose process may open few files: it raises its soft limit to the hard one, and takes only
+/// as many connections as the files can hold, so that a viewer past them is told 503 at once
+/// instead of waiting for an accept the kernel refuses, and the node keeps answering HTTP.
+/// (Before, the 700 files filled up first: the next viewers were left unanswered while the server
+/// retried its accept once a second.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_connection_limit_fits_the_file_limit_so_one_more_viewer_is_refused_not_left_waiting() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start_with_open_files(&dir.path().join("files.db"), 200, 700)
+        .await
+        .expect("mulin starts");
+    let metrics = || async {
+        let answer = mulin_tests::wire::http_request(server.addr, "GET", "/api/metrics", &[], &[])
+            .await
+            .expect("/api/metrics answers");
+        assert_eq!(answer.status, 200, "{answer:?}");
+        let connections = &answer.json()["connections"];
+        let count = |field: &str| connections[field].as_u64().expect("a count");
+        (count("open"), count("limit"))
+    };
+    let (open, limit) = metrics().await;
+    assert_eq!(open, 0);
+    // Raised to 700 (at 200 the headroom alone would leave no place), then fitted under it.
+    assert!(
+        200 < limit && limit <= 700 - 256,
+        "a limit of {limit} connections"
+    );
+    let url = server.ws_url();
+    let mut inside = Vec::new();
+    for _ in 0..limit {
+        inside.push(Wire::open(&url, FRAME_WAIT).await.expect("a place inside"));
+    }
+    for _ in 0..20 {
+        let answer = tokio::time::timeout(FRAME_WAIT, Wire::open(&url, FRAME_WAIT))
+            .await
+            .expect("one more viewer is answered, not left waiting");
+        let refused = answer.err().expect("one more viewer is refused");
+        assert!(refused.contains("503"), "{refused}");
+    }
+    assert_eq!(metrics().await, (limit, limit));
+    // The viewers inside still see the room, and a place freed is a place taken.
+    for viewer in &mut inside[..2] {
+        viewer.keep_room = true;
+        viewer
+            .send(&ClientMsg::Join {
+                show: server.show,
+                since: None,
+                catalogue: None,
+            })
+            .await
+            .expect("join sent");
+        viewer
+            .until(FRAME_WAIT, |m| {
+                matches!(m, ServerMsg::Room(_)).then_some(())
+            })
+            .await
+            .expect("the room's state");
+    }
+    inside.truncate(inside.len() - 5);
+    let (mut back, mut tries) = (0, 0);
+    while back < 5 {
+        match Wire::open(&url, FRAME_WAIT).await {
+            Ok(wire) => {
+                inside.push(wire);
+                back += 1;
+            }
+            // The server has not yet seen every one of the five go.
+            Err(e) if tries < 100 && e.contains("503") => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("could not get back in: {e}"),
+        }
+    }
+    server.stop().await;
+}
+
 /// The fan-out load of `make bench`, in small: every reading viewer shows the final stock, each
 /// counts only states published after all joined, the floor peer (which never coalesces) is
 /// measured the same way as Mulin Live, and delays hold when the server's clock is not the tool's.

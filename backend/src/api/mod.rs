@@ -36,6 +36,8 @@ pub struct AppState {
     pub sessions: crate::auth::Sessions,
     /// One permit per open WebSocket.
     pub connections: Arc<Semaphore>,
+    /// How many permits `connections` started with.
+    pub max_connections: usize,
     /// Turns `true` when the server is shutting down; sessions then close.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -119,6 +121,8 @@ async fn health() -> Json<serde_json::Value> {
 struct MetricsAnswer {
     #[serde(flatten)]
     live: crate::live::MetricsSnapshot,
+    /// The node's WebSockets.
+    connections: ConnectionCount,
     /// CPU time and resident memory of the server process; `null` where /proc cannot be read
     /// (not Linux). A load run from another machine reads the server's cost here.
     process: Option<crate::usage::ProcessUsage>,
@@ -134,8 +138,22 @@ async fn metrics(State(state): State<AppState>) -> Json<MetricsAnswer> {
     };
     Json(MetricsAnswer {
         live: state.live.metrics(),
+        connections: ConnectionCount {
+            open: state
+                .max_connections
+                .saturating_sub(state.connections.available_permits()),
+            limit: state.max_connections,
+        },
         process,
     })
+}
+
+/// Open WebSocket connections and how many the node takes at once (as many as the process's
+/// open-file limit can hold, or `--max-connections` if lower).
+#[derive(Debug, serde::Serialize)]
+struct ConnectionCount {
+    open: usize,
+    limit: usize,
 }
 
 /// A lucky bag as published, and once drawn its frozen entry list: everything anyone needs to
