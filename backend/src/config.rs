@@ -23,6 +23,9 @@ pub enum Command {
     Token(TokenArgs),
 }
 
+/// `--header-timeout` unless told otherwise: hyper's own default, had axum given it a timer.
+pub const DEFAULT_HEADER_TIMEOUT_S: u64 = 30;
+
 /// Options of `mulin serve`.
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
@@ -46,6 +49,11 @@ pub struct ServeArgs {
     /// lowered to it, with a warning.
     #[arg(long)]
     pub max_connections: Option<usize>,
+    /// Seconds a connection may take to send a request's head, the idle wait before it included,
+    /// before it is closed: ends connections that send nothing and idle keep-alives. A load
+    /// balancer that keeps idle connections to the node must close them sooner.
+    #[arg(long, default_value_t = DEFAULT_HEADER_TIMEOUT_S, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout: u64,
 }
 
 /// Options of `mulin token`.

@@ -16,6 +16,7 @@ pub mod usage;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use mulin_shared::{Role, ShowId, UtcMillis};
 use tokio::net::TcpListener;
@@ -49,6 +50,8 @@ pub struct ServerConfig {
     pub max_batch: usize,
     /// Most WebSocket connections at once; `None` for as many as the open-file limit can hold.
     pub max_connections: Option<usize>,
+    /// How long a connection may take to send a request's head, idle time before it included.
+    pub header_timeout: Duration,
 }
 
 impl From<&config::ServeArgs> for ServerConfig {
@@ -60,6 +63,7 @@ impl From<&config::ServeArgs> for ServerConfig {
             demo: args.demo,
             max_batch: usize::from(args.max_batch),
             max_connections: args.max_connections,
+            header_timeout: Duration::from_secs(args.header_timeout),
         }
     }
 }
@@ -159,12 +163,13 @@ pub async fn start(config: ServerConfig) -> Result<Server, StartError> {
         shutdown: shutdown_rx.clone(),
     };
     let app = api::router(state, &config.dist);
+    let header_timeout = config.header_timeout;
     let mut stop = shutdown_rx;
     let task = tokio::spawn(async move {
         let stop = async move {
             let _ = stop.wait_for(|down| *down).await;
         };
-        api::serve(listener, app, stop).await
+        api::serve(listener, app, header_timeout, stop).await
     });
     Ok(Server {
         addr,

@@ -24,6 +24,10 @@ use crate::wire::Wire;
 /// How long a test waits for one expected frame before failing.
 pub const FRAME_WAIT: Duration = Duration::from_secs(10);
 
+/// `mulin serve`'s own header timeout, for test servers that are not testing it.
+const HEADER_TIMEOUT: Duration =
+    Duration::from_secs(mulin_backend::config::DEFAULT_HEADER_TIMEOUT_S);
+
 /// The repository's root folder (for `dist/`).
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -79,7 +83,13 @@ impl TestServer {
     /// Starts one that takes at most `max_connections` WebSockets at a time.
     pub async fn start_with(max_connections: usize) -> TestServer {
         let dir = tempfile::tempdir().expect("temporary folder");
-        TestServer::start_in(dir, Some(max_connections)).await
+        TestServer::start_in(dir, Some(max_connections), HEADER_TIMEOUT).await
+    }
+
+    /// Starts one that closes a connection whose request head is not in within `header_timeout`.
+    pub async fn start_with_header_timeout(header_timeout: Duration) -> TestServer {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        TestServer::start_in(dir, Some(10_000), header_timeout).await
     }
 
     /// Shuts this server down gracefully and starts a new one on the same database (on a new
@@ -87,10 +97,14 @@ impl TestServer {
     pub async fn restart(self) -> TestServer {
         let TestServer { server, _dir, .. } = self;
         server.shutdown().await.expect("clean shutdown");
-        TestServer::start_in(_dir, Some(10_000)).await
+        TestServer::start_in(_dir, Some(10_000), HEADER_TIMEOUT).await
     }
 
-    async fn start_in(dir: tempfile::TempDir, max_connections: Option<usize>) -> TestServer {
+    async fn start_in(
+        dir: tempfile::TempDir,
+        max_connections: Option<usize>,
+        header_timeout: Duration,
+    ) -> TestServer {
         let db = dir.path().join("mulin.db");
         let server = mulin_backend::start(ServerConfig {
             bind: "127.0.0.1:0".parse().expect("loopback address"),
@@ -99,6 +113,7 @@ impl TestServer {
             demo: true,
             max_batch: 4096,
             max_connections,
+            header_timeout,
         })
         .await
         .expect("server starts");
@@ -116,6 +131,11 @@ impl TestServer {
     /// `ws://…/ws` of this server.
     pub fn ws_url(&self) -> String {
         format!("ws://{}/ws", self.server.addr())
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.server.addr()
     }
 
     /// `http://…` of this server.

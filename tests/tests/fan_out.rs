@@ -400,6 +400,61 @@ async fn the_connection_limit_fits_the_file_limit_so_one_more_viewer_is_refused_
     server.stop().await;
 }
 
+/// Connections that hold an open file without asking for anything are closed once their request
+/// head is overdue: one that sends nothing, one stopped halfway through a request, one left idle
+/// after its answer. Every viewer needs an open file, so these would otherwise crowd viewers out. A
+/// viewer's WebSocket, past its upgrade, is not subject to the deadline.
+#[tokio::test]
+async fn connections_that_send_no_request_are_closed_but_a_quiet_viewer_is_not() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let deadline = Duration::from_secs(1);
+    let ts = TestServer::start_with_header_timeout(deadline).await;
+    let mut viewer = ts.viewers(1).await.remove(0);
+    let opened = std::time::Instant::now();
+    let connect = || async {
+        tokio::net::TcpStream::connect(ts.addr())
+            .await
+            .expect("connects")
+    };
+    let silent = connect().await;
+    let mut partial = connect().await;
+    partial
+        .write_all(b"GET /api/health HTTP/1.1\r\nHo")
+        .await
+        .expect("half a request sent");
+    let mut idle = connect().await;
+    idle.write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("request sent");
+    let mut answer = [0u8; 512];
+    let n = tokio::time::timeout(FRAME_WAIT, idle.read(&mut answer))
+        .await
+        .expect("answered in time")
+        .expect("read");
+    assert!(
+        answer[..n].starts_with(b"HTTP/1.1 200"),
+        "{:?}",
+        &answer[..n]
+    );
+    for (what, mut stream) in [("silent", silent), ("partial", partial), ("idle", idle)] {
+        let mut rest = Vec::new();
+        tokio::time::timeout(FRAME_WAIT, stream.read_to_end(&mut rest))
+            .await
+            .unwrap_or_else(|_| panic!("the {what} connection is still open"))
+            .unwrap_or_else(|e| panic!("the {what} connection: {e}"));
+        assert!(
+            opened.elapsed() >= deadline,
+            "the {what} connection closed before its deadline"
+        );
+    }
+    // The viewer has been quiet for longer than the deadline and is still served.
+    viewer.ping().await;
+    let answer = mulin_tests::wire::http_get(ts.addr(), "/api/health")
+        .await
+        .expect("a new request is answered");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
 /// The fan-out load of `make bench`, in small: every reading viewer shows the final stock, each
 /// counts only states published after all joined, the floor peer (which never coalesces) is
 /// measured the same way as Mulin Live, and delays hold when the server's clock is not the tool's.

@@ -2,9 +2,11 @@
 
 mod demo;
 mod pictures;
+mod serve;
 mod session;
 mod socket;
 
+pub use serve::serve;
 pub use socket::Socket;
 
 use std::path::{Path, PathBuf};
@@ -197,18 +199,6 @@ async fn api_not_found() -> ApiError {
         ErrorCode::NotFound,
         "no such API route",
     )
-}
-
-/// Serves `app` on `listener` until `stop` completes.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    app: Router,
-    stop: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let service = app.into_make_service_with_connect_info::<Socket>();
-    axum::serve(socket::Listener(listener), service)
-        .with_graceful_shutdown(stop)
-        .await
 }
 
 async fn ws_upgrade(

@@ -13,15 +13,13 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
-use axum::extract::connect_info::Connected;
-use axum::serve::IncomingStream;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
 /// Kernel send buffer per connection, in bytes: a few seconds of room states for a viewer.
 const SEND_BUFFER: usize = 64 * 1024;
 
-/// Accepts connections for `axum::serve`, sets them up for small frames, and hands each one's
+/// Accepts connections (with axum's retries), sets them up for small frames, and hands each one's
 /// [`Socket`] to hyper and, as `ConnectInfo<Socket>`, to the request.
 pub(super) struct Listener(pub(super) TcpListener);
 
@@ -47,15 +45,9 @@ impl axum::serve::Listener for Listener {
     }
 
     /// A listener has no connection of its own to give: ask the `TcpListener` for its address.
-    /// (axum asks only when its caller does; `start` takes the address before serving.)
+    /// (`start` takes the address before serving.)
     fn local_addr(&self) -> io::Result<Socket> {
         Err(io::Error::other("a listener has no socket of a connection"))
-    }
-}
-
-impl Connected<IncomingStream<'_, Listener>> for Socket {
-    fn connect_info(stream: IncomingStream<'_, Listener>) -> Socket {
-        stream.remote_addr().clone()
     }
 }
 
