@@ -120,7 +120,7 @@ pub struct Server {
     demo: Option<Demo>,
     store: Store,
     shutdown: watch::Sender<bool>,
-    task: JoinHandle<std::io::Result<()>>,
+    task: JoinHandle<()>,
 }
 
 /// Opens the store, seeds the demo if asked, binds, and serves in the background.
@@ -231,9 +231,7 @@ impl Server {
     /// Closes every connection, stops listening, and waits until the server is down.
     pub async fn shutdown(self) -> std::io::Result<()> {
         let _ = self.shutdown.send(true);
-        match self.task.await {
-            Ok(result) => result,
-            Err(e) => Err(std::io::Error::other(e)),
-        }
+        // Serving itself cannot fail; only its task can (a panic).
+        self.task.await.map_err(std::io::Error::other)
     }
 }

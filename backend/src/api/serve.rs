@@ -32,7 +32,7 @@ pub async fn serve(
     app: Router,
     header_timeout: Duration,
     stop: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) {
     let mut make_service = app.into_make_service_with_connect_info::<Socket>();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -78,7 +78,6 @@ pub async fn serve(
     let _ = stopping_tx.send(true);
     drop(running);
     running_tx.closed().await;
-    Ok(())
 }
 
 /// The request's `ConnectInfo` is the connection's socket itself.
