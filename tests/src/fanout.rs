@@ -1,9 +1,10 @@
 //! The fan-out load: many viewers follow one room while the host changes a deal's stock at a fixed
-//! rate, over real WebSockets. Each viewer measures how late every room state reaches it, from the
-//! `server_time` the state carries, against its arrival put on the server's clock by the offset
-//! pings reckon (0 when the tool and the server share a machine). The server's CPU time and memory come from /proc of its
-//! process, or from its `/api/metrics` when it runs elsewhere, so the same run works against any
-//! server that speaks the protocol's few messages used here (tests/peers/ holds a Node.js one).
+//! rate (or residents buy it down, an order spike), over real WebSockets. Each viewer measures how
+//! late every room state reaches it, from the `server_time` the state carries, against its arrival
+//! put on the server's clock by the offset pings reckon (0 when the tool and the server share a
+//! machine). The server's CPU time and memory come from /proc of its process, or from its
+//! `/api/metrics` when it runs elsewhere, so the same run works against any server that speaks the
+//! protocol's few messages used here (tests/peers/ holds a Node.js one).
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -38,6 +39,37 @@ pub struct FanoutConfig {
     /// Percent of viewers that join and then stop reading their socket, spread over the joiners
     /// (ten in every hundred for 10%).
     pub stalled_pct: u32,
+    /// Instead of the host's changes: this many residents (besides the viewers) sign in and each
+    /// buy one unit at a random moment within `window`, so the stock moves as a flash deal's does
+    /// and the server decides and commits orders while it pushes. Needs a server that takes
+    /// orders (Mulin Live, not the peers).
+    pub buyers: Option<BuyersConfig>,
+}
+
+/// Residents buying during a fan-out run.
+#[derive(Debug, Clone, Copy)]
+pub struct BuyersConfig {
+    /// How many.
+    pub buyers: usize,
+    /// They buy at random moments within this window.
+    pub window: Duration,
+}
+
+/// What the buyers of a fan-out run got.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrderFigures {
+    /// Residents buying.
+    pub buyers: usize,
+    /// How long they took to connect and sign in, all of them, with the viewers watching: what a
+    /// show's start costs while the room is full.
+    pub sign_in_ms: u64,
+    /// Orders accepted (the deal has a unit for every buyer).
+    pub accepted: u64,
+    /// Orders that got anything but an acceptance, or no answer.
+    pub failed: u64,
+    /// Time from sending an order to its answer.
+    pub ack_p50_ms: f64,
+    pub ack_p99_ms: f64,
 }
 
 /// The summary line of a fan-out run.
@@ -69,6 +101,9 @@ pub struct FanoutSummary {
     /// Server resident memory after the last stock change, every viewer still connected, against
     /// just before the pushes, in KiB: what stalled viewers (or anything else) made it hold on to.
     pub rss_growth_kb: i64,
+    /// With buyers: their orders. (The server's CPU then includes deciding and committing them.)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub orders: Option<OrderFigures>,
 }
 
 /// The few fields of a `room` frame a viewer needs.
@@ -84,10 +119,13 @@ struct Push<'a> {
     deals: Vec<StockOf>,
 }
 
+/// A deal's units in a `room` frame: what is left is `stock - sold` (the peers send no `sold`).
 #[derive(Deserialize)]
 struct StockOf {
     id: DealId,
     stock: i64,
+    #[serde(default)]
+    sold: i64,
 }
 
 /// What one reading viewer saw.
@@ -147,7 +185,8 @@ pub async fn run(
     usage: UsageFrom,
     cfg: &FanoutConfig,
 ) -> Result<FanoutSummary, String> {
-    let start_stock = 1_000;
+    // A unit for every buyer: each of their orders moves the stock.
+    let start_stock = 1_000 + cfg.buyers.map_or(0, |b| b.buyers as i64);
     let (mut host, deal) = crate::spike::host_launch(target, start_stock, 1).await?;
     // Delays compare the server's clock with this tool's: on another machine they differ.
     let offset_ms = clock_offset_ms(&mut host).await?;
@@ -248,7 +287,9 @@ pub async fn run(
                     );
                     seen.versions.push(push.version);
                 }
-                let stock = push.deals.iter().find(|d| d.id == deal).map(|d| d.stock);
+                let stock = (push.deals.iter())
+                    .find(|d| d.id == deal)
+                    .map(|d| d.stock - d.sold);
                 last_stock = stock.or(last_stock);
                 if target_stock.is_some() && stock == target_stock {
                     seen.saw_final = true;
@@ -266,30 +307,38 @@ pub async fn run(
     }
     tokio::time::sleep(IDLE_PAUSE).await;
     let idle = usage.read().await?;
-    let (cpu_before, rss_idle) = (idle.cpu_s, idle.rss_kb);
+    let rss_idle = idle.rss_kb;
+    // Buyers sign in after the idle reading (their connections are not idle viewers' memory) and
+    // before the measuring (signing in is not what is measured).
+    let buyers = match cfg.buyers {
+        Some(b) => {
+            let spike = crate::spike::SpikeConfig {
+                buyers: b.buyers,
+                stock: start_stock,
+                limit: 1,
+                qty: 1,
+                orders_each: 1,
+                duplicates: 0,
+                window: b.window,
+            };
+            let began = Instant::now();
+            let signing_in = crate::spike::sign_in(target, deal, &spike);
+            let buyers = reading_the_room(&mut host, signing_in).await??;
+            Some((buyers, began.elapsed()))
+        }
+        None => None,
+    };
+    let cpu_before = usage.read().await?.cpu_s;
     let tool_before = tool_cpu_s()?;
     measured_from.store(now_ms() + offset_ms, Ordering::Relaxed);
 
-    // The host changes the stock at a fixed rate, one unit at a time.
-    let every = Duration::from_secs_f64(1.0 / f64::from(cfg.rate.max(1)));
-    let changes = (cfg.duration.as_secs_f64() * f64::from(cfg.rate)).round() as i64;
-    let mut tick = tokio::time::interval(every);
-    let mut stock = start_stock;
-    while stock - start_stock < changes.max(1) {
-        // The host follows the room too: it reads between changes so it never stalls itself.
-        tokio::select! {
-            _ = tick.tick() => {
-                host.send(&ClientMsg::Restock { deal, units: 1 }).await?;
-                stock += 1;
-            }
-            read = host.next_text() => {
-                let text = read?;
-                if text.as_str().starts_with(r#"{"type":"error""#) {
-                    return Err(format!("the host's stock change was refused: {}", text.as_str()));
-                }
-            }
+    let (stock, orders) = match buyers {
+        Some((buyers, signing_in)) => {
+            let figures = buy(&mut host, buyers, signing_in).await?;
+            (start_stock - figures.accepted as i64, Some(figures))
         }
-    }
+        None => (change_stock(&mut host, deal, start_stock, cfg).await?, None),
+    };
     // Taken while every viewer, stalled ones included, is still connected: once told the final
     // stock they hang up, and what the server then gives back says nothing of what they cost it.
     let rss_end = usage.read().await?.rss_kb;
@@ -349,6 +398,72 @@ pub async fn run(
             / 10.0,
         rss_growth_kb: rss_end as i64 - rss_idle as i64,
         clock_offset_ms: offset_ms,
+        orders,
+    })
+}
+
+/// The host changes the stock at `cfg.rate`, one unit at a time, for `cfg.duration`; returns the
+/// stock it ends at.
+async fn change_stock(
+    host: &mut Wire,
+    deal: DealId,
+    start_stock: i64,
+    cfg: &FanoutConfig,
+) -> Result<i64, String> {
+    let every = Duration::from_secs_f64(1.0 / f64::from(cfg.rate.max(1)));
+    let changes = (cfg.duration.as_secs_f64() * f64::from(cfg.rate)).round() as i64;
+    let mut tick = tokio::time::interval(every);
+    let mut stock = start_stock;
+    while stock - start_stock < changes.max(1) {
+        // The host follows the room too: it reads between changes so it never stalls itself.
+        tokio::select! {
+            _ = tick.tick() => {
+                host.send(&ClientMsg::Restock { deal, units: 1 }).await?;
+                stock += 1;
+            }
+            read = host.next_text() => {
+                let text = read?;
+                if text.as_str().starts_with(r#"{"type":"error""#) {
+                    return Err(format!("the host's stock change was refused: {}", text.as_str()));
+                }
+            }
+        }
+    }
+    Ok(stock)
+}
+
+/// Awaits `work` while the host keeps reading the room, as its console does: a connection that
+/// reads nothing for long is cut off by the server.
+async fn reading_the_room<T>(host: &mut Wire, work: impl Future<Output = T>) -> Result<T, String> {
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            done = &mut work => return Ok(done),
+            read = host.next_text() => { read?; }
+        }
+    }
+}
+
+/// Lets the buyers buy and waits for all their answers.
+async fn buy(
+    host: &mut Wire,
+    buyers: crate::spike::Buyers,
+    signing_in: Duration,
+) -> Result<OrderFigures, String> {
+    let count = buyers.len();
+    let run = reading_the_room(host, buyers.go()).await??;
+    let intents = || run.buyers.iter().flat_map(|b| &b.intents);
+    let accepted = intents()
+        .filter(|i| matches!(i.answer, crate::spike::Answer::Accepted(_)))
+        .count() as u64;
+    let (ack_p50_ms, ack_p99_ms) = crate::spike::ack_percentiles(intents());
+    Ok(OrderFigures {
+        buyers: count,
+        sign_in_ms: signing_in.as_millis() as u64,
+        accepted,
+        failed: intents().count() as u64 - accepted,
+        ack_p50_ms,
+        ack_p99_ms,
     })
 }
 

@@ -306,9 +306,25 @@ impl Shards {
     }
 }
 
-/// Runs the spike against `target`: connects and signs in every buyer, then lets them all buy.
+/// Runs the spike against `target`: launches its deal, connects and signs in every buyer, then
+/// lets them all buy.
 pub async fn run(target: &Target, cfg: &SpikeConfig) -> Result<SpikeRun, String> {
     let deal = launch_deal(target, cfg.stock, cfg.limit).await?;
+    sign_in(target, deal, cfg).await?.go().await
+}
+
+/// Buyers connected, signed in and waiting for the word to buy.
+pub struct Buyers {
+    deal: DealId,
+    tasks: Vec<tokio::task::JoinHandle<Result<BuyerRecord, String>>>,
+    go: watch::Sender<Option<Instant>>,
+    /// The buyers' threads, which must outlive their tasks.
+    _shards: Shards,
+}
+
+/// Connects and signs in `cfg.buyers` residents who will buy in `deal` (`cfg.stock` and
+/// `cfg.limit` are the deal's own, not used here), and returns once every one has signed in.
+pub async fn sign_in(target: &Target, deal: DealId, cfg: &SpikeConfig) -> Result<Buyers, String> {
     let shards = Shards::start()?;
     let (go, ready) = watch::channel(None::<Instant>);
     let gate = Arc::new(Semaphore::new(CONNECT_AT_ONCE));
@@ -332,11 +348,19 @@ pub async fn run(target: &Target, cfg: &SpikeConfig) -> Result<SpikeRun, String>
                 .send(joined.as_ref().map(|_| ()).map_err(Clone::clone))
                 .await;
             let (mut wire, token) = joined?;
-            let start = ready
-                .wait_for(Option::is_some)
-                .await
-                .map_err(|e| e.to_string())?
-                .unwrap_or_else(Instant::now);
+            // A resident's phone keeps reading the room while they wait: one that did not would
+            // fill its socket, and the server cuts off a viewer that takes nothing for long.
+            let go = async move {
+                let start = ready.wait_for(Option::is_some).await;
+                start.map(|s| s.unwrap_or_else(Instant::now))
+            };
+            tokio::pin!(go);
+            let start = loop {
+                tokio::select! {
+                    start = &mut go => break start.map_err(|e| e.to_string())?,
+                    read = wire.next_text() => { read?; }
+                }
+            };
             let offset = cfg.window.mul_f64(rand::random::<f64>());
             tokio::time::sleep_until((start + offset).into()).await;
             let mut intents = Vec::with_capacity(cfg.orders_each);
@@ -363,20 +387,42 @@ pub async fn run(target: &Target, cfg: &SpikeConfig) -> Result<SpikeRun, String>
             .await
             .ok_or("a buyer vanished before signing in")??;
     }
-    let started = Instant::now();
-    let _ = go.send(Some(started));
-    let mut buyers = Vec::with_capacity(cfg.buyers);
-    for task in tasks {
-        buyers.push(task.await.map_err(|e| e.to_string())??);
-    }
-    // Tasks are awaited after they all ran concurrently, so this is when the last buyer finished.
-    let finished = Instant::now();
-    Ok(SpikeRun {
+    Ok(Buyers {
         deal,
-        buyers,
-        started,
-        finished,
+        tasks,
+        go,
+        _shards: shards,
     })
+}
+
+impl Buyers {
+    /// How many are waiting.
+    pub fn len(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.tasks.is_empty()
+    }
+
+    /// Lets every buyer buy (each at a random moment within the window) and waits for all answers.
+    pub async fn go(self) -> Result<SpikeRun, String> {
+        let started = Instant::now();
+        let _ = self.go.send(Some(started));
+        let mut buyers = Vec::with_capacity(self.tasks.len());
+        for task in self.tasks {
+            buyers.push(task.await.map_err(|e| e.to_string())??);
+        }
+        // Tasks are awaited after they all ran concurrently, so this is when the last one finished.
+        let finished = Instant::now();
+        Ok(SpikeRun {
+            deal: self.deal,
+            buyers,
+            started,
+            finished,
+        })
+    }
 }
 
 /// `GET /api/metrics` → (commits, committed orders).
@@ -424,6 +470,18 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)].as_secs_f64() * 1000.0
 }
 
+/// Median and 99th percentile time to an answer over the answered intents, in ms to a tenth.
+pub fn ack_percentiles<'a>(intents: impl IntoIterator<Item = &'a Intent>) -> (f64, f64) {
+    let mut latencies: Vec<Duration> = intents
+        .into_iter()
+        .filter(|i| !matches!(i.answer, Answer::Unanswered))
+        .map(|i| i.latency)
+        .collect();
+    latencies.sort();
+    let tenth = |p: f64| (percentile(&latencies, p) * 10.0).round() / 10.0;
+    (tenth(0.50), tenth(0.99))
+}
+
 /// Folds a run and the database's view of it into the summary.
 pub async fn summarize(
     run: &SpikeRun,
@@ -462,12 +520,7 @@ pub async fn summarize(
         .filter(|i| matches!(i.answer, Answer::Accepted(id) if !stored_ids.contains(&id)))
         .count() as u64;
 
-    let mut latencies: Vec<Duration> = intents
-        .iter()
-        .filter(|i| !matches!(i.answer, Answer::Unanswered))
-        .map(|i| i.latency)
-        .collect();
-    latencies.sort();
+    let (ack_p50_ms, ack_p99_ms) = ack_percentiles(intents.iter().copied());
     let span = run
         .finished
         .duration_since(run.started)
@@ -487,8 +540,8 @@ pub async fn summarize(
         lost_acks,
         decisions_per_s: (decided as f64 / span).round(),
         accepted_per_s: (accepted as f64 / span).round(),
-        ack_p50_ms: (percentile(&latencies, 0.50) * 10.0).round() / 10.0,
-        ack_p99_ms: (percentile(&latencies, 0.99) * 10.0).round() / 10.0,
+        ack_p50_ms,
+        ack_p99_ms,
         orders_per_commit: if commits == 0 {
             0.0
         } else {

@@ -43,6 +43,38 @@ async fn every_viewer_sees_versions_in_order_up_to_the_final_stock() {
     }
 }
 
+/// Every viewer learns how many are watching, but a change of the count alone is pushed at most
+/// once a second (`COUNT_INTERVAL`): at a show's start, or when thousands come back after a
+/// restart, ten pushes a second of nothing else to everyone would take the cores the joins need.
+#[tokio::test]
+async fn the_viewer_count_moves_for_everyone_but_at_most_once_a_second_while_people_join() {
+    let ts = TestServer::start().await;
+    let mut watcher = ts.viewers(1).await.remove(0);
+    let started = std::time::Instant::now();
+    // Joins over more than a second: ten pushes a second would show here.
+    let mut joiners = Vec::new();
+    for _ in 0..60 {
+        joiners.append(&mut ts.viewers(1).await);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut pushes = 0;
+    watcher
+        .recv_until(|m| match m {
+            ServerMsg::Room(state) => {
+                pushes += 1;
+                (state.viewers == 61).then_some(())
+            }
+            _ => None,
+        })
+        .await;
+    // A slow machine can only make fewer pushes in the time, never more.
+    let seconds = started.elapsed().as_secs_f64();
+    assert!(
+        pushes <= seconds.ceil() as usize + 1,
+        "{pushes} pushes of the count in {seconds:.2} s"
+    );
+}
+
 /// A change published while the previous one is still being handed out, shard by shard, and then
 /// nothing more: every viewer must still end at the last state, whichever shard it sits in. (Shards
 /// served before the second change once kept the first until some later change, which in a quiet
@@ -466,6 +498,7 @@ async fn the_fan_out_load_measures_mulin_live_and_the_floor_peer_alike() {
         duration: Duration::from_secs(1),
         // Stalled viewers are another test's concern, and each run would wait for them.
         stalled_pct: 0,
+        buyers: None,
     };
     let dir = tempfile::tempdir().expect("temp dir");
     let server = ServerProcess::start(&dir.path().join("fanout.db"), 4096)
@@ -533,6 +566,47 @@ async fn the_fan_out_load_measures_mulin_live_and_the_floor_peer_alike() {
     // The floor peer sends every state to every reading viewer.
     assert_eq!(floor.pushes, 10, "{floor:?}");
     assert_eq!(floor.messages_delivered, 40 * 10, "{floor:?}");
+}
+
+/// The fan-out load with an order spike moving the stock: every buyer's order is answered and
+/// accepted (there is a unit for each), and every viewer ends showing the stock the orders left.
+#[tokio::test]
+async fn the_fan_out_load_can_move_the_stock_by_an_order_spike() {
+    let cfg = fanout::FanoutConfig {
+        viewers: 40,
+        rate: 10,
+        duration: Duration::from_secs(1),
+        stalled_pct: 0,
+        buyers: Some(fanout::BuyersConfig {
+            buyers: 60,
+            window: Duration::from_millis(500),
+        }),
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(&dir.path().join("buyers.db"), 4096)
+        .await
+        .expect("mulin starts");
+    let pid = server.pid().expect("running");
+    let summary = fanout::run(&server.target(), UsageFrom::Process(pid), &cfg)
+        .await
+        .expect("fan-out run with buyers");
+    server.stop().await;
+    let orders = summary.orders.clone().expect("order figures");
+    assert_eq!(
+        (orders.buyers, orders.accepted, orders.failed),
+        (60, 60, 0),
+        "{summary:?}"
+    );
+    assert!(
+        orders.ack_p50_ms > 0.0 && orders.ack_p50_ms <= orders.ack_p99_ms,
+        "{summary:?}"
+    );
+    assert_eq!(summary.missed, 0, "{summary:?}");
+    // The orders moved the stock: the viewers were pushed states while they were decided.
+    assert!(
+        summary.pushes >= 1 && summary.messages_delivered >= 40,
+        "{summary:?}"
+    );
 }
 
 /// What a server reports of itself in `/api/metrics` is what /proc says of its process: CPU time

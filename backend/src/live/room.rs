@@ -2,9 +2,10 @@
 //!
 //! The room's public state is serialized once per change into a shared [`Snapshot`] behind a `watch`,
 //! so ten thousand viewers cost one serialization, not ten thousand. Changes are coalesced: at most
-//! one push per [`PUSH_INTERVAL`], however many orders land in it. A change is published at once
-//! when the last push is old enough (so the state a batch of orders produced goes out together with
-//! their answers), otherwise by the publisher task when the interval has passed.
+//! one push per [`PUSH_INTERVAL`], however many orders land in it, and for changes of the viewer
+//! count alone one per [`COUNT_INTERVAL`]. A change is published at once when the last push is old
+//! enough (so the state a batch of orders produced goes out together with their answers),
+//! otherwise by the publisher task when the interval has passed.
 //!
 //! Viewers are spread over [`FAN_OUT_SHARDS`] lists of [`Screen`]s, in runs of [`SHARD_RUN`]
 //! consecutive joiners, each list served by a delivery task of its own. A delivery task hands each
@@ -40,6 +41,13 @@ use catalogue::Catalogue;
 
 /// Shortest time between two pushes of the room state.
 pub const PUSH_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Pushes at most this often for changes of the viewer count alone. Nobody reads a count ten
+/// times a second, and it changes with every join and leave: at a show's start, or when ten
+/// thousand viewers come back after a restart, ten pushes a second of nothing else to everyone
+/// took the cores that the joins themselves needed. A stock change still goes out within
+/// [`PUSH_INTERVAL`], with the count as it is then.
+pub const COUNT_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Lists the room's viewers are spread over, each with its delivery task (see the module notes).
 const FAN_OUT_SHARDS: usize = 64;
@@ -194,9 +202,35 @@ struct RoomInner {
     /// The show's latest lucky bag, and while it is open, its task.
     bag: Option<LuckyBag>,
     bag_task: Option<mpsc::Sender<BagCmd>>,
-    /// Changed since the last publication.
+    /// Changed since the last publication (more than the viewer count).
     dirty: bool,
+    /// The viewer count changed since the last publication.
+    count_dirty: bool,
     published_at: Instant,
+}
+
+/// What just changed in a room's state, for how soon it must be pushed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    /// Nothing new (publish what is pending, if due).
+    Nothing,
+    /// The viewer count alone: within [`COUNT_INTERVAL`].
+    Count,
+    /// Anything else: within [`PUSH_INTERVAL`].
+    State,
+}
+
+impl RoomInner {
+    /// When the pending changes are due to be pushed; `None` if there are none.
+    fn due(&self) -> Option<Instant> {
+        if self.dirty {
+            Some(self.published_at + PUSH_INTERVAL)
+        } else if self.count_dirty {
+            Some(self.published_at + COUNT_INTERVAL)
+        } else {
+            None
+        }
+    }
 }
 
 impl Room {
@@ -260,6 +294,7 @@ impl Room {
                 bag: None,
                 bag_task: None,
                 dirty: true,
+                count_dirty: false,
                 published_at: Instant::now(),
             }),
             newest,
@@ -363,7 +398,7 @@ impl Room {
     /// Counts a viewer until the guard is dropped.
     pub fn viewer(&self) -> ViewerGuard {
         self.lock().viewers += 1;
-        self.changed();
+        self.count_changed();
         ViewerGuard {
             room: self.me.clone(),
         }
@@ -742,10 +777,19 @@ impl Room {
         }
     }
 
+    /// Marks the viewer count changed: pushed with the next change, or by itself within
+    /// [`COUNT_INTERVAL`].
+    fn count_changed(&self) {
+        match self.prepare(Change::Count, false) {
+            Some(snapshot) => self.release(snapshot),
+            None => self.dirty.notify_one(),
+        }
+    }
+
     /// Marks the state changed and prepares it if a push is due; otherwise leaves it to the
     /// publisher.
     fn prepare_change(&self) -> Option<Snapshot> {
-        let snapshot = self.prepare(true, false);
+        let snapshot = self.prepare(Change::State, false);
         if snapshot.is_none() {
             self.dirty.notify_one();
         }
@@ -755,20 +799,27 @@ impl Room {
     /// Publishes the state if it changed (`mark` says it just did) and, unless `now`, only if a
     /// push is due; whether it did.
     fn publish(&self, mark: bool, now: bool) -> bool {
-        self.prepare(mark, now)
+        let change = if mark { Change::State } else { Change::Nothing };
+        self.prepare(change, now)
             .map(|snapshot| self.release(snapshot))
             .is_some()
     }
 
-    /// Builds and versions the next state if it changed (`mark` says it just did) and, unless
-    /// `now`, only if a push is due. Viewers see it once it is [released](Room::release).
-    fn prepare(&self, mark: bool, now: bool) -> Option<Snapshot> {
+    /// Builds and versions the next state if anything changed (`change` says what just did) and,
+    /// unless `now`, only if a push is due. Viewers see it once it is [released](Room::release).
+    fn prepare(&self, change: Change, now: bool) -> Option<Snapshot> {
         let mut inner = self.lock();
-        inner.dirty |= mark;
-        if !inner.dirty || (!now && inner.published_at.elapsed() < PUSH_INTERVAL) {
+        match change {
+            Change::Nothing => {}
+            Change::Count => inner.count_dirty = true,
+            Change::State => inner.dirty = true,
+        }
+        let due = inner.due()?;
+        if !now && Instant::now() < due {
             return None;
         }
         inner.dirty = false;
+        inner.count_dirty = false;
         inner.published_at = Instant::now();
         inner.version += 1;
         let state = RoomState {
@@ -852,26 +903,28 @@ fn lock_screens(screens: &Screens) -> MutexGuard<'_, Vec<Weak<dyn Screen>>> {
     screens.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Publishes changes that were not due when they happened, once [`PUSH_INTERVAL`] has passed.
+/// Publishes changes that were not due when they happened, once they are ([`PUSH_INTERVAL`] or
+/// [`COUNT_INTERVAL`] after the last push). Every change that it did not publish itself leaves a
+/// permit on `dirty`, which makes this look again: a stock change while it waits for a count's
+/// due time brings that time forward.
 async fn publisher(room: Weak<Room>, dirty: Arc<Notify>) {
     loop {
-        dirty.notified().await;
-        loop {
-            let Some(due) = room
-                .upgrade()
-                .map(|r| r.lock().published_at + PUSH_INTERVAL)
-            else {
-                return;
-            };
-            if Instant::now() >= due {
-                break;
+        let Some(due) = room.upgrade().map(|r| r.lock().due()) else {
+            return;
+        };
+        match due {
+            None => dirty.notified().await,
+            Some(due) if Instant::now() < due => {
+                tokio::select! {
+                    () = tokio::time::sleep_until(due) => {}
+                    () = dirty.notified() => {}
+                }
             }
-            tokio::time::sleep_until(due).await;
+            Some(_) => {
+                let Some(room) = room.upgrade() else { return };
+                room.publish(false, false);
+            }
         }
-        // If someone else published meanwhile and changed it again, their `changed` left a permit
-        // on `dirty`, so the next round picks it up.
-        let Some(room) = room.upgrade() else { return };
-        room.publish(false, false);
     }
 }
 
@@ -887,7 +940,7 @@ impl Drop for ViewerGuard {
             let mut inner = room.lock();
             inner.viewers = inner.viewers.saturating_sub(1);
             drop(inner);
-            room.changed();
+            room.count_changed();
         }
     }
 }

@@ -6,7 +6,8 @@
 //! `spike fanout`: many viewers follow a room while the host changes the stock at a fixed rate;
 //! prints one JSON summary line of delivery delays, server and load-tool CPU, and memory. `--peer
 //! node` runs the same load against the Node.js `ws` broadcast server in tests/peers/ instead, and
-//! `--peer floor` against `floor-peer` (one bare write per viewer per state).
+//! `--peer floor` against `floor-peer` (one bare write per viewer per state). `--buyers N` moves
+//! the stock by residents' orders instead of the host's changes: fan-out during an order spike.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -103,6 +104,13 @@ struct FanoutArgs {
     /// how soon every one of them has the room's state again.
     #[arg(long)]
     restart: bool,
+    /// Instead of the host's changes: this many residents besides the viewers each buy one unit
+    /// within `--window-ms`, so the server takes an order spike while it pushes (Mulin Live only).
+    #[arg(long, conflicts_with_all = ["restart", "peer", "rate", "seconds"])]
+    buyers: Option<usize>,
+    /// With `--buyers`: they buy at random moments within this many milliseconds.
+    #[arg(long, requires = "buyers", default_value_t = 1000)]
+    window_ms: u64,
 }
 
 #[tokio::main]
@@ -176,6 +184,10 @@ async fn run_fanout(args: &FanoutArgs) -> Result<String, String> {
         rate: args.rate,
         duration: Duration::from_secs(args.seconds),
         stalled_pct: args.stalled_pct.min(100),
+        buyers: args.buyers.map(|buyers| fanout::BuyersConfig {
+            buyers,
+            window: Duration::from_millis(args.window_ms),
+        }),
     };
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     if args.restart {
