@@ -450,7 +450,6 @@ async fn buy(
     buyers: crate::spike::Buyers,
     signing_in: Duration,
 ) -> Result<OrderFigures, String> {
-    let count = buyers.len();
     let run = reading_the_room(host, buyers.go()).await??;
     let intents = || run.buyers.iter().flat_map(|b| &b.intents);
     let accepted = intents()
@@ -458,7 +457,7 @@ async fn buy(
         .count() as u64;
     let (ack_p50_ms, ack_p99_ms) = crate::spike::ack_percentiles(intents());
     Ok(OrderFigures {
-        buyers: count,
+        buyers: run.buyers.len(),
         sign_in_ms: signing_in.as_millis() as u64,
         accepted,
         failed: intents().count() as u64 - accepted,

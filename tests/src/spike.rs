@@ -396,16 +396,6 @@ pub async fn sign_in(target: &Target, deal: DealId, cfg: &SpikeConfig) -> Result
 }
 
 impl Buyers {
-    /// How many are waiting.
-    pub fn len(&self) -> usize {
-        self.tasks.len()
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.tasks.is_empty()
-    }
-
     /// Lets every buyer buy (each at a random moment within the window) and waits for all answers.
     pub async fn go(self) -> Result<SpikeRun, String> {
         let started = Instant::now();
