@@ -287,11 +287,15 @@ few percent of the floor or under it (below). In eight
 alternating pairs with the Node peer right after a \`make bench\` (\`spike fanout --viewers 10000\`,
 then with \`--peer node\`, 2026-12-02), Mulin Live spent 0.50–0.63 of Node's CPU per frame, 0.57 over
 all eight (means 11.97 and 21.01 s per million), and its delay p99 was 168–217 ms against Node's
-220–270.
+220–270. In four alternating triples in a faster hour (\`spike fanout --viewers 10000\`, then with
+\`--peer node\` and \`--peer floor\`, 2026-12-02 09:28–09:31), Mulin Live spent 6.78–7.19 s per million
+frames, Node 10.96–11.83 and the floor 6.73–6.98: Mulin Live 0.60–0.63 of Node's CPU, the floor
+0.58–0.63, and Mulin Live 0.98–1.04 of the floor.
 
 The delay target is at the edge of this machine too, for a like reason. $(delay_this_run) On
-2026-12-02 it was met in all three runs of one \`make bench\` (92, 96 and 99 ms) and missed in single
-runs in the hours around it (129–218 ms). By the floor's per-frame costs in this run (its CPU and
+2026-12-02 it was met in all three runs of one \`make bench\` (92, 96 and 99 ms) and in the four
+triples above (81–92 ms; Node 137–151, the floor 77–85), and missed in runs in the hours around
+them (125–218 ms). By the floor's per-frame costs in this run (its CPU and
 the load tool's; seconds per million frames are microseconds per frame), writing and reading one
 state's frames for 99% of the viewers keeps the machine's $(nproc) cores busy for
 $(busy_ms "$FF") ms: even a state alone, nothing queued before it, reaches the 99th-percentile viewer
