@@ -335,17 +335,7 @@ async fn past_the_connection_limit_a_client_is_told_to_retry_and_gets_in_once_a_
     }
     drop(held.pop());
     // Once the server has seen that one go, a new viewer gets in (retrying, as the widget does).
-    let mut tries = 0;
-    let mut back = loop {
-        match Wire::open(&ts.ws_url(), FRAME_WAIT).await {
-            Ok(wire) => break wire,
-            Err(e) if tries < 100 && e.contains("503") => {
-                tries += 1;
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            Err(e) => panic!("could not get back in: {e}"),
-        }
-    };
+    let mut back = get_back_in(&ts.ws_url()).await;
     back.send(&ClientMsg::Join {
         show: ts.show,
         since: None,
@@ -414,22 +404,25 @@ async fn the_connection_limit_fits_the_file_limit_so_one_more_viewer_is_refused_
             .expect("the room's state");
     }
     inside.truncate(inside.len() - 5);
-    let (mut back, mut tries) = (0, 0);
-    while back < 5 {
-        match Wire::open(&url, FRAME_WAIT).await {
-            Ok(wire) => {
-                inside.push(wire);
-                back += 1;
-            }
-            // The server has not yet seen every one of the five go.
-            Err(e) if tries < 100 && e.contains("503") => {
-                tries += 1;
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
+    for _ in 0..5 {
+        inside.push(get_back_in(&url).await);
+    }
+    server.stop().await;
+}
+
+/// Connects once a place is free: refused with 503 until the server has seen a viewer go, it
+/// retries every 50 ms (at most 100 times), as the widget retries; any other failure fails the test.
+async fn get_back_in(url: &str) -> Wire {
+    for _ in 0..100 {
+        match Wire::open(url, FRAME_WAIT).await {
+            Ok(wire) => return wire,
+            Err(e) if e.contains("503") => tokio::time::sleep(Duration::from_millis(50)).await,
             Err(e) => panic!("could not get back in: {e}"),
         }
     }
-    server.stop().await;
+    Wire::open(url, FRAME_WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("could not get back in: {e}"))
 }
 
 /// Connections that hold an open file without asking for anything are closed once their request

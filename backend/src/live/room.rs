@@ -331,7 +331,7 @@ impl Room {
             inner.bag = Some(stored.bag);
             inner.bag_task = task;
         }
-        room.publish(false, true);
+        room.publish(Change::Nothing, true);
         for shard in 0..FAN_OUT_SHARDS {
             // Out of tokio's cooperative budget: a round of writes never waits (a socket that
             // cannot take a state is left to its writer), and within the budget of 128 operations
@@ -729,7 +729,7 @@ impl Room {
             // Sent under the lock, so events go out in `seq` order. Nobody listening is fine.
             let _ = self.events.send(frame.to_json().into());
         }
-        self.publish(true, true);
+        self.publish(Change::State, true);
     }
 
     /// Called by a desk after an order changed (cancelled): staff hear of it, viewers see the stock.
@@ -796,10 +796,9 @@ impl Room {
         snapshot
     }
 
-    /// Publishes the state if it changed (`mark` says it just did) and, unless `now`, only if a
-    /// push is due; whether it did.
-    fn publish(&self, mark: bool, now: bool) -> bool {
-        let change = if mark { Change::State } else { Change::Nothing };
+    /// Publishes the state if anything changed (`change` says what just did) and, unless `now`,
+    /// only if a push is due; whether it did.
+    fn publish(&self, change: Change, now: bool) -> bool {
         self.prepare(change, now)
             .map(|snapshot| self.release(snapshot))
             .is_some()
@@ -922,7 +921,7 @@ async fn publisher(room: Weak<Room>, dirty: Arc<Notify>) {
             }
             Some(_) => {
                 let Some(room) = room.upgrade() else { return };
-                room.publish(false, false);
+                room.publish(Change::Nothing, false);
             }
         }
     }

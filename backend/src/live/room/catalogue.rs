@@ -7,7 +7,7 @@ use std::sync::Arc;
 use mulin_shared::catalogue::{check_pickup, check_product};
 use mulin_shared::{PickupId, PickupPoint, Product, ProductId, ServerMsg, Show};
 
-use super::Room;
+use super::{Change, Room};
 use crate::live::{Frame, LiveError};
 use crate::store::{CatalogueChange, Store, StoreError, StoredCatalogue};
 
@@ -110,7 +110,7 @@ impl Room {
                 inner.catalogue = Arc::new(fresh);
             }
         }
-        self.publish(true, true);
+        self.publish(Change::State, true);
         Ok(done)
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use mulin_shared::{Deal, DealId, DealStatus, RoomEvent, UtcMillis};
 
-use super::{DealSpec, MAX_DEAL_MS, MAX_PRICE, MAX_UNITS, Room, ended};
+use super::{Change, DealSpec, MAX_DEAL_MS, MAX_PRICE, MAX_UNITS, Room, ended};
 use crate::live::LiveError;
 use crate::live::desk::DeskCmd;
 use crate::now_ms;
@@ -82,7 +82,7 @@ impl Room {
             }
         }
         self.remember_pin(deal).await;
-        self.publish(true, true);
+        self.publish(Change::State, true);
         Ok(deal)
     }
 
@@ -140,7 +140,7 @@ impl Room {
             if take_pin {
                 room.remember_pin(Some(id)).await;
             }
-            room.publish(true, true);
+            room.publish(Change::State, true);
         });
     }
 }
