@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 pub struct ProcessUsage {
     /// CPU time used so far, user and system, in seconds (10 ms steps).
     pub cpu_s: f64,
+    /// Of `cpu_s`, the time spent in the kernel (system time). It holds the network stack's work
+    /// for the process's sends, and (Linux runs the softirqs where they are raised) on loopback
+    /// the receiving side's too: the part of a fan-out's cost no server code can shave.
+    pub kernel_s: f64,
     /// Resident memory now, in KiB.
     pub rss_kb: u64,
 }
@@ -72,7 +76,7 @@ fn read(proc: &str) -> Result<ProcessUsage, UsageError> {
     let ticks = |i: usize| -> Result<u64, UsageError> {
         (fields.get(i).and_then(|v| v.parse::<u64>().ok())).ok_or_else(|| bad("no CPU times"))
     };
-    let cpu_ticks = ticks(11)? + ticks(12)?;
+    let (user_ticks, kernel_ticks) = (ticks(11)?, ticks(12)?);
     let (path, status) = file("status")?;
     let rss_kb = (status.lines())
         .find_map(|l| l.strip_prefix("VmRSS:"))
@@ -83,7 +87,8 @@ fn read(proc: &str) -> Result<ProcessUsage, UsageError> {
             what: "no VmRSS",
         })?;
     Ok(ProcessUsage {
-        cpu_s: cpu_ticks as f64 / TICKS_PER_S,
+        cpu_s: (user_ticks + kernel_ticks) as f64 / TICKS_PER_S,
+        kernel_s: kernel_ticks as f64 / TICKS_PER_S,
         rss_kb,
     })
 }
@@ -96,7 +101,10 @@ mod tests {
     fn this_process_uses_some_memory_and_a_missing_one_is_an_error() {
         let mine = of_self().expect("own usage");
         assert!(mine.rss_kb > 0, "{mine:?}");
-        assert!(mine.cpu_s >= 0.0, "{mine:?}");
+        assert!(
+            0.0 <= mine.kernel_s && mine.kernel_s <= mine.cpu_s,
+            "{mine:?}"
+        );
         // Process ids stop well below this (pid_max is at most 2^22).
         let gone = of_pid(u32::MAX);
         assert!(matches!(gone, Err(UsageError::Read { .. })), "{gone:?}");

@@ -116,10 +116,11 @@ rss_change() {
 verdict() { python3 -c 'import sys; print("yes" if eval(sys.argv[1]) else "**no**")' "$1"; }
 ceiling() { python3 -c 'import sys; print(f"{float(sys.argv[1])*1000:,.0f}")' "$1"; }
 fan_row() { # label, json
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" \
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" \
     "$(field "$2" viewers)" "$(field "$2" pushes)" "$(field "$2" messages_delivered)" \
     "$(field "$2" delay_p50_ms)" "$(field "$2" delay_p99_ms)" "$(field "$2" missed)" \
-    "$(field "$2" server_cpu_s_per_million)" "$(field "$2" tool_cpu_s_per_million)" \
+    "$(field "$2" server_cpu_s_per_million)" "$(field "$2" server_kernel_s_per_million)" \
+    "$(field "$2" tool_cpu_s_per_million)" \
     "$(field "$2" rss_per_viewer_kb)"
 }
 # Milliseconds of all cores a run's per-frame costs (server and load tool) take to write and read one
@@ -132,6 +133,22 @@ busy_ms() {
 cores_needed() {
   python3 -c 'import sys; s, t, v = map(float, sys.argv[1:]); print(f"{(s + t) * v * 10 / 1e6:.1f}")' \
     "$(field "$1" server_cpu_s_per_million)" "$(field "$1" tool_cpu_s_per_million)" "$(field "$1" viewers)"
+}
+# Half of a run's server CPU per million frames.
+half_of() { python3 -c 'import sys; print(f"{float(sys.argv[1]) / 2:.2f}")' "$(field "$1" server_cpu_s_per_million)"; }
+# A run's server CPU per million frames outside the kernel: the server's own code.
+user_part() {
+  python3 -c 'import sys; print(f"{float(sys.argv[1]) - float(sys.argv[2]):.2f}")' \
+    "$(field "$1" server_cpu_s_per_million)" "$(field "$1" server_kernel_s_per_million)"
+}
+# Whether the kernel's part of Mulin Live's CPU alone is over half of Node's, in a sentence.
+kernel_verdict() {
+  if python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2]) / 2 else 1)' \
+    "$(field "$F" server_kernel_s_per_million)" "$(field "$FN" server_cpu_s_per_million)"; then
+    echo "So the kernel's part alone is over the target: a server that sends one frame per viewer per state, as Mulin Live does, would miss it here even if its own code cost nothing."
+  else
+    echo "So the kernel's part alone is within the target here; the rest is Mulin Live's own code."
+  fi
 }
 # Whether this run's Mulin Live met the delay target, in a sentence.
 delay_this_run() {
@@ -206,8 +223,8 @@ times a second for 10 s; each viewer measures the delay of every room state publ
 10 s from the \`server_time\` it carries. (States published while viewers were still joining are left
 out: the state a joiner is first sent carries the time it was published, not sent, so its age says
 nothing of delivery. Figures before 2026-12-01 counted them, which flattered both the delays and the
-CPU per frame.) Server CPU (user + system, from /proc of the server process) is counted over the same
-10 s and divided by the frames of those states delivered; memory per idle viewer is the server's RSS
+CPU per frame.) Server CPU (user + system, from /proc of the server process; the system part, the
+kernel's, in its own column) is counted over the same 10 s and divided by the frames of those states delivered; memory per idle viewer is the server's RSS
 after everyone joined, less before, over the viewers. The peer is a minimal Node.js $(node --version)
 broadcast server on the \`ws\` package (tests/peers/ws-broadcast), speaking the same message shape and
 serializing each state once, run the same way right after, and so is the floor peer (below). The
@@ -216,8 +233,8 @@ table). Mulin Live coalesces: a viewer whose socket is busy when a state
 comes gets the newest one next, so under full load it delivers fewer frames than states; Node
 queues every frame in memory instead.
 
-| run | viewers | states pushed | frames delivered | delay p50 ms | delay p99 ms | missed final state | server CPU s per million frames | load tool CPU s per million frames | RSS per idle viewer KB |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| run | viewers | states pushed | frames delivered | delay p50 ms | delay p99 ms | missed final state | server CPU s per million frames | of which kernel | load tool CPU s per million frames | RSS per idle viewer KB |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 $(fan_row "Mulin Live" "$F")
 $(fan_row "Node.js ws peer" "$FN")
 $(fan_row "floor peer (one bare \`send\` per viewer per state)" "$FF")
@@ -262,6 +279,17 @@ runs with the count held to once a second (2026-12-02, alternating).
 The floor peer against the same two targets: delay p99 $(field "$FF" delay_p99_ms) ms
 ($(verdict "$(field "$FF" delay_p99_ms) < 100")), CPU per million frames $(ratio "$(field "$FF" server_cpu_s_per_million)" "$(field "$FN" server_cpu_s_per_million)") of Node's
 ($(verdict "$(field "$FF" server_cpu_s_per_million) * 2 <= $(field "$FN" server_cpu_s_per_million)")); Mulin Live's is $(ratio "$(field "$F" server_cpu_s_per_million)" "$(field "$FN" server_cpu_s_per_million)") of Node's and $(ratio "$(field "$F" server_cpu_s_per_million)" "$(field "$FF" server_cpu_s_per_million)") of the floor's.
+
+**Where half of Node's CPU lies.** Half of Node's CPU per million frames in this run is
+$(half_of "$FN") s. The kernel alone (system time: TCP's sending, and on loopback the receiving
+socket's half as well) took $(field "$F" server_kernel_s_per_million) s of Mulin Live's, $(field "$FF" server_kernel_s_per_million) s of the floor's and
+$(field "$FN" server_kernel_s_per_million) s of Node's own; the servers' own code took $(user_part "$F") s (Mulin Live), $(user_part "$FF") s (the floor)
+and $(user_part "$FN") s (Node). $(kernel_verdict) Handing the receiving half to the viewers' side on
+this machine made every frame dearer, not cheaper: with the viewers in a network namespace behind a
+veth pair, the server pinned to one core and the viewers' receive path steered to the other (RPS)
+or run by its own NAPI thread, Mulin Live spent 7.3–11.4 s per million frames against 7.3–7.9 on
+loopback in the same hour (2026-12-02, not kept); the virtual machine's interrupts between cores
+(26% of the server's samples under RPS) cost more than the work they moved away.
 
 **The floor.** \`floor-peer\` (tests/src/bin/floor-peer.rs) is the least work a fan-out server can do
 per frame: it frames each state once and two threads, one per core, hand the same bytes to every

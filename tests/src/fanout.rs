@@ -90,6 +90,9 @@ pub struct FanoutSummary {
     pub missed: usize,
     /// Server CPU (user + system) during the pushes, per million frames delivered.
     pub server_cpu_s_per_million: f64,
+    /// Of that, the kernel's (system time): sending the frames through TCP and, on one machine,
+    /// the receiving side of the loopback too. What is left is the server's own code.
+    pub server_kernel_s_per_million: f64,
     /// This load tool's own CPU over the same frames: on one machine it competes with the server
     /// for the cores, so it is part of every delay measured here.
     pub tool_cpu_s_per_million: f64,
@@ -328,7 +331,7 @@ pub async fn run(
         }
         None => None,
     };
-    let cpu_before = usage.read().await?.cpu_s;
+    let server_before = usage.read().await?;
     let tool_before = tool_cpu_s()?;
     measured_from.store(now_ms() + offset_ms, Ordering::Relaxed);
 
@@ -348,7 +351,7 @@ pub async fn run(
     for task in tasks {
         results.push(task.await.map_err(|e| e.to_string())??);
     }
-    let cpu_after = usage.read().await?.cpu_s;
+    let server_after = usage.read().await?;
     let tool_after = tool_cpu_s()?;
 
     let mut delays: Vec<u32> = Vec::new();
@@ -389,7 +392,8 @@ pub async fn run(
         delay_p50_ms: pct(0.50),
         delay_p99_ms: pct(0.99),
         missed,
-        server_cpu_s_per_million: per_million(cpu_before, cpu_after),
+        server_cpu_s_per_million: per_million(server_before.cpu_s, server_after.cpu_s),
+        server_kernel_s_per_million: per_million(server_before.kernel_s, server_after.kernel_s),
         tool_cpu_s_per_million: per_million(tool_before, tool_after),
         rss_per_viewer_kb: ((rss_idle.saturating_sub(rss_before)) as f64
             / cfg.viewers.max(1) as f64

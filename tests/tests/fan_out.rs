@@ -612,6 +612,10 @@ async fn assert_reported_usage_is_the_process(http: std::net::SocketAddr, pid: u
         before.cpu_s <= reported.cpu_s && reported.cpu_s <= after.cpu_s,
         "{before:?} {reported:?} {after:?}"
     );
+    assert!(
+        before.kernel_s <= reported.kernel_s && reported.kernel_s <= after.kernel_s,
+        "{before:?} {reported:?} {after:?}"
+    );
     let (low, high) = (
         before.rss_kb.min(after.rss_kb),
         before.rss_kb.max(after.rss_kb),

@@ -23,7 +23,7 @@ const server = http.createServer((req, res) => {
   if (req.method === 'GET' && req.url === '/api/metrics') {
     const cpu = process.cpuUsage();
     return json(res, 200, {
-      process: { cpu_s: (cpu.user + cpu.system) / 1e6, rss_kb: Math.round(process.memoryUsage.rss() / 1024) },
+      process: { cpu_s: (cpu.user + cpu.system) / 1e6, kernel_s: cpu.system / 1e6, rss_kb: Math.round(process.memoryUsage.rss() / 1024) },
     });
   }
   json(res, 404, { error: 'not_found', message: 'the peer answers /api/metrics and WebSockets only' });

@@ -214,7 +214,7 @@ async fn asks_for_metrics(tcp: &TcpStream) -> Result<bool, String> {
     Ok(false)
 }
 
-/// Answers `GET /api/metrics` with `{"process":{"cpu_s","rss_kb"}}` and closes.
+/// Answers `GET /api/metrics` with `{"process":{"cpu_s","kernel_s","rss_kb"}}` and closes.
 async fn answer_metrics(mut tcp: TcpStream) -> Result<(), String> {
     use tokio::io::AsyncWriteExt;
     let usage = mulin_backend::usage::of_self().ok();
