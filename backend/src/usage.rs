@@ -13,7 +13,7 @@ pub struct ProcessUsage {
     pub cpu_s: f64,
     /// Of `cpu_s`, the time spent in the kernel (system time). It holds the network stack's work
     /// for the process's sends, and (Linux runs the softirqs where they are raised) on loopback
-    /// the receiving side's too: the part of a fan-out's cost no server code can shave.
+    /// the receiving side's too: the part of a fan-out's cost that is not the server's own code.
     pub kernel_s: f64,
     /// Resident memory now, in KiB.
     pub rss_kb: u64,

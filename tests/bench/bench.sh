@@ -284,7 +284,8 @@ The floor peer against the same two targets: delay p99 $(field "$FF" delay_p99_m
 $(half_of "$FN") s. The kernel alone (system time: TCP's sending, and on loopback the receiving
 socket's half as well) took $(field "$F" server_kernel_s_per_million) s of Mulin Live's, $(field "$FF" server_kernel_s_per_million) s of the floor's and
 $(field "$FN" server_kernel_s_per_million) s of Node's own; the servers' own code took $(user_part "$F") s (Mulin Live), $(user_part "$FF") s (the floor)
-and $(user_part "$FN") s (Node). $(kernel_verdict) Handing the receiving half to the viewers' side on
+and $(user_part "$FN") s (Node): Mulin Live's own code costs $(ratio "$(user_part "$F")" "$(user_part "$FN")") of Node's.
+$(kernel_verdict) Handing the receiving half to the viewers' side on
 this machine made every frame dearer, not cheaper: with the viewers in a network namespace behind a
 veth pair, the server pinned to one core and the viewers' receive path steered to the other (RPS)
 or run by its own NAPI thread, Mulin Live spent 7.3–11.4 s per million frames against 7.3–7.9 on

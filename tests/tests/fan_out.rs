@@ -548,6 +548,10 @@ async fn the_fan_out_load_measures_mulin_live_and_the_floor_peer_alike() {
         assert!((1..=10).contains(&summary.pushes), "{summary:?}");
         assert!(summary.messages_delivered >= 40, "{summary:?}");
         assert!(summary.messages_delivered <= 40 * 10, "{summary:?}");
+        assert!(
+            summary.server_kernel_s_per_million <= summary.server_cpu_s_per_million,
+            "{summary:?}"
+        );
     }
     // The tool reckons each server's clock and times arrivals by it.
     assert!(mulin.clock_offset_ms.abs() <= 2, "{mulin:?}");
