@@ -143,8 +143,7 @@ user_part() {
 }
 # Whether the kernel's part of Mulin Live's CPU alone is over half of Node's, in a sentence.
 kernel_verdict() {
-  if python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2]) / 2 else 1)' \
-    "$(field "$F" server_kernel_s_per_million)" "$(field "$FN" server_cpu_s_per_million)"; then
+  if [ "$(verdict "$(field "$F" server_kernel_s_per_million) > $(half_of "$FN")")" = yes ]; then
     echo "So the kernel's part alone is over the target: a server that sends one frame per viewer per state, as Mulin Live does, would miss it here even if its own code cost nothing."
   else
     echo "So the kernel's part alone is within the target here; the rest is Mulin Live's own code."
