@@ -1,0 +1,162 @@
+//! The host's actions: deals, the catalogue and lucky bags. Everyone but the show's host is refused
+//! before anything happens.
+
+use std::sync::Arc;
+
+use mulin_shared::{ClientMsg, ErrorCode, ServerMsg};
+
+use super::Session;
+use crate::live::{BagSpec, DealSpec, LiveError, Room};
+
+impl Session {
+    /// Acts on a host's message (any other message is handled in `Session::handle`).
+    pub(super) async fn host_action(&self, msg: ClientMsg) {
+        match msg {
+            ClientMsg::LaunchDeal {
+                product,
+                price,
+                stock,
+                per_resident_limit,
+                starts_at,
+                ends_at,
+            } => {
+                let spec = DealSpec {
+                    product,
+                    price,
+                    stock,
+                    per_resident_limit,
+                    starts_at,
+                    ends_at,
+                };
+                Box::pin(self.host(
+                    |room| async move { room.launch_deal(spec).await },
+                    |deal| Some(ServerMsg::DealLaunched { deal }),
+                ))
+                .await
+            }
+            ClientMsg::Restock { deal, units } => {
+                Box::pin(self.host(
+                    |room| async move { room.restock(deal, units).await },
+                    |deal| Some(ServerMsg::DealRestocked { deal }),
+                ))
+                .await
+            }
+            // Answered by the `deal_ended` event every viewer receives.
+            ClientMsg::EndDeal { deal } => {
+                Box::pin(self.host(|room| async move { room.end_deal(deal).await }, |_| None)).await
+            }
+            ClientMsg::PinDeal { deal } => {
+                Box::pin(self.host(
+                    |room| async move { room.pin_deal(deal).await },
+                    |deal| Some(ServerMsg::DealPinned { deal }),
+                ))
+                .await
+            }
+            ClientMsg::ExtendDeal { deal, ends_at } => {
+                Box::pin(self.host(
+                    |room| async move { room.extend_deal(deal, ends_at).await },
+                    |deal| Some(ServerMsg::DealUpdated { deal }),
+                ))
+                .await
+            }
+            ClientMsg::SaveProduct { product } => {
+                Box::pin(self.host(
+                    |room| async move { room.save_product(&product).await },
+                    |product| Some(ServerMsg::ProductSaved { product }),
+                ))
+                .await
+            }
+            ClientMsg::RemoveProduct { product } => {
+                Box::pin(self.host(
+                    |room| async move { room.remove_product(product).await },
+                    |()| Some(ServerMsg::ProductRemoved { product }),
+                ))
+                .await
+            }
+            ClientMsg::SavePickup { pickup } => {
+                Box::pin(self.host(
+                    |room| async move { room.save_pickup(&pickup).await },
+                    |pickup| Some(ServerMsg::PickupSaved { pickup }),
+                ))
+                .await
+            }
+            ClientMsg::RemovePickup { pickup } => {
+                Box::pin(self.host(
+                    |room| async move { room.remove_pickup(pickup).await },
+                    |()| Some(ServerMsg::PickupRemoved { pickup }),
+                ))
+                .await
+            }
+            ClientMsg::OpenBag {
+                prize,
+                winners,
+                closes_at,
+                eligibility,
+                pickup,
+            } => {
+                let spec = BagSpec {
+                    prize,
+                    winners,
+                    closes_at,
+                    eligibility,
+                    pickup,
+                };
+                Box::pin(self.host(
+                    |room| async move { room.open_bag(spec).await },
+                    |bag| Some(ServerMsg::BagOpened { bag }),
+                ))
+                .await
+            }
+            // Answered by the `bag_drawn` event every viewer receives.
+            ClientMsg::CloseBag { bag } => {
+                Box::pin(self.host(|room| async move { room.close_bag(bag).await }, |_| None)).await
+            }
+            // Everyone's messages are handled in `Session::handle`.
+            ClientMsg::Join { .. }
+            | ClientMsg::SignIn { .. }
+            | ClientMsg::Resume { .. }
+            | ClientMsg::PlaceOrder { .. }
+            | ClientMsg::CancelOrder { .. }
+            | ClientMsg::EnterBag { .. }
+            | ClientMsg::Ping { .. } => {}
+        }
+    }
+
+    /// Runs a host action on the joined room and sends its answer (if it has one of its own), or
+    /// why it was not done. Everyone but the show's host is refused before anything happens.
+    async fn host<T, F>(
+        &self,
+        act: impl FnOnce(Arc<Room>) -> F,
+        answer: impl FnOnce(T) -> Option<ServerMsg>,
+    ) where
+        F: Future<Output = Result<T, LiveError>>,
+    {
+        let Some(room) = self.host_room().await else {
+            return;
+        };
+        match act(room).await {
+            Ok(done) => {
+                if let Some(msg) = answer(done) {
+                    self.send(&msg).await;
+                }
+            }
+            Err(e) => self.live_error(e).await,
+        }
+    }
+
+    /// The joined room, if the signed-in person hosts it; otherwise answers with the reason.
+    async fn host_room(&self) -> Option<Arc<Room>> {
+        let Some(principal) = &self.principal else {
+            self.error(ErrorCode::NotSignedIn, "sign in with a host token first")
+                .await;
+            return None;
+        };
+        let room = self.joined().await?;
+        if !principal.is_host_of(room.show()) {
+            self.error(ErrorCode::Forbidden, "only the show's host may do this")
+                .await;
+            return None;
+        }
+        Some(room)
+    }
+}

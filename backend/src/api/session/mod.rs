@@ -1,0 +1,344 @@
+//! One WebSocket connection: a reader that acts on client messages and a writer that merges replies,
+//! purchase answers, room pushes and heartbeats, joined by `select!` so either side ending ends both.
+//!
+//! Per purchase the server wakes this connection twice: once to read it, once to write its answer
+//! (which the deal desk sends straight to the writer). No timer is armed per frame: the reader only
+//! notes when it last heard the client, a watchman task pings and checks that, and a write gets a
+//! deadline only when the socket could not take it at once.
+//!
+//! The transport is `outlet` (the socket and room states written straight to it), `writer` (the
+//! task that sends everything else) and `watchman` (heartbeat, idleness, shutdown). What a message
+//! asks for is handled here (joining, signing in), in `resident` (buying, cancelling, lucky bags)
+//! and in `host` (the host's actions).
+
+mod host;
+mod outlet;
+mod resident;
+mod watchman;
+mod writer;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket};
+use futures_util::StreamExt;
+use futures_util::stream::SplitStream;
+use mulin_shared::{ClientMsg, ErrorCode, PROTOCOL_VERSION, ServerMsg, SignInProblem};
+use tokio::net::TcpStream;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc};
+
+use super::AppState;
+use crate::auth::{AuthError, Principal};
+use crate::live::{Answer, Frame, LiveError, Room, ViewerGuard};
+use crate::now_ms;
+use outlet::{Line, Outlet};
+use watchman::{AbortOnDrop, Heard, watchman};
+use writer::{Outgoing, Writer};
+
+/// Replies waiting for the writer; a client that floods requests without reading waits here.
+const OUTBOX: usize = 64;
+/// Purchases one connection may have at the desks at once; the next waits (and its socket with it).
+const IN_FLIGHT: usize = 16;
+/// The server pings this often; browsers answer by themselves.
+const PING_EVERY: Duration = Duration::from_secs(20);
+/// A connection that sends nothing (not even a pong) for this long is closed (at the next heartbeat).
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// A viewer that cannot take a frame within this time is cut off instead of holding memory.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Runs one connection to its end.
+pub(super) async fn run(
+    ws: WebSocket,
+    socket: Arc<TcpStream>,
+    state: AppState,
+    _permit: OwnedSemaphorePermit,
+) {
+    let (sink, stream) = ws.split();
+    let (out, outbox) = mpsc::channel(OUTBOX);
+    let (answer_to, answers) = mpsc::unbounded_channel();
+    // Heartbeat, idleness and shutdown are watched by a small task of the connection's own, which
+    // tells the writer through the outbox. Timers and the shared shutdown watch polled inside this
+    // connection's select! cost a poll (and for the watch, a lock) on every wake-up.
+    let heard = Arc::new(Heard::new());
+    let _watchman = AbortOnDrop(tokio::spawn(watchman(
+        out.clone(),
+        heard.clone(),
+        state.shutdown.clone(),
+    )));
+    let welcome = ServerMsg::Welcome {
+        protocol: PROTOCOL_VERSION,
+        server_time: now_ms(),
+    };
+    if out.send(Outgoing::Frame(frame(&welcome))).await.is_err() {
+        return;
+    }
+    let slots = Arc::new(Semaphore::new(IN_FLIGHT));
+    let mut session = Session {
+        state,
+        out,
+        answer_to,
+        slots: slots.clone(),
+        principal: None,
+        room: None,
+        catalogue: 0,
+        viewer: None,
+    };
+    // The writer is a task of its own: a room push then wakes only the writer, not the reader too
+    // (which, polled, re-zeroes its read buffer before finding nothing to read), and a request
+    // wakes only the reader. Either ending ends the connection.
+    let outlet = Arc::new(Outlet {
+        line: Mutex::new(Line {
+            sink,
+            shown: None,
+            catalogue: 0,
+            busy: false,
+            closed: false,
+            direct: true,
+            rest: None,
+        }),
+        nudge: Notify::new(),
+        slots,
+        socket,
+        drained: Notify::new(),
+    });
+    let mut writer = AbortOnDrop(tokio::spawn(
+        Writer::new(outlet.clone()).run(outbox, answers),
+    ));
+    tokio::select! {
+        _ = session.read(stream, &heard, &outlet) => {}
+        _ = &mut writer.0 => {}
+    }
+}
+
+fn frame(msg: &ServerMsg) -> Frame {
+    msg.to_json().into()
+}
+
+/// The reader's state: who is signed in and which room is followed.
+struct Session {
+    state: AppState,
+    out: mpsc::Sender<Outgoing>,
+    /// Where the desks send this connection's purchase answers.
+    answer_to: mpsc::UnboundedSender<Box<Answer>>,
+    /// One permit per purchase in flight.
+    slots: Arc<Semaphore>,
+    principal: Option<Principal>,
+    room: Option<Arc<Room>>,
+    /// The catalogue version the client holds (sent at join, or held from before a rejoin).
+    catalogue: u64,
+    /// Counts this connection as a viewer of the joined room while held.
+    viewer: Option<ViewerGuard>,
+}
+
+impl Session {
+    async fn read(&mut self, mut stream: SplitStream<WebSocket>, heard: &Heard, outlet: &Outlet) {
+        loop {
+            let message = match stream.next().await {
+                Some(Ok(m)) => m,
+                // Closed, or a protocol violation (e.g. a frame over the hard size limit).
+                Some(Err(_)) | None => return,
+            };
+            heard.now();
+            match message {
+                Message::Text(t) => self.handle_text(t.as_str()).await,
+                Message::Binary(_) => {
+                    self.error(
+                        ErrorCode::MalformedFrame,
+                        "binary frames are not part of the protocol; send JSON text",
+                    )
+                    .await
+                }
+                Message::Close(_) => return,
+                Message::Ping(_) => outlet.end_direct().await,
+                Message::Pong(_) => {}
+            }
+        }
+    }
+
+    async fn send(&self, msg: &ServerMsg) {
+        // A closed outbox means the writer is gone and the session is ending anyway.
+        let _ = self.out.send(Outgoing::Frame(frame(msg))).await;
+    }
+
+    async fn error(&self, code: ErrorCode, message: impl Into<String>) {
+        self.send(&ServerMsg::error(code, message)).await;
+    }
+
+    async fn handle_text(&mut self, text: &str) {
+        match ClientMsg::parse(text) {
+            Ok(msg) => self.handle(msg).await,
+            Err(e) => self.error(e.code, e.message).await,
+        }
+    }
+
+    /// Purchases are handled in place; every other message (a few per session) in a boxed future of
+    /// its own. Every connection holds its reader's future for as long as it lives, sized for the
+    /// largest message it could handle: inlined, the store queries of a sign-in made that 2.5 KB per
+    /// idle viewer.
+    async fn handle(&mut self, msg: ClientMsg) {
+        match msg {
+            ClientMsg::PlaceOrder {
+                deal,
+                qty,
+                pickup,
+                key,
+            } => self.place_order(deal, qty, pickup, key).await,
+            ClientMsg::Ping { t } => {
+                let pong = ServerMsg::Pong {
+                    t,
+                    server_time: now_ms(),
+                };
+                Box::pin(self.send(&pong)).await
+            }
+            ClientMsg::Join {
+                show,
+                since,
+                catalogue,
+            } => Box::pin(self.join(show, since, catalogue)).await,
+            ClientMsg::SignIn {
+                nickname,
+                phone,
+                community,
+            } => Box::pin(self.sign_in(nickname, phone, community)).await,
+            ClientMsg::Resume { token } => {
+                Box::pin(async {
+                    let result = self.state.sessions.resume(&token).await;
+                    self.signed_in(result.map(|p| (p, None))).await
+                })
+                .await
+            }
+            ClientMsg::CancelOrder { order } => Box::pin(self.cancel_order(order)).await,
+            ClientMsg::EnterBag { bag } => Box::pin(self.enter_bag(bag)).await,
+            host_action => Box::pin(self.host_action(host_action)).await,
+        }
+    }
+
+    async fn live_error(&self, e: LiveError) {
+        if let LiveError::Store(inner) = &e {
+            // Clients get a plain message; the database's own words are for the operator.
+            tracing::error!(error = %inner, "store failure");
+            return self
+                .error(
+                    ErrorCode::Internal,
+                    "the server could not do that; please retry",
+                )
+                .await;
+        }
+        self.error(e.code(), e.to_string()).await;
+    }
+
+    /// Follows `show`. The catalogue is sent now, unless the client is rejoining (`since`): then
+    /// it is sent with the first room state if the one the client holds (`held`) is older. A
+    /// rejoining client that does not say which it holds is taken to hold the current one.
+    async fn join(&mut self, show: i64, since: Option<u64>, held: Option<u64>) {
+        let room = match self.state.live.room(show).await {
+            Ok(room) => room,
+            Err(e) => return self.live_error(e).await,
+        };
+        // Count the new room before forgetting the old one, so a re-join never shows a dip.
+        self.viewer = Some(room.viewer());
+        self.room = Some(room.clone());
+        let (current, info) = room.info();
+        self.catalogue = match (since, held) {
+            (None, _) => {
+                let _ = self.out.send(Outgoing::Frame(info)).await;
+                current
+            }
+            (Some(_), Some(held)) => held,
+            (Some(_), None) => current,
+        };
+        self.follow().await;
+    }
+
+    /// (Re)starts following the joined room with what the signed-in person may see.
+    async fn follow(&self) {
+        let Some(room) = self.room.clone() else {
+            return;
+        };
+        let staff = self
+            .principal
+            .as_ref()
+            .is_some_and(|p| p.is_staff_of(room.show()));
+        let _ = self
+            .out
+            .send(Outgoing::Follow {
+                room: room.clone(),
+                staff,
+                resident: self.principal.as_ref().and_then(|p| p.resident),
+                catalogue: self.catalogue,
+            })
+            .await;
+        if staff {
+            let _ = self.out.send(Outgoing::Frame(room.orders_frame())).await;
+        } else if let Some(resident) = self.principal.as_ref().and_then(|p| p.resident) {
+            match room.resident_orders(resident).await {
+                Ok(orders) => self.send(&ServerMsg::MyOrders { orders }).await,
+                Err(e) => self.live_error(e).await,
+            }
+            match room.entered_bag(resident).await {
+                Ok(Some(bag)) => self.send(&ServerMsg::BagEntered { bag }).await,
+                Ok(None) => {}
+                Err(e) => self.live_error(e).await,
+            }
+            // A winner who was away when the bag was drawn learns how to claim on coming back.
+            match room.prizes(resident).await {
+                Ok(prizes) => {
+                    for p in prizes {
+                        self.send(&ServerMsg::BagWon {
+                            bag: p.bag,
+                            prize: p.prize,
+                            pickup: p.pickup,
+                            claim_code: p.claim_code,
+                        })
+                        .await;
+                    }
+                }
+                Err(e) => self.live_error(e).await,
+            }
+        }
+    }
+
+    async fn signed_in(&mut self, result: Result<(Principal, Option<String>), AuthError>) {
+        let (principal, token) = match result {
+            Ok(ok) => ok,
+            Err(AuthError::Form(problem)) => {
+                let code = match problem {
+                    SignInProblem::Nickname => ErrorCode::InvalidNickname,
+                    SignInProblem::Phone => ErrorCode::InvalidPhone,
+                    SignInProblem::Community => ErrorCode::InvalidCommunity,
+                };
+                return self.error(code, problem.to_string()).await;
+            }
+            Err(AuthError::InvalidToken) => {
+                return self
+                    .error(ErrorCode::InvalidToken, AuthError::InvalidToken.to_string())
+                    .await;
+            }
+            Err(e @ (AuthError::Store(_) | AuthError::DamagedKey)) => {
+                tracing::error!(error = %e, "sign-in failed");
+                return self
+                    .error(ErrorCode::Internal, "sign-in failed; please retry")
+                    .await;
+            }
+        };
+        self.send(&ServerMsg::SignedIn {
+            role: principal.role,
+            resident: principal.resident,
+            nickname: principal.nickname.clone(),
+            token,
+            show: principal.show,
+        })
+        .await;
+        self.principal = Some(principal);
+        self.follow().await;
+    }
+
+    /// The joined room; otherwise tells the client to join first.
+    async fn joined(&self) -> Option<Arc<Room>> {
+        if self.room.is_none() {
+            self.error(ErrorCode::NotJoined, "join the show first")
+                .await;
+        }
+        self.room.clone()
+    }
+}

@@ -1,0 +1,122 @@
+//! What residents ask for: signing in, buying, cancelling, and entering lucky bags.
+
+use mulin_shared::ErrorCode;
+
+use super::Session;
+use crate::auth::Principal;
+use crate::live::{AnswerTo, Buyer, Canceller};
+use crate::now_ms;
+use mulin_shared::{Role, ServerMsg};
+
+impl Session {
+    /// Signs in a new resident.
+    pub(super) async fn sign_in(&mut self, nickname: String, phone: String, community: String) {
+        let result = self
+            .state
+            .sessions
+            .sign_in_resident(&nickname, &phone, &community, now_ms())
+            .await;
+        self.signed_in(result.map(|(p, token)| (p, Some(token))))
+            .await
+    }
+
+    /// The signed-in resident; otherwise an error frame: `forbidden` (signed in as staff) or
+    /// `not signed in`, each with its message.
+    pub(super) async fn resident_or_refuse(
+        &self,
+        forbidden: &str,
+        not_signed_in: &str,
+    ) -> Option<Buyer> {
+        match &self.principal {
+            Some(Principal {
+                role: Role::Resident,
+                resident: Some(resident),
+                nickname,
+                ..
+            }) => Some(Buyer {
+                resident: *resident,
+                nickname: nickname.clone(),
+            }),
+            Some(_) => {
+                self.error(ErrorCode::Forbidden, forbidden).await;
+                None
+            }
+            None => {
+                self.error(ErrorCode::NotSignedIn, not_signed_in).await;
+                None
+            }
+        }
+    }
+
+    pub(super) async fn enter_bag(&self, bag: i64) {
+        let Some(Buyer { resident, .. }) = self
+            .resident_or_refuse(
+                "only residents can enter a lucky bag",
+                "sign in before entering",
+            )
+            .await
+        else {
+            return;
+        };
+        let Some(room) = self.joined().await else {
+            return;
+        };
+        match room.enter_bag(bag, resident).await {
+            Ok(()) => self.send(&ServerMsg::BagEntered { bag }).await,
+            Err(e) => self.live_error(e).await,
+        }
+    }
+
+    pub(super) async fn cancel_order(&self, order: i64) {
+        let Some(principal) = &self.principal else {
+            return self
+                .error(ErrorCode::NotSignedIn, "sign in before cancelling")
+                .await;
+        };
+        let Some(room) = self.joined().await else {
+            return;
+        };
+        let by = if principal.is_staff_of(room.show()) {
+            Canceller::Staff
+        } else if let Some(resident) = principal.resident {
+            Canceller::Resident(resident)
+        } else {
+            return self
+                .error(
+                    ErrorCode::Forbidden,
+                    "only the buyer or the show's staff may cancel",
+                )
+                .await;
+        };
+        match room.cancel_order(order, by).await {
+            Ok(order) => self.send(&ServerMsg::OrderCancelled { order }).await,
+            Err(e) => self.live_error(e).await,
+        }
+    }
+
+    pub(super) async fn place_order(&self, deal: i64, qty: i64, pickup: i64, key: String) {
+        let Some(buyer) = self
+            .resident_or_refuse(
+                "only residents can buy; sign in as a resident",
+                "sign in before ordering",
+            )
+            .await
+        else {
+            return;
+        };
+        let Some(room) = self.joined().await else {
+            return;
+        };
+        // Waiting here for a free slot stops reading this socket: a flood pushes back on its sender.
+        let Ok(slot) = self.slots.clone().acquire_owned().await else {
+            return;
+        };
+        let reply = AnswerTo::new(self.answer_to.clone(), slot);
+        if let Err(e) = room
+            .submit_order(buyer, deal, qty, pickup, key, reply)
+            .await
+        {
+            self.live_error(e).await;
+        }
+    }
+}
