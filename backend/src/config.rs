@@ -21,6 +21,23 @@ pub enum Command {
     Serve(ServeArgs),
     /// Mint a host or moderator token for a show and print it.
     Token(TokenArgs),
+    /// Create a new (empty) show and print its id with a host and a moderator token: the host adds
+    /// products and pickup points from the console.
+    Show(ShowArgs),
+}
+
+/// Options of `mulin show`.
+#[derive(Debug, Clone, Args)]
+pub struct ShowArgs {
+    /// The show's title, e.g. 周日丰收集市.
+    #[arg(long)]
+    pub title: String,
+    /// The community running it, e.g. 公园街道·小西湖社区.
+    #[arg(long)]
+    pub community: String,
+    /// SQLite database file; created with its folder if missing.
+    #[arg(long, default_value = "data/mulin.db", env = "MULIN_DB")]
+    pub db: PathBuf,
 }
 
 /// `--header-timeout` unless told otherwise: hyper's own default, had axum given it a timer.

@@ -161,6 +161,7 @@ pub async fn start(config: ServerConfig) -> Result<Server, StartError> {
         connections: Arc::new(Semaphore::new(max_connections)),
         max_connections,
         shutdown: shutdown_rx.clone(),
+        body_timeout: config.header_timeout,
     };
     let app = api::router(state, &config.dist);
     let header_timeout = config.header_timeout;

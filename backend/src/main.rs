@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use mulin_backend::config::{Cli, Command, ServeArgs, StaffRole, TokenArgs};
+use mulin_backend::config::{Cli, Command, ServeArgs, ShowArgs, StaffRole, TokenArgs};
 use mulin_backend::{ServerConfig, auth, now_ms, store::Store};
 use mulin_shared::Role;
 use tracing_subscriber::EnvFilter;
@@ -26,6 +26,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Token(args) => token(args).await,
+        Command::Show(args) => show(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -117,5 +118,34 @@ async fn token(args: TokenArgs) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     println!("{token}");
+    Ok(())
+}
+
+async fn show(args: ShowArgs) -> Result<(), String> {
+    let title = mulin_shared::sign_in::clean_text(&args.title, 60)
+        .ok_or("--title must be 1–60 visible characters")?;
+    let community = mulin_shared::sign_in::clean_text(&args.community, 40)
+        .ok_or("--community must be 1–40 visible characters")?;
+    let store = Store::open(&args.db).await.map_err(|e| e.to_string())?;
+    let now = now_ms();
+    let id = store
+        .create_show(&title, &community, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    let sessions = auth::Sessions::open(store)
+        .await
+        .map_err(|e| e.to_string())?;
+    let host = sessions
+        .mint_staff_token(Role::Host, id, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    let moderator = sessions
+        .mint_staff_token(Role::Moderator, id, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("Show {id} created: {title} ({community})");
+    println!("  Residents:       /show/{id}");
+    println!("  Host console:    /show/{id}/host?token={host}");
+    println!("  Moderator desk:  /show/{id}/moderator?token={moderator}");
     Ok(())
 }

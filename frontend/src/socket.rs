@@ -480,25 +480,31 @@ impl Conn {
             | ServerMsg::ProductRemoved { .. }
             | ServerMsg::PickupSaved { .. }
             | ServerMsg::PickupRemoved { .. }
-            | ServerMsg::BagOpened { .. }) => {
+            | ServerMsg::BagOpened { .. }
+            | ServerMsg::BagDrawn { .. }) => {
                 self.done.set(Some(done));
                 Vec::new()
             }
             ServerMsg::Event { .. } => Vec::new(),
-            ServerMsg::Error { code, message } => {
+            ServerMsg::Error {
+                code,
+                message,
+                key: about,
+            } => {
                 if code == ErrorCode::InvalidToken && !staff {
                     // The remembered session is gone (e.g. a new database): sign in afresh.
                     storage_remove(TOKEN_KEY);
                     self.token.set_value(None);
                     self.me.set(None);
                 }
+                // Only an error that names the purchase ends it: others answer other requests.
                 if let Purchase::Waiting {
                     deal,
                     qty,
                     pickup,
                     key,
                 } = self.purchase.get_untracked()
-                    && code != ErrorCode::InvalidToken
+                    && about.as_deref() == Some(key.as_str())
                 {
                     self.purchase.set(Purchase::Failed {
                         code,

@@ -319,6 +319,12 @@ pub enum ServerMsg {
         /// The new bag.
         bag: LuckyBag,
     },
+    /// Answer to the host's `CloseBag`: the bag as drawn (also when it was drawn already: closing
+    /// twice draws once).
+    BagDrawn {
+        /// The drawn bag, with its winners and revealed seed.
+        bag: LuckyBag,
+    },
     /// Answer to `EnterBag`: the entry is stored.
     BagEntered {
         /// The bag.
@@ -348,6 +354,11 @@ pub enum ServerMsg {
         code: ErrorCode,
         /// Human-readable detail (English).
         message: String,
+        /// The `key` of the request this error answers (a purchase's, or a host action's), so a
+        /// client with several requests in flight knows which one failed; absent for requests
+        /// without a key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
     },
 }
 
@@ -534,6 +545,17 @@ pub enum ErrorCode {
     Unavailable,
     /// Something failed on the server; the request was not carried out.
     Internal,
+    /// (HTTP only) The request is not a well-formed HTTP request, or not a WebSocket handshake at
+    /// a WebSocket address.
+    BadRequest,
+    /// (HTTP only) The route exists, but not for this method.
+    MethodNotAllowed,
+    /// (HTTP only) The request's body did not arrive in time.
+    RequestTimeout,
+    /// (HTTP only) The request's address is too long.
+    UriTooLong,
+    /// (HTTP only) The request's header fields are too large.
+    HeadersTooLarge,
 }
 
 /// A text frame that could not be turned into a [`ClientMsg`].
@@ -543,6 +565,9 @@ pub struct FrameError {
     pub code: ErrorCode,
     /// Detail for the sender.
     pub message: String,
+    /// The frame's `key`, if it is an object with a usable one: its error then says which request
+    /// it answers.
+    pub key: Option<String>,
 }
 
 impl ClientMsg {
@@ -556,6 +581,7 @@ impl ClientMsg {
                     "frame is {} bytes; the limit is {MAX_FRAME_BYTES}",
                     text.len()
                 ),
+                key: None,
             });
         }
         // The common case costs one parse; only a frame that fails is parsed again to say why.
@@ -565,23 +591,32 @@ impl ClientMsg {
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| FrameError {
             code: ErrorCode::MalformedFrame,
             message: format!("not JSON: {e}"),
+            key: None,
         })?;
         let Some(kind) = value.get("type").and_then(|t| t.as_str()) else {
             return Err(FrameError {
                 code: ErrorCode::MalformedFrame,
                 message: "expected a JSON object with a string field \"type\"".into(),
+                key: None,
             });
         };
+        let key = value
+            .get("key")
+            .and_then(|k| k.as_str())
+            .filter(|k| !k.is_empty() && k.len() <= MAX_KEY_LEN)
+            .map(str::to_owned);
         if !Self::TYPES.contains(&kind) {
             return Err(FrameError {
                 code: ErrorCode::UnknownMessage,
                 message: format!("unknown message type {kind:?}"),
+                key,
             });
         }
         let kind = kind.to_owned();
         serde_json::from_value(value).map_err(|e| FrameError {
             code: ErrorCode::InvalidMessage,
             message: format!("invalid {kind}: {e}"),
+            key,
         })
     }
 
@@ -650,7 +685,7 @@ impl ServerMsg {
         Ok(Some(match kind.as_str() {
             "orders" | "order_placed" | "order_updated" | "deal_launched" | "deal_restocked"
             | "deal_pinned" | "deal_updated" | "product_saved" | "product_removed"
-            | "pickup_saved" | "pickup_removed" | "bag_opened"
+            | "pickup_saved" | "pickup_removed" | "bag_opened" | "bag_drawn"
                 if !staff =>
             {
                 return Ok(None);
@@ -723,6 +758,7 @@ impl ServerMsg {
                 M::Event { seq: b.seq, event }
             }
             "bag_opened" => body!(text, M::BagOpened { bag: LuckyBag }),
+            "bag_drawn" => body!(text, M::BagDrawn { bag: LuckyBag }),
             "bag_entered" => body!(text, M::BagEntered { bag: BagId }),
             "bag_won" => body!(
                 text,
@@ -744,7 +780,8 @@ impl ServerMsg {
                 text,
                 M::Error {
                     code: ErrorCode,
-                    message: String
+                    message: String,
+                    key: Option<String>,
                 }
             ),
             other => return Err(serde::de::Error::unknown_variant(other, Self::TYPES)),
@@ -774,6 +811,7 @@ impl ServerMsg {
         "order_placed",
         "event",
         "bag_opened",
+        "bag_drawn",
         "bag_entered",
         "bag_won",
         "pong",
@@ -785,6 +823,20 @@ impl ServerMsg {
         ServerMsg::Error {
             code,
             message: message.into(),
+            key: None,
+        }
+    }
+
+    /// An error frame answering the request with `key`.
+    pub fn error_for(
+        key: Option<String>,
+        code: ErrorCode,
+        message: impl Into<String>,
+    ) -> ServerMsg {
+        ServerMsg::Error {
+            code,
+            message: message.into(),
+            key,
         }
     }
 }
@@ -867,6 +919,7 @@ mod tests {
             ServerMsg::OrderPlaced { .. } => "order_placed",
             ServerMsg::Event { .. } => "event",
             ServerMsg::BagOpened { .. } => "bag_opened",
+            ServerMsg::BagDrawn { .. } => "bag_drawn",
             ServerMsg::BagEntered { .. } => "bag_entered",
             ServerMsg::BagWon { .. } => "bag_won",
             ServerMsg::Pong { .. } => "pong",
@@ -1009,6 +1062,7 @@ mod tests {
                 },
             },
             ServerMsg::BagOpened { bag: bag.clone() },
+            ServerMsg::BagDrawn { bag: bag.clone() },
             ServerMsg::BagEntered { bag: 3 },
             ServerMsg::BagWon {
                 bag: 3,
@@ -1021,8 +1075,10 @@ mod tests {
                 server_time: 2,
             },
             ServerMsg::error(ErrorCode::Forbidden, "no"),
+            ServerMsg::error_for(Some("k1".into()), ErrorCode::InvalidQuantity, "no"),
         ];
-        let tags: Vec<&str> = samples.iter().map(tag).collect();
+        let mut tags: Vec<&str> = samples.iter().map(tag).collect();
+        tags.dedup();
         assert_eq!(tags, ServerMsg::TYPES);
         for msg in samples {
             let text = msg.to_json();

@@ -47,11 +47,53 @@ impl SignInForm {
     }
 }
 
-/// Trims `raw` and accepts it if it is 1–`max` characters with no control characters.
+/// Trims `raw` and accepts it if it is 1–`max` characters, at least one of them visible, with no
+/// control characters, no characters that reorder text around them (bidirectional overrides,
+/// embeddings, isolates and marks: a name could otherwise show as something else, or turn the text
+/// after it backwards), and no line breaks or odd spaces.
 pub fn clean_text(raw: &str, max: usize) -> Option<String> {
     let text = raw.trim();
     let chars = text.chars().count();
-    (chars > 0 && chars <= max && !text.chars().any(char::is_control)).then(|| text.to_owned())
+    let acceptable = |c: char| {
+        !c.is_control()
+            && !is_bidi_control(c)
+            && (!c.is_whitespace() || matches!(c, ' ' | '\u{a0}' | '\u{3000}'))
+    };
+    (chars > 0
+        && chars <= max
+        && text.chars().all(acceptable)
+        && text.chars().any(|c| !is_invisible(c)))
+    .then(|| text.to_owned())
+}
+
+/// Characters that change the direction text is shown in.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters that show as nothing on their own: spaces, zero-width characters and joiners, soft
+/// hyphens, fillers, variation selectors and tags. A name may hold some (an emoji joined by
+/// U+200D), but not only these.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{ad}'
+                | '\u{34f}'
+                | '\u{115f}'
+                | '\u{1160}'
+                | '\u{17b4}'
+                | '\u{17b5}'
+                | '\u{180b}'..='\u{180f}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2060}'..='\u{206f}'
+                | '\u{3164}'
+                | '\u{fe00}'..='\u{fe0f}'
+                | '\u{feff}'
+                | '\u{ffa0}'
+                | '\u{1d173}'..='\u{1d17a}'
+                | '\u{e0000}'..='\u{e0fff}'
+        )
 }
 
 /// A mainland China mobile number as 11 ASCII digits. Accepts what people type: spaces and dashes
@@ -143,6 +185,28 @@ mod tests {
             check("a\u{7}b", "13800138000", "c"),
             SignInProblem::Nickname
         );
+        // Nothing visible, or text that reorders what follows it.
+        for hidden in [
+            "\u{200b}",
+            "\u{200b}\u{200c}\u{200d}",
+            "\u{3164}\u{3164}",
+            "\u{feff}\u{2060}",
+            "\u{ad}",
+            "a\u{202e}gnp.exe",
+            "\u{2067}王\u{2069}",
+            "王\u{200f}",
+            "王\u{2028}李",
+            "\u{3000}\u{200b}\u{3000}",
+        ] {
+            assert_eq!(
+                check(hidden, "13800138000", "c"),
+                SignInProblem::Nickname,
+                "{hidden:?}"
+            );
+        }
+        // An emoji joined by U+200D, and spaces inside a name, are fine.
+        assert!(SignInForm::check("👨\u{200d}👩 李家", "13800138000", "c").is_ok());
+        assert!(SignInForm::check("王\u{3000}阿姨", "13800138000", "c").is_ok());
         assert_eq!(check("王", "123", "c"), SignInProblem::Phone);
         assert_eq!(check("王", "13800138000", ""), SignInProblem::Community);
         assert_eq!(

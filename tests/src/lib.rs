@@ -207,7 +207,7 @@ impl Client {
         .await;
         self.recv_until(|m| match m {
             ServerMsg::DealLaunched { deal } => Some(deal.clone()),
-            ServerMsg::Error { code, message } => panic!("launch refused: {code:?} {message}"),
+            ServerMsg::Error { code, message, .. } => panic!("launch refused: {code:?} {message}"),
             _ => None,
         })
         .await
@@ -321,7 +321,7 @@ impl Client {
                 token: Some(token),
                 ..
             } => Some((*id, token.clone())),
-            ServerMsg::Error { code, message } => panic!("sign-in refused: {code:?} {message}"),
+            ServerMsg::Error { code, message, .. } => panic!("sign-in refused: {code:?} {message}"),
             _ => None,
         })
         .await
@@ -343,7 +343,7 @@ impl Client {
     /// The next `Error` frame's code and message.
     pub async fn next_error(&mut self) -> (mulin_shared::ErrorCode, String) {
         self.recv_until(|m| match m {
-            ServerMsg::Error { code, message } => Some((*code, message.clone())),
+            ServerMsg::Error { code, message, .. } => Some((*code, message.clone())),
             _ => None,
         })
         .await

@@ -163,7 +163,7 @@ pub async fn resident(
     let token = wire
         .until(ANSWER_WAIT, |m| match m {
             ServerMsg::SignedIn { token, .. } => Some(Ok(token)),
-            ServerMsg::Error { code, message } => Some(Err(format!("{code:?}: {message}"))),
+            ServerMsg::Error { code, message, .. } => Some(Err(format!("{code:?}: {message}"))),
             _ => None,
         })
         .await??;
@@ -207,7 +207,7 @@ pub async fn host_launch(
     let deal = host
         .until(ANSWER_WAIT, |m| match m {
             ServerMsg::DealLaunched { deal } => Some(Ok(deal.id)),
-            ServerMsg::Error { code, message } => {
+            ServerMsg::Error { code, message, .. } => {
                 Some(Err(format!("launch refused: {code:?} {message}")))
             }
             _ => None,

@@ -495,7 +495,10 @@ async fn deals_can_be_scheduled_pinned_and_extended() {
         act(&mut host, ClientMsg::PinDeal { deal: Some(9_999) }).await,
         Err(ErrorCode::UnknownDeal)
     );
-    host.send(&ClientMsg::EndDeal { deal: demo }).await;
+    assert!(matches!(
+        act(&mut host, ClientMsg::EndDeal { deal: demo }).await,
+        Ok(ServerMsg::DealUpdated { deal }) if deal.status == DealStatus::Ended
+    ));
     state_where(&mut viewer, |s| {
         s.deals
             .iter()

@@ -33,7 +33,7 @@ async fn opened(host: &mut Client, msg: ClientMsg) -> LuckyBag {
     host.send(&msg).await;
     host.recv_until(|m| match m {
         ServerMsg::BagOpened { bag } => Some(bag.clone()),
-        ServerMsg::Error { code, message } => panic!("bag refused: {code:?} {message}"),
+        ServerMsg::Error { code, message, .. } => panic!("bag refused: {code:?} {message}"),
         _ => None,
     })
     .await
@@ -415,4 +415,51 @@ async fn bad_bags_and_bad_entries_get_clear_errors() {
         assert!(response.starts_with("HTTP/1.1 404"), "{path}: {response}");
         assert!(response.contains(r#""error":"unknown_bag""#), "{response}");
     }
+}
+
+/// A draw with more winners than a frame backlog holds: every winner connected at the draw is told
+/// how to claim, at the draw (the room once passed prizes through a shared backlog of 256, and the
+/// winners past it heard nothing until they joined again).
+#[tokio::test]
+async fn every_winner_connected_at_the_draw_is_told_how_to_claim() {
+    const WINNERS: usize = 300;
+    let ts = TestServer::start().await;
+    let mut host = ts.host().await;
+    let bag = opened(
+        &mut host,
+        open_bag(
+            "土鸡蛋 10 枚",
+            WINNERS as u32,
+            600_000,
+            Eligibility::Everyone,
+        ),
+    )
+    .await;
+    let mut residents = Vec::new();
+    for i in 0..WINNERS {
+        let (mut c, id) = resident(&ts, &format!("邻居{i}")).await;
+        assert_eq!(enter(&mut c, bag.id).await, Ok(()));
+        residents.push((c, id));
+    }
+    host.send(&ClientMsg::CloseBag { bag: bag.id }).await;
+    let (result, _) = drawn(&mut host).await;
+    assert_eq!(result.winners.len(), WINNERS);
+    let mut codes = std::collections::HashSet::new();
+    for (c, id) in &mut residents {
+        let code = c
+            .recv_until(|m| match m {
+                ServerMsg::BagWon {
+                    bag: b, claim_code, ..
+                } if *b == bag.id => Some(claim_code.clone()),
+                _ => None,
+            })
+            .await;
+        assert!(result.winners.iter().any(|w| w.resident == *id));
+        codes.insert(code);
+    }
+    assert_eq!(
+        codes.len(),
+        WINNERS,
+        "each winner has a claim code of their own"
+    );
 }

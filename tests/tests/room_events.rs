@@ -138,7 +138,7 @@ async fn a_restock_raises_the_stock_every_viewer_sees_and_bad_restocks_are_refus
     let restocked = host
         .recv_until(|m| match m {
             ServerMsg::DealRestocked { deal } => Some(deal.clone()),
-            ServerMsg::Error { code, message } => panic!("restock refused: {code:?} {message}"),
+            ServerMsg::Error { code, message, .. } => panic!("restock refused: {code:?} {message}"),
             _ => None,
         })
         .await;

@@ -1,6 +1,7 @@
 //! HTTP routes and the WebSocket session. The only module that knows about HTTP.
 
 mod demo;
+mod parse_errors;
 mod pictures;
 mod serve;
 mod session;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -42,6 +44,8 @@ pub struct AppState {
     pub max_connections: usize,
     /// Turns `true` when the server is shutting down; sessions then close.
     pub shutdown: watch::Receiver<bool>,
+    /// How long a request body (a picture upload) may take to arrive, like a request's head.
+    pub body_timeout: std::time::Duration,
 }
 
 /// An HTTP error as `{ "error": code, "message": text }`.
@@ -77,14 +81,24 @@ pub fn router(state: AppState, dist: &Path) -> Router {
         .route("/metrics", get(metrics))
         .route("/bags/{bag}", get(bag_record))
         .route("/shows/{show}/pictures", post(pictures::upload))
-        .fallback(any(api_not_found));
+        .fallback(any(api_not_found))
+        .method_not_allowed_fallback(method_not_allowed);
     Router::new()
         .route("/ws", get(ws_upgrade))
         .route("/demo/{show}", get(demo::page))
         .route("/pictures/{file}", get(pictures::serve))
         .nest("/api", api)
         .fallback_service(widget(dist))
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
+}
+
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::MethodNotAllowed,
+        format!("{} does not take {method}", uri.path()),
+    )
 }
 
 /// Serves the built widget; any path that is not a file gets index.html (the widget routes itself).
@@ -202,10 +216,21 @@ async fn api_not_found() -> ApiError {
 }
 
 async fn ws_upgrade(
-    ws: WebSocketUpgrade,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     State(state): State<AppState>,
     ConnectInfo(socket): ConnectInfo<Socket>,
 ) -> Response {
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(rejection) => {
+            return ApiError::new(
+                rejection.status(),
+                ErrorCode::BadRequest,
+                format!("{} is a WebSocket: {}", "/ws", rejection.body_text()),
+            )
+            .into_response();
+        }
+    };
     let Ok(permit) = state.connections.clone().try_acquire_owned() else {
         return ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -61,18 +61,45 @@ pub(super) async fn upload(
             "only the show's host may upload pictures",
         ));
     }
-    let bytes = axum::body::to_bytes(body, MAX_PICTURE_BYTES)
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ErrorCode::PictureTooLarge,
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::PictureTooLarge,
+            format!(
+                "a picture may be at most {} MB; the console shrinks photos before sending",
+                MAX_PICTURE_BYTES / (1024 * 1024)
+            ),
+        )
+    };
+    // A declared length past the limit is refused before a byte of the body is read.
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_PICTURE_BYTES as u64) {
+        return Err(too_large());
+    }
+    // The body gets a deadline like the request's head: one that stalls holds a connection and
+    // its memory for no one.
+    let bytes = match tokio::time::timeout(
+        state.body_timeout,
+        axum::body::to_bytes(body, MAX_PICTURE_BYTES),
+    )
+    .await
+    {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => return Err(too_large()),
+        Err(_) => {
+            return Err(ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                ErrorCode::RequestTimeout,
                 format!(
-                    "a picture may be at most {} MB; the console shrinks photos before sending",
-                    MAX_PICTURE_BYTES / (1024 * 1024)
+                    "the picture did not arrive within {} s; try again on a better connection",
+                    state.body_timeout.as_secs()
                 ),
-            )
-        })?;
+            ));
+        }
+    };
     let (content_type, ext) = picture_kind(&bytes).ok_or_else(|| {
         ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

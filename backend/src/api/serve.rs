@@ -22,6 +22,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_service::Service as _;
 
+use super::parse_errors::JsonParseErrors;
 use super::socket::{Listener, Socket};
 
 /// Serves `app` on `listener` until `stop` completes, closing a connection whose request head
@@ -50,7 +51,10 @@ pub async fn serve(
         let service: Result<_, Infallible> = make_service.call(socket).await;
         let Ok(service) = service;
         let connection = http
-            .serve_connection(TokioIo::new(io), TowerToHyperService::new(service))
+            .serve_connection(
+                TokioIo::new(JsonParseErrors::new(io)),
+                TowerToHyperService::new(service),
+            )
             .with_upgrades();
         let mut stopping = stopping.clone();
         let running = running.clone();

@@ -415,6 +415,10 @@ impl DealDesk {
     }
 
     async fn end(&mut self) -> Result<Deal, LiveError> {
+        // Ended already: the same answer again, and no second `deal_ended` for viewers.
+        if self.deal.status == DealStatus::Ended {
+            return Ok(self.deal.clone());
+        }
         let now = now_ms();
         self.store.end_deal(self.deal.id, now).await?;
         self.deal.status = DealStatus::Ended;

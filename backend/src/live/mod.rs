@@ -17,7 +17,7 @@ use tokio::sync::Mutex;
 use crate::store::{Store, StoreError};
 
 pub use desk::{Answer, AnswerTo, Buyer, Canceller, Decision};
-pub use room::{BagSpec, DealSpec, Room, ViewerGuard};
+pub use room::{BagSpec, DealSpec, Inbox, Room, ViewerGuard};
 pub use room::{Screen, Snapshot};
 
 /// A serialized server message, made once and shared by every connection that sends it.
@@ -44,9 +44,6 @@ pub enum LiveError {
     /// The order is already cancelled or picked up.
     #[error("order {0} was already cancelled or picked up")]
     NotCancellable(i64),
-    /// Someone else's order.
-    #[error("only the buyer or the show's staff may cancel this order")]
-    NotYours,
     /// Quantity below 1 (or absurdly large).
     #[error("quantity must be between 1 and {max}, got {got}")]
     InvalidQuantity {
@@ -106,7 +103,6 @@ impl LiveError {
             LiveError::UnknownPickup(_) => ErrorCode::UnknownPickup,
             LiveError::UnknownOrder(_) => ErrorCode::UnknownOrder,
             LiveError::NotCancellable(_) => ErrorCode::NotCancellable,
-            LiveError::NotYours => ErrorCode::Forbidden,
             LiveError::InvalidQuantity { .. } => ErrorCode::InvalidQuantity,
             LiveError::InvalidKey => ErrorCode::InvalidKey,
             LiveError::InvalidDeal(_) => ErrorCode::InvalidDeal,

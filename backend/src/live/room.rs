@@ -17,6 +17,9 @@
 
 mod catalogue;
 mod deals;
+mod personal;
+
+pub use personal::Inbox;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -178,9 +181,8 @@ pub struct Room {
     /// Viewers who have joined so far; each run of [`SHARD_RUN`] goes to the next shard.
     joiners: AtomicUsize,
     orders: broadcast::Sender<Frame>,
-    /// Frames for one resident, with whom they are for: their orders cancelled elsewhere (by staff,
-    /// or in another tab), their lucky-bag prizes. Each resident's connections pass on their own.
-    personal: broadcast::Sender<(ResidentId, Frame)>,
+    /// Frames for one resident: their orders cancelled elsewhere, their lucky-bag prizes.
+    personal: Arc<personal::Residents>,
     /// `Event` frames, in `seq` order.
     events: broadcast::Sender<Frame>,
     dirty: Arc<Notify>,
@@ -271,7 +273,6 @@ impl Room {
             .map(|_| Mutex::new(Vec::new()))
             .collect();
         let (orders, _) = broadcast::channel(256);
-        let (personal, _) = broadcast::channel(256);
         let (events, _) = broadcast::channel(EVENT_BACKLOG);
         let dirty = Arc::new(Notify::new());
         let room = Arc::new_cyclic(|me| Room {
@@ -301,7 +302,7 @@ impl Room {
             screens: screens.clone(),
             joiners: AtomicUsize::new(0),
             orders,
-            personal,
+            personal: Arc::default(),
             events,
             dirty: dirty.clone(),
             me: me.clone(),
@@ -379,9 +380,9 @@ impl Room {
         self.orders.subscribe()
     }
 
-    /// Follows frames meant for single residents, with whom each is for (see `personal`).
-    pub fn subscribe_personal(&self) -> broadcast::Receiver<(ResidentId, Frame)> {
-        self.personal.subscribe()
+    /// Receives the frames meant for `resident` alone, for as long as the inbox is held.
+    pub fn resident_inbox(&self, resident: ResidentId) -> Inbox {
+        self.personal.inbox(resident)
     }
 
     /// The `Orders` frame: the show's recent orders, newest first (for staff joining or catching up).
@@ -465,11 +466,10 @@ impl Room {
             .order(order)
             .await?
             .ok_or(LiveError::UnknownOrder(order))?;
-        if show != self.show {
+        // Someone else's order is, to a resident, no order at all: the answer must not tell
+        // which order numbers exist.
+        if show != self.show || matches!(by, Canceller::Resident(r) if r != found.resident) {
             return Err(LiveError::UnknownOrder(order));
-        }
-        if matches!(by, Canceller::Resident(r) if r != found.resident) {
-            return Err(LiveError::NotYours);
         }
         self.ask(found.deal, |reply| DeskCmd::Cancel { order, reply })
             .await
@@ -552,7 +552,18 @@ impl Room {
 
     /// Closes the open bag now and draws.
     pub async fn close_bag(&self, bag: BagId) -> Result<LuckyBag, LiveError> {
-        let (task, _) = self.bag_task(bag)?;
+        let task = match self.bag_task(bag) {
+            Ok((task, _)) => task,
+            // Closed already (asked twice, or by its time): the drawn bag again, nothing redrawn.
+            Err(LiveError::BagClosed | LiveError::UnknownBag(_)) => {
+                let (stored, _) = self.bag_record(bag).await?;
+                return match stored.phase {
+                    BagPhase::Drawn => Ok(stored),
+                    BagPhase::Open => Err(LiveError::BagClosed),
+                };
+            }
+            Err(e) => return Err(e),
+        };
         let (reply, answer) = oneshot::channel();
         task.send(BagCmd::Close { reply })
             .await
@@ -763,9 +774,9 @@ impl Room {
 
     /// Sends a frame to one resident's connections following this room, if any listen.
     fn tell_resident(&self, resident: ResidentId, msg: impl FnOnce() -> ServerMsg) {
-        if self.personal.receiver_count() > 0 {
-            // Nobody of this resident listening is fine: they get it on joining again.
-            let _ = self.personal.send((resident, msg().to_json().into()));
+        // Nobody of this resident listening is fine: they get it on joining again.
+        if self.personal.listening(resident) {
+            self.personal.tell(resident, msg().to_json().into());
         }
     }
 

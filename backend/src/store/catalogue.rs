@@ -134,6 +134,7 @@ impl Store {
         self.remove(
             show,
             product,
+            "SELECT EXISTS (SELECT 1 FROM products WHERE id = ? AND show_id = ?)",
             "SELECT EXISTS (SELECT 1 FROM deals WHERE product_id = ?1)",
             "DELETE FROM products WHERE id = ? AND show_id = ?",
         )
@@ -188,6 +189,7 @@ impl Store {
         self.remove(
             show,
             pickup,
+            "SELECT EXISTS (SELECT 1 FROM pickup_points WHERE id = ? AND show_id = ?)",
             "SELECT EXISTS (SELECT 1 FROM orders WHERE pickup_id = ?1) \
              OR EXISTS (SELECT 1 FROM bags WHERE pickup_id = ?1)",
             "DELETE FROM pickup_points WHERE id = ? AND show_id = ?",
@@ -196,15 +198,26 @@ impl Store {
     }
 
     /// Deletes row `id` of `show` with `delete` unless `in_use` (which binds `id` as `?1`) says it
-    /// is still named somewhere; checked and done in one transaction.
+    /// is still named somewhere; checked and done in one transaction. A row of another show is not
+    /// found (`ours`, binding `id` and `show`, says whether it is this show's), whatever names it:
+    /// the answer must not tell another show's catalogue apart from nothing.
     async fn remove(
         &self,
         show: ShowId,
         id: i64,
+        ours: &str,
         in_use: &str,
         delete: &str,
     ) -> Result<CatalogueChange<()>, StoreError> {
         let mut tx = self.begin_write().await?;
+        let ours: bool = sqlx::query_scalar(ours)
+            .bind(id)
+            .bind(show)
+            .fetch_one(&mut *tx)
+            .await?;
+        if !ours {
+            return Ok(CatalogueChange::NotFound);
+        }
         let used: bool = sqlx::query_scalar(in_use)
             .bind(id)
             .fetch_one(&mut *tx)

@@ -7,6 +7,7 @@
 mod bags;
 mod catalogue;
 mod seed;
+mod shows;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -41,9 +41,13 @@ impl Session {
                 ))
                 .await
             }
-            // Answered by the `deal_ended` event every viewer receives.
+            // Every viewer also receives a `deal_ended` event (once: ending twice ends once).
             ClientMsg::EndDeal { deal } => {
-                Box::pin(self.host(|room| async move { room.end_deal(deal).await }, |_| None)).await
+                Box::pin(self.host(
+                    |room| async move { room.end_deal(deal).await },
+                    |deal| Some(ServerMsg::DealUpdated { deal }),
+                ))
+                .await
             }
             ClientMsg::PinDeal { deal } => {
                 Box::pin(self.host(
@@ -107,9 +111,13 @@ impl Session {
                 ))
                 .await
             }
-            // Answered by the `bag_drawn` event every viewer receives.
+            // Every viewer also receives the `bag_drawn` event (once: closing twice draws once).
             ClientMsg::CloseBag { bag } => {
-                Box::pin(self.host(|room| async move { room.close_bag(bag).await }, |_| None)).await
+                Box::pin(self.host(
+                    |room| async move { room.close_bag(bag).await },
+                    |bag| Some(ServerMsg::BagDrawn { bag }),
+                ))
+                .await
             }
             // Everyone's messages are handled in `Session::handle`.
             ClientMsg::Join { .. }

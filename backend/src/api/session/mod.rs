@@ -104,9 +104,36 @@ pub(super) async fn run(
     let mut writer = AbortOnDrop(tokio::spawn(
         Writer::new(outlet.clone()).run(outbox, answers),
     ));
-    tokio::select! {
-        _ = session.read(stream, &heard, &outlet) => {}
-        _ = &mut writer.0 => {}
+    let refused = tokio::select! {
+        refused = session.read(stream, &heard, &outlet) => refused,
+        _ = &mut writer.0 => None,
+    };
+    // A client that broke the protocol is told why in a close frame before the socket closes.
+    if let Some((code, reason)) = refused
+        && session
+            .out
+            .send(Outgoing::Refuse(code, reason))
+            .await
+            .is_ok()
+    {
+        let _ = tokio::time::timeout(SEND_TIMEOUT, &mut writer.0).await;
+    }
+}
+
+/// The close code and reason for a frame the WebSocket could not take (RFC 6455, 7.4.1): 1009 for
+/// one over the size limit, 1007 for a text frame that is not UTF-8, 1002 for any other breach of
+/// the protocol; `None` when the connection simply ended.
+fn close_code(error: axum::Error) -> Option<(u16, &'static str)> {
+    use tungstenite::error::{CapacityError, Error};
+    let error = error.into_inner().downcast::<Error>().ok()?;
+    match *error {
+        Error::Capacity(CapacityError::MessageTooLong { .. }) => {
+            Some((1009, "frame over the 64 KiB limit"))
+        }
+        Error::Capacity(_) => Some((1009, "message too large")),
+        Error::Utf8(_) => Some((1007, "text frame is not valid UTF-8")),
+        Error::Protocol(_) => Some((1002, "WebSocket protocol error")),
+        _ => None,
     }
 }
 
@@ -131,12 +158,20 @@ struct Session {
 }
 
 impl Session {
-    async fn read(&mut self, mut stream: SplitStream<WebSocket>, heard: &Heard, outlet: &Outlet) {
+    /// Reads and acts on the client's messages until the connection ends; the close code and
+    /// reason to send if it ended because the client broke the protocol.
+    async fn read(
+        &mut self,
+        mut stream: SplitStream<WebSocket>,
+        heard: &Heard,
+        outlet: &Outlet,
+    ) -> Option<(u16, &'static str)> {
         loop {
             let message = match stream.next().await {
                 Some(Ok(m)) => m,
-                // Closed, or a protocol violation (e.g. a frame over the hard size limit).
-                Some(Err(_)) | None => return,
+                // A protocol violation (e.g. a frame over the hard size limit), or closed.
+                Some(Err(e)) => return close_code(e),
+                None => return None,
             };
             heard.now();
             match message {
@@ -148,7 +183,7 @@ impl Session {
                     )
                     .await
                 }
-                Message::Close(_) => return,
+                Message::Close(_) => return None,
                 Message::Ping(_) => outlet.end_direct().await,
                 Message::Pong(_) => {}
             }
@@ -167,7 +202,10 @@ impl Session {
     async fn handle_text(&mut self, text: &str) {
         match ClientMsg::parse(text) {
             Ok(msg) => self.handle(msg).await,
-            Err(e) => self.error(e.code, e.message).await,
+            Err(e) => {
+                self.send(&ServerMsg::error_for(e.key, e.code, e.message))
+                    .await
+            }
         }
     }
 
@@ -214,17 +252,23 @@ impl Session {
     }
 
     async fn live_error(&self, e: LiveError) {
-        if let LiveError::Store(inner) = &e {
+        self.live_error_for(None, e).await
+    }
+
+    /// [`Session::live_error`] for the request with `key`.
+    async fn live_error_for(&self, key: Option<String>, e: LiveError) {
+        let msg = if let LiveError::Store(inner) = &e {
             // Clients get a plain message; the database's own words are for the operator.
             tracing::error!(error = %inner, "store failure");
-            return self
-                .error(
-                    ErrorCode::Internal,
-                    "the server could not do that; please retry",
-                )
-                .await;
-        }
-        self.error(e.code(), e.to_string()).await;
+            ServerMsg::error_for(
+                key,
+                ErrorCode::Internal,
+                "the server could not do that; please retry",
+            )
+        } else {
+            ServerMsg::error_for(key, e.code(), e.to_string())
+        };
+        self.send(&msg).await;
     }
 
     /// Follows `show`. The catalogue is sent now, unless the client is rejoining (`since`): then

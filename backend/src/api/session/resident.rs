@@ -24,6 +24,7 @@ impl Session {
     /// `not signed in`, each with its message.
     pub(super) async fn resident_or_refuse(
         &self,
+        key: Option<&str>,
         forbidden: &str,
         not_signed_in: &str,
     ) -> Option<Buyer> {
@@ -38,11 +39,19 @@ impl Session {
                 nickname: nickname.clone(),
             }),
             Some(_) => {
-                self.error(ErrorCode::Forbidden, forbidden).await;
+                let key = key.map(str::to_owned);
+                self.send(&ServerMsg::error_for(key, ErrorCode::Forbidden, forbidden))
+                    .await;
                 None
             }
             None => {
-                self.error(ErrorCode::NotSignedIn, not_signed_in).await;
+                let key = key.map(str::to_owned);
+                self.send(&ServerMsg::error_for(
+                    key,
+                    ErrorCode::NotSignedIn,
+                    not_signed_in,
+                ))
+                .await;
                 None
             }
         }
@@ -51,6 +60,7 @@ impl Session {
     pub(super) async fn enter_bag(&self, bag: i64) {
         let Some(Buyer { resident, .. }) = self
             .resident_or_refuse(
+                None,
                 "only residents can enter a lucky bag",
                 "sign in before entering",
             )
@@ -97,6 +107,7 @@ impl Session {
     pub(super) async fn place_order(&self, deal: i64, qty: i64, pickup: i64, key: String) {
         let Some(buyer) = self
             .resident_or_refuse(
+                Some(&key),
                 "only residents can buy; sign in as a resident",
                 "sign in before ordering",
             )
@@ -104,19 +115,23 @@ impl Session {
         else {
             return;
         };
-        let Some(room) = self.joined().await else {
-            return;
+        let Some(room) = self.room.clone() else {
+            let refusal =
+                ServerMsg::error_for(Some(key), ErrorCode::NotJoined, "join the show first");
+            return self.send(&refusal).await;
         };
         // Waiting here for a free slot stops reading this socket: a flood pushes back on its sender.
         let Ok(slot) = self.slots.clone().acquire_owned().await else {
             return;
         };
         let reply = AnswerTo::new(self.answer_to.clone(), slot);
+        // Refusals before the desk (a bad quantity or key, an unknown deal) name the purchase too.
+        let kept = key.clone();
         if let Err(e) = room
             .submit_order(buyer, deal, qty, pickup, key, reply)
             .await
         {
-            self.live_error(e).await;
+            self.live_error_for(Some(kept), e).await;
         }
     }
 }

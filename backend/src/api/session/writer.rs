@@ -7,7 +7,7 @@ use std::sync::{Arc, Weak};
 use std::task::{Poll, ready};
 
 use axum::body::Bytes;
-use axum::extract::ws::Message;
+use axum::extract::ws::{CloseFrame, Message};
 use futures_util::{SinkExt, StreamExt};
 use mulin_shared::{ResidentId, ServerMsg, ShowId};
 use tokio::sync::mpsc;
@@ -17,7 +17,7 @@ use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
 use super::outlet::{Outlet, state_message, text};
 use super::{IN_FLIGHT, SEND_TIMEOUT, frame};
-use crate::live::{Answer, Decision, Frame, Room, Screen, Snapshot};
+use crate::live::{Answer, Decision, Frame, Inbox, Room, Screen, Snapshot};
 
 /// What the reader hands the writer.
 pub(super) enum Outgoing {
@@ -35,6 +35,8 @@ pub(super) enum Outgoing {
     Ping,
     /// Shutting down, or the client went silent: send a close frame and end.
     Close,
+    /// The client broke the protocol: send a close frame with this code and reason, and end.
+    Refuse(u16, &'static str),
 }
 
 /// A frame queued by the writer.
@@ -63,7 +65,7 @@ pub(super) struct Writer {
     /// Order events, for staff.
     staff: Option<BroadcastStream<Frame>>,
     /// Frames for single residents of the show and whom they are for, for a signed-in resident.
-    personal: Option<(ResidentId, BroadcastStream<(ResidentId, Frame)>)>,
+    personal: Option<Inbox>,
     /// The followed room, for its newest state and its whole order list after a gap.
     followed: Option<Arc<Room>>,
     ready: Vec<Out>,
@@ -108,7 +110,7 @@ impl Writer {
                 () = outlet.nudge.notified(), if following => true,
                 Some(event) = next_of(&mut self.events) => { self.room_event(event); false }
                 Some(event) = next_of(&mut self.staff) => { self.staff_event(event); false }
-                Some(event) = next_personal(&mut self.personal) => { self.personal(event); false }
+                Some(frame) = next_personal(&mut self.personal) => { self.ready.push(Out::Frame(text(frame))); false }
             };
             if !nudged {
                 // Whatever else is ready rides along in the same write.
@@ -146,6 +148,14 @@ impl Writer {
         match out {
             Outgoing::Frame(f) => self.ready.push(Out::Frame(text(f))),
             Outgoing::Close => self.closing = true,
+            Outgoing::Refuse(code, reason) => {
+                let close = CloseFrame {
+                    code,
+                    reason: reason.into(),
+                };
+                self.ready.push(Out::Frame(Message::Close(Some(close))));
+                self.closing = true;
+            }
             Outgoing::Ping => self.ready.push(Out::Frame(Message::Ping(Bytes::new()))),
             Outgoing::Follow {
                 room,
@@ -179,8 +189,7 @@ impl Writer {
                 self.held = None;
                 self.events = Some(BroadcastStream::new(room.subscribe_events()));
                 self.staff = staff.then(|| BroadcastStream::new(room.subscribe_orders()));
-                self.personal =
-                    resident.map(|r| (r, BroadcastStream::new(room.subscribe_personal())));
+                self.personal = resident.map(|r| room.resident_inbox(r));
                 self.followed = Some(room);
             }
         }
@@ -197,7 +206,7 @@ impl Writer {
                 reason,
                 remaining,
             },
-            Err(e) => ServerMsg::error(e.code(), e.to_string()),
+            Err(e) => ServerMsg::error_for(Some(answer.key), e.code(), e.to_string()),
         };
         self.ready.push(Out::Frame(text(frame(&msg))));
         if let Some(snapshot) = answer.room {
@@ -294,19 +303,6 @@ impl Writer {
         self.ready.push(Out::Frame(text(frame)));
     }
 
-    /// Passes on a frame if it is for this resident. One that fell behind by hundreds misses some;
-    /// its orders and prizes are sent whole again when it reconnects.
-    pub(super) fn personal(
-        &mut self,
-        event: Result<(ResidentId, Frame), BroadcastStreamRecvError>,
-    ) {
-        if let (Ok((whom, frame)), Some((me, _))) = (event, &self.personal)
-            && whom == *me
-        {
-            self.ready.push(Out::Frame(text(frame)));
-        }
-    }
-
     /// Writes everything queued, and whatever the room left unfinished; `false` when the socket
     /// failed or stayed full for [`SEND_TIMEOUT`].
     pub(super) async fn flush(&mut self) -> bool {
@@ -366,18 +362,16 @@ impl Writer {
     }
 }
 
-/// [`next_of`] for the resident's own frames.
-pub(super) async fn next_personal(
-    stream: &mut Option<(ResidentId, BroadcastStream<(ResidentId, Frame)>)>,
-) -> Option<Result<(ResidentId, Frame), BroadcastStreamRecvError>> {
-    let item = match stream {
-        Some((_, s)) => s.next().await,
+/// The next frame for the signed-in resident; pending forever when there is none.
+pub(super) async fn next_personal(inbox: &mut Option<Inbox>) -> Option<Frame> {
+    let frame = match inbox {
+        Some(i) => i.recv().await,
         None => return std::future::pending().await,
     };
-    if item.is_none() {
-        *stream = None;
+    if frame.is_none() {
+        *inbox = None;
     }
-    item
+    frame
 }
 
 /// The next item of an optional stream; pending forever when there is none (the branch sleeps), and
