@@ -71,6 +71,17 @@ pub struct ServeArgs {
     /// balancer that keeps idle connections to the node must close them sooner.
     #[arg(long, default_value_t = DEFAULT_HEADER_TIMEOUT_S, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub header_timeout: u64,
+    /// Whether a phone number without a resident must also prove itself with a text-message code
+    /// before signing in (a number that has a resident always must). Default: true, but false
+    /// with `--demo`.
+    #[arg(long, env = "MULIN_NEW_NUMBERS_NEED_CODE")]
+    pub new_numbers_need_code: Option<bool>,
+    /// The command that sends a sign-in code by text message, run with `sh -c` and
+    /// MULIN_SMS_PHONE, MULIN_SMS_CODE and MULIN_SMS_TEXT in its environment (exit 0: sent). Without
+    /// it, codes are written to the server's log only (development and the demo). See
+    /// docs/OPERATIONS.md for a gateway.
+    #[arg(long, env = "MULIN_SMS_COMMAND")]
+    pub sms_command: Option<String>,
 }
 
 /// Options of `mulin token`.

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod config;
 pub mod live;
 pub mod open_files;
+pub mod sms;
 pub mod store;
 pub mod usage;
 
@@ -52,6 +53,10 @@ pub struct ServerConfig {
     pub max_connections: Option<usize>,
     /// How long a connection may take to send a request's head, idle time before it included.
     pub header_timeout: Duration,
+    /// Whether a number without a resident must prove itself with a code too.
+    pub new_numbers_need_code: bool,
+    /// The command that sends codes by text message; `None` writes them to the log.
+    pub sms_command: Option<String>,
 }
 
 impl From<&config::ServeArgs> for ServerConfig {
@@ -64,6 +69,8 @@ impl From<&config::ServeArgs> for ServerConfig {
             max_batch: usize::from(args.max_batch),
             max_connections: args.max_connections,
             header_timeout: Duration::from_secs(args.header_timeout),
+            new_numbers_need_code: args.new_numbers_need_code.unwrap_or(!args.demo),
+            sms_command: args.sms_command.clone(),
         }
     }
 }
@@ -126,7 +133,23 @@ pub struct Server {
 /// Opens the store, seeds the demo if asked, binds, and serves in the background.
 pub async fn start(config: ServerConfig) -> Result<Server, StartError> {
     let store = Store::open(&config.db).await?;
-    let sessions = auth::Sessions::open(store.clone()).await?;
+    let sms: Arc<dyn sms::SmsSender> = match &config.sms_command {
+        Some(command) => Arc::new(sms::CommandSms::new(command.clone())),
+        None => {
+            if !config.demo {
+                tracing::warn!(
+                    "sign-in codes are written to this log only: set --sms-command to text them"
+                );
+            }
+            Arc::new(sms::LogSms)
+        }
+    };
+    let sessions = auth::Sessions::open(store.clone())
+        .await?
+        .with_phone_codes(auth::PhoneCodes {
+            new_numbers_need_code: config.new_numbers_need_code,
+            sms,
+        });
     let demo = if config.demo {
         let now = now_ms();
         let seeded = store.seed_demo(now).await?;

@@ -1,6 +1,7 @@
 //! The page's language: Chinese (zh-CN) unless the person chose English on this device (or the
-//! embedding page asked for it with `?lang=en`). Texts live in `locales/app.yml` and are read with
-//! [`tr!`](crate::tr); every text that a view shows through `tr!` follows a switch at once.
+//! embedding page asked for it with `?lang=en`). Texts live in `locales/*/app.yml` (made into a
+//! table at build time by `build.rs`) and are read with [`tr!`](crate::tr); every text that a view
+//! shows through `tr!` follows a switch at once.
 
 use leptos::prelude::*;
 use mulin_shared::ErrorCode;
@@ -85,19 +86,32 @@ fn apply(lang: Lang) {
     LANG.with(|l| l.set(lang));
 }
 
+/// The texts of `locales/*/app.yml`, made into a table by `build.rs`.
+mod table {
+    include!(concat!(env!("OUT_DIR"), "/texts.rs"));
+}
+
+/// The text for `key` in `lang`, if there is one.
+pub fn lookup(key: &str, lang: Lang) -> Option<&'static str> {
+    let at = table::TEXTS
+        .binary_search_by(|(k, _, _)| (*k).cmp(key))
+        .ok()?;
+    let (_, zh, en) = table::TEXTS[at];
+    Some(match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    })
+}
+
 /// The text for `key` in the current language, with each `%{name}` replaced by its value. Inside a
-/// view's closure it follows language switches.
-///
-/// One function, not a macro expanded at every call: the widget has over a hundred texts, and
-/// `rust_i18n::t!` inlined at each cost 40 KB of the download.
+/// view's closure it follows language switches. A key without a text shows as itself (a unit test
+/// makes sure none is missing).
 pub fn text(key: &str, args: &[(&str, String)]) -> String {
-    let found = rust_i18n::t!(key, locale = lang().code());
-    if args.is_empty() {
-        return found.into_owned();
+    let mut out = lookup(key, lang()).unwrap_or(key).to_owned();
+    for (name, value) in args {
+        out = out.replace(&format!("%{{{name}}}"), value);
     }
-    let names: Vec<&str> = args.iter().map(|(n, _)| *n).collect();
-    let values: Vec<String> = args.iter().map(|(_, v)| v.clone()).collect();
-    rust_i18n::replace_patterns(&found, &names, &values)
+    out
 }
 
 /// A text that follows the language, as a view child or an attribute value. Every call returns the
@@ -129,6 +143,10 @@ pub fn error_text(code: ErrorCode) -> String {
         ErrorCode::BagClosed => crate::tr!("error.bag_closed"),
         ErrorCode::InvalidBag => crate::tr!("error.invalid_bag"),
         ErrorCode::BagAlreadyOpen => crate::tr!("error.bag_already_open"),
+        ErrorCode::WrongCode => crate::tr!("error.wrong_code"),
+        ErrorCode::CodeExpired => crate::tr!("error.code_expired"),
+        ErrorCode::TooManyRequests => crate::tr!("error.too_many_requests"),
+        ErrorCode::SmsFailed => crate::tr!("error.sms_failed"),
         other => crate::tr!("error.other", code = code_name(other)),
     }
 }
@@ -201,10 +219,10 @@ mod tests {
         }
         assert!(used.len() > 50, "found only {} keys", used.len());
         for key in &used {
-            for locale in ["zh-CN", "en"] {
+            for locale in [Lang::Zh, Lang::En] {
                 assert!(
-                    crate::_rust_i18n_try_translate(locale, key).is_some(),
-                    "{key} has no {locale} text in locales/"
+                    lookup(key, locale).is_some(),
+                    "{key} has no {locale:?} text in locales/"
                 );
             }
         }

@@ -8,11 +8,6 @@ pub mod i18n;
 pub mod pages;
 pub mod socket;
 
-// Texts in Chinese and English, compiled in from every file under locales/; read them with `tr!`.
-// (Leaving the staff texts out of the resident widget was measured: it made the widget 5 KB larger,
-// not smaller, so both bundles carry both files.)
-rust_i18n::i18n!("locales");
-
 use std::time::Duration;
 
 use leptos::prelude::*;

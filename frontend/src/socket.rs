@@ -129,6 +129,9 @@ pub struct Conn {
     pub bag_entries: RwSignal<Option<(BagId, Vec<ResidentId>)>>,
     /// The last error the server reported, for a notice.
     pub error: RwSignal<Option<(ErrorCode, String)>>,
+    /// A sign-in waiting for the code texted to the phone: (masked number, expires at, a new code
+    /// may be asked from), on the server's clock.
+    pub code_sent: RwSignal<Option<(String, UtcMillis, UtcMillis)>>,
     /// Staff: the server's answer to the last host action that was done (deal launched, product
     /// saved, …), so a form can clear itself.
     pub done: RwSignal<Option<ServerMsg>>,
@@ -174,6 +177,7 @@ impl Conn {
             prizes: RwSignal::new(Vec::new()),
             bag_entries: RwSignal::new(None),
             error: RwSignal::new(None),
+            code_sent: RwSignal::new(None),
             done: RwSignal::new(None),
             clock_offset: RwSignal::new(0),
             outbox: StoredValue::new(tx),
@@ -205,13 +209,37 @@ impl Conn {
         js_sys::Date::now() as i64 + self.clock_offset.get_untracked()
     }
 
-    /// Signs in as a new resident.
-    pub fn sign_in(&self, nickname: String, phone: String, community: String) {
+    /// Signs in by phone number, with the texted code once asked for.
+    pub fn sign_in(
+        &self,
+        nickname: String,
+        phone: String,
+        community: String,
+        code: Option<String>,
+    ) {
         self.send(ClientMsg::SignIn {
             nickname,
             phone,
             community,
+            code,
         });
+    }
+
+    /// Signs out on this device: the server revokes the session, and this device forgets it.
+    pub fn sign_out(&self) {
+        self.send(ClientMsg::SignOut);
+        self.forget_session();
+    }
+
+    fn forget_session(&self) {
+        storage_remove(TOKEN_KEY);
+        self.token.set_value(None);
+        self.me.set(None);
+        self.my_orders.set(Vec::new());
+        self.prizes.set(Vec::new());
+        self.entered_bags.set(Vec::new());
+        self.code_sent.set(None);
+        self.purchase.set(Purchase::Idle);
     }
 
     /// Starts a purchase with a fresh key, or retries a failed one with its old key.
@@ -344,6 +372,7 @@ impl Conn {
                     storage_set(TOKEN_KEY, &token);
                     self.token.set_value(Some(token));
                 }
+                self.code_sent.set(None);
                 self.me.set(Some(Me {
                     role,
                     resident,
@@ -364,6 +393,27 @@ impl Conn {
                     }],
                     _ => Vec::new(),
                 }
+            }
+            ServerMsg::CodeSent {
+                phone,
+                expires_at,
+                resend_at,
+            } => {
+                self.error.set(None);
+                self.code_sent.set(Some((phone, expires_at, resend_at)));
+                Vec::new()
+            }
+            ServerMsg::SignedOut => {
+                self.forget_session();
+                Vec::new()
+            }
+            ServerMsg::Renamed { nickname } => {
+                self.me.update(|m| {
+                    if let Some(m) = m {
+                        m.nickname = nickname;
+                    }
+                });
+                Vec::new()
             }
             ServerMsg::ShowInfo {
                 show,
@@ -492,10 +542,9 @@ impl Conn {
                 key: about,
             } => {
                 if code == ErrorCode::InvalidToken && !staff {
-                    // The remembered session is gone (e.g. a new database): sign in afresh.
-                    storage_remove(TOKEN_KEY);
-                    self.token.set_value(None);
-                    self.me.set(None);
+                    // The remembered session is gone (e.g. a new database, or signed out on
+                    // another device): sign in afresh.
+                    self.forget_session();
                 }
                 // Only an error that names the purchase ends it: others answer other requests.
                 if let Purchase::Waiting {

@@ -50,9 +50,12 @@ pub enum ClientMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         catalogue: Option<u64>,
     },
-    /// Sign in as a resident. The answer carries a signed session token to `Resume` with later.
-    /// The fields are checked by [`crate::SignInForm::check`]; a bad one gets `invalid_nickname`,
-    /// `invalid_phone` or `invalid_community`.
+    /// Sign in as a resident: one resident per phone number. The answer is [`ServerMsg::SignedIn`]
+    /// with a signed session token to `Resume` with later, or, when the number must be proven
+    /// first (it has a resident already, or the server asks every new number), [`ServerMsg::CodeSent`]:
+    /// send `SignIn` again with the code from the text message. The fields are checked by
+    /// [`crate::SignInForm::check`]; a bad one gets `invalid_nickname`, `invalid_phone` or
+    /// `invalid_community`.
     SignIn {
         /// How the resident wants to be called (1–24 characters).
         nickname: String,
@@ -60,6 +63,17 @@ pub enum ClientMsg {
         phone: String,
         /// The resident's community (1–40 characters), for aggregate statistics only.
         community: String,
+        /// The 6-digit code sent to the phone, once asked for (`CodeSent`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<String>,
+    },
+    /// Sign out on this device: the session token this connection signed in with stops working.
+    /// Answered [`ServerMsg::SignedOut`].
+    SignOut,
+    /// Residents: change the name shown with their orders. Answered [`ServerMsg::Renamed`].
+    Rename {
+        /// The new name (1–24 visible characters).
+        nickname: String,
     },
     /// Sign in with a token: a resident's session token, or a host's or moderator's token.
     Resume {
@@ -208,6 +222,23 @@ pub enum ServerMsg {
         token: Option<String>,
         /// The show a host or moderator token is for.
         show: Option<ShowId>,
+    },
+    /// Answer to `SignIn` when the phone number must be proven: a 6-digit code was sent to it by
+    /// text message (or one sent a moment ago still holds). Send `SignIn` again with `code`.
+    CodeSent {
+        /// The number it went to, masked for the screen: `138****8000`.
+        phone: String,
+        /// When the code stops being accepted.
+        expires_at: UtcMillis,
+        /// From when a new code may be asked for (by sending `SignIn` without a code).
+        resend_at: UtcMillis,
+    },
+    /// Answer to `SignOut`: this connection is signed out and its session token revoked.
+    SignedOut,
+    /// Answer to `Rename`: the name now shown.
+    Renamed {
+        /// The new name, trimmed.
+        nickname: String,
     },
     /// The catalogue of the joined show: sent on `Join`, and again to every viewer when the host
     /// changes it.
@@ -545,6 +576,16 @@ pub enum ErrorCode {
     Unavailable,
     /// Something failed on the server; the request was not carried out.
     Internal,
+    /// The sign-in code is not the one sent (the message says how many tries are left).
+    WrongCode,
+    /// No code is waiting for this number: it expired, was used, took too many wrong tries, or was
+    /// never asked for. Sign in again without a code to get a new one.
+    CodeExpired,
+    /// Too many codes or tries, for this number or on this connection; the message says when to try
+    /// again.
+    TooManyRequests,
+    /// The text message with the code could not be sent; try again shortly.
+    SmsFailed,
     /// (HTTP only) The request is not a well-formed HTTP request, or not a WebSocket handshake at
     /// a WebSocket address.
     BadRequest,
@@ -624,6 +665,8 @@ impl ClientMsg {
     pub const TYPES: &'static [&'static str] = &[
         "join",
         "sign_in",
+        "sign_out",
+        "rename",
         "resume",
         "place_order",
         "cancel_order",
@@ -704,6 +747,16 @@ impl ServerMsg {
                 token: Option<String>,
                 show: Option<ShowId>,
             }),
+            "code_sent" => body!(
+                text,
+                M::CodeSent {
+                    phone: String,
+                    expires_at: UtcMillis,
+                    resend_at: UtcMillis,
+                }
+            ),
+            "signed_out" => M::SignedOut,
+            "renamed" => body!(text, M::Renamed { nickname: String }),
             "show_info" => body!(text, M::ShowInfo {
                 show: Show,
                 catalogue: u64,
@@ -792,6 +845,9 @@ impl ServerMsg {
     pub const TYPES: &'static [&'static str] = &[
         "welcome",
         "signed_in",
+        "code_sent",
+        "signed_out",
+        "renamed",
         "show_info",
         "room",
         "order_accepted",
@@ -900,6 +956,9 @@ mod tests {
         match m {
             ServerMsg::Welcome { .. } => "welcome",
             ServerMsg::SignedIn { .. } => "signed_in",
+            ServerMsg::CodeSent { .. } => "code_sent",
+            ServerMsg::SignedOut => "signed_out",
+            ServerMsg::Renamed { .. } => "renamed",
             ServerMsg::ShowInfo { .. } => "show_info",
             ServerMsg::Room(_) => "room",
             ServerMsg::OrderAccepted { .. } => "order_accepted",
@@ -983,6 +1042,15 @@ mod tests {
                 nickname: "王阿姨".into(),
                 token: None,
                 show: None,
+            },
+            ServerMsg::CodeSent {
+                phone: "138****8000".into(),
+                expires_at: 9,
+                resend_at: 8,
+            },
+            ServerMsg::SignedOut,
+            ServerMsg::Renamed {
+                nickname: "王姨".into(),
             },
             ServerMsg::ShowInfo {
                 show: Show {

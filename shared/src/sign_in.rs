@@ -47,6 +47,24 @@ impl SignInForm {
     }
 }
 
+impl SignInForm {
+    /// Every field that fails, in the form's order (empty when all pass): a form shows them all at
+    /// once instead of one per try.
+    pub fn problems(nickname: &str, phone: &str, community: &str) -> Vec<SignInProblem> {
+        let mut problems = Vec::new();
+        if clean_text(nickname, MAX_NICKNAME_CHARS).is_none() {
+            problems.push(SignInProblem::Nickname);
+        }
+        if clean_phone(phone).is_none() {
+            problems.push(SignInProblem::Phone);
+        }
+        if clean_text(community, MAX_COMMUNITY_CHARS).is_none() {
+            problems.push(SignInProblem::Community);
+        }
+        problems
+    }
+}
+
 /// Trims `raw` and accepts it if it is 1–`max` characters, at least one of them visible, with no
 /// control characters, no characters that reorder text around them (bidirectional overrides,
 /// embeddings, isolates and marks: a name could otherwise show as something else, or turn the text
@@ -208,6 +226,15 @@ mod tests {
         assert!(SignInForm::check("👨\u{200d}👩 李家", "13800138000", "c").is_ok());
         assert!(SignInForm::check("王\u{3000}阿姨", "13800138000", "c").is_ok());
         assert_eq!(check("王", "123", "c"), SignInProblem::Phone);
+        assert_eq!(
+            SignInForm::problems(" ", "123", ""),
+            [
+                SignInProblem::Nickname,
+                SignInProblem::Phone,
+                SignInProblem::Community
+            ]
+        );
+        assert!(SignInForm::problems("王", "13800138000", "c").is_empty());
         assert_eq!(check("王", "13800138000", ""), SignInProblem::Community);
         assert_eq!(
             check("王", "13800138000", &"区".repeat(41)),

@@ -22,13 +22,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for i in 0..5000 {
         let form = mulin_shared::SignInForm {
             nickname: format!("r{i}"),
-            phone: "13800138000".into(),
+            phone: format!("139{i:08}"),
             community: "c".into(),
         };
         residents.push(
             store
                 .create_resident(&form, now, |_| format!("h{i}"))
-                .await?,
+                .await?
+                .ok_or("every number is new")?,
         );
     }
     let deal = store

@@ -4,14 +4,28 @@
 pub mod browser;
 pub mod fanout;
 pub mod process;
+pub mod sms_log;
 pub mod spike;
 pub mod wire;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// The phone number test residents sign in with.
+/// A phone number for forms and bad-input tests (residents that sign in get [`fresh_phone`]).
 pub const TEST_PHONE: &str = "13800138000";
+
+/// A phone number no other resident of this process signs in with: a number has one resident,
+/// and a second sign-in with it must prove the phone. The random start keeps numbers of another
+/// run against the same server (a load tool's) apart too.
+pub fn fresh_phone() -> String {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: OnceLock<AtomicU64> = OnceLock::new();
+    let n = NEXT
+        .get_or_init(|| AtomicU64::new(rand::random_range(0..900_000_000)))
+        .fetch_add(1, Ordering::Relaxed);
+    format!("15{:09}", n % 1_000_000_000)
+}
 /// The community test residents sign in with.
 pub const TEST_COMMUNITY: &str = "和平花园社区";
 
@@ -36,6 +50,30 @@ pub fn repo_root() -> PathBuf {
         .unwrap_or_default()
 }
 
+/// How a test server differs from `mulin serve --demo`.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Most WebSockets at once.
+    pub max_connections: Option<usize>,
+    /// Deadline of a request's head (and a picture's body).
+    pub header_timeout: Duration,
+    /// Whether new numbers must prove themselves too (the demo's default: no).
+    pub new_numbers_need_code: bool,
+    /// `--sms-command`; `None` writes codes to the log ([`sms_log`] reads them).
+    pub sms_command: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            max_connections: Some(10_000),
+            header_timeout: HEADER_TIMEOUT,
+            new_numbers_need_code: false,
+            sms_command: None,
+        }
+    }
+}
+
 /// A server on 127.0.0.1 port 0 with its own temporary database and the demo show seeded.
 pub struct TestServer {
     /// The running server.
@@ -48,13 +86,14 @@ pub struct TestServer {
     pub moderator_token: String,
     /// The server's database file.
     pub db: PathBuf,
+    options: Options,
     _dir: tempfile::TempDir,
 }
 
 impl TestServer {
     /// Starts a server serving `dist/` from the repository.
     pub async fn start() -> TestServer {
-        TestServer::start_with(10_000).await
+        TestServer::start_with_options(Options::default()).await
     }
 
     /// A connection joined to the demo show and signed in as its host.
@@ -82,29 +121,43 @@ impl TestServer {
 
     /// Starts one that takes at most `max_connections` WebSockets at a time.
     pub async fn start_with(max_connections: usize) -> TestServer {
-        let dir = tempfile::tempdir().expect("temporary folder");
-        TestServer::start_in(dir, Some(max_connections), HEADER_TIMEOUT).await
+        TestServer::start_with_options(Options {
+            max_connections: Some(max_connections),
+            ..Options::default()
+        })
+        .await
     }
 
     /// Starts one that closes a connection whose request head is not in within `header_timeout`.
     pub async fn start_with_header_timeout(header_timeout: Duration) -> TestServer {
+        TestServer::start_with_options(Options {
+            header_timeout,
+            ..Options::default()
+        })
+        .await
+    }
+
+    /// Starts one with these options.
+    pub async fn start_with_options(options: Options) -> TestServer {
+        sms_log::listen();
         let dir = tempfile::tempdir().expect("temporary folder");
-        TestServer::start_in(dir, Some(10_000), header_timeout).await
+        TestServer::start_in(dir, options).await
     }
 
     /// Shuts this server down gracefully and starts a new one on the same database (on a new
     /// port): what survives a restart.
     pub async fn restart(self) -> TestServer {
-        let TestServer { server, _dir, .. } = self;
+        let TestServer {
+            server,
+            _dir,
+            options,
+            ..
+        } = self;
         server.shutdown().await.expect("clean shutdown");
-        TestServer::start_in(_dir, Some(10_000), HEADER_TIMEOUT).await
+        TestServer::start_in(_dir, options).await
     }
 
-    async fn start_in(
-        dir: tempfile::TempDir,
-        max_connections: Option<usize>,
-        header_timeout: Duration,
-    ) -> TestServer {
+    async fn start_in(dir: tempfile::TempDir, options: Options) -> TestServer {
         let db = dir.path().join("mulin.db");
         let server = mulin_backend::start(ServerConfig {
             bind: "127.0.0.1:0".parse().expect("loopback address"),
@@ -112,8 +165,10 @@ impl TestServer {
             dist: repo_root().join("dist"),
             demo: true,
             max_batch: 4096,
-            max_connections,
-            header_timeout,
+            max_connections: options.max_connections,
+            header_timeout: options.header_timeout,
+            new_numbers_need_code: options.new_numbers_need_code,
+            sms_command: options.sms_command.clone(),
         })
         .await
         .expect("server starts");
@@ -124,6 +179,7 @@ impl TestServer {
             host_token: demo.host_token,
             moderator_token: demo.moderator_token,
             db,
+            options,
             _dir: dir,
         }
     }
@@ -306,13 +362,14 @@ impl Client {
         .await
     }
 
-    /// Signs in as a new resident (with [`TEST_PHONE`] and [`TEST_COMMUNITY`]) and returns
-    /// (resident id, token).
+    /// Signs in as a new resident (with a [`fresh_phone`] and [`TEST_COMMUNITY`], on a server
+    /// where new numbers need no code) and returns (resident id, token).
     pub async fn sign_in(&mut self, nickname: &str) -> (i64, String) {
         self.send(&ClientMsg::SignIn {
             nickname: nickname.into(),
-            phone: TEST_PHONE.into(),
+            phone: fresh_phone(),
             community: TEST_COMMUNITY.into(),
+            code: None,
         })
         .await;
         self.recv_until(|m| match m {
@@ -322,6 +379,30 @@ impl Client {
                 ..
             } => Some((*id, token.clone())),
             ServerMsg::Error { code, message, .. } => panic!("sign-in refused: {code:?} {message}"),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Sends a sign-in with `phone` (and `code`, if given) and returns the answer: `SignedIn`,
+    /// `CodeSent` or `Error`.
+    pub async fn sign_in_with(
+        &mut self,
+        nickname: &str,
+        phone: &str,
+        code: Option<&str>,
+    ) -> ServerMsg {
+        self.send(&ClientMsg::SignIn {
+            nickname: nickname.into(),
+            phone: phone.into(),
+            community: TEST_COMMUNITY.into(),
+            code: code.map(str::to_owned),
+        })
+        .await;
+        self.recv_until(|m| match m {
+            ServerMsg::SignedIn { .. } | ServerMsg::CodeSent { .. } | ServerMsg::Error { .. } => {
+                Some(m.clone())
+            }
             _ => None,
         })
         .await

@@ -155,8 +155,9 @@ pub async fn resident(
         },
         Err(nickname) => ClientMsg::SignIn {
             nickname: nickname.clone(),
-            phone: crate::TEST_PHONE.into(),
+            phone: crate::fresh_phone(),
             community: crate::TEST_COMMUNITY.into(),
+            code: None,
         },
     };
     wire.send(&msg).await?;

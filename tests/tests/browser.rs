@@ -3,7 +3,7 @@
 use mulin_shared::{ClientMsg, ServerMsg};
 use mulin_tests::browser::Browser;
 use mulin_tests::process::ServerProcess;
-use mulin_tests::{TEST_PHONE, TestServer};
+use mulin_tests::{TestServer, fresh_phone};
 
 fn dist_is_built() {
     assert!(
@@ -17,7 +17,7 @@ async fn sign_in(page: &Browser, nickname: &str) {
     // The form stands in the deal card, which appears once the show has loaded.
     page.wait_attr("#nickname", "id", |_| true).await;
     page.type_into("#nickname", nickname).await;
-    page.type_into("#phone", TEST_PHONE).await;
+    page.type_into("#phone", &fresh_phone()).await;
     page.click("#sign-in").await;
     page.wait_attr("#buy", "data-state", |s| !s.is_empty())
         .await;
@@ -486,7 +486,7 @@ async fn a_resident_can_sign_in_and_buy_with_the_keyboard_alone_and_every_contro
     tab_to(&page, "nickname", 3).await;
     page.press("键盘张").await;
     tab_to(&page, "phone", 1).await;
-    page.press(TEST_PHONE).await;
+    page.press(&fresh_phone()).await;
     tab_to(&page, "community", 1).await;
     page.press(mulin_tests::browser::ENTER).await;
     page.wait_attr("#buy", "data-state", |s| s == "buy").await;
@@ -629,7 +629,7 @@ async fn the_widget_speaks_chinese_first_switches_to_english_and_remembers() {
             .await
             .expect("lang read");
         assert_eq!(lang, serde_json::json!("en"));
-        page.type_into("#phone", TEST_PHONE).await;
+        page.type_into("#phone", &fresh_phone()).await;
         page.click("#sign-in").await;
         page.wait_attr("#buy", "data-state", |s| s == "buy").await;
         page.wait_text("#buy", |t| t.starts_with("Buy now · ¥"))

@@ -328,6 +328,7 @@ async fn bad_input_gets_an_error_frame_and_the_socket_stays_usable() {
             nickname: nickname.into(),
             phone: phone.into(),
             community: community.into(),
+            code: None,
         })
         .await;
         assert_eq!(

@@ -211,6 +211,7 @@ async fn names_of_nothing_visible_or_that_reorder_text_are_refused() {
             nickname: nickname.into(),
             phone: mulin_tests::TEST_PHONE.into(),
             community: mulin_tests::TEST_COMMUNITY.into(),
+            code: None,
         })
         .await;
         assert_eq!(

@@ -204,8 +204,8 @@ impl Store {
     ) -> Result<Vec<Prize>, StoreError> {
         let rows = sqlx::query(
             "SELECT b.id, b.prize, b.pickup_id, w.claim_code FROM bag_winners w \
-             JOIN bags b ON b.id = w.bag_id WHERE b.show_id = ? AND w.resident_id = ? \
-             ORDER BY b.id DESC",
+             JOIN bags b ON b.id = w.bag_id JOIN residents r ON r.id = w.resident_id \
+             WHERE b.show_id = ? AND (r.id = ?2 OR r.merged_into = ?2) ORDER BY b.id DESC",
         )
         .bind(show)
         .bind(resident)

@@ -6,6 +6,7 @@
 
 mod bags;
 mod catalogue;
+mod residents;
 mod seed;
 mod shows;
 
@@ -16,7 +17,7 @@ use std::time::Duration;
 
 use mulin_shared::{
     Deal, DealId, DealStatus, Order, OrderId, OrderStatus, PickupId, ProductId, ResidentId, Role,
-    Show, ShowId, SignInForm, UtcMillis,
+    Show, ShowId, UtcMillis,
 };
 use sqlx::query_builder::Separated;
 use sqlx::sqlite::{
@@ -28,6 +29,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub use bags::{DrawnWinner, StoredBag};
 pub use catalogue::{CatalogueChange, StoredCatalogue};
+pub use residents::{KnownResident, StoredCode};
 pub use seed::DemoShow;
 
 /// What can go wrong in the store.
@@ -597,37 +599,6 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.iter().map(order_from_row).collect())
-    }
-
-    /// Creates a resident and, in the same transaction, stores the hash of their session token,
-    /// which `token_hash` makes once the resident's id is known.
-    pub async fn create_resident(
-        &self,
-        form: &SignInForm,
-        now: UtcMillis,
-        token_hash: impl FnOnce(ResidentId) -> String,
-    ) -> Result<ResidentId, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO residents (nickname, phone, community, created_at) VALUES (?, ?, ?, ?) \
-             RETURNING id",
-        )
-        .bind(&form.nickname)
-        .bind(&form.phone)
-        .bind(&form.community)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO tokens (hash, role, resident_id, created_at) VALUES (?, 'resident', ?, ?)",
-        )
-        .bind(token_hash(id))
-        .bind(id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(id)
     }
 
     /// Stores the hash of a host's or moderator's token for one show.

@@ -123,6 +123,8 @@ impl Session {
             ClientMsg::Join { .. }
             | ClientMsg::SignIn { .. }
             | ClientMsg::Resume { .. }
+            | ClientMsg::SignOut
+            | ClientMsg::Rename { .. }
             | ClientMsg::PlaceOrder { .. }
             | ClientMsg::CancelOrder { .. }
             | ClientMsg::EnterBag { .. }

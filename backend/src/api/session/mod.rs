@@ -8,9 +8,10 @@
 //!
 //! The transport is `outlet` (the socket and room states written straight to it), `writer` (the
 //! task that sends everything else) and `watchman` (heartbeat, idleness, shutdown). What a message
-//! asks for is handled here (joining, signing in), in `resident` (buying, cancelling, lucky bags)
-//! and in `host` (the host's actions).
+//! asks for is handled here (joining), in `account` (signing in and out), in `resident` (buying,
+//! cancelling, lucky bags) and in `host` (the host's actions).
 
+mod account;
 mod host;
 mod outlet;
 mod resident;
@@ -23,12 +24,12 @@ use std::time::Duration;
 use axum::extract::ws::{Message, WebSocket};
 use futures_util::StreamExt;
 use futures_util::stream::SplitStream;
-use mulin_shared::{ClientMsg, ErrorCode, PROTOCOL_VERSION, ServerMsg, SignInProblem};
+use mulin_shared::{ClientMsg, ErrorCode, PROTOCOL_VERSION, ServerMsg};
 use tokio::net::TcpStream;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc};
 
 use super::AppState;
-use crate::auth::{AuthError, Principal};
+use crate::auth::Principal;
 use crate::live::{Answer, Frame, LiveError, Room, ViewerGuard};
 use crate::now_ms;
 use outlet::{Line, Outlet};
@@ -79,6 +80,8 @@ pub(super) async fn run(
         answer_to,
         slots: slots.clone(),
         principal: None,
+        token: None,
+        tally: account::Tally::default(),
         room: None,
         catalogue: 0,
         viewer: None,
@@ -150,6 +153,10 @@ struct Session {
     /// One permit per purchase in flight.
     slots: Arc<Semaphore>,
     principal: Option<Principal>,
+    /// The token this connection signed in with (to revoke it on signing out).
+    token: Option<String>,
+    /// What this connection asked of sign-in so far, against its limits.
+    tally: account::Tally,
     room: Option<Arc<Room>>,
     /// The catalogue version the client holds (sent at join, or held from before a rejoin).
     catalogue: u64,
@@ -237,14 +244,11 @@ impl Session {
                 nickname,
                 phone,
                 community,
-            } => Box::pin(self.sign_in(nickname, phone, community)).await,
-            ClientMsg::Resume { token } => {
-                Box::pin(async {
-                    let result = self.state.sessions.resume(&token).await;
-                    self.signed_in(result.map(|p| (p, None))).await
-                })
-                .await
-            }
+                code,
+            } => Box::pin(self.sign_in(nickname, phone, community, code)).await,
+            ClientMsg::Resume { token } => Box::pin(self.resume(token)).await,
+            ClientMsg::SignOut => Box::pin(self.sign_out()).await,
+            ClientMsg::Rename { nickname } => Box::pin(self.rename(nickname)).await,
             ClientMsg::CancelOrder { order } => Box::pin(self.cancel_order(order)).await,
             ClientMsg::EnterBag { bag } => Box::pin(self.enter_bag(bag)).await,
             host_action => Box::pin(self.host_action(host_action)).await,
@@ -340,41 +344,6 @@ impl Session {
                 Err(e) => self.live_error(e).await,
             }
         }
-    }
-
-    async fn signed_in(&mut self, result: Result<(Principal, Option<String>), AuthError>) {
-        let (principal, token) = match result {
-            Ok(ok) => ok,
-            Err(AuthError::Form(problem)) => {
-                let code = match problem {
-                    SignInProblem::Nickname => ErrorCode::InvalidNickname,
-                    SignInProblem::Phone => ErrorCode::InvalidPhone,
-                    SignInProblem::Community => ErrorCode::InvalidCommunity,
-                };
-                return self.error(code, problem.to_string()).await;
-            }
-            Err(AuthError::InvalidToken) => {
-                return self
-                    .error(ErrorCode::InvalidToken, AuthError::InvalidToken.to_string())
-                    .await;
-            }
-            Err(e @ (AuthError::Store(_) | AuthError::DamagedKey)) => {
-                tracing::error!(error = %e, "sign-in failed");
-                return self
-                    .error(ErrorCode::Internal, "sign-in failed; please retry")
-                    .await;
-            }
-        };
-        self.send(&ServerMsg::SignedIn {
-            role: principal.role,
-            resident: principal.resident,
-            nickname: principal.nickname.clone(),
-            token,
-            show: principal.show,
-        })
-        .await;
-        self.principal = Some(principal);
-        self.follow().await;
     }
 
     /// The joined room; otherwise tells the client to join first.

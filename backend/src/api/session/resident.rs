@@ -1,25 +1,13 @@
-//! What residents ask for: signing in, buying, cancelling, and entering lucky bags.
+//! What residents ask for: buying, cancelling, and entering lucky bags.
 
 use mulin_shared::ErrorCode;
 
 use super::Session;
 use crate::auth::Principal;
 use crate::live::{AnswerTo, Buyer, Canceller};
-use crate::now_ms;
 use mulin_shared::{Role, ServerMsg};
 
 impl Session {
-    /// Signs in a new resident.
-    pub(super) async fn sign_in(&mut self, nickname: String, phone: String, community: String) {
-        let result = self
-            .state
-            .sessions
-            .sign_in_resident(&nickname, &phone, &community, now_ms())
-            .await;
-        self.signed_in(result.map(|(p, token)| (p, Some(token))))
-            .await
-    }
-
     /// The signed-in resident; otherwise an error frame: `forbidden` (signed in as staff) or
     /// `not signed in`, each with its message.
     pub(super) async fn resident_or_refuse(

@@ -1,4 +1,5 @@
 //! Who is on the other end of a connection: resident sessions and staff (host, moderator) tokens.
+//! Proving a resident's phone number with a one-time code is `phone`.
 //!
 //! Every token is signed: `{role}.{subject}.{issued_at}.{nonce}.{hmac}`, where `role` is `r`, `h` or
 //! `m`, `subject` the resident (or the staff token's show), `nonce` 128 random bits and `hmac` the
@@ -6,13 +7,18 @@
 //! here is refused before the store is asked; the store keeps only SHA-256 hashes of the tokens it
 //! issued, so a token can be revoked and a copy of the database does not hand out sessions.
 
+mod phone;
+
 use std::sync::Arc;
 
 use hmac::{Hmac, Mac};
-use mulin_shared::{ResidentId, Role, ShowId, SignInForm, SignInProblem, UtcMillis};
+use mulin_shared::{ResidentId, Role, ShowId, SignInProblem, UtcMillis};
 use sha2::{Digest, Sha256};
 
+use crate::sms::SmsError;
 use crate::store::{Store, StoreError};
+
+pub use phone::{CodeSent, PhoneCodes, SignIn};
 
 /// Name of the session key in the store's secrets.
 const KEY_NAME: &str = "session_key";
@@ -34,6 +40,24 @@ pub enum AuthError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The code is not the one sent.
+    #[error("that is not the code sent to this number; {attempts_left} tries left")]
+    WrongCode {
+        /// Wrong tries the code still takes before it is void.
+        attempts_left: i64,
+    },
+    /// No code is waiting for this number (expired, used, voided by wrong tries, never sent).
+    #[error("no code is waiting for this number (it expired or was used); ask for a new one")]
+    CodeExpired,
+    /// Too many codes asked for this number.
+    #[error("too many codes for this number; try again after {retry_at} (UTC ms)")]
+    TooManyCodes {
+        /// When a new code may be asked for.
+        retry_at: UtcMillis,
+    },
+    /// The text message could not be sent.
+    #[error(transparent)]
+    Sms(#[from] SmsError),
 }
 
 /// A signed-in person on a connection.
@@ -66,6 +90,7 @@ impl Principal {
 pub struct Sessions {
     store: Store,
     key: Arc<[u8; 32]>,
+    phone: PhoneCodes,
 }
 
 impl std::fmt::Debug for Sessions {
@@ -87,33 +112,14 @@ impl Sessions {
         Ok(Sessions {
             store,
             key: Arc::new(key),
+            phone: PhoneCodes::default(),
         })
     }
 
-    /// Creates a resident from a sign-in and returns them with their new session token.
-    pub async fn sign_in_resident(
-        &self,
-        nickname: &str,
-        phone: &str,
-        community: &str,
-        now: UtcMillis,
-    ) -> Result<(Principal, String), AuthError> {
-        let form = SignInForm::check(nickname, phone, community)?;
-        let mut token = String::new();
-        let id = self
-            .store
-            .create_resident(&form, now, |id| {
-                token = self.mint(Role::Resident, id, now);
-                hash_token(&token)
-            })
-            .await?;
-        let principal = Principal {
-            role: Role::Resident,
-            resident: Some(id),
-            nickname: form.nickname,
-            show: None,
-        };
-        Ok((principal, token))
+    /// These sessions with `phone`'s rules for proving phone numbers (who must, and how codes are
+    /// sent).
+    pub fn with_phone_codes(self, phone: PhoneCodes) -> Sessions {
+        Sessions { phone, ..self }
     }
 
     /// Looks up whoever holds `token`.
@@ -159,6 +165,20 @@ impl Sessions {
             .unwrap_or_else(|_| unreachable!("HMAC accepts every key length"));
         mac.update(payload.as_bytes());
         mac
+    }
+
+    /// Changes a resident's name as shown (checked like a sign-in's); returns it as stored.
+    pub async fn rename(&self, resident: ResidentId, nickname: &str) -> Result<String, AuthError> {
+        let nickname =
+            mulin_shared::sign_in::clean_text(nickname, mulin_shared::sign_in::MAX_NICKNAME_CHARS)
+                .ok_or(SignInProblem::Nickname)?;
+        self.store.rename_resident(resident, &nickname).await?;
+        Ok(nickname)
+    }
+
+    /// Signs this token out: it no longer resumes anywhere.
+    pub async fn revoke(&self, token: &str) -> Result<(), AuthError> {
+        Ok(self.store.revoke_token(&hash_token(token)).await?)
     }
 
     fn mint(&self, role: Role, subject: i64, now: UtcMillis) -> String {
@@ -244,10 +264,21 @@ mod tests {
     #[tokio::test]
     async fn a_resident_signs_in_and_resumes_and_bad_fields_are_named() {
         let (_dir, s) = sessions().await;
-        let (who, token) = s
-            .sign_in_resident(" 王阿姨 ", "138 0013 8000", "幸福里", 5)
+        let s = s.with_phone_codes(PhoneCodes {
+            new_numbers_need_code: false,
+            ..PhoneCodes::default()
+        });
+        let SignIn::Done {
+            principal: who,
+            token,
+            created: true,
+        } = s
+            .sign_in_resident(" 王阿姨 ", "138 0013 8000", "幸福里", None, 5)
             .await
-            .expect("signed in");
+            .expect("signed in")
+        else {
+            panic!("a new number signs in at once when new numbers need no code");
+        };
         assert_eq!(who.nickname, "王阿姨");
         let id = who.resident.expect("a resident id");
         assert!(token.starts_with(&format!("r.{id}.5.")), "{token}");
@@ -259,8 +290,20 @@ mod tests {
             Err(AuthError::InvalidToken)
         ));
         assert!(matches!(
-            s.sign_in_resident("王", "12345", "幸福里", 5).await,
+            s.sign_in_resident("王", "12345", "幸福里", None, 5).await,
             Err(AuthError::Form(SignInProblem::Phone))
+        ));
+        // The same number again must prove itself, even with new numbers free.
+        assert!(matches!(
+            s.sign_in_resident("王姨", "13800138000", "幸福里", None, 6)
+                .await,
+            Ok(SignIn::CodeSent(CodeSent { sent: true, .. }))
+        ));
+        // Signing out revokes the token.
+        s.revoke(&token).await.expect("revoked");
+        assert!(matches!(
+            s.resume(&token).await,
+            Err(AuthError::InvalidToken)
         ));
     }
 }
