@@ -15,31 +15,32 @@
 //! than one run the shards spread one state over both cores, and purchase answers that arrive
 //! meanwhile wait behind one shard at most, not behind every viewer.
 
+mod bags;
 mod catalogue;
 mod deals;
+mod orders;
 mod personal;
 
+pub use bags::BagSpec;
 pub use personal::Inbox;
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
-use mulin_shared::lucky_bag;
 use mulin_shared::{
-    BagId, BagPhase, Deal, DealId, DealStatus, Eligibility, LuckyBag, Order, OrderId, OrderStatus,
-    PickupId, Prize, ProductId, ResidentId, RoomEvent, RoomState, ServerMsg, Show, ShowId,
-    UtcMillis,
+    BagPhase, Deal, DealId, DealStatus, LuckyBag, Order, ProductId, ResidentId, RoomEvent,
+    RoomState, ServerMsg, Show, ShowId, UtcMillis,
 };
 use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 use super::bag::{self, BagCmd};
-use super::desk::{self, AnswerTo, Buyer, Canceller, DeskCmd, OrderRequest};
+use super::desk::{self, DeskCmd};
 use super::{Frame, LiveError, Metrics};
 use crate::now_ms;
-use crate::store::{DrawnWinner, Store};
+use crate::store::Store;
 use catalogue::Catalogue;
 
 /// Shortest time between two pushes of the room state.
@@ -139,25 +140,6 @@ pub struct DealSpec {
     /// Closing time.
     pub ends_at: UtcMillis,
 }
-
-/// What a host asks for when opening a lucky bag.
-#[derive(Debug, Clone)]
-pub struct BagSpec {
-    /// What is won.
-    pub prize: String,
-    /// How many win.
-    pub winners: u32,
-    /// When entries close.
-    pub closes_at: UtcMillis,
-    /// Who may enter.
-    pub eligibility: Eligibility,
-    /// Where winners collect.
-    pub pickup: PickupId,
-}
-
-/// Shortest and longest time a bag may take entries.
-const MIN_BAG_MS: i64 = 10_000;
-const MAX_BAG_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// One show's live room.
 #[derive(Debug)]
@@ -385,269 +367,12 @@ impl Room {
         self.personal.inbox(resident)
     }
 
-    /// The `Orders` frame: the show's recent orders, newest first (for staff joining or catching up).
-    pub fn orders_frame(&self) -> Frame {
-        let orders = self.lock().recent.iter().cloned().collect();
-        ServerMsg::Orders { orders }.to_json().into()
-    }
-
-    /// A resident's orders in this show, newest first.
-    pub async fn resident_orders(&self, resident: ResidentId) -> Result<Vec<Order>, LiveError> {
-        Ok(self.store.resident_orders(self.show, resident).await?)
-    }
-
     /// Counts a viewer until the guard is dropped.
     pub fn viewer(&self) -> ViewerGuard {
         self.lock().viewers += 1;
         self.count_changed();
         ViewerGuard {
             room: self.me.clone(),
-        }
-    }
-
-    /// Hands a purchase to the deal's desk. `Ok` means exactly one answer will reach `reply` (for an
-    /// acceptance: once it is committed to the store); `Err` means the purchase was refused before
-    /// reaching a desk, and nothing will.
-    pub async fn submit_order(
-        &self,
-        buyer: Buyer,
-        deal: DealId,
-        qty: i64,
-        pickup: i64,
-        key: String,
-        reply: AnswerTo,
-    ) -> Result<(), LiveError> {
-        let desk = match self.check_order(deal, qty, pickup, &key) {
-            Ok(desk) => desk,
-            Err(e) => {
-                reply.withdraw();
-                return Err(e);
-            }
-        };
-        let request = OrderRequest {
-            buyer,
-            qty,
-            pickup,
-            key,
-            reply,
-        };
-        // A desk that stopped drops the request, and the dropped reply answers `Unavailable`.
-        let _ = desk.send(DeskCmd::Order(request)).await;
-        Ok(())
-    }
-
-    fn check_order(
-        &self,
-        deal: DealId,
-        qty: i64,
-        pickup: i64,
-        key: &str,
-    ) -> Result<mpsc::Sender<DeskCmd>, LiveError> {
-        if !(1..=MAX_UNITS).contains(&qty) {
-            return Err(LiveError::InvalidQuantity {
-                got: qty,
-                max: MAX_UNITS,
-            });
-        }
-        if key.is_empty() || key.len() > mulin_shared::MAX_KEY_LEN {
-            return Err(LiveError::InvalidKey);
-        }
-        if !self.lock().catalogue.has_pickup(pickup) {
-            return Err(LiveError::UnknownPickup(pickup));
-        }
-        self.desk(deal)
-    }
-
-    /// Cancels an order of this show through its deal's desk, so the units return where they are
-    /// counted, and every viewer sees the stock rise.
-    pub async fn cancel_order(&self, order: OrderId, by: Canceller) -> Result<Order, LiveError> {
-        let (found, show) = self
-            .store
-            .order(order)
-            .await?
-            .ok_or(LiveError::UnknownOrder(order))?;
-        // Someone else's order is, to a resident, no order at all: the answer must not tell
-        // which order numbers exist.
-        if show != self.show || matches!(by, Canceller::Resident(r) if r != found.resident) {
-            return Err(LiveError::UnknownOrder(order));
-        }
-        self.ask(found.deal, |reply| DeskCmd::Cancel { order, reply })
-            .await
-    }
-
-    /// Opens a lucky bag: draws its secret seed, publishes the commitment, and starts taking entries.
-    pub async fn open_bag(&self, spec: BagSpec) -> Result<LuckyBag, LiveError> {
-        let now = now_ms();
-        let prize = mulin_shared::sign_in::clean_text(&spec.prize, lucky_bag::MAX_PRIZE_CHARS)
-            .ok_or_else(|| {
-                LiveError::InvalidBag(format!(
-                    "the prize must be 1–{} characters",
-                    lucky_bag::MAX_PRIZE_CHARS
-                ))
-            })?;
-        if !(1..=lucky_bag::MAX_WINNERS).contains(&spec.winners) {
-            return Err(LiveError::InvalidBag(format!(
-                "winners must be 1–{}",
-                lucky_bag::MAX_WINNERS
-            )));
-        }
-        if spec.closes_at < now + MIN_BAG_MS || spec.closes_at > now + MAX_BAG_MS {
-            return Err(LiveError::InvalidBag(
-                "entries must close between 10 seconds and 24 hours from now".into(),
-            ));
-        }
-        if !self.lock().catalogue.has_pickup(spec.pickup) {
-            return Err(LiveError::UnknownPickup(spec.pickup));
-        }
-        if self.lock().bag_task.is_some() {
-            return Err(LiveError::BagAlreadyOpen);
-        }
-        let seed: [u8; lucky_bag::SEED_LEN] = rand::random();
-        let mut bag = LuckyBag {
-            id: 0,
-            show: self.show,
-            prize,
-            winners_wanted: spec.winners,
-            eligibility: spec.eligibility,
-            pickup: spec.pickup,
-            opened_at: now,
-            closes_at: spec.closes_at,
-            phase: BagPhase::Open,
-            commitment: lucky_bag::commitment(&seed),
-            entrants: 0,
-            entries_hash: None,
-            winners: Vec::new(),
-            seed: None,
-        };
-        bag.id = self.store.insert_bag(&bag, &seed).await?;
-        let task = bag::start(
-            self.me.clone(),
-            self.store.clone(),
-            bag.clone(),
-            seed,
-            HashSet::new(),
-        );
-        self.emit_with(|inner| {
-            inner.bag = Some(bag.clone());
-            inner.bag_task = Some(task);
-            RoomEvent::BagOpened { bag: bag.clone() }
-        });
-        Ok(bag)
-    }
-
-    /// Enters `resident` into the open bag; returns once the entry is stored.
-    pub async fn enter_bag(&self, bag: BagId, resident: ResidentId) -> Result<(), LiveError> {
-        let (task, eligibility) = self.bag_task(bag)?;
-        if eligibility == Eligibility::Buyers
-            && !self.store.has_ordered(self.show, resident).await?
-        {
-            return Err(LiveError::NotEligible);
-        }
-        let (reply, answer) = oneshot::channel();
-        task.send(BagCmd::Enter { resident, reply })
-            .await
-            .map_err(|_| LiveError::BagClosed)?;
-        answer.await.map_err(|_| LiveError::BagClosed)?
-    }
-
-    /// Closes the open bag now and draws.
-    pub async fn close_bag(&self, bag: BagId) -> Result<LuckyBag, LiveError> {
-        let task = match self.bag_task(bag) {
-            Ok((task, _)) => task,
-            // Closed already (asked twice, or by its time): the drawn bag again, nothing redrawn.
-            Err(LiveError::BagClosed | LiveError::UnknownBag(_)) => {
-                let (stored, _) = self.bag_record(bag).await?;
-                return match stored.phase {
-                    BagPhase::Drawn => Ok(stored),
-                    BagPhase::Open => Err(LiveError::BagClosed),
-                };
-            }
-            Err(e) => return Err(e),
-        };
-        let (reply, answer) = oneshot::channel();
-        task.send(BagCmd::Close { reply })
-            .await
-            .map_err(|_| LiveError::BagClosed)?;
-        answer.await.map_err(|_| LiveError::BagClosed)?
-    }
-
-    /// The open bag's task, if `bag` is this show's bag and still open.
-    fn bag_task(&self, bag: BagId) -> Result<(mpsc::Sender<BagCmd>, Eligibility), LiveError> {
-        let inner = self.lock();
-        match (&inner.bag, &inner.bag_task) {
-            (Some(b), Some(task)) if b.id == bag => Ok((task.clone(), b.eligibility)),
-            (Some(b), None) if b.id == bag => Err(LiveError::BagClosed),
-            _ => Err(LiveError::UnknownBag(bag)),
-        }
-    }
-
-    /// The show's latest bag, and if drawn, its frozen entry list (for anyone who checks a draw).
-    pub async fn bag_record(
-        &self,
-        bag: BagId,
-    ) -> Result<(LuckyBag, Option<Vec<ResidentId>>), LiveError> {
-        let stored = self
-            .store
-            .bag(bag)
-            .await?
-            .filter(|b| b.bag.show == self.show)
-            .ok_or(LiveError::UnknownBag(bag))?;
-        let entries = match stored.bag.phase {
-            BagPhase::Drawn => Some(self.store.bag_entries(bag).await?),
-            BagPhase::Open => None,
-        };
-        Ok((stored.bag, entries))
-    }
-
-    /// The open bag, if `resident` has entered it (so a returning resident sees they are in).
-    pub async fn entered_bag(&self, resident: ResidentId) -> Result<Option<BagId>, LiveError> {
-        let open = self
-            .lock()
-            .bag
-            .as_ref()
-            .filter(|b| b.phase == BagPhase::Open)
-            .map(|b| b.id);
-        match open {
-            Some(bag) if self.store.has_entered(bag, resident).await? => Ok(Some(bag)),
-            _ => Ok(None),
-        }
-    }
-
-    /// A resident's prizes in this show, as `BagWon` frames' contents.
-    pub async fn prizes(&self, resident: ResidentId) -> Result<Vec<Prize>, LiveError> {
-        Ok(self.store.prizes(self.show, resident).await?)
-    }
-
-    /// Called by a bag's task as entries are stored: viewers see the count move (coalesced).
-    pub(super) fn bag_entrants(&self, bag: BagId, entrants: u64) {
-        {
-            let mut inner = self.lock();
-            match inner.bag.as_mut() {
-                Some(b) if b.id == bag => b.entrants = entrants,
-                _ => return,
-            }
-        }
-        self.changed();
-    }
-
-    /// Called by a bag's task after the draw: everyone hears the result with the entry list, and
-    /// each winner alone hears how to claim.
-    pub(super) fn bag_drawn(&self, bag: LuckyBag, entries: Vec<ResidentId>, codes: &[DrawnWinner]) {
-        self.emit_with(|inner| {
-            inner.bag = Some(bag.clone());
-            inner.bag_task = None;
-            RoomEvent::BagDrawn {
-                bag: bag.clone(),
-                entries,
-            }
-        });
-        for w in codes {
-            self.tell_resident(w.resident, || ServerMsg::BagWon {
-                bag: bag.id,
-                prize: bag.prize.clone(),
-                pickup: bag.pickup,
-                claim_code: w.claim_code.clone(),
-            });
         }
     }
 
@@ -689,30 +414,6 @@ impl Room {
         }
     }
 
-    /// Called by a desk after it committed orders or changed its deal. If a push is due, returns the
-    /// new state unsent: the desk attaches it to its answers, and viewers get it when the
-    /// [`Publication`] drops, after the answers. Sent first, a push to thousands of viewers queued
-    /// ahead of the answers on the runtime and delayed every buyer of the batch by the whole round.
-    pub(super) fn deal_changed(&self, deal: &Deal, new_orders: &[Order]) -> Option<Publication> {
-        {
-            let mut inner = self.lock();
-            inner.deals.insert(deal.id, deal.clone());
-            for order in new_orders {
-                inner.recent.push_front(order.clone());
-            }
-            inner.recent.truncate(RECENT_ORDERS);
-        }
-        for order in new_orders {
-            self.tell_staff(|| ServerMsg::OrderPlaced {
-                order: order.clone(),
-            });
-        }
-        Some(Publication {
-            snapshot: self.prepare_change()?,
-            room: self.me.upgrade()?,
-        })
-    }
-
     /// Called by a desk after its deal was ended early.
     pub(super) fn deal_ended(&self, deal: &Deal) {
         self.emit(deal, |deal| RoomEvent::DealEnded { deal });
@@ -741,26 +442,6 @@ impl Room {
             let _ = self.events.send(frame.to_json().into());
         }
         self.publish(Change::State, true);
-    }
-
-    /// Called by a desk after an order changed (cancelled): staff hear of it, viewers see the stock.
-    pub(super) fn order_changed(&self, deal: &Deal, order: &Order) {
-        {
-            let mut inner = self.lock();
-            inner.deals.insert(deal.id, deal.clone());
-            if let Some(kept) = inner.recent.iter_mut().find(|o| o.id == order.id) {
-                *kept = order.clone();
-            }
-        }
-        self.tell_staff(|| ServerMsg::OrderUpdated {
-            order: order.clone(),
-        });
-        if order.status == OrderStatus::Cancelled {
-            self.tell_resident(order.resident, || ServerMsg::OrderCancelled {
-                order: order.clone(),
-            });
-        }
-        self.changed();
     }
 
     /// Sends an event to the show's staff. Serializing thousands of events a second for nobody is

@@ -1,0 +1,141 @@
+//! Orders in the room: purchases handed to their deal's desk, cancellations through it, and what
+//! the desks report back (a committed batch, an order changed) for viewers, staff and the buyer.
+
+use mulin_shared::{Deal, DealId, Order, OrderId, OrderStatus, ResidentId, ServerMsg};
+
+use tokio::sync::mpsc;
+
+use super::{MAX_UNITS, Publication, RECENT_ORDERS, Room};
+use crate::live::desk::{AnswerTo, Buyer, Canceller, DeskCmd, OrderRequest};
+use crate::live::{Frame, LiveError};
+
+impl Room {
+    /// The `Orders` frame: the show's recent orders, newest first (for staff joining or catching up).
+    pub fn orders_frame(&self) -> Frame {
+        let orders = self.lock().recent.iter().cloned().collect();
+        ServerMsg::Orders { orders }.to_json().into()
+    }
+
+    /// A resident's orders in this show, newest first.
+    pub async fn resident_orders(&self, resident: ResidentId) -> Result<Vec<Order>, LiveError> {
+        Ok(self.store.resident_orders(self.show, resident).await?)
+    }
+
+    /// Hands a purchase to the deal's desk. `Ok` means exactly one answer will reach `reply` (for an
+    /// acceptance: once it is committed to the store); `Err` means the purchase was refused before
+    /// reaching a desk, and nothing will.
+    pub async fn submit_order(
+        &self,
+        buyer: Buyer,
+        deal: DealId,
+        qty: i64,
+        pickup: i64,
+        key: String,
+        reply: AnswerTo,
+    ) -> Result<(), LiveError> {
+        let desk = match self.check_order(deal, qty, pickup, &key) {
+            Ok(desk) => desk,
+            Err(e) => {
+                reply.withdraw();
+                return Err(e);
+            }
+        };
+        let request = OrderRequest {
+            buyer,
+            qty,
+            pickup,
+            key,
+            reply,
+        };
+        // A desk that stopped drops the request, and the dropped reply answers `Unavailable`.
+        let _ = desk.send(DeskCmd::Order(request)).await;
+        Ok(())
+    }
+
+    fn check_order(
+        &self,
+        deal: DealId,
+        qty: i64,
+        pickup: i64,
+        key: &str,
+    ) -> Result<mpsc::Sender<DeskCmd>, LiveError> {
+        if !(1..=MAX_UNITS).contains(&qty) {
+            return Err(LiveError::InvalidQuantity {
+                got: qty,
+                max: MAX_UNITS,
+            });
+        }
+        if key.is_empty() || key.len() > mulin_shared::MAX_KEY_LEN {
+            return Err(LiveError::InvalidKey);
+        }
+        if !self.lock().catalogue.has_pickup(pickup) {
+            return Err(LiveError::UnknownPickup(pickup));
+        }
+        self.desk(deal)
+    }
+
+    /// Cancels an order of this show through its deal's desk, so the units return where they are
+    /// counted, and every viewer sees the stock rise.
+    pub async fn cancel_order(&self, order: OrderId, by: Canceller) -> Result<Order, LiveError> {
+        let (found, show) = self
+            .store
+            .order(order)
+            .await?
+            .ok_or(LiveError::UnknownOrder(order))?;
+        // Someone else's order is, to a resident, no order at all: the answer must not tell
+        // which order numbers exist.
+        if show != self.show || matches!(by, Canceller::Resident(r) if r != found.resident) {
+            return Err(LiveError::UnknownOrder(order));
+        }
+        self.ask(found.deal, |reply| DeskCmd::Cancel { order, reply })
+            .await
+    }
+
+    /// Called by a desk after it committed orders or changed its deal. If a push is due, returns the
+    /// new state unsent: the desk attaches it to its answers, and viewers get it when the
+    /// [`Publication`] drops, after the answers. Sent first, a push to thousands of viewers queued
+    /// ahead of the answers on the runtime and delayed every buyer of the batch by the whole round.
+    pub(in crate::live) fn deal_changed(
+        &self,
+        deal: &Deal,
+        new_orders: &[Order],
+    ) -> Option<Publication> {
+        {
+            let mut inner = self.lock();
+            inner.deals.insert(deal.id, deal.clone());
+            for order in new_orders {
+                inner.recent.push_front(order.clone());
+            }
+            inner.recent.truncate(RECENT_ORDERS);
+        }
+        for order in new_orders {
+            self.tell_staff(|| ServerMsg::OrderPlaced {
+                order: order.clone(),
+            });
+        }
+        Some(Publication {
+            snapshot: self.prepare_change()?,
+            room: self.me.upgrade()?,
+        })
+    }
+
+    /// Called by a desk after an order changed (cancelled): staff hear of it, viewers see the stock.
+    pub(in crate::live) fn order_changed(&self, deal: &Deal, order: &Order) {
+        {
+            let mut inner = self.lock();
+            inner.deals.insert(deal.id, deal.clone());
+            if let Some(kept) = inner.recent.iter_mut().find(|o| o.id == order.id) {
+                *kept = order.clone();
+            }
+        }
+        self.tell_staff(|| ServerMsg::OrderUpdated {
+            order: order.clone(),
+        });
+        if order.status == OrderStatus::Cancelled {
+            self.tell_resident(order.resident, || ServerMsg::OrderCancelled {
+                order: order.clone(),
+            });
+        }
+        self.changed();
+    }
+}
