@@ -124,7 +124,14 @@ pub fn clock_span(ms: i64) -> String {
     }
 }
 
-/// Local wall-clock time `"HH:MM:SS"` of a UTC millisecond timestamp.
+/// `"10:30"`: a moment on this device's clock face, to the minute (a scheduled start reads as the
+/// host entered it).
+pub fn local_hm(at: UtcMillis) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
+    format!("{:02}:{:02}", d.get_hours(), d.get_minutes())
+}
+
+/// `"10:30:15"`: a moment on this device's clock face.
 pub fn local_time(at: UtcMillis) -> String {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
     format!(

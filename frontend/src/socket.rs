@@ -104,6 +104,17 @@ pub enum Purchase {
     },
 }
 
+/// A host action on its way: which button sent it, and what to send again after a reconnect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Working {
+    /// The button's name, so it alone says "working…".
+    pub tag: &'static str,
+    /// The request key.
+    pub key: String,
+    /// The message.
+    pub msg: ClientMsg,
+}
+
 /// Handle to the connection's signals; cheap to copy into any component.
 #[derive(Clone, Copy)]
 pub struct Conn {
@@ -137,7 +148,9 @@ pub struct Conn {
     pub done: RwSignal<Option<ServerMsg>>,
     /// Server clock minus this device's clock, in ms.
     pub clock_offset: RwSignal<i64>,
-    outbox: StoredValue<UnboundedSender<ClientMsg>>,
+    /// Staff: the host action sent and not answered yet; buttons wait for it.
+    pub working: RwSignal<Option<Working>>,
+    outbox: StoredValue<UnboundedSender<(ClientMsg, Option<String>)>>,
     token: StoredValue<Option<String>>,
 }
 
@@ -163,7 +176,7 @@ impl Conn {
         Conn::new(None).0
     }
 
-    fn new(remembered: Option<String>) -> (Conn, UnboundedReceiver<ClientMsg>) {
+    fn new(remembered: Option<String>) -> (Conn, UnboundedReceiver<(ClientMsg, Option<String>)>) {
         let (tx, rx) = unbounded();
         let conn = Conn {
             link: RwSignal::new(Link::Connecting),
@@ -180,6 +193,7 @@ impl Conn {
             code_sent: RwSignal::new(None),
             done: RwSignal::new(None),
             clock_offset: RwSignal::new(0),
+            working: RwSignal::new(None),
             outbox: StoredValue::new(tx),
             token: StoredValue::new(remembered),
         };
@@ -188,10 +202,31 @@ impl Conn {
 
     /// Sends a message (queued while offline; joins and sign-ins are redone on reconnect anyway).
     pub fn send(&self, msg: ClientMsg) {
+        self.send_with(msg, None);
+    }
+
+    fn send_with(&self, msg: ClientMsg, key: Option<String>) {
         self.outbox.with_value(|tx| {
             // The receiver lives as long as the page; a failed send means the page is going away.
-            let _ = tx.unbounded_send(msg);
+            let _ = tx.unbounded_send((msg, key));
         });
+    }
+
+    /// Staff: sends a host action with a fresh request key, unless one is still unanswered. The
+    /// server does a keyed action once, so a retry after a dropped connection (sent again with the
+    /// same key on reconnecting) cannot do it twice; `working` names it until its answer comes.
+    pub fn request(&self, tag: &'static str, msg: ClientMsg) {
+        if self.working.with_untracked(Option::is_some) {
+            return;
+        }
+        let key = new_key();
+        self.error.set(None);
+        self.working.set(Some(Working {
+            tag,
+            key: key.clone(),
+            msg: msg.clone(),
+        }));
+        self.send_with(msg, Some(key));
     }
 
     /// A product's name from the catalogue, for a line that is drawn once (not followed).
@@ -272,7 +307,7 @@ impl Conn {
         show: ShowId,
         staff: bool,
         read: fn(&str) -> Result<Option<ServerMsg>, serde_json::Error>,
-        mut outbox: UnboundedReceiver<ClientMsg>,
+        mut outbox: UnboundedReceiver<(ClientMsg, Option<String>)>,
     ) {
         let url = socket_url();
         let mut attempt: i32 = 0;
@@ -282,7 +317,7 @@ impl Conn {
                 let (mut sink, stream) = ws.split();
                 enum Event {
                     In(String),
-                    Out(ClientMsg),
+                    Out((ClientMsg, Option<String>)),
                     Closed,
                 }
                 let incoming = stream
@@ -303,13 +338,20 @@ impl Conn {
                                     attempt = 0;
                                 }
                                 self.receive(msg, show, staff)
+                                    .into_iter()
+                                    .map(|m| (m, None))
+                                    .collect()
                             }
                             Ok(None) | Err(_) => Vec::new(),
                         },
                     };
                     let mut failed = false;
                     for msg in outgoing {
-                        if sink.send(Message::Text(msg.to_json())).await.is_err() {
+                        let text = match &msg.1 {
+                            Some(key) => msg.0.to_json_with_key(key),
+                            None => msg.0.to_json(),
+                        };
+                        if sink.send(Message::Text(text)).await.is_err() {
                             failed = true;
                         }
                     }
@@ -378,6 +420,11 @@ impl Conn {
                     resident,
                     nickname,
                 }));
+                // A host action still unanswered when the connection dropped is sent again, same
+                // key: the server does it once.
+                if let Some(w) = self.working.get_untracked() {
+                    self.send_with(w.msg, Some(w.key));
+                }
                 // A purchase still waiting when the connection dropped is asked again, same key.
                 match self.purchase.get_untracked() {
                     Purchase::Waiting {
@@ -532,6 +579,7 @@ impl Conn {
             | ServerMsg::PickupRemoved { .. }
             | ServerMsg::BagOpened { .. }
             | ServerMsg::BagDrawn { .. }) => {
+                self.working.set(None);
                 self.done.set(Some(done));
                 Vec::new()
             }
@@ -541,6 +589,13 @@ impl Conn {
                 message,
                 key: about,
             } => {
+                if about.is_some()
+                    && self
+                        .working
+                        .with_untracked(|w| w.as_ref().map(|w| &w.key) == about.as_ref())
+                {
+                    self.working.set(None);
+                }
                 if code == ErrorCode::InvalidToken && !staff {
                     // The remembered session is gone (e.g. a new database, or signed out on
                     // another device): sign in afresh.

@@ -274,6 +274,11 @@ impl Client {
         self.wire.send(msg).await.expect("frame sent");
     }
 
+    /// Sends a protocol message with a request key beside its fields.
+    pub async fn send_keyed(&mut self, msg: &ClientMsg, key: &str) {
+        self.send_raw(&msg.to_json_with_key(key)).await;
+    }
+
     /// Sends any text frame (for bad-input tests).
     pub async fn send_raw(&mut self, text: &str) {
         self.send_message(Message::text(text)).await;

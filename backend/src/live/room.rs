@@ -20,6 +20,7 @@ mod catalogue;
 mod deals;
 mod orders;
 mod personal;
+mod requests;
 
 pub use bags::BagSpec;
 pub use personal::Inbox;
@@ -156,6 +157,8 @@ pub struct Room {
     /// The host's changes that are written to the store and then to the room (pin, catalogue) take
     /// turns here, so the two always agree on the last one.
     host_gate: tokio::sync::Mutex<()>,
+    /// Host actions with a request key take turns here (see `Room::once`).
+    requests: tokio::sync::Mutex<()>,
     /// The newest published state; each shard's delivery task passes it on to its viewers.
     newest: watch::Sender<Snapshot>,
     /// The viewers' connections, each in one shard.
@@ -265,6 +268,7 @@ impl Room {
             desks,
             about: info,
             host_gate: tokio::sync::Mutex::new(()),
+            requests: tokio::sync::Mutex::new(()),
             state: Mutex::new(RoomInner {
                 deals: deals.iter().map(|d| (d.id, d.clone())).collect(),
                 desks: HashMap::new(),

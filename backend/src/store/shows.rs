@@ -26,3 +26,42 @@ impl Store {
         Ok(show)
     }
 }
+
+impl Store {
+    /// The answer given to the host request `key` of `show`, if it was done.
+    pub async fn host_answer(&self, show: ShowId, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT answer FROM host_requests WHERE show_id = ? AND key = ?")
+                .bind(show)
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Keeps the answer to the host request `key` of `show`; forgets those older than a day.
+    pub async fn remember_host_answer(
+        &self,
+        show: ShowId,
+        key: &str,
+        answer: &str,
+        now: UtcMillis,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO host_requests (show_id, key, answer, created_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (show_id, key) DO NOTHING",
+        )
+        .bind(show)
+        .bind(key)
+        .bind(answer)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM host_requests WHERE created_at < ?")
+            .bind(now - 24 * 60 * 60 * 1000)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    }
+}

@@ -188,8 +188,16 @@ pub struct FrameError {
 
 impl ClientMsg {
     /// Parses one text frame, telling apart "not JSON", "unknown type" and "bad fields" so the sender
-    /// gets a precise [`ErrorCode`].
+    /// gets a precise [`ErrorCode`]. A request key beside the message's fields is dropped; see
+    /// [`ClientMsg::parse_request`].
     pub fn parse(text: &str) -> Result<ClientMsg, FrameError> {
+        Self::parse_request(text).map(|(msg, _)| msg)
+    }
+
+    /// Parses one text frame and the request's `key`, if it carries one beside the message's own
+    /// fields. Any request may: errors answering it carry it back, and a host action with a key is
+    /// done once, however often it is sent (`place_order` has its own `key`, returned inside).
+    pub fn parse_request(text: &str) -> Result<(ClientMsg, Option<String>), FrameError> {
         if text.len() > MAX_FRAME_BYTES {
             return Err(FrameError {
                 code: ErrorCode::FrameTooLarge,
@@ -200,40 +208,79 @@ impl ClientMsg {
                 key: None,
             });
         }
-        // The common case costs one parse; only a frame that fails is parsed again to say why.
+        // The common case (a purchase, a join, a ping) costs one parse; a frame with a request key
+        // or one that fails is parsed again.
         if let Ok(msg) = serde_json::from_str::<ClientMsg>(text) {
-            return Ok(msg);
+            return Ok((msg, None));
         }
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| FrameError {
+        let mut value: serde_json::Value = serde_json::from_str(text).map_err(|e| FrameError {
             code: ErrorCode::MalformedFrame,
             message: format!("not JSON: {e}"),
             key: None,
         })?;
-        let Some(kind) = value.get("type").and_then(|t| t.as_str()) else {
+        let Some(kind) = value
+            .get("type")
+            .and_then(|t| t.as_str())
+            .map(str::to_owned)
+        else {
             return Err(FrameError {
                 code: ErrorCode::MalformedFrame,
                 message: "expected a JSON object with a string field \"type\"".into(),
                 key: None,
             });
         };
-        let key = value
-            .get("key")
+        let raw_key = value.get("key").cloned();
+        let key = raw_key
+            .as_ref()
             .and_then(|k| k.as_str())
             .filter(|k| !k.is_empty() && k.len() <= MAX_KEY_LEN)
             .map(str::to_owned);
-        if !Self::TYPES.contains(&kind) {
+        if !Self::TYPES.contains(&kind.as_str()) {
             return Err(FrameError {
                 code: ErrorCode::UnknownMessage,
                 message: format!("unknown message type {kind:?}"),
                 key,
             });
         }
-        let kind = kind.to_owned();
-        serde_json::from_value(value).map_err(|e| FrameError {
-            code: ErrorCode::InvalidMessage,
-            message: format!("invalid {kind}: {e}"),
-            key,
-        })
+        // `place_order`'s key is one of its fields; any other message's is the request's.
+        let request_key = kind != "place_order" && raw_key.is_some();
+        if request_key {
+            if key.is_none() {
+                return Err(FrameError {
+                    code: ErrorCode::InvalidKey,
+                    message: format!("a request key must be a string of 1–{MAX_KEY_LEN} bytes"),
+                    key: None,
+                });
+            }
+            if let Some(fields) = value.as_object_mut() {
+                fields.remove("key");
+            }
+        }
+        match serde_json::from_value(value) {
+            Ok(msg) => Ok((msg, key.filter(|_| request_key))),
+            Err(e) => Err(FrameError {
+                code: ErrorCode::InvalidMessage,
+                message: format!("invalid {kind}: {e}"),
+                key,
+            }),
+        }
+    }
+
+    /// This message as a JSON text frame carrying the request key `key` (see
+    /// [`ClientMsg::parse_request`]).
+    pub fn to_json_with_key(&self, key: &str) -> String {
+        // The message is a JSON object: the key goes in before its closing brace.
+        let mut json = self.to_json();
+        if json.pop() != Some('}') {
+            return json;
+        }
+        if !json.ends_with('{') {
+            json.push(',');
+        }
+        json.push_str("\"key\":");
+        json.push_str(&serde_json::to_string(key).unwrap_or_default());
+        json.push('}');
+        json
     }
 
     /// Every `type` a client may send.

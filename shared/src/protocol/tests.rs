@@ -288,3 +288,38 @@ fn server_room_frame_is_flat() {
     );
     assert_eq!(ServerMsg::parse(&text).ok(), Some(msg));
 }
+
+#[test]
+fn a_request_key_rides_beside_any_message_and_comes_back_out() {
+    let end = ClientMsg::EndDeal { deal: 7 };
+    let text = end.to_json_with_key("r-1");
+    assert_eq!(
+        ClientMsg::parse_request(&text),
+        Ok((end.clone(), Some("r-1".into())))
+    );
+    assert_eq!(ClientMsg::parse(&text), Ok(end.clone()));
+    assert_eq!(ClientMsg::parse_request(&end.to_json()), Ok((end, None)));
+    // A purchase's key is its own field, not a request key.
+    let buy = r#"{"type":"place_order","deal":7,"qty":1,"pickup":1,"key":"k"}"#;
+    assert!(matches!(
+        ClientMsg::parse_request(buy),
+        Ok((ClientMsg::PlaceOrder { .. }, None))
+    ));
+    // A key that is not 1–64 bytes of text is refused; other unknown fields still are.
+    for bad in [
+        r#"{"type":"end_deal","deal":7,"key":""}"#,
+        r#"{"type":"end_deal","deal":7,"key":5}"#,
+    ] {
+        assert_eq!(
+            ClientMsg::parse_request(bad).map_err(|e| e.code),
+            Err(ErrorCode::InvalidKey),
+            "{bad}"
+        );
+    }
+    let extra = r#"{"type":"end_deal","deal":7,"key":"r-2","colour":"red"}"#;
+    let refused = ClientMsg::parse_request(extra).expect_err("unknown field");
+    assert_eq!(
+        (refused.code, refused.key),
+        (ErrorCode::InvalidMessage, Some("r-2".into()))
+    );
+}

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use mulin_shared::{ClientMsg, ErrorCode, ServerMsg};
 
-use super::Session;
+use super::writer::Outgoing;
+use super::{Session, frame};
 use crate::live::{BagSpec, DealSpec, LiveError, Room};
 
 impl Session {
@@ -30,14 +31,14 @@ impl Session {
                 };
                 Box::pin(self.host(
                     |room| async move { room.launch_deal(spec).await },
-                    |deal| Some(ServerMsg::DealLaunched { deal }),
+                    |deal| ServerMsg::DealLaunched { deal },
                 ))
                 .await
             }
             ClientMsg::Restock { deal, units } => {
                 Box::pin(self.host(
                     |room| async move { room.restock(deal, units).await },
-                    |deal| Some(ServerMsg::DealRestocked { deal }),
+                    |deal| ServerMsg::DealRestocked { deal },
                 ))
                 .await
             }
@@ -45,49 +46,49 @@ impl Session {
             ClientMsg::EndDeal { deal } => {
                 Box::pin(self.host(
                     |room| async move { room.end_deal(deal).await },
-                    |deal| Some(ServerMsg::DealUpdated { deal }),
+                    |deal| ServerMsg::DealUpdated { deal },
                 ))
                 .await
             }
             ClientMsg::PinDeal { deal } => {
                 Box::pin(self.host(
                     |room| async move { room.pin_deal(deal).await },
-                    |deal| Some(ServerMsg::DealPinned { deal }),
+                    |deal| ServerMsg::DealPinned { deal },
                 ))
                 .await
             }
             ClientMsg::ExtendDeal { deal, ends_at } => {
                 Box::pin(self.host(
                     |room| async move { room.extend_deal(deal, ends_at).await },
-                    |deal| Some(ServerMsg::DealUpdated { deal }),
+                    |deal| ServerMsg::DealUpdated { deal },
                 ))
                 .await
             }
             ClientMsg::SaveProduct { product } => {
                 Box::pin(self.host(
                     |room| async move { room.save_product(&product).await },
-                    |product| Some(ServerMsg::ProductSaved { product }),
+                    |product| ServerMsg::ProductSaved { product },
                 ))
                 .await
             }
             ClientMsg::RemoveProduct { product } => {
                 Box::pin(self.host(
                     |room| async move { room.remove_product(product).await },
-                    |()| Some(ServerMsg::ProductRemoved { product }),
+                    |()| ServerMsg::ProductRemoved { product },
                 ))
                 .await
             }
             ClientMsg::SavePickup { pickup } => {
                 Box::pin(self.host(
                     |room| async move { room.save_pickup(&pickup).await },
-                    |pickup| Some(ServerMsg::PickupSaved { pickup }),
+                    |pickup| ServerMsg::PickupSaved { pickup },
                 ))
                 .await
             }
             ClientMsg::RemovePickup { pickup } => {
                 Box::pin(self.host(
                     |room| async move { room.remove_pickup(pickup).await },
-                    |()| Some(ServerMsg::PickupRemoved { pickup }),
+                    |()| ServerMsg::PickupRemoved { pickup },
                 ))
                 .await
             }
@@ -107,7 +108,7 @@ impl Session {
                 };
                 Box::pin(self.host(
                     |room| async move { room.open_bag(spec).await },
-                    |bag| Some(ServerMsg::BagOpened { bag }),
+                    |bag| ServerMsg::BagOpened { bag },
                 ))
                 .await
             }
@@ -115,7 +116,7 @@ impl Session {
             ClientMsg::CloseBag { bag } => {
                 Box::pin(self.host(
                     |room| async move { room.close_bag(bag).await },
-                    |bag| Some(ServerMsg::BagDrawn { bag }),
+                    |bag| ServerMsg::BagDrawn { bag },
                 ))
                 .await
             }
@@ -134,21 +135,26 @@ impl Session {
 
     /// Runs a host action on the joined room and sends its answer (if it has one of its own), or
     /// why it was not done. Everyone but the show's host is refused before anything happens.
+    /// A request key makes the action happen once: the same key again gets the first answer.
     async fn host<T, F>(
         &self,
         act: impl FnOnce(Arc<Room>) -> F,
-        answer: impl FnOnce(T) -> Option<ServerMsg>,
+        answer: impl FnOnce(T) -> ServerMsg,
     ) where
         F: Future<Output = Result<T, LiveError>>,
     {
         let Some(room) = self.host_room().await else {
             return;
         };
-        match act(room).await {
-            Ok(done) => {
-                if let Some(msg) = answer(done) {
-                    self.send(&msg).await;
-                }
+        let acting = room.clone();
+        let done = room
+            .once(self.request_key.as_deref(), || async move {
+                act(acting).await.map(|t| frame(&answer(t)))
+            })
+            .await;
+        match done {
+            Ok(answer) => {
+                let _ = self.out.send(Outgoing::Frame(answer)).await;
             }
             Err(e) => self.live_error(e).await,
         }

@@ -81,6 +81,7 @@ pub(super) async fn run(
         slots: slots.clone(),
         principal: None,
         token: None,
+        request_key: None,
         tally: account::Tally::default(),
         room: None,
         catalogue: 0,
@@ -155,6 +156,8 @@ struct Session {
     principal: Option<Principal>,
     /// The token this connection signed in with (to revoke it on signing out).
     token: Option<String>,
+    /// The request key of the message being handled: its errors carry it back.
+    request_key: Option<String>,
     /// What this connection asked of sign-in so far, against its limits.
     tally: account::Tally,
     room: Option<Arc<Room>>,
@@ -202,13 +205,19 @@ impl Session {
         let _ = self.out.send(Outgoing::Frame(frame(msg))).await;
     }
 
+    /// An error answering the message being handled (with its request key, if it has one).
     async fn error(&self, code: ErrorCode, message: impl Into<String>) {
-        self.send(&ServerMsg::error(code, message)).await;
+        let key = self.request_key.clone();
+        self.send(&ServerMsg::error_for(key, code, message)).await;
     }
 
     async fn handle_text(&mut self, text: &str) {
-        match ClientMsg::parse(text) {
-            Ok(msg) => self.handle(msg).await,
+        match ClientMsg::parse_request(text) {
+            Ok((msg, key)) => {
+                self.request_key = key;
+                self.handle(msg).await;
+                self.request_key = None;
+            }
             Err(e) => {
                 self.send(&ServerMsg::error_for(e.key, e.code, e.message))
                     .await
@@ -256,7 +265,7 @@ impl Session {
     }
 
     async fn live_error(&self, e: LiveError) {
-        self.live_error_for(None, e).await
+        self.live_error_for(self.request_key.clone(), e).await
     }
 
     /// [`Session::live_error`] for the request with `key`.
@@ -299,7 +308,7 @@ impl Session {
     }
 
     /// (Re)starts following the joined room with what the signed-in person may see.
-    async fn follow(&self) {
+    async fn follow(&mut self) {
         let Some(room) = self.room.clone() else {
             return;
         };
@@ -307,6 +316,12 @@ impl Session {
             .principal
             .as_ref()
             .is_some_and(|p| p.is_staff_of(room.show()));
+        // The viewer count is residents watching: the show's own staff are not counted.
+        if staff {
+            self.viewer = None;
+        } else if self.viewer.is_none() {
+            self.viewer = Some(room.viewer());
+        }
         let _ = self
             .out
             .send(Outgoing::Follow {

@@ -9,7 +9,7 @@ use mulin_shared::{ClientMsg, ErrorCode, PickupPoint, Product, ServerMsg, ShowId
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use super::{send_or_explain, server_problem};
+use super::{busy, confirm, label_or_working, send_or_explain, server_problem};
 use crate::i18n::{error_text, txt};
 use crate::socket::Conn;
 use crate::{tr, yuan};
@@ -128,7 +128,7 @@ pub fn CataloguePanel(conn: Conn, show: ShowId, token: String) -> impl IntoView 
             .get_untracked()
             .product()
             .map(|product| ClientMsg::SaveProduct { product });
-        send_or_explain(conn, set_problem, parsed);
+        send_or_explain(conn, "product-save", set_problem, parsed);
     };
     let token = StoredValue::new(token);
     let upload = move |ev: leptos::ev::Event| {
@@ -177,8 +177,7 @@ pub fn CataloguePanel(conn: Conn, show: ShowId, token: String) -> impl IntoView 
                                 on:click=move |_| draft.set(Draft::of(&edit))>{txt("cat.edit")}</button>
                             <button type="button" class="secondary small" data-remove=id
                                 on:click=move |_| if confirm(&tr!("cat.remove_confirm", name = p.name.clone())) {
-                                    conn.error.set(None);
-                                    conn.send(ClientMsg::RemoveProduct { product: id });
+                                    conn.request("product-remove", ClientMsg::RemoveProduct { product: id });
                                 }>{txt("cat.remove")}</button>
                         </li>
                     }
@@ -218,8 +217,8 @@ pub fn CataloguePanel(conn: Conn, show: ShowId, token: String) -> impl IntoView 
                     </label>
                 </div>
                 <div class="actions">
-                    <button type="submit" id="product-save" class="primary" disabled=move || uploading.get()>
-                        {move || if draft.with(|d| d.id == 0) { tr!("cat.add") } else { tr!("cat.save") }}
+                    <button type="submit" id="product-save" class="primary" disabled=move || uploading.get() || busy(conn)()>
+                        {label_or_working(conn, "product-save", move || if draft.with(|d| d.id == 0) { tr!("cat.add") } else { tr!("cat.save") })}
                     </button>
                     <button type="button" class="secondary" hidden=move || draft.with(|d| *d == Draft::default())
                         on:click=move |_| draft.set(Draft::default())>{txt("cat.cancel")}</button>
@@ -270,7 +269,7 @@ fn PickupPoints(conn: Conn) -> impl IntoView {
         let parsed = check_pickup(&draft.get_untracked())
             .map(|pickup| ClientMsg::SavePickup { pickup })
             .map_err(problem);
-        send_or_explain(conn, set_problem, parsed);
+        send_or_explain(conn, "pickup-save", set_problem, parsed);
     };
     view! {
         <h3>{txt("cat.pickups")}</h3>
@@ -284,8 +283,7 @@ fn PickupPoints(conn: Conn) -> impl IntoView {
                         <button type="button" class="secondary small" on:click=move |_| draft.set(edit.clone())>{txt("cat.edit")}</button>
                         <button type="button" class="secondary small" data-remove-pickup=id
                             on:click=move |_| if confirm(&tr!("cat.remove_confirm", name = p.name.clone())) {
-                                conn.error.set(None);
-                                conn.send(ClientMsg::RemovePickup { pickup: id });
+                                conn.request("pickup-remove", ClientMsg::RemovePickup { pickup: id });
                             }>{txt("cat.remove")}</button>
                     </li>
                 }
@@ -302,8 +300,8 @@ fn PickupPoints(conn: Conn) -> impl IntoView {
                         on:input=move |ev| draft.update(|d| d.address = event_target_value(&ev)) />
                 </label>
             </div>
-            <button type="submit" id="pickup-save" class="primary">
-                {move || if draft.with(|d| d.id == 0) { tr!("cat.add_pickup") } else { tr!("cat.save") }}
+            <button type="submit" id="pickup-save" class="primary" disabled=busy(conn)>
+                {label_or_working(conn, "pickup-save", move || if draft.with(|d| d.id == 0) { tr!("cat.add_pickup") } else { tr!("cat.save") })}
             </button>
             <FormProblem conn mine=problem_text refused id="pickup-problem" />
         </form>
@@ -326,11 +324,6 @@ fn FormProblem(
         })
     };
     move || words().map(|p| view! { <p class="note warn" role="alert" id=id>{p}</p> })
-}
-
-/// Asks the host before something is removed.
-fn confirm(question: &str) -> bool {
-    window().confirm_with_message(question).unwrap_or(false)
 }
 
 /// Shrinks a photo to [`PICTURE_SIDE`] (as JPEG, on white) and uploads it for the show; the
