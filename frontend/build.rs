@@ -1,5 +1,6 @@
-//! Turns the texts in `locales/*/app.yml` into a sorted table compiled into the widget, read by
-//! `i18n::text` with a binary search. A general i18n runtime (rust-i18n) built hash maps of every
+//! Turns the texts in `locales/*/app.yml` into sorted tables compiled into the widget, read by
+//! `i18n::text` with a binary search: the widget's own, and the staff console's (which only the
+//! console's build, with feature `console`, looks in, so residents do not download them). A general i18n runtime (rust-i18n) built hash maps of every
 //! text at start-up and cost the widget about 9 KB gzipped of its 200 KB budget for it.
 //!
 //! Each text is one line: `key: { zh-CN: …, en: … }`, each value plain or double-quoted (with `\"`
@@ -11,8 +12,10 @@ use std::path::Path;
 
 fn main() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("locales");
-    let mut texts: Vec<(String, String, String)> = Vec::new();
-    for part in ["widget", "console"] {
+    let mut out = String::new();
+    let mut keys: Vec<String> = Vec::new();
+    for (part, table) in [("widget", "WIDGET_TEXTS"), ("console", "CONSOLE_TEXTS")] {
+        let mut texts: Vec<(String, String, String)> = Vec::new();
         let path = dir.join(part).join("app.yml");
         println!("cargo:rerun-if-changed={}", path.display());
         let file =
@@ -31,18 +34,23 @@ fn main() {
             });
             texts.push(parsed);
         }
+        texts.sort();
+        writeln!(
+            out,
+            "/// The {part}'s texts: (key, Chinese, English), sorted by key.\n\
+             pub static {table}: &[(&str, &str, &str)] = &["
+        )
+        .expect("write to a string");
+        for (key, zh, en) in &texts {
+            writeln!(out, "    ({key:?}, {zh:?}, {en:?}),").expect("write to a string");
+            keys.push(key.clone());
+        }
+        out.push_str("];\n");
     }
-    texts.sort();
-    for pair in texts.windows(2) {
-        assert!(pair[0].0 != pair[1].0, "text {} is given twice", pair[0].0);
+    keys.sort();
+    for pair in keys.windows(2) {
+        assert!(pair[0] != pair[1], "text {} is given twice", pair[0]);
     }
-    let mut out = String::from(
-        "/// (key, Chinese, English), sorted by key.\npub static TEXTS: &[(&str, &str, &str)] = &[\n",
-    );
-    for (key, zh, en) in &texts {
-        writeln!(out, "    ({key:?}, {zh:?}, {en:?}),").expect("write to a string");
-    }
-    out.push_str("];\n");
     let target = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("texts.rs");
     std::fs::write(&target, out).expect("texts.rs written");
 }
