@@ -88,10 +88,14 @@ pub enum Purchase {
     Accepted(Order),
     /// Refused by the desk.
     Refused {
+        /// The deal it was for.
+        deal: DealId,
         /// Why.
         reason: Refusal,
         /// Units left when decided.
         remaining: i64,
+        /// Units this resident held in the deal when decided.
+        held: i64,
     },
     /// Not answered with an order or a refusal; the code says why. The key is kept: tapping Buy
     /// again for the same deal, quantity and pickup point asks again with it, so if the first
@@ -497,9 +501,17 @@ impl Conn {
                 key,
                 reason,
                 remaining,
+                held,
             } => {
-                if self.is_waiting_on(&key) {
-                    self.purchase.set(Purchase::Refused { reason, remaining });
+                if let Purchase::Waiting { deal, key: k, .. } = self.purchase.get_untracked()
+                    && k == key
+                {
+                    self.purchase.set(Purchase::Refused {
+                        deal,
+                        reason,
+                        remaining,
+                        held,
+                    });
                 }
                 Vec::new()
             }

@@ -119,7 +119,8 @@ async fn the_deal_card_shows_the_deal_and_its_buy_button_in_either_language() {
     let (now, set_now) = signal(NOW);
     let root = mount(move || {
         let deal = Memo::new(move |_| current.get());
-        view! { <DealCard conn deal now /> }
+        let choice = RwSignal::new(None);
+        view! { <DealCard conn deal now choice /> }
     });
     settle().await;
 

@@ -131,7 +131,9 @@ impl Browser {
         }
     }
 
-    async fn attr(&self, css: &str, name: &str) -> Option<Option<String>> {
+    /// The attribute `name` of the element matching `css`: `None` without such an element,
+    /// `Some(None)` if it lacks the attribute.
+    pub async fn attr(&self, css: &str, name: &str) -> Option<Option<String>> {
         let el = self.client.find(Locator::Css(css)).await.ok()?;
         el.attr(name).await.ok()
     }

@@ -113,7 +113,9 @@ async fn a_resident_signs_in_buys_and_the_other_tab_sees_it() {
         .await;
 
     sign_in(&buyer, "王阿姨").await;
-    buyer.wait_text(".greeting", |t| t.contains("王阿姨")).await;
+    buyer
+        .wait_text("#account-title", |t| t.contains("王阿姨"))
+        .await;
     buyer.click("#qty-more").await;
     buyer.wait_text("#qty", |t| t == "2").await;
     buyer.click("#buy").await;
@@ -367,7 +369,7 @@ async fn larger_text_is_one_tap_away_and_remembered_on_the_device() {
     page.click("#large-text").await;
     page.wait_attr("#large-text", "aria-pressed", |v| v == "true")
         .await;
-    assert_eq!(font_size().await, serde_json::json!([true, "21px"]));
+    assert_eq!(font_size().await, serde_json::json!([true, "22px"]));
     assert!(
         !page.scrolls_sideways().await,
         "large text scrolls sideways at 360 px"
@@ -378,7 +380,7 @@ async fn larger_text_is_one_tap_away_and_remembered_on_the_device() {
     page.open(&url).await;
     page.wait_attr("#large-text", "aria-pressed", |v| v == "true")
         .await;
-    assert_eq!(font_size().await, serde_json::json!([true, "21px"]));
+    assert_eq!(font_size().await, serde_json::json!([true, "22px"]));
     page.click("#large-text").await;
     page.wait_attr("#large-text", "aria-pressed", |v| v == "false")
         .await;
@@ -547,49 +549,90 @@ async fn after_a_server_restart_the_widget_reconnects_and_still_shows_the_order(
 async fn a_second_purchase_past_the_limit_is_refused_in_words() {
     dist_is_built();
     let ts = TestServer::start().await;
-    ts.host().await.launch_deal(4, 6990, 20, 1).await;
+    ts.host().await.launch_deal(4, 6990, 20, 5).await;
     let page = Browser::start(360, 800).await;
     page.open(&format!("{}/show/{}", ts.http_url(), ts.show))
         .await;
     page.wait_text("#stock-remaining", |t| t == "20").await;
     sign_in(&page, "限购刘").await;
-    page.wait_text("#deal-limit", |t| t == "每人限购 1 件")
+    page.wait_text("#deal-limit", |t| t == "每人限购 5 件")
         .await;
+    page.click("#qty-more").await;
+    page.wait_text("#qty", |t| t == "2").await;
     page.click("#buy").await;
     page.wait_attr("#purchase", "data-state", |s| s == "accepted")
         .await;
-    page.wait_text("#stock-remaining", |t| t == "19").await;
+    page.wait_text("#stock-remaining", |t| t == "18").await;
+    // Two of five bought: the page says three more, and the picker offers no more than three.
+    page.wait_text("#deal-limit", |t| t.contains("您已买 2 件，还能买 3 件"))
+        .await;
+    for _ in 0..4 {
+        if page.attr("#qty-more", "disabled").await == Some(None) {
+            page.click("#qty-more").await;
+        }
+    }
+    page.wait_text("#qty", |t| t == "3").await;
+    page.wait_attr("#qty-more", "disabled", |_| true).await;
 
-    // One more of the same deal would pass the limit: the server refuses, the page says why.
+    // The same resident buys one more on another device, which this page does not know of: the
+    // server refuses three here, and the page says how many are really left.
+    let token = page
+        .client
+        .execute("return localStorage.getItem('mulin.token');", vec![])
+        .await
+        .expect("token read")
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    let mut other = ts.client().await;
+    other.join(ts.show).await;
+    other.resume(&token).await;
+    let deal = other.join(ts.show).await.pinned.expect("pinned");
+    other
+        .send(&ClientMsg::PlaceOrder {
+            deal,
+            qty: 1,
+            pickup: 1,
+            key: "other-device".into(),
+        })
+        .await;
+    other
+        .recv_until(|m| matches!(m, ServerMsg::OrderAccepted { .. }).then_some(()))
+        .await;
+    page.wait_text("#stock-remaining", |t| t == "17").await;
     page.click("#buy").await;
     page.wait_attr("#purchase", "data-state", |s| s == "limit")
         .await;
-    page.wait_text("#purchase", |t| t == "您已买到本活动的每人限购数量。")
-        .await;
-    page.wait_text("#stock-remaining", |t| t == "19").await;
+    page.wait_text("#purchase", |t| {
+        t == "每人限购 5 件，您已买 3 件，最多还能买 2 件。"
+    })
+    .await;
+    page.wait_text("#stock-remaining", |t| t == "17").await;
     let orders = ts
         .server
         .store()
         .show_orders(ts.show, 10)
         .await
         .expect("orders readable");
-    assert_eq!(orders.len(), 1, "the refused purchase stored nothing");
+    assert_eq!(orders.len(), 2, "the refused purchase stored nothing");
     page.screenshot("resident-360-limit-reached").await;
 
-    // A moderator cancels the order at the resident's request: the page shows it cancelled at once,
-    // the unit is back, and the resident may buy again.
+    // A moderator cancels this page's order at the resident's request: the page shows it
+    // cancelled at once, the units are back, and the resident may buy again.
+    let mine = orders
+        .iter()
+        .find(|o| o.qty == 2)
+        .expect("the page's order");
     let mut moderator = ts.client().await;
     moderator.join(ts.show).await;
     moderator.resume(&ts.moderator_token).await;
     moderator
-        .send(&ClientMsg::CancelOrder {
-            order: orders[0].id,
-        })
+        .send(&ClientMsg::CancelOrder { order: mine.id })
         .await;
     page.wait_attr(".my-order", "data-status", |s| s == "cancelled")
         .await;
     page.wait_text(".my-order", |t| t.contains("已取消")).await;
-    page.wait_text("#stock-remaining", |t| t == "20").await;
+    page.wait_text("#stock-remaining", |t| t == "19").await;
     page.click("#buy").await;
     page.wait_attr("#purchase", "data-state", |s| s == "accepted")
         .await;

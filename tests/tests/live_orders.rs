@@ -108,7 +108,8 @@ async fn buying_past_the_stock_or_the_limit_is_refused() {
         ServerMsg::OrderRefused {
             key: "a2".into(),
             reason: Refusal::LimitReached,
-            remaining: 1
+            remaining: 1,
+            held: 2
         }
     );
     assert_eq!(
@@ -116,7 +117,8 @@ async fn buying_past_the_stock_or_the_limit_is_refused() {
         ServerMsg::OrderRefused {
             key: "b1".into(),
             reason: Refusal::NotEnoughStock,
-            remaining: 1
+            remaining: 1,
+            held: 0
         }
     );
     assert!(matches!(
@@ -129,7 +131,8 @@ async fn buying_past_the_stock_or_the_limit_is_refused() {
         ServerMsg::OrderRefused {
             key: "c1".into(),
             reason: Refusal::SoldOut,
-            remaining: 0
+            remaining: 0,
+            held: 0
         }
     );
     let deals = ts.server.store().deals(ts.show).await.unwrap();
@@ -176,7 +179,8 @@ async fn ending_a_deal_closes_it_for_buyers() {
         ServerMsg::OrderRefused {
             key: "late1".into(),
             reason: Refusal::DealClosed,
-            remaining: 5
+            remaining: 5,
+            held: 0
         }
     );
 }

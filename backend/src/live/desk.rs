@@ -47,6 +47,8 @@ pub enum Decision {
         reason: Refusal,
         /// Units left.
         remaining: i64,
+        /// Units the buyer already holds in this deal.
+        held: i64,
     },
 }
 
@@ -280,9 +282,14 @@ impl DealDesk {
             None
         };
         if let Some(reason) = refusal {
+            let held = self.held.get(&key.0).copied().unwrap_or(0);
             to.send(
                 answer_key,
-                Ok(Decision::Refused { reason, remaining }),
+                Ok(Decision::Refused {
+                    reason,
+                    remaining,
+                    held,
+                }),
                 None,
             );
             return;

@@ -1,7 +1,7 @@
 //! The resident's pinned deal: what it is, how many are left, and one tap to buy.
 
 use leptos::prelude::*;
-use mulin_shared::{Deal, PickupId, Refusal, UtcMillis};
+use mulin_shared::{Deal, DealId, OrderStatus, PickupId, Refusal, UtcMillis};
 
 use super::{SignIn, StockMeter};
 use crate::i18n::error_text;
@@ -12,10 +12,21 @@ use crate::{clock_span, local_time, tr, yuan};
 /// Where the last chosen pickup point is remembered on this device.
 const PICKUP_KEY: &str = "mulin.pickup";
 
-/// The pinned deal card with the purchase flow.
+/// The deal card with the purchase flow (which deal it shows: see `pages::resident`).
 #[component]
-pub fn DealCard(conn: Conn, deal: Memo<Option<Deal>>, now: ReadSignal<UtcMillis>) -> impl IntoView {
+pub fn DealCard(
+    conn: Conn,
+    deal: Memo<Option<Deal>>,
+    now: ReadSignal<UtcMillis>,
+    choice: RwSignal<Option<DealId>>,
+) -> impl IntoView {
     let (qty, set_qty) = signal(1i64);
+    let id = Memo::new(move |_| deal.with(|d| d.as_ref().map(|d| d.id)));
+    // Another deal on the card: its quantity starts at one.
+    Effect::new(move |_| {
+        id.track();
+        set_qty.set(1);
+    });
     let remembered: Option<PickupId> = recall(PICKUP_KEY).and_then(|p| p.parse().ok());
     let (pickup, set_pickup) = signal(remembered);
 
@@ -62,12 +73,24 @@ pub fn DealCard(conn: Conn, deal: Memo<Option<Deal>>, now: ReadSignal<UtcMillis>
             tr!("time.ended")
         }
     };
-    let max_qty = move || limit().min(remaining.get()).max(1);
+    // Units this resident holds in this deal already (orders not cancelled), and may still buy.
+    let held = move || {
+        let id = id.get();
+        conn.my_orders.with(|mine| {
+            mine.iter()
+                .filter(|o| Some(o.deal) == id && o.status != OrderStatus::Cancelled)
+                .map(|o| o.qty)
+                .sum::<i64>()
+        })
+    };
+    let left_for_me = move || (limit() - held()).max(0);
+    let max_qty = move || left_for_me().min(remaining.get()).max(1);
     let waiting = move || matches!(conn.purchase.get(), Purchase::Waiting { .. });
     let signed_in = move || conn.me.with(|m| m.is_some());
     let can_buy = move || {
         open()
             && remaining.get() > 0
+            && left_for_me() > 0
             && signed_in()
             && !waiting()
             && conn.link.get() == Link::Online
@@ -80,6 +103,8 @@ pub fn DealCard(conn: Conn, deal: Memo<Option<Deal>>, now: ReadSignal<UtcMillis>
             deal.with_untracked(|d| d.as_ref().map(|d| d.id)),
             pickup.get_untracked(),
         ) {
+            // The card keeps this deal until the answer, and after it, whatever the host pins.
+            choice.set(Some(id));
             conn.buy(id, qty.get_untracked().clamp(1, max_qty()), p);
         }
     };
@@ -91,6 +116,8 @@ pub fn DealCard(conn: Conn, deal: Memo<Option<Deal>>, now: ReadSignal<UtcMillis>
             "ended"
         } else if remaining.get() == 0 {
             "sold_out"
+        } else if signed_in() && left_for_me() == 0 && !waiting() {
+            "limit"
         } else if waiting() {
             "ordering"
         } else {
@@ -101,6 +128,7 @@ pub fn DealCard(conn: Conn, deal: Memo<Option<Deal>>, now: ReadSignal<UtcMillis>
         "soon" => tr!("deal.soon", time = local_time(window().0)),
         "ended" => tr!("deal.ended"),
         "sold_out" => tr!("deal.sold_out"),
+        "limit" => tr!("deal.limit_done"),
         "ordering" => tr!("deal.ordering"),
         _ => tr!("deal.buy", total = yuan(total())),
     };
@@ -144,7 +172,12 @@ pub fn DealCard(conn: Conn, deal: Memo<Option<Deal>>, now: ReadSignal<UtcMillis>
                 <span class="countdown" aria-live="off">{countdown}</span>
             </div>
             <StockMeter remaining stock />
-            <p class="muted" id="deal-limit">{move || tr!("deal.limit", n = limit())}</p>
+            <p class="muted" id="deal-limit">
+                {move || match held() {
+                    0 => tr!("deal.limit", n = limit()),
+                    h => tr!("deal.limit_held", n = limit(), held = h, left = left_for_me()),
+                }}
+            </p>
 
             <div class="buy-row">
                 <div class="qty" role="group" aria-label=txt("deal.quantity")>
@@ -169,20 +202,30 @@ pub fn DealCard(conn: Conn, deal: Memo<Option<Deal>>, now: ReadSignal<UtcMillis>
                     </select>
                 </label>
             </div>
-            // Signing in takes the Buy button's place, so nobody wonders why Buy is grey.
-            <Show when=signed_in fallback=move || view! { <SignIn conn /> }>
+            // Before sign-in, "sign in to buy" stands where Buy will be (on a phone's first screen)
+            // and leads to the form below it, so nobody wonders why Buy is grey.
+            <Show when=signed_in fallback=move || view! {
+                <a class="buy" id="sign-in-to-buy" href="#nickname">{txt("deal.sign_in_to_buy")}</a>
+                <SignIn conn />
+            }>
                 <button type="button" id="buy" class="buy" data-state=button_state disabled=move || !can_buy() on:click=buy>
                     {button_label}
                 </button>
             </Show>
-            <PurchaseNote conn />
+            <PurchaseNote conn deal=id limit=Signal::derive(limit) held=Signal::derive(held) />
         </article>
     }
 }
 
-/// What became of the resident's purchase, in words.
+/// What became of the resident's purchase of `deal`, in words (a purchase of another deal says
+/// nothing here).
 #[component]
-fn PurchaseNote(conn: Conn) -> impl IntoView {
+fn PurchaseNote(
+    conn: Conn,
+    deal: Memo<Option<DealId>>,
+    limit: Signal<i64>,
+    held: Signal<i64>,
+) -> impl IntoView {
     move || {
         let pickup_name = |id: PickupId| {
             conn.catalogue
@@ -192,7 +235,19 @@ fn PurchaseNote(conn: Conn) -> impl IntoView {
                 })
                 .unwrap_or_default()
         };
-        match conn.purchase.get() {
+        let purchase = conn.purchase.get();
+        let of = match &purchase {
+            Purchase::Idle => None,
+            Purchase::Waiting { deal, .. } | Purchase::Refused { deal, .. } => Some(*deal),
+            Purchase::Accepted(order) => Some(order.deal),
+            Purchase::Failed { tried, .. } => Some(tried.0),
+        };
+        let purchase = if of == deal.get() {
+            purchase
+        } else {
+            Purchase::Idle
+        };
+        match purchase {
             Purchase::Idle => view! { <p class="note" id="purchase" role="status"></p> }.into_any(),
             Purchase::Waiting { .. } => view! {
                 <p class="note" id="purchase" role="status" data-state="waiting">{txt("buy.waiting")}</p>
@@ -206,7 +261,12 @@ fn PurchaseNote(conn: Conn) -> impl IntoView {
                     </p>
                 }.into_any()
             }
-            Purchase::Refused { reason, remaining } => {
+            Purchase::Refused {
+                reason,
+                remaining,
+                held: refused_held,
+                ..
+            } => {
                 let state = match reason {
                     Refusal::SoldOut => "sold_out",
                     Refusal::NotEnoughStock => "not_enough",
@@ -216,7 +276,12 @@ fn PurchaseNote(conn: Conn) -> impl IntoView {
                 let text = move || match reason {
                     Refusal::SoldOut => tr!("buy.sold_out"),
                     Refusal::NotEnoughStock => tr!("buy.not_enough", n = remaining),
-                    Refusal::LimitReached => tr!("buy.limit"),
+                    Refusal::LimitReached => {
+                        // What the desk counted when it refused: this page may not know of an
+                        // order made in another tab.
+                        let (n, held) = (limit.get(), refused_held.max(held.get_untracked()));
+                        tr!("buy.limit", n = n, held = held, left = (n - held).max(0))
+                    }
                     Refusal::DealClosed => tr!("buy.closed"),
                 };
                 view! { <p class="note warn" id="purchase" role="status" data-state=state>{text}</p> }.into_any()

@@ -1,5 +1,6 @@
 //! Small parts the pages are built from.
 
+mod account;
 mod deal_card;
 mod lucky_bag;
 mod orders;
@@ -13,6 +14,7 @@ use crate::i18n::txt;
 use crate::socket::{Conn, Link};
 use crate::tr;
 
+pub use account::AccountBar;
 pub use deal_card::DealCard;
 pub use lucky_bag::LuckyBagCard;
 pub use orders::{MyOrderList, OrderTable};

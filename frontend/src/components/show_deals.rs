@@ -1,5 +1,6 @@
-//! The show at a glance: every deal of the show besides the pinned one — coming up, still on sale,
-//! and earlier ones — so a resident who tuned in late sees what they missed and what is next.
+//! The show at a glance: every deal of the show besides the one on the card — coming up, still on
+//! sale, and earlier ones — so a resident who tuned in late sees what they missed and what is next.
+//! A deal on sale or coming up opens on the card with one tap.
 
 use leptos::prelude::*;
 use mulin_shared::{Deal, DealId, DealStatus, UtcMillis};
@@ -11,8 +12,8 @@ use crate::{escape, local_time, tr, yuan};
 /// Where a deal stands for a resident, in the order the list shows them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Phase {
-    ComingUp,
     OnSale,
+    ComingUp,
     SoldOut,
     Ended,
 }
@@ -29,12 +30,12 @@ fn phase(deal: &Deal, now: UtcMillis) -> Phase {
     }
 }
 
-/// Every deal but the pinned one, with where it stands: next up first, then what can still be
-/// bought, then the most recent of the rest.
-fn at_a_glance(deals: &[Deal], pinned: Option<DealId>, now: UtcMillis) -> Vec<(Phase, Deal)> {
+/// Every deal but the one on the card, with where it stands: what can be bought now first, then
+/// what is next, then the most recent of the rest.
+fn at_a_glance(deals: &[Deal], on_card: Option<DealId>, now: UtcMillis) -> Vec<(Phase, Deal)> {
     let mut list: Vec<(Phase, Deal)> = deals
         .iter()
-        .filter(|d| Some(d.id) != pinned)
+        .filter(|d| Some(d.id) != on_card)
         .map(|d| (phase(d, now), d.clone()))
         .collect();
     // A show has a handful of deals: an insertion sort does, at a fraction of the widget bytes of
@@ -63,15 +64,22 @@ fn at_a_glance(deals: &[Deal], pinned: Option<DealId>, now: UtcMillis) -> Vec<(P
 /// changes: a reactive view per row cost the widget 6 KB of its 200 KB budget for a list nobody
 /// interacts with.
 #[component]
-pub fn ShowDeals(conn: Conn, now: ReadSignal<UtcMillis>) -> impl IntoView {
+pub fn ShowDeals(
+    conn: Conn,
+    now: ReadSignal<UtcMillis>,
+    shown: Memo<Option<Deal>>,
+    choice: RwSignal<Option<DealId>>,
+) -> impl IntoView {
+    let on_card = Memo::new(move |_| shown.with(|d| d.as_ref().map(|d| d.id)));
     let rows = Memo::new(move |_| {
         let _ = crate::i18n::lang();
         let now = now.get();
+        let on_card = on_card.get();
         conn.room.with(|r| {
             let mut html = String::new();
             for (phase, deal) in r
                 .as_ref()
-                .map(|r| at_a_glance(&r.deals, r.pinned, now))
+                .map(|r| at_a_glance(&r.deals, on_card, now))
                 .unwrap_or_default()
             {
                 let (class, key, words) = match phase {
@@ -84,10 +92,22 @@ pub fn ShowDeals(conn: Conn, now: ReadSignal<UtcMillis>) -> impl IntoView {
                     Phase::SoldOut => ("off", "sold_out", tr!("more.sold_out")),
                     Phase::Ended => ("off", "ended", tr!("more.ended")),
                 };
+                // What can be bought or is coming opens on the card: the whole row is the button.
+                let (open, close) = if matches!(phase, Phase::OnSale | Phase::ComingUp) {
+                    (
+                        format!(
+                            "<button type=\"button\" class=\"show-deal-open\" data-open=\"{}\">",
+                            deal.id
+                        ),
+                        "<span class=\"show-deal-go\" aria-hidden=\"true\">›</span></button>",
+                    )
+                } else {
+                    (String::from("<div class=\"show-deal-open\">"), "</div>")
+                };
                 html.push_str(&format!(
-                    "<li class=\"show-deal\" data-deal=\"{}\"><span class=\"show-deal-what\">\
+                    "<li class=\"show-deal\" data-deal=\"{}\">{open}<span class=\"show-deal-what\">\
                      <strong>{}</strong> <span class=\"muted\">{}</span></span>\
-                     <span class=\"chip {class}\" data-phase=\"{key}\">{}</span></li>",
+                     <span class=\"chip {class}\" data-phase=\"{key}\">{}</span>{close}</li>",
                     deal.id,
                     escape(&conn.product_name(deal.product)),
                     yuan(deal.price),
@@ -100,7 +120,21 @@ pub fn ShowDeals(conn: Conn, now: ReadSignal<UtcMillis>) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="show-deals" hidden=move || rows.with(String::is_empty)>
             <h2 id="show-deals">{txt("more.title")}</h2>
-            <ul class="show-deals" inner_html=move || rows.get()></ul>
+            <ul class="show-deals" inner_html=move || rows.get() on:click=move |ev: leptos::ev::MouseEvent| {
+                let picked = ev
+                    .target()
+                    .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+                    .and_then(|e| e.closest("[data-open]").ok().flatten())
+                    .and_then(|b| b.get_attribute("data-open"))
+                    .and_then(|id| id.parse().ok());
+                if let Some(id) = picked {
+                    choice.set(Some(id));
+                    // The card is above: bring it into view.
+                    if let Some(card) = document().get_element_by_id("deal-name") {
+                        card.scroll_into_view();
+                    }
+                }
+            }></ul>
         </section>
     }
 }
@@ -129,7 +163,7 @@ mod tests {
     }
 
     #[test]
-    fn next_up_first_then_on_sale_then_the_latest_of_the_rest() {
+    fn on_sale_first_then_next_up_then_the_latest_of_the_rest() {
         let now = 1_000;
         let deals = [
             deal(1, 0, 500, 2, false),       // ran out of time
@@ -145,9 +179,9 @@ mod tests {
         assert_eq!(
             got,
             [
+                (Phase::OnSale, 7),
                 (Phase::ComingUp, 5),
                 (Phase::ComingUp, 3),
-                (Phase::OnSale, 7),
                 (Phase::SoldOut, 4),
                 (Phase::Ended, 6),
                 (Phase::Ended, 1),

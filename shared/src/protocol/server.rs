@@ -80,6 +80,10 @@ pub enum ServerMsg {
         reason: Refusal,
         /// Units left in the deal when decided.
         remaining: i64,
+        /// Units this resident already holds in the deal (orders not cancelled), so a refusal for
+        /// the per-resident limit can say how many more they may buy.
+        #[serde(default)]
+        held: i64,
     },
     /// Answer to `CancelOrder`: the order, now cancelled.
     OrderCancelled {
@@ -387,6 +391,7 @@ impl ServerMsg {
                     key: String,
                     reason: Refusal,
                     remaining: i64,
+                    held: i64,
                 }
             ),
             "order_cancelled" => body!(text, M::OrderCancelled { order: Order }),

@@ -187,6 +187,7 @@ fn every_server_message_round_trips_through_parse() {
             key: "k".into(),
             reason: Refusal::LimitReached,
             remaining: 4,
+            held: 2,
         },
         ServerMsg::OrderCancelled {
             order: order.clone(),

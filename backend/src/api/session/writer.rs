@@ -201,10 +201,15 @@ impl Writer {
                 key: answer.key,
                 order,
             },
-            Ok(Decision::Refused { reason, remaining }) => ServerMsg::OrderRefused {
+            Ok(Decision::Refused {
+                reason,
+                remaining,
+                held,
+            }) => ServerMsg::OrderRefused {
                 key: answer.key,
                 reason,
                 remaining,
+                held,
             },
             Err(e) => ServerMsg::error_for(Some(answer.key), e.code(), e.to_string()),
         };

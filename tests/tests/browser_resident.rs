@@ -1,0 +1,148 @@
+//! The resident widget in real Chromium on a 360×740 phone: any deal on sale can be bought, not
+//! only the pinned one; a new pin never swaps the card mid-purchase; the first screen shows how to
+//! buy; every control is a full tap target; a resident can change their name and sign out.
+
+use mulin_shared::{ClientMsg, ServerMsg};
+use mulin_tests::browser::Browser;
+use mulin_tests::{TestServer, fresh_phone};
+
+async fn phone(ts: &TestServer) -> Browser {
+    let page = Browser::start(360, 740).await;
+    page.open(&format!("{}/show/{}", ts.http_url(), ts.show))
+        .await;
+    page.wait_attr("#link-state", "data-link", |s| s == "online")
+        .await;
+    page
+}
+
+async fn sign_in(page: &Browser, name: &str) {
+    page.wait_attr("#nickname", "id", |_| true).await;
+    page.type_into("#nickname", name).await;
+    page.type_into("#phone", &fresh_phone()).await;
+    page.click("#sign-in").await;
+    page.wait_attr("#buy", "data-state", |s| !s.is_empty())
+        .await;
+}
+
+#[tokio::test]
+async fn any_deal_on_sale_can_be_bought_and_a_new_pin_waits_for_the_answer() {
+    let ts = TestServer::start().await;
+    let mut host = ts.host().await;
+    // The demo deal is pinned; a second deal goes on sale unpinned.
+    let demo = host.join(ts.show).await.pinned.expect("demo deal pinned");
+    let eggs = host.launch_deal(3, 1590, 30, 2).await;
+    host.send(&ClientMsg::PinDeal { deal: Some(demo) }).await;
+    host.recv_until(|m| matches!(m, ServerMsg::DealPinned { .. }).then_some(()))
+        .await;
+    let page = phone(&ts).await;
+    // Before sign-in, "sign in to buy" is on the first screen: a 360×740 phone shows 684 px of
+    // the page under its browser's address bar.
+    page.wait_attr("#sign-in-to-buy", "id", |_| true).await;
+    let [_, top, _, bottom] = page.rect("#sign-in-to-buy").await;
+    assert!(
+        bottom <= 684.0,
+        "sign in to buy at {top}–{bottom}, below the first screen"
+    );
+    page.screenshot("resident-360-signed-out").await;
+    sign_in(&page, "买鸡蛋的孙").await;
+    // The unpinned deal on sale opens from the list, and is bought.
+    let row = format!("button[data-open='{}']", eggs.id);
+    page.wait_attr(&row, "data-open", |_| true).await;
+    page.screenshot("resident-360-two-deals").await;
+    page.click(&row).await;
+    page.wait_text("#deal-name", |t| t.contains("鸡蛋")).await;
+    page.click("#buy").await;
+    page.wait_attr("#purchase", "data-state", |s| s == "accepted")
+        .await;
+    // The host pins another deal: the card stays on the one bought, with its answer, and offers the
+    // new pick.
+    host.send(&ClientMsg::PinDeal { deal: Some(demo) }).await;
+    host.send(&ClientMsg::PinDeal { deal: None }).await;
+    host.send(&ClientMsg::PinDeal { deal: Some(demo) }).await;
+    page.wait_attr("#offer", "data-deal", |d| d == demo.to_string())
+        .await;
+    page.wait_text("#deal-name", |t| t.contains("鸡蛋")).await;
+    page.wait_attr("#purchase", "data-state", |s| s == "accepted")
+        .await;
+    page.click("#offer").await;
+    page.wait_text("#deal-name", |t| t.contains("玉米")).await;
+    // The answer under one deal does not follow the card to another.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_ne!(
+        page.attr("#purchase", "data-state")
+            .await
+            .flatten()
+            .as_deref(),
+        Some("accepted"),
+        "the eggs' answer does not show under the corn"
+    );
+    page.close().await;
+}
+
+#[tokio::test]
+async fn controls_are_full_tap_targets_and_a_resident_can_rename_and_sign_out() {
+    let ts = TestServer::start().await;
+    let page = phone(&ts).await;
+    sign_in(&page, "钱阿姨").await;
+    // Every button a resident can tap is at least 48 px tall; with A+, text grows by a third.
+    let smallest = || async {
+        page.client
+            .execute(
+                "return Math.min(...[...document.querySelectorAll('main button, main select, main input')]\
+                 .filter(e => e.offsetParent !== null).map(e => e.getBoundingClientRect().height));",
+                vec![],
+            )
+            .await
+            .expect("measured")
+            .as_f64()
+            .expect("a number")
+    };
+    assert!(
+        smallest().await >= 48.0,
+        "a control under 48 px: {}",
+        smallest().await
+    );
+    page.click("#large-text").await;
+    let size: f64 = page
+        .client
+        .execute(
+            "return parseFloat(getComputedStyle(document.documentElement).fontSize);",
+            vec![],
+        )
+        .await
+        .expect("font size")
+        .as_f64()
+        .expect("a number");
+    assert!(size >= 16.0 * 4.0 / 3.0, "A+ text is {size} px");
+    assert!(smallest().await >= 48.0);
+    page.screenshot("resident-360-large").await;
+    page.click("#large-text").await;
+
+    // A new name, through the browser's own prompt.
+    page.click("#rename").await;
+    page.client
+        .send_alert_text("钱姨")
+        .await
+        .expect("the prompt takes text");
+    page.client.accept_alert().await.expect("prompt accepted");
+    page.wait_text("#account-title", |t| t.contains("钱姨"))
+        .await;
+    // Signing out asks first, then the page is signed out and the session is gone.
+    let token = page
+        .client
+        .execute("return localStorage.getItem('mulin.token');", vec![])
+        .await
+        .expect("token")
+        .as_str()
+        .expect("text")
+        .to_owned();
+    page.click("#sign-out").await;
+    page.client.accept_alert().await.expect("confirmed");
+    page.wait_attr("#sign-in-to-buy", "id", |_| true).await;
+    let mut later = ts.client().await;
+    assert!(matches!(
+        later.resume(&token).await,
+        ServerMsg::Error { .. }
+    ));
+    page.close().await;
+}
