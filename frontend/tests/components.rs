@@ -320,6 +320,7 @@ async fn my_orders_show_the_pickup_code_and_offer_cancel_only_before_pickup() {
         pickup_code: format!("90110{id}"),
         status,
         created_at: NOW,
+        cancel_reason: None,
     };
     let orders = RwSignal::new(vec![
         order(1, OrderStatus::Accepted),

@@ -182,6 +182,9 @@ pub struct Order {
     pub status: OrderStatus,
     /// When it was accepted.
     pub created_at: UtcMillis,
+    /// Why staff cancelled it, in their words, for the resident (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel_reason: Option<String>,
 }
 
 /// What a signed-in person may do.

@@ -147,7 +147,31 @@ async fn a_resident_signs_in_buys_and_the_other_tab_sees_it() {
     // "My orders" shows it with its pickup code; cancelling puts the units back for everyone.
     let listed = buyer.wait_text(".my-order", |t| t.contains("待取货")).await;
     assert!(listed.contains(&orders[0].pickup_code), "{listed}");
-    buyer.click(".my-order button").await;
+    // Cancel asks first, in the row, saying what will happen; "keep it" changes nothing.
+    buyer.click(".my-order button[data-cancel]").await;
+    buyer
+        .wait_text(".confirm-cancel", |t| t.contains("不能恢复"))
+        .await;
+    let [_, top, _, bottom] = buyer.rect("button[data-cancel-yes]").await;
+    assert!(
+        bottom - top >= 48.0,
+        "the confirm button is a full tap target"
+    );
+    buyer.screenshot("resident-360-cancel-confirm").await;
+    buyer.click("button[data-cancel-no]").await;
+    buyer
+        .wait_attr(".my-order button[data-cancel]", "data-cancel", |_| true)
+        .await;
+    assert_eq!(
+        buyer
+            .attr(".my-order", "data-status")
+            .await
+            .flatten()
+            .as_deref(),
+        Some("accepted")
+    );
+    buyer.click(".my-order button[data-cancel]").await;
+    buyer.click("button[data-cancel-yes]").await;
     buyer
         .wait_attr(".my-order", "data-status", |s| s == "cancelled")
         .await;
@@ -627,7 +651,10 @@ async fn a_second_purchase_past_the_limit_is_refused_in_words() {
     moderator.join(ts.show).await;
     moderator.resume(&ts.moderator_token).await;
     moderator
-        .send(&ClientMsg::CancelOrder { order: mine.id })
+        .send(&ClientMsg::CancelOrder {
+            order: mine.id,
+            reason: None,
+        })
         .await;
     page.wait_attr(".my-order", "data-status", |s| s == "cancelled")
         .await;

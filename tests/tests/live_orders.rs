@@ -432,7 +432,11 @@ async fn cancelling_returns_the_units_and_every_viewer_sees_the_stock_rise() {
         }
     ));
 
-    a.send(&ClientMsg::CancelOrder { order: o.id }).await;
+    a.send(&ClientMsg::CancelOrder {
+        order: o.id,
+        reason: None,
+    })
+    .await;
     let cancelled = a
         .recv_until(|m| match m {
             ServerMsg::OrderCancelled { order } => Some(order.clone()),
@@ -462,7 +466,11 @@ async fn cancelling_returns_the_units_and_every_viewer_sees_the_stock_rise() {
     );
 
     // Cancelling twice is refused in words; the store agrees with the room.
-    a.send(&ClientMsg::CancelOrder { order: o.id }).await;
+    a.send(&ClientMsg::CancelOrder {
+        order: o.id,
+        reason: None,
+    })
+    .await;
     assert_eq!(a.next_error().await.0, ErrorCode::NotCancellable);
     let stored = ts.server.store().deals(ts.show).await.unwrap();
     assert_eq!(
@@ -481,16 +489,27 @@ async fn only_the_buyer_or_staff_may_cancel() {
         panic!("accepted");
     };
     // Another's order is, to a resident, no order at all.
-    b.send(&ClientMsg::CancelOrder { order: o.id }).await;
+    b.send(&ClientMsg::CancelOrder {
+        order: o.id,
+        reason: None,
+    })
+    .await;
     assert_eq!(b.next_error().await.0, ErrorCode::UnknownOrder);
-    b.send(&ClientMsg::CancelOrder { order: 987_654 }).await;
+    b.send(&ClientMsg::CancelOrder {
+        order: 987_654,
+        reason: None,
+    })
+    .await;
     assert_eq!(b.next_error().await.0, ErrorCode::UnknownOrder);
 
     let mut moderator = ts.client().await;
     moderator.join(ts.show).await;
     moderator.resume(&ts.moderator_token).await;
     moderator
-        .send(&ClientMsg::CancelOrder { order: o.id })
+        .send(&ClientMsg::CancelOrder {
+            order: o.id,
+            reason: None,
+        })
         .await;
     let updated = moderator
         .recv_until(|m| match m {
@@ -652,4 +671,65 @@ async fn a_session_token_resumes_and_a_tampered_one_is_refused() {
             "{forged}"
         );
     }
+}
+
+/// Staff may say why they cancel an order; the resident is told, at once and whenever their orders
+/// are listed again. A resident's own cancellation carries no reason, and a reason that is not one
+/// line of at most 100 characters is refused, with nothing cancelled.
+#[tokio::test]
+async fn staff_cancel_with_a_reason_the_resident_sees() {
+    let ts = TestServer::start().await;
+    let deal = launch(&ts, 10, 5).await;
+    let mut a = resident(&ts, "a").await;
+    let ServerMsg::OrderAccepted { order: o, .. } = order(&mut a, deal.id, 1, "r1").await else {
+        panic!("accepted");
+    };
+    let mut moderator = ts.client().await;
+    moderator.join(ts.show).await;
+    moderator.resume(&ts.moderator_token).await;
+    moderator
+        .send(&ClientMsg::CancelOrder {
+            order: o.id,
+            reason: Some("x".repeat(101)),
+        })
+        .await;
+    assert_eq!(moderator.next_error().await.0, ErrorCode::InvalidReason);
+    moderator
+        .send(&ClientMsg::CancelOrder {
+            order: o.id,
+            reason: Some("  鸡蛋运输中破损，下周补发  ".into()),
+        })
+        .await;
+    let told = a
+        .recv_until(|m| match m {
+            ServerMsg::OrderCancelled { order } => Some(order.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        told.cancel_reason.as_deref(),
+        Some("鸡蛋运输中破损，下周补发")
+    );
+    // Listed again (a new connection of the same resident), the reason is still there.
+    let stored = ts.server.store().show_orders(ts.show, 10).await.unwrap();
+    assert_eq!(
+        stored[0].cancel_reason.as_deref(),
+        Some("鸡蛋运输中破损，下周补发")
+    );
+    // A resident's reason is not kept.
+    let ServerMsg::OrderAccepted { order: mine, .. } = order(&mut a, deal.id, 1, "r2").await else {
+        panic!("accepted");
+    };
+    a.send(&ClientMsg::CancelOrder {
+        order: mine.id,
+        reason: Some("我自己不要了".into()),
+    })
+    .await;
+    let cancelled = a
+        .recv_until(|m| match m {
+            ServerMsg::OrderCancelled { order } if order.id == mine.id => Some(order.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(cancelled.cancel_reason, None);
 }

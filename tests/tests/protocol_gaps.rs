@@ -334,7 +334,11 @@ async fn errors_name_the_purchase_they_answer() {
         (ErrorCode::InvalidMessage, Some("k-bad".into()))
     );
     // Errors of requests without a key carry none.
-    c.send(&ClientMsg::CancelOrder { order: 424_242 }).await;
+    c.send(&ClientMsg::CancelOrder {
+        order: 424_242,
+        reason: None,
+    })
+    .await;
     assert_eq!(c.recv_until(keyed).await, (ErrorCode::UnknownOrder, None));
 }
 
@@ -408,7 +412,11 @@ async fn refusals_do_not_tell_what_another_show_or_resident_has() {
     b.join(ts.show).await;
     b.sign_in("阿二").await;
     for order in [order, 999_999] {
-        b.send(&ClientMsg::CancelOrder { order }).await;
+        b.send(&ClientMsg::CancelOrder {
+            order,
+            reason: None,
+        })
+        .await;
         assert_eq!(b.next_error().await.0, ErrorCode::UnknownOrder);
     }
 }

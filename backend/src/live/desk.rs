@@ -135,6 +135,8 @@ pub(super) enum DeskCmd {
     /// Cancel an accepted order and put its units back on sale.
     Cancel {
         order: OrderId,
+        /// Staff's reason, for the resident.
+        reason: Option<String>,
         reply: oneshot::Sender<Result<Order, LiveError>>,
     },
     /// Add units to the stock (after deciding everything queued before this).
@@ -231,9 +233,13 @@ impl DealDesk {
             for cmd in batch.drain(..) {
                 match cmd {
                     DeskCmd::Order(request) => self.decide(request, &mut pending),
-                    DeskCmd::Cancel { order, reply } => {
+                    DeskCmd::Cancel {
+                        order,
+                        reason,
+                        reply,
+                    } => {
                         self.commit(&mut pending).await;
-                        let _ = reply.send(self.cancel(order).await);
+                        let _ = reply.send(self.cancel(order, reason.as_deref()).await);
                     }
                     DeskCmd::Restock { units, reply } => {
                         self.commit(&mut pending).await;
@@ -351,10 +357,10 @@ impl DealDesk {
     }
 
     /// Cancels through the store first; memory follows only what the store did.
-    async fn cancel(&mut self, id: OrderId) -> Result<Order, LiveError> {
+    async fn cancel(&mut self, id: OrderId, reason: Option<&str>) -> Result<Order, LiveError> {
         let order = self
             .store
-            .cancel_order(id)
+            .cancel_order(id, reason)
             .await?
             .ok_or(LiveError::NotCancellable(id))?;
         self.deal.sold = (self.deal.sold - order.qty).max(0);

@@ -41,6 +41,9 @@ pub enum LiveError {
     /// No such order in this show.
     #[error("no order {0} in this show")]
     UnknownOrder(i64),
+    /// A cancellation's reason is not acceptable.
+    #[error("{0}")]
+    InvalidReason(String),
     /// The order is already cancelled or picked up.
     #[error("order {0} was already cancelled or picked up")]
     NotCancellable(i64),
@@ -103,6 +106,7 @@ impl LiveError {
             LiveError::UnknownPickup(_) => ErrorCode::UnknownPickup,
             LiveError::UnknownOrder(_) => ErrorCode::UnknownOrder,
             LiveError::NotCancellable(_) => ErrorCode::NotCancellable,
+            LiveError::InvalidReason(_) => ErrorCode::InvalidReason,
             LiveError::InvalidQuantity { .. } => ErrorCode::InvalidQuantity,
             LiveError::InvalidKey => ErrorCode::InvalidKey,
             LiveError::InvalidDeal(_) => ErrorCode::InvalidDeal,

@@ -150,7 +150,7 @@ impl std::ops::DerefMut for WriteTx {
 }
 
 const ORDER_COLUMNS: &str = "o.id, o.deal_id, o.resident_id, r.nickname, o.qty, o.unit_price, \
-     o.pickup_id, o.pickup_code, o.status, o.created_at";
+     o.pickup_id, o.pickup_code, o.status, o.created_at, o.cancel_reason";
 
 /// Connections to the database file (one writes at a time; the rest read).
 const POOL: u32 = 8;
@@ -394,7 +394,7 @@ impl Store {
         .await?;
         Ok(rows
             .iter()
-            .map(|r| (r.get(10), order_from_row(r)))
+            .map(|r| (r.get(11), order_from_row(r)))
             .collect())
     }
 
@@ -515,6 +515,7 @@ impl Store {
                 pickup_code: o.pickup_code.clone(),
                 status: OrderStatus::Accepted,
                 created_at: o.created_at,
+                cancel_reason: None,
             })
             .collect();
         tx.commit().await?;
@@ -530,17 +531,22 @@ impl Store {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| (order_from_row(&r), r.get(10))))
+        Ok(row.map(|r| (order_from_row(&r), r.get(11))))
     }
 
     /// Cancels an accepted order and gives its units back to the deal, in one transaction.
     /// `None` when the order is not (or no longer) accepted.
-    pub async fn cancel_order(&self, id: OrderId) -> Result<Option<Order>, StoreError> {
+    pub async fn cancel_order(
+        &self,
+        id: OrderId,
+        reason: Option<&str>,
+    ) -> Result<Option<Order>, StoreError> {
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
-            "UPDATE orders SET status = 'cancelled' WHERE id = ? AND status = 'accepted' \
-             RETURNING deal_id, qty",
+            "UPDATE orders SET status = 'cancelled', cancel_reason = ? \
+             WHERE id = ? AND status = 'accepted' RETURNING deal_id, qty",
         )
+        .bind(reason)
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
@@ -711,5 +717,6 @@ fn order_from_row(r: &SqliteRow) -> Order {
             _ => OrderStatus::Accepted,
         },
         created_at: r.get(9),
+        cancel_reason: r.get(10),
     }
 }

@@ -8,19 +8,33 @@ use crate::socket::Conn;
 use crate::{escape, local_time, tr, yuan};
 use wasm_bindgen::JsCast;
 
-/// A resident's own orders, newest first: what, where, the pickup code, and Cancel while it can be.
+/// A resident's own orders, newest first: what, where, the pickup code, and Cancel while it can be
+/// (which asks first, in the row, saying what will happen). An order staff cancelled says why.
 ///
-/// Drawn as one stretch of HTML with one click handler for every Cancel button (each carries its
-/// order in `data-cancel`): a reactive view per row cost the widget several KB of its budget.
+/// Drawn as one stretch of HTML with one click handler for every button (each carries its order in
+/// a `data-` attribute): a reactive view per row cost the widget several KB of its budget.
 #[component]
 pub fn MyOrderList(conn: Conn, orders: Signal<Vec<Order>>) -> impl IntoView {
     let names = Names { conn };
+    // The order whose cancellation is being confirmed.
+    let confirming = RwSignal::new(None::<i64>);
     let rows = Memo::new(move |_| {
         let _ = crate::i18n::lang();
+        let confirming = confirming.get();
         orders.with(|list| {
             let mut html = String::new();
             for o in list {
-                let cancel = if o.status == OrderStatus::Accepted {
+                let cancel = if o.status == OrderStatus::Accepted && confirming == Some(o.id) {
+                    format!(
+                        "<div class=\"confirm-cancel\" role=\"alert\"><p>{}</p>\
+                         <button type=\"button\" class=\"danger\" data-cancel-yes=\"{}\">{}</button>\
+                         <button type=\"button\" class=\"secondary\" data-cancel-no=\"1\">{}</button></div>",
+                        escape(&tr!("orders.cancel_what", n = o.qty)),
+                        o.id,
+                        escape(&tr!("orders.cancel_yes")),
+                        escape(&tr!("orders.cancel_no")),
+                    )
+                } else if o.status == OrderStatus::Accepted {
                     format!(
                         "<button type=\"button\" class=\"secondary small\" data-cancel=\"{}\" \
                          aria-label=\"{}\">{}</button>",
@@ -29,14 +43,28 @@ pub fn MyOrderList(conn: Conn, orders: Signal<Vec<Order>>) -> impl IntoView {
                         escape(&tr!("orders.cancel")),
                     )
                 } else {
-                    String::new()
+                    o.cancel_reason
+                        .as_ref()
+                        .map(|why| {
+                            format!(
+                                "<p class=\"cancel-reason\">{}</p>",
+                                escape(&tr!("orders.cancelled_because", reason = why.clone()))
+                            )
+                        })
+                        .unwrap_or_default()
+                };
+                // The Cancel button sits beside the code; a question or a reason spans the row.
+                let (beside, below) = if cancel.starts_with("<button") {
+                    (cancel, String::new())
+                } else {
+                    (String::new(), cancel)
                 };
                 html.push_str(&format!(
                     "<li class=\"my-order\" data-order=\"{}\" data-status=\"{}\">\
                      <div class=\"my-order-what\"><strong>{}</strong> × {} · {}\
                      <p class=\"muted\">{} · {}</p></div>\
                      <div class=\"my-order-side\"><span class=\"code\" aria-label=\"{}\">{}</span>\
-                     <span class=\"muted\">{}</span>{cancel}</div></li>",
+                     <span class=\"muted\">{}</span>{beside}</div>{below}</li>",
                     o.id,
                     status_key(o.status),
                     escape(&names.product(o.deal)),
@@ -53,14 +81,26 @@ pub fn MyOrderList(conn: Conn, orders: Signal<Vec<Order>>) -> impl IntoView {
         })
     });
     let cancel = move |ev: leptos::ev::MouseEvent| {
-        let order = ev
+        let target = ev
             .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .and_then(|e| e.closest("[data-cancel]").ok().flatten())
-            .and_then(|b| b.get_attribute("data-cancel"))
-            .and_then(|id| id.parse().ok());
-        if let Some(order) = order {
-            conn.send(ClientMsg::CancelOrder { order });
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+        let pick = |name: &str| {
+            target
+                .as_ref()
+                .and_then(|e| e.closest(&format!("[{name}]")).ok().flatten())
+                .and_then(|b| b.get_attribute(name))
+                .and_then(|id| id.parse::<i64>().ok())
+        };
+        if let Some(order) = pick("data-cancel") {
+            confirming.set(Some(order));
+        } else if let Some(order) = pick("data-cancel-yes") {
+            confirming.set(None);
+            conn.send(ClientMsg::CancelOrder {
+                order,
+                reason: None,
+            });
+        } else if pick("data-cancel-no").is_some() {
+            confirming.set(None);
         }
     };
     view! {
@@ -109,9 +149,20 @@ fn cancel_button(conn: Conn, o: &Order) -> Option<impl IntoView + use<>> {
     (o.status == OrderStatus::Accepted).then(|| {
         let id = o.id;
         let code = o.pickup_code.clone();
+        // Staff say why, in words the resident is shown; dismissing the question cancels nothing.
+        let cancel = move |_| {
+            let asked = window()
+                .prompt_with_message(&tr!("orders.reason_ask"))
+                .ok()
+                .flatten();
+            if let Some(reason) = asked {
+                let reason = Some(reason).filter(|r| !r.trim().is_empty());
+                conn.send(ClientMsg::CancelOrder { order: id, reason });
+            }
+        };
         view! {
             <button type="button" class="secondary small" aria-label=move || tr!("orders.cancel_label", code = code.clone())
-                on:click=move |_| conn.send(ClientMsg::CancelOrder { order: id })>{txt("orders.cancel")}</button>
+                on:click=cancel>{txt("orders.cancel")}</button>
         }
     })
 }

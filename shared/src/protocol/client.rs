@@ -73,6 +73,9 @@ pub enum ClientMsg {
     CancelOrder {
         /// The order.
         order: OrderId,
+        /// Staff: why, in words the resident is shown (1–100 characters); residents send none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     /// Host only: open a flash deal in the joined show, now or at `starts_at`. A deal launched now
     /// is pinned; a scheduled one is pinned when it starts if no deal on sale is pinned then.

@@ -86,6 +86,8 @@ pub enum ErrorCode {
     Unavailable,
     /// Something failed on the server; the request was not carried out.
     Internal,
+    /// A cancellation's reason is over 100 characters or holds line breaks or control characters.
+    InvalidReason,
     /// The sign-in code is not the one sent (the message says how many tries are left).
     WrongCode,
     /// No code is waiting for this number: it expired, was used, took too many wrong tries, or was

@@ -113,6 +113,7 @@ fn every_server_message_round_trips_through_parse() {
         pickup_code: "K7Q2".into(),
         status: OrderStatus::Accepted,
         created_at: 5,
+        cancel_reason: None,
     };
     let bag = LuckyBag {
         id: 3,

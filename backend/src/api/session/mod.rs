@@ -258,7 +258,9 @@ impl Session {
             ClientMsg::Resume { token } => Box::pin(self.resume(token)).await,
             ClientMsg::SignOut => Box::pin(self.sign_out()).await,
             ClientMsg::Rename { nickname } => Box::pin(self.rename(nickname)).await,
-            ClientMsg::CancelOrder { order } => Box::pin(self.cancel_order(order)).await,
+            ClientMsg::CancelOrder { order, reason } => {
+                Box::pin(self.cancel_order(order, reason)).await
+            }
             ClientMsg::EnterBag { bag } => Box::pin(self.enter_bag(bag)).await,
             host_action => Box::pin(self.host_action(host_action)).await,
         }

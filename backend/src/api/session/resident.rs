@@ -65,7 +65,7 @@ impl Session {
         }
     }
 
-    pub(super) async fn cancel_order(&self, order: i64) {
+    pub(super) async fn cancel_order(&self, order: i64, reason: Option<String>) {
         let Some(principal) = &self.principal else {
             return self
                 .error(ErrorCode::NotSignedIn, "sign in before cancelling")
@@ -86,7 +86,7 @@ impl Session {
                 )
                 .await;
         };
-        match room.cancel_order(order, by).await {
+        match room.cancel_order(order, by, reason).await {
             Ok(order) => self.send(&ServerMsg::OrderCancelled { order }).await,
             Err(e) => self.live_error(e).await,
         }

@@ -9,6 +9,9 @@ use super::{MAX_UNITS, Publication, RECENT_ORDERS, Room};
 use crate::live::desk::{AnswerTo, Buyer, Canceller, DeskCmd, OrderRequest};
 use crate::live::{Frame, LiveError};
 
+/// Longest reason staff may give for cancelling an order, in characters.
+const MAX_REASON_CHARS: usize = 100;
+
 impl Room {
     /// The `Orders` frame: the show's recent orders, newest first (for staff joining or catching up).
     pub fn orders_frame(&self) -> Frame {
@@ -76,7 +79,24 @@ impl Room {
 
     /// Cancels an order of this show through its deal's desk, so the units return where they are
     /// counted, and every viewer sees the stock rise.
-    pub async fn cancel_order(&self, order: OrderId, by: Canceller) -> Result<Order, LiveError> {
+    /// Staff may give a `reason` (1–100 characters), kept with the order for the resident.
+    pub async fn cancel_order(
+        &self,
+        order: OrderId,
+        by: Canceller,
+        reason: Option<String>,
+    ) -> Result<Order, LiveError> {
+        // Only staff give reasons; an empty one is none.
+        let reason = match (by, reason) {
+            (Canceller::Staff, Some(text)) if !text.trim().is_empty() => Some(
+                mulin_shared::sign_in::clean_text(&text, MAX_REASON_CHARS).ok_or_else(|| {
+                    LiveError::InvalidReason(format!(
+                        "a reason must be 1–{MAX_REASON_CHARS} characters on one line"
+                    ))
+                })?,
+            ),
+            _ => None,
+        };
         let (found, show) = self
             .store
             .order(order)
@@ -87,8 +107,12 @@ impl Room {
         if show != self.show || matches!(by, Canceller::Resident(r) if r != found.resident) {
             return Err(LiveError::UnknownOrder(order));
         }
-        self.ask(found.deal, |reply| DeskCmd::Cancel { order, reply })
-            .await
+        self.ask(found.deal, |reply| DeskCmd::Cancel {
+            order,
+            reason,
+            reply,
+        })
+        .await
     }
 
     /// Called by a desk after it committed orders or changed its deal. If a push is due, returns the
