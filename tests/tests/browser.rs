@@ -333,7 +333,7 @@ async fn the_demo_page_puts_the_widget_beside_the_player_and_below_it_on_a_phone
         browser.leave_frame().await;
 
         let [p_left, p_top, p_right, p_bottom] = browser.rect(".player").await;
-        let [w_left, w_top, w_right, _] = browser.rect("#mulin-widget").await;
+        let [w_left, w_top, w_right, w_bottom] = browser.rect("#mulin-widget").await;
         if width >= 900 {
             assert!(
                 w_left >= p_right && (w_top - p_top).abs() < 1.0,
@@ -343,6 +343,23 @@ async fn the_demo_page_puts_the_widget_beside_the_player_and_below_it_on_a_phone
             assert!(
                 w_top >= p_bottom && w_left < p_right,
                 "below the player on a phone: player bottom {p_bottom}, widget top {w_top}"
+            );
+            // One thing scrolls, the widget: the page does not, so the player stays in view, and
+            // the widget ends at the bottom of the screen.
+            let (page_height, screen) = {
+                let read = browser
+                    .client
+                    .execute(
+                        "return [document.scrollingElement.scrollHeight, innerHeight];",
+                        vec![],
+                    )
+                    .await
+                    .expect("measured");
+                (read[0].as_f64().unwrap_or(0.0), read[1].as_f64().unwrap_or(0.0))
+            };
+            assert!(
+                page_height <= screen + 1.0 && w_bottom <= screen + 1.0,
+                "the page scrolls ({page_height} in {screen}) or the widget runs past it ({w_bottom})"
             );
         }
         assert!(
