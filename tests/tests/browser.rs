@@ -355,7 +355,10 @@ async fn the_demo_page_puts_the_widget_beside_the_player_and_below_it_on_a_phone
                     )
                     .await
                     .expect("measured");
-                (read[0].as_f64().unwrap_or(0.0), read[1].as_f64().unwrap_or(0.0))
+                (
+                    read[0].as_f64().unwrap_or(0.0),
+                    read[1].as_f64().unwrap_or(0.0),
+                )
             };
             assert!(
                 page_height <= screen + 1.0 && w_bottom <= screen + 1.0,
