@@ -91,6 +91,7 @@ fn catalogue() -> Catalogue {
             id: 1,
             name: "老百姓大药房（和平路店）".into(),
             address: "和平路 88 号".into(),
+            hours: String::new(),
         }],
     }
 }

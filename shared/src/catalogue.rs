@@ -12,6 +12,8 @@ pub const MAX_DESCRIPTION_CHARS: usize = 300;
 pub const MAX_SHORT_CHARS: usize = 40;
 /// Longest pickup point address, in characters.
 pub const MAX_ADDRESS_CHARS: usize = 120;
+/// Longest opening hours of a pickup point, in characters.
+pub const MAX_HOURS_CHARS: usize = 60;
 /// Longest picture URL, in bytes.
 pub const MAX_PICTURE_URL: usize = 500;
 /// Highest everyday price, in fen (1 million yuan).
@@ -48,6 +50,9 @@ pub enum CatalogueProblem {
     /// Empty, too long, or holding control characters.
     #[error("an address must be 1–{MAX_ADDRESS_CHARS} visible characters")]
     Address,
+    /// Too long, or holding control characters.
+    #[error("opening hours must be at most {MAX_HOURS_CHARS} visible characters")]
+    Hours,
 }
 
 /// Checks and cleans a product a host submits (its `id` is kept as given); the first field that
@@ -87,6 +92,9 @@ pub fn check_pickup(p: &PickupPoint) -> Result<PickupPoint, CatalogueProblem> {
         id: p.id,
         name: clean_text(&p.name, MAX_NAME_CHARS).ok_or(CatalogueProblem::Name)?,
         address: clean_text(&p.address, MAX_ADDRESS_CHARS).ok_or(CatalogueProblem::Address)?,
+        hours: optional(&p.hours, MAX_HOURS_CHARS)
+            .ok_or(CatalogueProblem::Hours)?
+            .unwrap_or_default(),
     })
 }
 
@@ -220,6 +228,7 @@ mod tests {
             id: 0,
             name: "康宁大药房".into(),
             address: " ".into(),
+            hours: String::new(),
         };
         assert_eq!(check_pickup(&p), Err(CatalogueProblem::Address));
     }

@@ -97,6 +97,9 @@ pub struct PickupPoint {
     pub name: String,
     /// Street address.
     pub address: String,
+    /// When it is open, as the host writes it (e.g. 每天 8:00–21:00); may be empty.
+    #[serde(default)]
+    pub hours: String,
 }
 
 /// Where a deal is in its life.

@@ -182,6 +182,7 @@ async fn the_host_manages_the_catalogue_and_every_viewer_is_sent_it_before_the_s
                 id: 0,
                 name: "老百姓大药房（春风路店）".into(),
                 address: "春风路 6 号".into(),
+                hours: String::new(),
             },
         },
     )
@@ -197,6 +198,7 @@ async fn the_host_manages_the_catalogue_and_every_viewer_is_sent_it_before_the_s
             ClientMsg::SavePickup {
                 pickup: PickupPoint {
                     address: "".into(),
+                    hours: String::new(),
                     ..spring.clone()
                 }
             }

@@ -89,6 +89,7 @@ async fn a_repeated_request_key_does_the_action_once_and_answers_alike() {
             id: 0,
             name: "老百姓大药房（春风路店）".into(),
             address: "春风路 6 号".into(),
+            hours: String::new(),
         },
     };
     let (c, d) = twice(&mut host, &pickup, "pickup-1").await;

@@ -302,6 +302,7 @@ async fn non_hosts_are_refused_every_host_action() {
                 id: 0,
                 name: "x".into(),
                 address: "x".into(),
+                hours: String::new(),
             },
         },
         ClientMsg::RemovePickup { pickup: 3 },

@@ -58,7 +58,7 @@ impl Store {
         })
         .collect();
         let pickup_points = sqlx::query(
-            "SELECT id, name, address FROM pickup_points WHERE show_id = ? ORDER BY id",
+            "SELECT id, name, address, hours FROM pickup_points WHERE show_id = ? ORDER BY id",
         )
         .bind(show)
         .fetch_all(&mut *tx)
@@ -68,6 +68,7 @@ impl Store {
             id: r.get(0),
             name: r.get(1),
             address: r.get(2),
+            hours: r.get(3),
         })
         .collect();
         tx.commit().await?;
@@ -150,20 +151,23 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let id: Option<i64> = if p.id == 0 {
             sqlx::query_scalar(
-                "INSERT INTO pickup_points (show_id, name, address) VALUES (?, ?, ?) RETURNING id",
+                "INSERT INTO pickup_points (show_id, name, address, hours) VALUES (?, ?, ?, ?) \
+                 RETURNING id",
             )
             .bind(show)
             .bind(&p.name)
             .bind(&p.address)
+            .bind(&p.hours)
             .fetch_optional(&mut *tx)
             .await?
         } else {
             sqlx::query_scalar(
-                "UPDATE pickup_points SET name = ?, address = ? WHERE id = ? AND show_id = ? \
-                 RETURNING id",
+                "UPDATE pickup_points SET name = ?, address = ?, hours = ? \
+                 WHERE id = ? AND show_id = ? RETURNING id",
             )
             .bind(&p.name)
             .bind(&p.address)
+            .bind(&p.hours)
             .bind(p.id)
             .bind(show)
             .fetch_optional(&mut *tx)

@@ -167,6 +167,7 @@ fn every_server_message_round_trips_through_parse() {
                 id: 3,
                 name: "n".into(),
                 address: "a".into(),
+                hours: String::new(),
             }],
         },
         ServerMsg::Room(RoomState {
@@ -218,6 +219,7 @@ fn every_server_message_round_trips_through_parse() {
                 id: 3,
                 name: "n".into(),
                 address: "a".into(),
+                hours: String::new(),
             },
         },
         ServerMsg::PickupRemoved { pickup: 3 },

@@ -78,6 +78,7 @@ fn problem(p: CatalogueProblem) -> String {
         CatalogueProblem::Price => tr!("cat.need_price"),
         CatalogueProblem::Picture => tr!("cat.need_picture"),
         CatalogueProblem::Address => tr!("cat.need_address"),
+        CatalogueProblem::Hours => tr!("cat.need_hours"),
     }
 }
 
@@ -244,12 +245,14 @@ fn PickupPoints(conn: Conn) -> impl IntoView {
         id: 0,
         name: String::new(),
         address: String::new(),
+        hours: String::new(),
     });
     let fresh = move || {
         draft.set(PickupPoint {
             id: 0,
             name: String::new(),
             address: String::new(),
+            hours: String::new(),
         })
     };
     let (problem_text, set_problem) = signal(None::<String>);
@@ -298,6 +301,11 @@ fn PickupPoints(conn: Conn) -> impl IntoView {
                 <label>{txt("cat.address")}
                     <input id="pickup-address" prop:value=move || draft.with(|d| d.address.clone())
                         on:input=move |ev| draft.update(|d| d.address = event_target_value(&ev)) />
+                </label>
+                <label>{txt("cat.hours")}
+                    <input id="pickup-hours" placeholder=txt("cat.hours_example") maxlength="60"
+                        prop:value=move || draft.with(|d| d.hours.clone())
+                        on:input=move |ev| draft.update(|d| d.hours = event_target_value(&ev)) />
                 </label>
             </div>
             <button type="submit" id="pickup-save" class="primary" disabled=busy(conn)>
