@@ -274,6 +274,28 @@ impl Client {
         self.wire.send(msg).await.expect("frame sent");
     }
 
+    /// Buys `qty` of `deal` for pickup point 1 with purchase key `key`, and returns the answer:
+    /// `OrderAccepted`, `OrderRefused` or an `Error`.
+    pub async fn order(&mut self, deal: i64, qty: i64, key: &str) -> ServerMsg {
+        self.send(&ClientMsg::PlaceOrder {
+            deal,
+            qty,
+            pickup: 1,
+            key: key.into(),
+        })
+        .await;
+        self.recv_until(|m| match m {
+            ServerMsg::OrderAccepted { key: k, .. } | ServerMsg::OrderRefused { key: k, .. }
+                if k == key =>
+            {
+                Some(m.clone())
+            }
+            ServerMsg::Error { .. } => Some(m.clone()),
+            _ => None,
+        })
+        .await
+    }
+
     /// Sends a protocol message with a request key beside its fields.
     pub async fn send_keyed(&mut self, msg: &ClientMsg, key: &str) {
         self.send_raw(&msg.to_json_with_key(key)).await;

@@ -17,23 +17,7 @@ async fn resident(ts: &TestServer, name: &str) -> Client {
 }
 
 async fn order(c: &mut Client, deal: i64, qty: i64, key: &str) -> ServerMsg {
-    c.send(&ClientMsg::PlaceOrder {
-        deal,
-        qty,
-        pickup: 1,
-        key: key.into(),
-    })
-    .await;
-    c.recv_until(|m| match m {
-        ServerMsg::OrderAccepted { key: k, .. } | ServerMsg::OrderRefused { key: k, .. }
-            if k == key =>
-        {
-            Some(m.clone())
-        }
-        ServerMsg::Error { .. } => Some(m.clone()),
-        _ => None,
-    })
-    .await
+    c.order(deal, qty, key).await
 }
 
 /// Waits until `c` sees `deal` with exactly `sold` units sold.

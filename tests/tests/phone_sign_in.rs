@@ -41,23 +41,7 @@ async fn error(c: &mut Client, name: &str, phone: &str, code: Option<&str>) -> E
 }
 
 async fn buy(c: &mut Client, deal: i64, qty: i64, key: &str) -> ServerMsg {
-    c.send(&ClientMsg::PlaceOrder {
-        deal,
-        qty,
-        pickup: 1,
-        key: key.into(),
-    })
-    .await;
-    c.recv_until(|m| match m {
-        ServerMsg::OrderAccepted { key: k, .. } | ServerMsg::OrderRefused { key: k, .. }
-            if k == key =>
-        {
-            Some(m.clone())
-        }
-        ServerMsg::Error { .. } => Some(m.clone()),
-        _ => None,
-    })
-    .await
+    c.order(deal, qty, key).await
 }
 
 #[tokio::test]
