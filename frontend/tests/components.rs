@@ -332,6 +332,8 @@ async fn my_orders_show_the_pickup_code_and_offer_cancel_only_before_pickup() {
     settle().await;
     let row = |id: i64| format!(".my-order[data-order='{id}']");
     assert!(text(&root, &row(1)).contains("901101"));
+    // The code says what it is.
+    assert!(text(&root, &row(1)).contains("取货码"));
     assert!(text(&root, &row(1)).contains("待取货"));
     assert!(text(&root, &row(1)).contains("老百姓大药房（和平路店）"));
     assert!(find(&root, &format!("{} button", row(1))).is_some());

@@ -63,7 +63,7 @@ pub fn MyOrderList(conn: Conn, orders: Signal<Vec<Order>>) -> impl IntoView {
                     "<li class=\"my-order\" data-order=\"{}\" data-status=\"{}\">\
                      <div class=\"my-order-what\"><strong>{}</strong> × {} · {}\
                      <p class=\"muted\">{} · {}</p></div>\
-                     <div class=\"my-order-side\"><span class=\"code\" aria-label=\"{}\">{}</span>\
+                     <div class=\"my-order-side\"><span class=\"code-label\">{}</span><span class=\"code\">{}</span>\
                      <span class=\"muted\">{}</span>{beside}</div>{below}</li>",
                     o.id,
                     status_key(o.status),
