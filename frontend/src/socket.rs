@@ -279,12 +279,18 @@ impl Conn {
         self.entered_bags.set(Vec::new());
         self.code_sent.set(None);
         self.purchase.set(Purchase::Idle);
+        self.error.set(None);
     }
 
     /// Starts a purchase with a fresh key, or retries a failed one with its old key.
     pub fn buy(&self, deal: DealId, qty: i64, pickup: PickupId) {
         let key = match self.purchase.get_untracked() {
             Purchase::Waiting { .. } => return,
+            // A second tap within a moment of an accepted order of the same deal is a double tap
+            // (the answer came back between the two), not a second purchase.
+            Purchase::Accepted(o) if o.deal == deal && self.server_now() - o.created_at < 1_500 => {
+                return;
+            }
             Purchase::Failed {
                 tried: (d, q, p, key),
                 ..

@@ -829,6 +829,11 @@ async fn a_lucky_bag_runs_from_the_console_to_a_result_every_viewer_verifies() {
 
     // Closed and drawn: the page re-runs the draw itself and says it verifies.
     host.click("#bag-close").await;
+    // Closing draws at once: the console asks first.
+    host.client
+        .accept_alert()
+        .await
+        .expect("the close is confirmed");
     resident
         .wait_attr(".bag", "data-phase", |p| p == "drawn")
         .await;

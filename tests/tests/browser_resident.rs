@@ -51,9 +51,28 @@ async fn any_deal_on_sale_can_be_bought_and_a_new_pin_waits_for_the_answer() {
     page.screenshot("resident-360-two-deals").await;
     page.click(&row).await;
     page.wait_text("#deal-name", |t| t.contains("鸡蛋")).await;
-    page.click("#buy").await;
+    // A double tap (the answer comes back between the two taps) is one order.
+    page.client
+        .execute(
+            "const b = document.getElementById('buy'); b.click(); \
+             setTimeout(() => document.getElementById('buy').click(), 400);",
+            vec![],
+        )
+        .await
+        .expect("double tap");
     page.wait_attr("#purchase", "data-state", |s| s == "accepted")
         .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_000)).await;
+    let eggs_orders = ts
+        .server
+        .store()
+        .show_orders(ts.show, 50)
+        .await
+        .expect("orders")
+        .into_iter()
+        .filter(|o| o.deal == eggs.id)
+        .count();
+    assert_eq!(eggs_orders, 1, "a double tap made one order");
     // The host pins another deal: the card stays on the one bought, with its answer, and offers the
     // new pick.
     host.send(&ClientMsg::PinDeal { deal: Some(demo) }).await;

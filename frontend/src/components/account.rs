@@ -13,13 +13,11 @@ use crate::tr;
 /// The signed-in resident's name, "change name" and "sign out"; hidden before sign-in.
 #[component]
 pub fn AccountBar(conn: Conn) -> impl IntoView {
-    let (bad, set_bad) = signal(false);
     let nickname = move || conn.me.with(|m| m.as_ref().map(|m| m.nickname.clone()));
+    // A refused name is an error of the connection's, so signing out clears it.
     let refused = move || {
-        bad.get()
-            || conn
-                .error
-                .with(|e| matches!(e, Some((ErrorCode::InvalidNickname, _))))
+        conn.error
+            .with(|e| matches!(e, Some((ErrorCode::InvalidNickname, _))))
     };
     let rename = move |_| {
         let asked = window()
@@ -32,11 +30,10 @@ pub fn AccountBar(conn: Conn) -> impl IntoView {
         let Some(typed) = asked else { return };
         conn.error.set(None);
         match clean_text(&typed, MAX_NICKNAME_CHARS) {
-            Some(nickname) => {
-                set_bad.set(false);
-                conn.send(ClientMsg::Rename { nickname });
-            }
-            None => set_bad.set(true),
+            Some(nickname) => conn.send(ClientMsg::Rename { nickname }),
+            None => conn
+                .error
+                .set(Some((ErrorCode::InvalidNickname, String::new()))),
         }
     };
     let sign_out = move |_| {

@@ -97,7 +97,9 @@ pub fn BagPanel(conn: Conn, now: ReadSignal<i64>) -> impl IntoView {
                         <p id="host-bag-status">{tr!("hostbag.status", prize = b.prize, entrants = b.entrants)}
                             " · " <Countdown ends_at=Signal::derive(move || closes_at) now /></p>
                         <button type="button" id="bag-close" class="primary" disabled=busy(conn)
-                            on:click=move |_| conn.request("bag-close", ClientMsg::CloseBag { bag: id })>
+                            on:click=move |_| if super::confirm(&tr!("hostbag.close_confirm")) {
+                                conn.request("bag-close", ClientMsg::CloseBag { bag: id })
+                            }>
                             {label_or_working(conn, "bag-close", txt("hostbag.close"))}</button>
                     }.into_any()
                 }
