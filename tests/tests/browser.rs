@@ -644,6 +644,9 @@ async fn a_second_purchase_past_the_limit_is_refused_in_words() {
         .recv_until(|m| matches!(m, ServerMsg::OrderAccepted { .. }).then_some(()))
         .await;
     page.wait_text("#stock-remaining", |t| t == "17").await;
+    // A tap right after an accepted order is taken for a double tap: the next purchase is a
+    // moment later.
+    tokio::time::sleep(std::time::Duration::from_millis(1_600)).await;
     page.click("#buy").await;
     page.wait_attr("#purchase", "data-state", |s| s == "limit")
         .await;
