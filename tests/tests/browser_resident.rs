@@ -165,3 +165,100 @@ async fn controls_are_full_tap_targets_and_a_resident_can_rename_and_sign_out() 
     ));
     page.close().await;
 }
+
+#[tokio::test]
+async fn a_second_purchase_past_the_limit_is_refused_in_words() {
+    let ts = TestServer::start().await;
+    ts.host().await.launch_deal(4, 6990, 20, 5).await;
+    let page = phone(&ts).await;
+    page.wait_text("#stock-remaining", |t| t == "20").await;
+    sign_in(&page, "限购刘").await;
+    page.wait_text("#deal-limit", |t| t == "每人限购 5 件")
+        .await;
+    page.click("#qty-more").await;
+    page.wait_text("#qty", |t| t == "2").await;
+    page.click("#buy").await;
+    page.wait_attr("#purchase", "data-state", |s| s == "accepted")
+        .await;
+    page.wait_text("#stock-remaining", |t| t == "18").await;
+    // Two of five bought: the page says three more, and the picker offers no more than three.
+    page.wait_text("#deal-limit", |t| t.contains("您已买 2 件，还能买 3 件"))
+        .await;
+    for _ in 0..4 {
+        if page.attr("#qty-more", "disabled").await == Some(None) {
+            page.click("#qty-more").await;
+        }
+    }
+    page.wait_text("#qty", |t| t == "3").await;
+    page.wait_attr("#qty-more", "disabled", |_| true).await;
+
+    // The same resident buys one more on another device, which this page does not know of: the
+    // server refuses three here, and the page says how many are really left.
+    let token = page
+        .client
+        .execute("return localStorage.getItem('mulin.token');", vec![])
+        .await
+        .expect("token read")
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    let mut other = ts.client().await;
+    other.join(ts.show).await;
+    other.resume(&token).await;
+    let deal = other.join(ts.show).await.pinned.expect("pinned");
+    other
+        .send(&ClientMsg::PlaceOrder {
+            deal,
+            qty: 1,
+            pickup: 1,
+            key: "other-device".into(),
+        })
+        .await;
+    other
+        .recv_until(|m| matches!(m, ServerMsg::OrderAccepted { .. }).then_some(()))
+        .await;
+    page.wait_text("#stock-remaining", |t| t == "17").await;
+    // A tap right after an accepted order is taken for a double tap: the next purchase is a
+    // moment later.
+    tokio::time::sleep(std::time::Duration::from_millis(1_600)).await;
+    page.click("#buy").await;
+    page.wait_attr("#purchase", "data-state", |s| s == "limit")
+        .await;
+    page.wait_text("#purchase", |t| {
+        t == "每人限购 5 件，您已买 3 件，最多还能买 2 件。"
+    })
+    .await;
+    page.wait_text("#stock-remaining", |t| t == "17").await;
+    let orders = ts
+        .server
+        .store()
+        .show_orders(ts.show, 10)
+        .await
+        .expect("orders readable");
+    assert_eq!(orders.len(), 2, "the refused purchase stored nothing");
+    page.screenshot("resident-360-limit-reached").await;
+
+    // A moderator cancels this page's order at the resident's request: the page shows it
+    // cancelled at once, the units are back, and the resident may buy again.
+    let mine = orders
+        .iter()
+        .find(|o| o.qty == 2)
+        .expect("the page's order");
+    let mut moderator = ts.client().await;
+    moderator.join(ts.show).await;
+    moderator.resume(&ts.moderator_token).await;
+    moderator
+        .send(&ClientMsg::CancelOrder {
+            order: mine.id,
+            reason: None,
+        })
+        .await;
+    page.wait_attr(".my-order", "data-status", |s| s == "cancelled")
+        .await;
+    page.wait_text(".my-order", |t| t.contains("已取消")).await;
+    page.wait_text("#stock-remaining", |t| t == "19").await;
+    page.click("#buy").await;
+    page.wait_attr("#purchase", "data-state", |s| s == "accepted")
+        .await;
+    page.close().await;
+}

@@ -11,113 +11,23 @@ use gloo_net::websocket::futures::WebSocket;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use mulin_shared::{
-    BagId, ClientMsg, DealId, ErrorCode, Order, PickupId, PickupPoint, Prize, Product, Refusal,
-    ResidentId, Role, RoomEvent, RoomState, ServerMsg, Show, ShowId, UtcMillis,
+    BagId, ClientMsg, DealId, ErrorCode, Order, PickupId, Prize, ResidentId, RoomEvent, RoomState,
+    ServerMsg, ShowId, UtcMillis,
 };
 
 /// Where the resident's session token is remembered on this device.
 const TOKEN_KEY: &str = "mulin.token";
+mod device;
+mod state;
+
+pub use device::{recall, remember};
+pub use state::{Catalogue, Link, Me, Purchase, Working};
+
+use device::{new_key, socket_url, storage_get, storage_remove, storage_set};
+
 /// Backoff bounds between reconnection attempts.
 const RETRY_MIN_MS: f64 = 500.0;
 const RETRY_MAX_MS: f64 = 10_000.0;
-
-/// The connection as the person sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Link {
-    /// Opening (first time or again).
-    Connecting,
-    /// Connected and current.
-    Online,
-    /// Lost; trying again shortly.
-    Offline,
-}
-
-/// Who is signed in on this connection.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Me {
-    /// Resident, host or moderator.
-    pub role: Role,
-    /// The resident's id (residents only).
-    pub resident: Option<ResidentId>,
-    /// Display name.
-    pub nickname: String,
-}
-
-/// The show's catalogue.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Catalogue {
-    /// The show.
-    pub show: Show,
-    /// The catalogue's version, told to the server when rejoining.
-    pub version: u64,
-    /// Its products.
-    pub products: Vec<Product>,
-    /// Its pickup points.
-    pub pickup_points: Vec<PickupPoint>,
-}
-
-impl Catalogue {
-    /// The product with this id.
-    pub fn product(&self, id: i64) -> Option<&Product> {
-        self.products.iter().find(|p| p.id == id)
-    }
-
-    /// The pickup point with this id.
-    pub fn pickup(&self, id: PickupId) -> Option<&PickupPoint> {
-        self.pickup_points.iter().find(|p| p.id == id)
-    }
-}
-
-/// A purchase intent and where it stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Purchase {
-    /// Nothing asked yet.
-    Idle,
-    /// Sent (or waiting to be resent); no answer yet.
-    Waiting {
-        /// The deal.
-        deal: DealId,
-        /// Units.
-        qty: i64,
-        /// Pickup point.
-        pickup: PickupId,
-        /// The intent's key, reused on every retry.
-        key: String,
-    },
-    /// Stored: the order and its pickup code.
-    Accepted(Order),
-    /// Refused by the desk.
-    Refused {
-        /// The deal it was for.
-        deal: DealId,
-        /// Why.
-        reason: Refusal,
-        /// Units left when decided.
-        remaining: i64,
-        /// Units this resident held in the deal when decided.
-        held: i64,
-    },
-    /// Not answered with an order or a refusal; the code says why. The key is kept: tapping Buy
-    /// again for the same deal, quantity and pickup point asks again with it, so if the first
-    /// attempt did reach the store, the retry returns that order instead of making a second.
-    Failed {
-        /// Why.
-        code: ErrorCode,
-        /// The deal, quantity, pickup point and key of the attempt.
-        tried: (DealId, i64, PickupId, String),
-    },
-}
-
-/// A host action on its way: which button sent it, and what to send again after a reconnect.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Working {
-    /// The button's name, so it alone says "working…".
-    pub tag: &'static str,
-    /// The request key.
-    pub key: String,
-    /// The message.
-    pub msg: ClientMsg,
-}
 
 /// Handle to the connection's signals; cheap to copy into any component.
 #[derive(Clone, Copy)]
@@ -650,61 +560,4 @@ fn replace(list: &mut [Order], order: &Order) {
     if let Some(kept) = list.iter_mut().find(|o| o.id == order.id) {
         *kept = order.clone();
     }
-}
-
-/// `ws://host/ws` or `wss://host/ws`, matching how the page was loaded.
-fn socket_url() -> String {
-    let location = window().location();
-    let scheme = match location.protocol().as_deref() {
-        Ok("https:") => "wss",
-        _ => "ws",
-    };
-    let host = location.host().unwrap_or_else(|_| "127.0.0.1:3000".into());
-    format!("{scheme}://{host}/ws")
-}
-
-/// A fresh random purchase-intent key (128 bits from the browser's CSPRNG, as hex).
-fn new_key() -> String {
-    let mut bytes = [0u8; 16];
-    let filled = window()
-        .crypto()
-        .and_then(|c| c.get_random_values_with_u8_array(&mut bytes))
-        .is_ok();
-    if !filled {
-        for b in bytes.iter_mut() {
-            *b = (js_sys::Math::random() * 256.0) as u8;
-        }
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn storage() -> Option<web_sys::Storage> {
-    window().local_storage().ok().flatten()
-}
-
-fn storage_get(key: &str) -> Option<String> {
-    storage()?.get_item(key).ok().flatten()
-}
-
-fn storage_set(key: &str, value: &str) {
-    if let Some(s) = storage() {
-        // Private browsing may refuse storage; the session then lasts as long as the page.
-        let _ = s.set_item(key, value);
-    }
-}
-
-fn storage_remove(key: &str) {
-    if let Some(s) = storage() {
-        let _ = s.remove_item(key);
-    }
-}
-
-/// Remembers a small preference on this device.
-pub fn remember(key: &str, value: &str) {
-    storage_set(key, value);
-}
-
-/// Reads a small preference remembered on this device.
-pub fn recall(key: &str) -> Option<String> {
-    storage_get(key)
 }
