@@ -164,11 +164,8 @@ pub fn error_text(code: ErrorCode) -> String {
 }
 
 /// The wire name of an error code (`"unknown_deal"`), shown so a resident can quote it for help.
-pub fn code_name(code: ErrorCode) -> String {
-    serde_json::to_string(&code)
-        .unwrap_or_default()
-        .trim_matches('"')
-        .to_owned()
+pub fn code_name(code: ErrorCode) -> &'static str {
+    code.as_str()
 }
 
 /// The other language's name, in that language: a button that switches to it.

@@ -102,15 +102,15 @@ pub struct PickupPoint {
     pub hours: String,
 }
 
-/// Where a deal is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DealStatus {
-    /// Not ended: on sale from `starts_at` (a scheduled deal starts later) until `ends_at` or
-    /// sold out.
-    Live,
-    /// Over: its time ran out or the host ended it.
-    Ended,
+wire_enum! {
+    /// Where a deal is in its life.
+    pub enum DealStatus {
+        /// Not ended: on sale from `starts_at` (a scheduled deal starts later) until `ends_at` or
+        /// sold out.
+        Live = "live",
+        /// Over: its time ran out or the host ended it.
+        Ended = "ended",
+    }
 }
 
 /// A flash deal: limited stock of one product at a deal price, for a limited time.
@@ -150,16 +150,16 @@ impl Deal {
     }
 }
 
-/// Where an order is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderStatus {
-    /// Paid for at pickup; waiting at the pickup point.
-    Accepted,
-    /// Cancelled; its units went back to the deal.
-    Cancelled,
-    /// Collected by the resident.
-    PickedUp,
+wire_enum! {
+    /// Where an order is in its life.
+    pub enum OrderStatus {
+        /// Paid for at pickup; waiting at the pickup point.
+        Accepted = "accepted",
+        /// Cancelled; its units went back to the deal.
+        Cancelled = "cancelled",
+        /// Collected by the resident.
+        PickedUp = "picked_up",
+    }
 }
 
 /// An accepted purchase.
@@ -190,16 +190,16 @@ pub struct Order {
     pub cancel_reason: Option<String>,
 }
 
-/// What a signed-in person may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Buys in the show.
-    Resident,
-    /// Runs the show: launches and ends deals.
-    Host,
-    /// Watches sales, fixes orders, prepares pickup lists.
-    Moderator,
+wire_enum! {
+    /// What a signed-in person may do.
+    pub enum Role {
+        /// Buys in the show.
+        Resident = "resident",
+        /// Runs the show: launches and ends deals.
+        Host = "host",
+        /// Watches sales, fixes orders, prepares pickup lists.
+        Moderator = "moderator",
+    }
 }
 
 #[cfg(test)]

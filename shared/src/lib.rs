@@ -3,6 +3,9 @@
 //! This crate does no I/O and depends on nothing of ours, so the server, the widget (wasm32) and the
 //! test tools all speak exactly the same language. Money is integer fen; times are UTC milliseconds.
 
+#[macro_use]
+mod wire;
+
 pub mod catalogue;
 pub mod domain;
 pub mod lucky_bag;

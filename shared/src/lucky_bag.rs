@@ -16,25 +16,25 @@ pub const MAX_WINNERS: u32 = 1_000;
 /// Longest prize description, in characters.
 pub const MAX_PRIZE_CHARS: usize = 60;
 
-/// Who may enter a bag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Eligibility {
-    /// Every signed-in resident following the show: no purchase needed (many places require this
-    /// for a giveaway).
-    Everyone,
-    /// Residents with an order (not cancelled) in this show.
-    Buyers,
+wire_enum! {
+    /// Who may enter a bag.
+    pub enum Eligibility {
+        /// Every signed-in resident following the show: no purchase needed (many places require this
+        /// for a giveaway).
+        Everyone = "everyone",
+        /// Residents with an order (not cancelled) in this show.
+        Buyers = "buyers",
+    }
 }
 
-/// Where a bag is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BagPhase {
-    /// Taking entries until `closes_at`.
-    Open,
-    /// Closed, drawn, and the seed revealed.
-    Drawn,
+wire_enum! {
+    /// Where a bag is in its life.
+    pub enum BagPhase {
+        /// Taking entries until `closes_at`.
+        Open = "open",
+        /// Closed, drawn, and the seed revealed.
+        Drawn = "drawn",
+    }
 }
 
 /// A winner as announced to every viewer.

@@ -1,112 +1,110 @@
 //! Why a purchase was refused, and the codes of every error a request can get.
 
-use serde::{Deserialize, Serialize};
-
-/// Why a purchase was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Refusal {
-    /// No units left.
-    SoldOut,
-    /// Fewer units left than asked for (`remaining` says how many).
-    NotEnoughStock,
-    /// The resident would pass the per-resident limit.
-    LimitReached,
-    /// The deal is not on sale (ended or out of its time window).
-    DealClosed,
+wire_enum! {
+    /// Why a purchase was refused.
+    pub enum Refusal {
+        /// No units left.
+        SoldOut = "sold_out",
+        /// Fewer units left than asked for (`remaining` says how many).
+        NotEnoughStock = "not_enough_stock",
+        /// The resident would pass the per-resident limit.
+        LimitReached = "limit_reached",
+        /// The deal is not on sale (ended or out of its time window).
+        DealClosed = "deal_closed",
+    }
 }
 
-/// Stable error codes in [`ServerMsg::Error`] frames and HTTP error bodies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    /// The frame is not JSON, or not a JSON object, or binary.
-    MalformedFrame,
-    /// The frame's `type` is not a message this server knows.
-    UnknownMessage,
-    /// A known message with missing, extra or mistyped fields.
-    InvalidMessage,
-    /// The frame is larger than [`MAX_FRAME_BYTES`].
-    FrameTooLarge,
-    /// The action needs a sign-in first.
-    NotSignedIn,
-    /// The signed-in role may not do this.
-    Forbidden,
-    /// The token is unknown or revoked.
-    InvalidToken,
-    /// The action needs a `Join` first.
-    NotJoined,
-    /// No such HTTP route.
-    NotFound,
-    /// No such show.
-    UnknownShow,
-    /// No such deal in the joined show.
-    UnknownDeal,
-    /// No such product in the joined show.
-    UnknownProduct,
-    /// No such pickup point for the joined show.
-    UnknownPickup,
-    /// No such order in the joined show.
-    UnknownOrder,
-    /// The order was already cancelled or picked up.
-    NotCancellable,
-    /// Quantity must be at least 1.
-    InvalidQuantity,
-    /// The purchase key is empty or too long.
-    InvalidKey,
-    /// A nickname must be 1–24 characters.
-    InvalidNickname,
-    /// A phone number must be a mainland China mobile number.
-    InvalidPhone,
-    /// A community must be 1–40 characters.
-    InvalidCommunity,
-    /// Deal fields out of range (price, stock, limit, start or end time), or the deal has ended.
-    InvalidDeal,
-    /// A product field is not acceptable (the message names it).
-    InvalidProduct,
-    /// A pickup point field is not acceptable (the message names it).
-    InvalidPickup,
-    /// The product or pickup point is still used by a deal, an order or a lucky bag.
-    InUse,
-    /// An uploaded picture is not a PNG, JPEG, WebP or GIF image.
-    InvalidPicture,
-    /// An uploaded picture is larger than [`crate::catalogue::MAX_PICTURE_BYTES`].
-    PictureTooLarge,
-    /// Lucky-bag fields out of range (prize, winners, closing time, pickup point).
-    InvalidBag,
-    /// No such lucky bag in the joined show.
-    UnknownBag,
-    /// The show already has an open lucky bag.
-    BagAlreadyOpen,
-    /// The bag no longer takes entries.
-    BagClosed,
-    /// This resident may not enter this bag (it is for residents who ordered in this show).
-    NotEligible,
-    /// The server is shutting down or overloaded; retry shortly.
-    Unavailable,
-    /// Something failed on the server; the request was not carried out.
-    Internal,
-    /// A cancellation's reason is over 100 characters or holds line breaks or control characters.
-    InvalidReason,
-    /// The sign-in code is not the one sent (the message says how many tries are left).
-    WrongCode,
-    /// No code is waiting for this number: it expired, was used, took too many wrong tries, or was
-    /// never asked for. Sign in again without a code to get a new one.
-    CodeExpired,
-    /// Too many codes or tries, for this number or on this connection; the message says when to try
-    /// again.
-    TooManyRequests,
-    /// The text message with the code could not be sent; try again shortly.
-    SmsFailed,
-    /// (HTTP only) The request is not a well-formed HTTP request, or not a WebSocket handshake at
-    /// a WebSocket address.
-    BadRequest,
-    /// (HTTP only) The route exists, but not for this method.
-    MethodNotAllowed,
-    /// (HTTP only) The request's body did not arrive in time.
-    RequestTimeout,
-    /// (HTTP only) The request's address is too long.
-    UriTooLong,
-    /// (HTTP only) The request's header fields are too large.
-    HeadersTooLarge,
+wire_enum! {
+    /// Stable error codes in [`ServerMsg::Error`] frames and HTTP error bodies.
+    pub enum ErrorCode {
+        /// The frame is not JSON, or not a JSON object, or binary.
+        MalformedFrame = "malformed_frame",
+        /// The frame's `type` is not a message this server knows.
+        UnknownMessage = "unknown_message",
+        /// A known message with missing, extra or mistyped fields.
+        InvalidMessage = "invalid_message",
+        /// The frame is larger than [`MAX_FRAME_BYTES`].
+        FrameTooLarge = "frame_too_large",
+        /// The action needs a sign-in first.
+        NotSignedIn = "not_signed_in",
+        /// The signed-in role may not do this.
+        Forbidden = "forbidden",
+        /// The token is unknown or revoked.
+        InvalidToken = "invalid_token",
+        /// The action needs a `Join` first.
+        NotJoined = "not_joined",
+        /// No such HTTP route.
+        NotFound = "not_found",
+        /// No such show.
+        UnknownShow = "unknown_show",
+        /// No such deal in the joined show.
+        UnknownDeal = "unknown_deal",
+        /// No such product in the joined show.
+        UnknownProduct = "unknown_product",
+        /// No such pickup point for the joined show.
+        UnknownPickup = "unknown_pickup",
+        /// No such order in the joined show.
+        UnknownOrder = "unknown_order",
+        /// The order was already cancelled or picked up.
+        NotCancellable = "not_cancellable",
+        /// Quantity must be at least 1.
+        InvalidQuantity = "invalid_quantity",
+        /// The purchase key is empty or too long.
+        InvalidKey = "invalid_key",
+        /// A nickname must be 1–24 characters.
+        InvalidNickname = "invalid_nickname",
+        /// A phone number must be a mainland China mobile number.
+        InvalidPhone = "invalid_phone",
+        /// A community must be 1–40 characters.
+        InvalidCommunity = "invalid_community",
+        /// Deal fields out of range (price, stock, limit, start or end time), or the deal has ended.
+        InvalidDeal = "invalid_deal",
+        /// A product field is not acceptable (the message names it).
+        InvalidProduct = "invalid_product",
+        /// A pickup point field is not acceptable (the message names it).
+        InvalidPickup = "invalid_pickup",
+        /// The product or pickup point is still used by a deal, an order or a lucky bag.
+        InUse = "in_use",
+        /// An uploaded picture is not a PNG, JPEG, WebP or GIF image.
+        InvalidPicture = "invalid_picture",
+        /// An uploaded picture is larger than [`crate::catalogue::MAX_PICTURE_BYTES`].
+        PictureTooLarge = "picture_too_large",
+        /// Lucky-bag fields out of range (prize, winners, closing time, pickup point).
+        InvalidBag = "invalid_bag",
+        /// No such lucky bag in the joined show.
+        UnknownBag = "unknown_bag",
+        /// The show already has an open lucky bag.
+        BagAlreadyOpen = "bag_already_open",
+        /// The bag no longer takes entries.
+        BagClosed = "bag_closed",
+        /// This resident may not enter this bag (it is for residents who ordered in this show).
+        NotEligible = "not_eligible",
+        /// The server is shutting down or overloaded; retry shortly.
+        Unavailable = "unavailable",
+        /// Something failed on the server; the request was not carried out.
+        Internal = "internal",
+        /// A cancellation's reason is over 100 characters or holds line breaks or control characters.
+        InvalidReason = "invalid_reason",
+        /// The sign-in code is not the one sent (the message says how many tries are left).
+        WrongCode = "wrong_code",
+        /// No code is waiting for this number: it expired, was used, took too many wrong tries, or was
+        /// never asked for. Sign in again without a code to get a new one.
+        CodeExpired = "code_expired",
+        /// Too many codes or tries, for this number or on this connection; the message says when to try
+        /// again.
+        TooManyRequests = "too_many_requests",
+        /// The text message with the code could not be sent; try again shortly.
+        SmsFailed = "sms_failed",
+        /// (HTTP only) The request is not a well-formed HTTP request, or not a WebSocket handshake at
+        /// a WebSocket address.
+        BadRequest = "bad_request",
+        /// (HTTP only) The route exists, but not for this method.
+        MethodNotAllowed = "method_not_allowed",
+        /// (HTTP only) The request's body did not arrive in time.
+        RequestTimeout = "request_timeout",
+        /// (HTTP only) The request's address is too long.
+        UriTooLong = "uri_too_long",
+        /// (HTTP only) The request's header fields are too large.
+        HeadersTooLarge = "headers_too_large",
+    }
 }
