@@ -91,7 +91,7 @@ fn catalogue() -> Catalogue {
             id: 1,
             name: "老百姓大药房（和平路店）".into(),
             address: "和平路 88 号".into(),
-            hours: String::new(),
+            hours: "每天 8:00–21:00".into(),
         }],
     }
 }
@@ -139,6 +139,11 @@ async fn the_deal_card_shows_the_deal_and_its_buy_button_in_either_language() {
     assert_eq!(text(&root, "#stock-remaining"), "3");
     assert_eq!(text(&root, "#deal-limit"), "每人限购 2 件");
     assert_eq!(text(&root, ".countdown"), "还剩 01:05");
+    // Where the chosen pickup point is, and when it opens.
+    assert_eq!(
+        text(&root, "#pickup-where"),
+        "和平路 88 号 · 营业时间：每天 8:00–21:00"
+    );
     // Signed out: the sign-in form stands where Buy would be.
     assert!(find(&root, "#buy").is_none());
     assert!(find(&root, "#sign-in").is_some());
@@ -342,7 +347,118 @@ async fn my_orders_show_the_pickup_code_and_offer_cancel_only_before_pickup() {
     assert!(text(&root, &row(3)).contains("已取货"));
     assert!(find(&root, &format!("{} button", row(3))).is_none());
     assert_eq!(
-        attr(&root, &format!("{} button", row(1)), "aria-label").as_deref(),
+        attr(&root, &format!("{} [data-cancel]", row(1)), "aria-label").as_deref(),
         Some("取消订单 901101")
     );
+    assert_eq!(
+        attr(&root, &format!("{} [data-counter]", row(1)), "aria-label").as_deref(),
+        Some("到店出示取货码 901101")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_counter_view_shows_the_code_large_with_where_and_when_and_prizes_stay_listed() {
+    set_lang(Lang::Zh);
+    let conn = Conn::detached();
+    conn.catalogue.set(Some(catalogue()));
+    conn.me.set(Some(Me {
+        role: Role::Resident,
+        resident: Some(1),
+        nickname: "王阿姨".into(),
+    }));
+    let orders = RwSignal::new(vec![Order {
+        id: 5,
+        deal: 7,
+        resident: 1,
+        nickname: "王阿姨".into(),
+        qty: 2,
+        unit_price: 990,
+        pickup: 1,
+        pickup_code: "482913".into(),
+        status: OrderStatus::Accepted,
+        created_at: NOW,
+        cancel_reason: None,
+    }]);
+    let root = mount(move || view! { <MyOrderList conn orders=orders.into() /> });
+    settle().await;
+    assert!(find(&root, ".counter-view").is_none());
+    click(&root, "[data-counter='o5']");
+    settle().await;
+    let sheet = text(&root, ".counter-view[role=dialog]");
+    assert_eq!(text(&root, "#counter-code"), "482913");
+    assert!(sheet.contains("请把这个页面给店员看"), "{sheet}");
+    assert!(sheet.contains("王阿姨"), "{sheet}");
+    assert!(sheet.contains("× 2"), "{sheet}");
+    // Where and when: the store's name, address and hours.
+    let point = &catalogue().pickup_points[0];
+    assert!(sheet.contains(&point.name), "{sheet}");
+    assert!(sheet.contains(&point.address), "{sheet}");
+    assert!(
+        sheet.contains(&format!("营业时间：{}", point.hours)),
+        "{sheet}"
+    );
+    // Focus goes to the way back, and back to the button that opened the view.
+    sleep(Duration::from_millis(60)).await;
+    let focused = || {
+        document()
+            .active_element()
+            .and_then(|e| e.get_attribute("id"))
+    };
+    assert_eq!(focused().as_deref(), Some("counter-close"));
+    // Picked up meanwhile: the view says so.
+    orders.update(|o| o[0].status = OrderStatus::PickedUp);
+    settle().await;
+    assert!(text(&root, ".counter-view").contains("已取货"));
+    click(&root, "#counter-close");
+    sleep(Duration::from_millis(60)).await;
+    assert!(find(&root, ".counter-view").is_none());
+    assert_eq!(
+        document()
+            .active_element()
+            .and_then(|e| e.get_attribute("data-counter")),
+        None,
+        "a picked-up order has no counter button to return to"
+    );
+
+    // A prize won in a lucky bag is listed with its claim code, and stays when more are won.
+    conn.prizes.set(vec![mulin_shared::Prize {
+        bag: 3,
+        prize: "五常大米 5kg".into(),
+        pickup: 1,
+        claim_code: "771204".into(),
+    }]);
+    settle().await;
+    let prize = text(&root, ".my-order.prize[data-prize='3']");
+    assert!(prize.contains("五常大米 5kg") && prize.contains("771204") && prize.contains("领奖码"));
+    conn.prizes.update(|p| {
+        p.push(mulin_shared::Prize {
+            bag: 4,
+            prize: "土鸡蛋 30枚".into(),
+            pickup: 1,
+            claim_code: "100200".into(),
+        })
+    });
+    settle().await;
+    assert!(find(&root, ".my-order.prize[data-prize='3']").is_some());
+    click(&root, "[data-counter='p4']");
+    settle().await;
+    assert_eq!(text(&root, "#counter-code"), "100200");
+    assert!(text(&root, ".counter-view").contains("领奖码"));
+}
+
+#[wasm_bindgen_test]
+async fn signed_out_my_orders_says_to_sign_in() {
+    set_lang(Lang::Zh);
+    let conn = Conn::detached();
+    let orders = RwSignal::new(Vec::<Order>::new());
+    let root = mount(move || view! { <MyOrderList conn orders=orders.into() /> });
+    settle().await;
+    assert!(text(&root, ".empty").contains("登录后"));
+    conn.me.set(Some(Me {
+        role: Role::Resident,
+        resident: Some(1),
+        nickname: "王阿姨".into(),
+    }));
+    settle().await;
+    assert_eq!(text(&root, ".empty"), "还没有订单。");
 }

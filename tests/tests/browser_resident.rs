@@ -262,3 +262,107 @@ async fn a_second_purchase_past_the_limit_is_refused_in_words() {
         .await;
     page.close().await;
 }
+
+/// The host opens a lucky bag for everyone, closing in ten minutes; returns its id.
+async fn open_bag(host: &mut mulin_tests::Client, prize: &str) -> i64 {
+    host.send(&ClientMsg::OpenBag {
+        prize: prize.into(),
+        winners: 10,
+        closes_at: mulin_backend::now_ms() + 600_000,
+        eligibility: mulin_shared::Eligibility::Everyone,
+        pickup: 1,
+    })
+    .await;
+    host.recv_until(|m| match m {
+        ServerMsg::BagOpened { bag } => Some(bag.id),
+        ServerMsg::Error { code, message, .. } => panic!("bag refused: {code:?} {message}"),
+        _ => None,
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_prize_stays_in_my_orders_after_the_next_bag_and_every_code_shows_large_at_the_counter() {
+    let ts = TestServer::start().await;
+    let mut host = ts.host().await;
+    host.join(ts.show).await;
+    let page = phone(&ts).await;
+    sign_in(&page, "中奖的周").await;
+    // Where the chosen pickup point is, under the choice.
+    let place = page.wait_text("#pickup-where", |t| !t.is_empty()).await;
+    assert!(place.contains("路"), "an address: {place}");
+    page.click("#buy").await;
+    page.wait_attr("#purchase", "data-state", |s| s == "accepted")
+        .await;
+    let order_code = page.wait_text(".my-order .code", |t| t.len() == 6).await;
+
+    // A bag is won: its claim code joins My orders.
+    let first = open_bag(&mut host, "五常大米 5kg").await;
+    page.click("#bag-enter").await;
+    page.wait_attr("#bag-state", "data-state", |s| s == "entered")
+        .await;
+    host.send(&ClientMsg::CloseBag { bag: first }).await;
+    let prize = page
+        .wait_text(".my-order.prize", |t| t.contains("五常大米"))
+        .await;
+    assert!(prize.contains("领奖码"), "{prize}");
+    let claim_code = page
+        .wait_text(".my-order.prize .code", |t| t.len() == 6)
+        .await;
+
+    // The next bag opens: the card shows it, and the prize is still listed with its code.
+    open_bag(&mut host, "土鸡蛋 30 枚").await;
+    page.wait_text(".bag-head", |t| t.contains("土鸡蛋")).await;
+    let still = page
+        .wait_text(".my-order.prize", |t| t.contains("五常大米"))
+        .await;
+    assert!(still.contains(&claim_code), "{still}");
+
+    let _ = page
+        .client
+        .execute(
+            "document.getElementById('my-orders').scrollIntoView({block: 'start'});",
+            vec![],
+        )
+        .await;
+    page.screenshot("resident-360-my-orders").await;
+
+    // Each code shows large at the counter, with where and when to collect it, and back.
+    page.click(".my-order.prize [data-counter]").await;
+    page.wait_text("#counter-code", |t| t == claim_code).await;
+    let [left, top, right, bottom] = page.rect("#counter-code").await;
+    // Large, and on one line (two lines would be twice as tall).
+    assert!(
+        (50.0..100.0).contains(&(bottom - top)),
+        "the code is {} px tall",
+        bottom - top
+    );
+    assert!(
+        left >= 0.0 && right <= 360.0,
+        "the code fits: {left}–{right}"
+    );
+    assert!(!page.scrolls_sideways().await);
+    page.screenshot("resident-360-counter-prize").await;
+    page.click("#counter-close").await;
+    page.click(".my-order[data-order] [data-counter]").await;
+    let sheet = page
+        .wait_text(".counter-view", |t| t.contains(&order_code))
+        .await;
+    assert!(
+        sheet.contains("取货码") && sheet.contains("中奖的周"),
+        "{sheet}"
+    );
+    assert!(
+        sheet.contains("营业时间"),
+        "the demo's stores have hours: {sheet}"
+    );
+    page.screenshot("resident-360-counter").await;
+    page.click("#counter-close").await;
+    page.wait_attr(".my-orders", "class", |_| true).await;
+    assert_eq!(
+        page.attr(".counter-view", "role").await,
+        None,
+        "the counter view is gone after Back"
+    );
+    page.close().await;
+}

@@ -78,10 +78,23 @@ const PRODUCTS: &[DemoProduct] = &[
     ),
 ];
 
-const PICKUP_POINTS: &[(&str, &str)] = &[
-    ("老百姓大药房（和平路店）", "和平路 88 号"),
-    ("老百姓大药房（幸福里店）", "幸福里 12 栋底商"),
-    ("老百姓大药房（光明街店）", "光明街 203 号"),
+/// Name, address and opening hours.
+const PICKUP_POINTS: &[(&str, &str, &str)] = &[
+    (
+        "老百姓大药房（和平路店）",
+        "和平路 88 号",
+        "每天 8:00–21:00",
+    ),
+    (
+        "老百姓大药房（幸福里店）",
+        "幸福里 12 栋底商",
+        "每天 8:30–20:30",
+    ),
+    (
+        "老百姓大药房（光明街店）",
+        "光明街 203 号",
+        "周一至周六 9:00–19:00",
+    ),
 ];
 
 impl Store {
@@ -153,13 +166,16 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        for (name, address) in PICKUP_POINTS {
-            sqlx::query("INSERT INTO pickup_points (show_id, name, address) VALUES (?, ?, ?)")
-                .bind(show)
-                .bind(name)
-                .bind(address)
-                .execute(&mut *tx)
-                .await?;
+        for (name, address, hours) in PICKUP_POINTS {
+            sqlx::query(
+                "INSERT INTO pickup_points (show_id, name, address, hours) VALUES (?, ?, ?, ?)",
+            )
+            .bind(show)
+            .bind(name)
+            .bind(address)
+            .bind(hours)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(show)

@@ -49,6 +49,24 @@ pub fn DealCard(
         }
     });
 
+    let where_it_is = move || {
+        let id = pickup.get();
+        conn.catalogue
+            .with(|c| {
+                let p = c.as_ref()?.pickup(id?)?;
+                Some(if p.hours.is_empty() {
+                    p.address.clone()
+                } else {
+                    format!(
+                        "{} · {}",
+                        p.address,
+                        tr!("pickup.hours", hours = p.hours.clone())
+                    )
+                })
+            })
+            .unwrap_or_default()
+    };
+
     let remaining =
         Signal::derive(move || deal.with(|d| d.as_ref().map(|d| d.remaining()).unwrap_or(0)));
     let stock = Signal::derive(move || deal.with(|d| d.as_ref().map(|d| d.stock).unwrap_or(0)));
@@ -202,6 +220,8 @@ pub fn DealCard(
                     </select>
                 </label>
             </div>
+            // Where the chosen point is and when it opens, so nobody orders to a store they can't reach.
+            <p class="muted small-print" id="pickup-where">{where_it_is}</p>
             // Before sign-in, "sign in to buy" stands where Buy will be (on a phone's first screen)
             // and leads to the form below it, so nobody wonders why Buy is grey.
             <Show when=signed_in fallback=move || view! {

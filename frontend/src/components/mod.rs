@@ -3,7 +3,8 @@
 mod account;
 mod deal_card;
 mod lucky_bag;
-mod orders;
+mod my_orders;
+pub(crate) mod orders;
 mod show_deals;
 mod sign_in;
 
@@ -17,7 +18,7 @@ use crate::tr;
 pub use account::AccountBar;
 pub use deal_card::DealCard;
 pub use lucky_bag::LuckyBagCard;
-pub use orders::{MyOrderList, OrderTable};
+pub use my_orders::MyOrderList;
 pub use show_deals::ShowDeals;
 pub use sign_in::SignIn;
 

@@ -1,13 +1,16 @@
 //! The moderator desk: every order of the show, live.
 
+mod order_table;
+
 use leptos::prelude::*;
 use mulin_shared::{OrderStatus, Role, ShowId};
 
-use crate::components::{OrderTable, ShowBar};
+use crate::components::ShowBar;
 use crate::i18n::LangSwitch;
 use crate::i18n::txt;
 use crate::socket::Conn;
 use crate::{tr, yuan};
+use order_table::OrderTable;
 
 /// Live orders for community staff.
 #[component]

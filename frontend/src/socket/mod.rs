@@ -267,9 +267,10 @@ impl Conn {
                     };
                     let mut failed = false;
                     for msg in outgoing {
+                        let text = wire_text(&msg.0);
                         let text = match &msg.1 {
-                            Some(key) => msg.0.to_json_with_key(key),
-                            None => msg.0.to_json(),
+                            Some(key) => ClientMsg::add_key(text, key),
+                            None => text,
                         };
                         if sink.send(Message::Text(text)).await.is_err() {
                             failed = true;
@@ -560,4 +561,13 @@ fn replace(list: &mut [Order], order: &Order) {
     if let Some(kept) = list.iter_mut().find(|o| o.id == order.id) {
         *kept = order.clone();
     }
+}
+
+/// A message as sent: the console writes any with serde; the widget sends only residents'
+/// messages and writes them by hand (`to_resident_json`), leaving serde's writer out of its budget.
+fn wire_text(msg: &ClientMsg) -> String {
+    #[cfg(feature = "console")]
+    return msg.to_json();
+    #[cfg(not(feature = "console"))]
+    msg.to_resident_json().unwrap_or_default()
 }

@@ -327,3 +327,66 @@ fn a_request_key_rides_beside_any_message_and_comes_back_out() {
         (ErrorCode::InvalidMessage, Some("r-2".into()))
     );
 }
+
+#[test]
+fn the_widgets_hand_written_json_is_serdes() {
+    let odd = "王\"阿姨\"\\ \n\t\u{1}😀</script>".to_string();
+    let resident = [
+        ClientMsg::Join {
+            show: 7,
+            since: None,
+            catalogue: None,
+        },
+        ClientMsg::Join {
+            show: 7,
+            since: Some(u64::MAX),
+            catalogue: Some(0),
+        },
+        ClientMsg::SignIn {
+            nickname: odd.clone(),
+            phone: "+86 138-0013-8000".into(),
+            community: "和平里".into(),
+            code: None,
+        },
+        ClientMsg::SignIn {
+            nickname: "张".into(),
+            phone: "13800138000".into(),
+            community: odd.clone(),
+            code: Some("012345".into()),
+        },
+        ClientMsg::SignOut,
+        ClientMsg::Rename {
+            nickname: odd.clone(),
+        },
+        ClientMsg::Resume {
+            token: "r_1.abc".into(),
+        },
+        ClientMsg::PlaceOrder {
+            deal: i64::MAX,
+            qty: -1,
+            pickup: 3,
+            key: odd.clone(),
+        },
+        ClientMsg::CancelOrder {
+            order: 9,
+            reason: None,
+        },
+        ClientMsg::CancelOrder {
+            order: 9,
+            reason: Some(odd.clone()),
+        },
+        ClientMsg::EnterBag { bag: 4 },
+        ClientMsg::Ping { t: i64::MIN },
+    ];
+    for msg in &resident {
+        assert_eq!(msg.to_resident_json().as_deref(), Some(&*msg.to_json()));
+        assert_eq!(&ClientMsg::parse(&msg.to_json()).unwrap(), msg);
+    }
+    assert_eq!(
+        ClientMsg::add_key(ClientMsg::SignOut.to_resident_json().unwrap(), "k\"1"),
+        r#"{"type":"sign_out","key":"k\"1"}"#
+    );
+    // Staff messages are serde's alone.
+    assert_eq!(ClientMsg::EndDeal { deal: 1 }.to_resident_json(), None);
+    assert_eq!(ClientMsg::CloseBag { bag: 1 }.to_resident_json(), None);
+}

@@ -1,0 +1,77 @@
+//! The moderators' live table of orders, and cancelling one with a reason for the resident.
+
+use leptos::prelude::*;
+use mulin_shared::{ClientMsg, Order, OrderStatus};
+
+use crate::components::orders::{Names, status_key, status_word};
+use crate::i18n::txt;
+use crate::socket::Conn;
+use crate::{local_time, tr, yuan};
+
+/// "Cancel" for an order that can still be cancelled.
+fn cancel_button(conn: Conn, o: &Order) -> Option<impl IntoView + use<>> {
+    (o.status == OrderStatus::Accepted).then(|| {
+        let id = o.id;
+        let code = o.pickup_code.clone();
+        // Staff say why, in words the resident is shown; dismissing the question cancels nothing.
+        let cancel = move |_| {
+            let asked = window()
+                .prompt_with_message(&tr!("orders.reason_ask"))
+                .ok()
+                .flatten();
+            if let Some(reason) = asked {
+                let reason = Some(reason).filter(|r| !r.trim().is_empty());
+                conn.send(ClientMsg::CancelOrder { order: id, reason });
+            }
+        };
+        view! {
+            <button type="button" class="secondary small" aria-label=move || tr!("orders.cancel_label", code = code.clone())
+                on:click=cancel>{txt("orders.cancel")}</button>
+        }
+    })
+}
+
+/// A table of orders, newest first. `staff` adds the buyer's nickname.
+#[component]
+pub fn OrderTable(conn: Conn, orders: Signal<Vec<Order>>, staff: bool) -> impl IntoView {
+    let names = Names { conn };
+    view! {
+        <Show when=move || !orders.with(Vec::is_empty)
+            fallback=|| view! { <p class="muted empty">{txt("orders.none")}</p> }>
+            <div class="table-wrap">
+                <table class="orders">
+                    <thead>
+                        <tr>
+                            <th scope="col">{txt("orders.time")}</th>
+                            {staff.then(|| view! { <th scope="col">{txt("orders.resident")}</th> })}
+                            <th scope="col">{txt("orders.product")}</th>
+                            <th scope="col" class="num">{txt("orders.qty")}</th>
+                            <th scope="col" class="num">{txt("orders.amount")}</th>
+                            <th scope="col">{txt("orders.pickup")}</th>
+                            <th scope="col">{txt("orders.code")}</th>
+                            <th scope="col">{txt("orders.status")}</th>
+                            <th scope="col"><span class="sr-only">{txt("orders.actions")}</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <For each=move || orders.get() key=|o| (o.id, o.status as u8) let(o)>
+                            <tr>
+                                <td>{local_time(o.created_at)}</td>
+                                {staff.then(|| view! { <td>{o.nickname.clone()}</td> })}
+                                <td>{names.product(o.deal)}</td>
+                                <td class="num">{o.qty}</td>
+                                <td class="num">{yuan(o.qty * o.unit_price)}</td>
+                                <td>{names.pickup(o.pickup)}</td>
+                                <td class="code">{o.pickup_code.clone()}</td>
+                                <td data-status=status_key(o.status)>{move || status_word(o.status)}</td>
+                                <td>
+                                    {cancel_button(conn, &o)}
+                                </td>
+                            </tr>
+                        </For>
+                    </tbody>
+                </table>
+            </div>
+        </Show>
+    }
+}
