@@ -231,13 +231,13 @@ async fn sign_in_names_the_bad_field_in_the_residents_language() {
     );
     assert_eq!(attr(&root, "#nickname", "aria-describedby"), None);
     assert!(
-        text(&root, "#phone-error").starts_with("请填写 11 位手机号"),
+        text(&root, "#phone-error").starts_with("请填写中国大陆 11 位手机号"),
         "{}",
         root.inner_html()
     );
     set_lang(Lang::En);
     settle().await;
-    assert!(text(&root, "#phone-error").starts_with("Please enter an 11-digit mobile number"));
+    assert!(text(&root, "#phone-error").starts_with("Please enter a mainland China mobile number"));
 
     // A good number clears it; a refusal from the server is shown at its field too.
     type_into(&root, "#phone", "+86 138 0013 8000");

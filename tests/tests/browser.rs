@@ -604,8 +604,10 @@ async fn the_widget_speaks_chinese_first_switches_to_english_and_remembers() {
         page.type_into("#nickname", "英文王").await;
         page.type_into("#phone", "555-0100").await;
         page.click("#sign-in").await;
-        page.wait_text("#phone-error", |t| t.starts_with("请填写 11 位手机号"))
-            .await;
+        page.wait_text("#phone-error", |t| {
+            t.starts_with("请填写中国大陆 11 位手机号")
+        })
+        .await;
         page.screenshot(&format!("resident-{tag}-zh-sign-in-error"))
             .await;
 
@@ -613,7 +615,7 @@ async fn the_widget_speaks_chinese_first_switches_to_english_and_remembers() {
         page.wait_text("#link-state", |t| t == "Live").await;
         page.wait_text("#my-orders", |t| t == "My orders").await;
         page.wait_text("#phone-error", |t| {
-            t.starts_with("Please enter an 11-digit mobile number")
+            t.starts_with("Please enter a mainland China mobile number")
         })
         .await;
         let lang = page

@@ -123,6 +123,11 @@ async fn the_host_console_guards_against_slips_and_a_double_click_launches_once(
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(price, "", "the price field is cleared after the launch");
+    // And says what went out.
+    host.wait_text("#launch-done", |t| {
+        t.contains("已开抢") && t.contains("40 件")
+    })
+    .await;
     assert_eq!(
         deals_of(&ts, 2).await.len(),
         1,
@@ -157,7 +162,51 @@ async fn the_host_console_guards_against_slips_and_a_double_click_launches_once(
         "deals {deals:?} above the launch form {form:?}"
     );
     assert!(!phone.scrolls_sideways().await);
+    // Every button in a deal's row is a full tap target.
+    let [_, top, _, bottom] = phone.rect("li[data-deal] button").await;
+    assert!(
+        bottom - top >= 48.0,
+        "a row button is {} px tall",
+        bottom - top
+    );
     phone.screenshot("console-phone").await;
+
+    // A deal selling out keeps its place in the list (a row moving under the host's thumb sends
+    // the next tap to another deal); it is marked sold out.
+    let mut api = ts.host().await;
+    api.join(ts.show).await;
+    let scarce = api.launch_deal(3, 990, 1, 1).await;
+    let pinned = api.launch_deal(4, 1990, 5, 1).await;
+    let scarce_row = format!("li[data-deal='{}']", scarce.id);
+    phone
+        .wait_attr(
+            &format!("li[data-deal='{}']", pinned.id),
+            "data-deal",
+            |_| true,
+        )
+        .await;
+    phone
+        .wait_attr(&scarce_row, "data-stand", |s| s == "on_sale")
+        .await;
+    let order = || async {
+        phone
+            .client
+            .execute(
+                "return [...document.querySelectorAll('li[data-deal]')].map(e => e.dataset.deal);",
+                vec![],
+            )
+            .await
+            .expect("rows read")
+    };
+    let before = order().await;
+    let mut buyer = ts.client().await;
+    buyer.join(ts.show).await;
+    buyer.sign_in("买最后一件").await;
+    buyer.order(scarce.id, 1, "last").await;
+    phone
+        .wait_attr(&scarce_row, "data-stand", |s| s == "sold_out")
+        .await;
+    assert_eq!(order().await, before, "the rows stay where they were");
     phone.close().await;
 }
 
@@ -195,6 +244,17 @@ async fn a_second_device_proves_the_phone_with_the_texted_code() {
     let masked = format!("{}****{}", &phone[..3], &phone[7..]);
     page.wait_text("#code-sent", |t| t.contains(&masked)).await;
     page.wait_text("#resend-code", |t| t.contains("秒后")).await;
+    // The cursor waits in the code box, which is empty (no sample digits to mistake for a code).
+    let mut focused = String::new();
+    for _ in 0..40 {
+        focused = page.focused().await;
+        if focused == "code" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(focused, "code");
+    assert_eq!(page.attr("#code", "placeholder").await, Some(None));
     page.screenshot("sign-in-code-360").await;
     // A wrong code is named; the right one signs in as the same resident, orders and all.
     let texted = sms_log::latest(&phone).await;

@@ -51,6 +51,16 @@ async fn any_deal_on_sale_can_be_bought_and_a_new_pin_waits_for_the_answer() {
     page.screenshot("resident-360-two-deals").await;
     page.click(&row).await;
     page.wait_text("#deal-name", |t| t.contains("鸡蛋")).await;
+    // The whole card comes into view, picture and all, not cut at its title.
+    let mut top = f64::MIN;
+    for _ in 0..20 {
+        top = page.rect(".card.deal").await[1];
+        if (0.0..=40.0).contains(&top) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!((0.0..=40.0).contains(&top), "the card's top is at {top}");
     // A double tap (the answer comes back between the two taps) is one order.
     page.client
         .execute(

@@ -10,6 +10,7 @@ mod sign_in;
 
 use leptos::prelude::*;
 use mulin_shared::UtcMillis;
+use wasm_bindgen::JsCast;
 
 use crate::i18n::txt;
 use crate::socket::{Conn, Link};
@@ -154,4 +155,18 @@ pub fn StockMeter(
             </p>
         </div>
     }
+}
+
+/// Moves the keyboard's (and a screen reader's) focus to `selector` once it is drawn.
+pub(crate) fn focus_soon(selector: String) {
+    request_animation_frame(move || {
+        if let Some(e) = document()
+            .query_selector(&selector)
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = e.focus();
+        }
+    });
 }

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use mulin_shared::{ClientMsg, Order, OrderStatus, PickupPoint, Prize};
 use wasm_bindgen::JsCast;
 
+use super::focus_soon;
 use super::orders::{Names, status_key, status_word};
 use crate::i18n::text;
 use crate::socket::Conn;
@@ -93,20 +94,6 @@ pub fn MyOrderList(conn: Conn, orders: Signal<Vec<Order>>) -> impl IntoView {
         </p>
         <ul class="my-orders" hidden=nothing inner_html=move || rows.get() on:click=click></ul>
     }
-}
-
-/// Moves the keyboard's (and a screen reader's) focus to `selector` once it is drawn.
-fn focus_soon(selector: String) {
-    request_animation_frame(move || {
-        if let Some(e) = document()
-            .query_selector(&selector)
-            .ok()
-            .flatten()
-            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-        {
-            let _ = e.focus();
-        }
-    });
 }
 
 /// The "show at the counter" button for `kind` and `id`, named with the code for screen readers.

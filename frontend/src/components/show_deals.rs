@@ -129,8 +129,12 @@ pub fn ShowDeals(
                     .and_then(|id| id.parse().ok());
                 if let Some(id) = picked {
                     choice.set(Some(id));
-                    // The card is above: bring it into view.
-                    if let Some(card) = document().get_element_by_id("deal-name") {
+                    // The card is above: bring all of it into view (its top, not its title's:
+                    // the picture sits above the title).
+                    if let Some(card) = document()
+                        .get_element_by_id("deal-name")
+                        .and_then(|t| t.closest(".deal").ok().flatten())
+                    {
                         card.scroll_into_view();
                     }
                 }

@@ -128,6 +128,9 @@ fn CodeStep(
     set_code: WriteSignal<String>,
     resend: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
+    // The resident's next step is typing the code: the cursor waits there (and a phone opens
+    // its number pad).
+    super::focus_soon("#code".into());
     let now = crate::server_clock(conn);
     let sent = move || conn.code_sent.get().unwrap_or_default();
     let wait_s = move || ((sent().2 - now.get()) / 1000).max(0);
@@ -147,7 +150,7 @@ fn CodeStep(
         <p class="code-sent" id="code-sent" role="status">{move || tr!("signin.code_sent", phone = sent().0)}</p>
         <label for="code">{txt("signin.code")}</label>
         <input id="code" type="text" inputmode="numeric" autocomplete="one-time-code" maxlength="8"
-            pattern="[0-9]*" placeholder="123456"
+            pattern="[0-9]*"
             aria-invalid=move || problem().is_some().to_string()
             aria-describedby=move || problem().map(|_| "code-error")
             prop:value=move || code.get()

@@ -1,4 +1,4 @@
-//! The host's deals: the live list (on sale first, the pinned one on top, then coming up, sold out,
+//! The host's deals: the live list (the pinned one on top, then on sale or sold out, coming up,
 //! and ended ones last), the launch form with its guard rails, and restocking.
 
 use leptos::prelude::*;
@@ -48,12 +48,15 @@ pub fn DealList(conn: Conn, now: ReadSignal<i64>, can_act: Signal<bool>) -> impl
                         .iter()
                         .map(|d| (stand(d, r.pinned, now), d.clone()))
                         .collect();
-                    deals.sort_by_key(|(s, d)| {
-                        let at = match s {
-                            Stand::ComingUp => d.starts_at,
-                            _ => -d.id,
-                        };
-                        (*s, at)
+                    // A deal selling out keeps its place (it stands out by its colour): the
+                    // host's next tap is often Restock on it, and a row moving under a thumb
+                    // makes it land on another deal. Only starting and ending move a row.
+                    deals.sort_by_key(|(s, d)| match s {
+                        Stand::Pinned => (0, -d.id),
+                        Stand::OnSale | Stand::SoldOut if r.pinned == Some(d.id) => (0, -d.id),
+                        Stand::OnSale | Stand::SoldOut => (1, -d.id),
+                        Stand::ComingUp => (2, d.starts_at),
+                        Stand::Ended => (3, -d.id),
                     });
                     deals
                 })
@@ -323,6 +326,24 @@ pub fn LaunchForm(conn: Conn, now: ReadSignal<i64>) -> impl IntoView {
             set_warned.set(None);
         }
     });
+    // What was just launched, said under the button, so the host knows it went out.
+    let launched = move || {
+        conn.done.with(|d| match d {
+            Some(ServerMsg::DealLaunched { deal }) => {
+                let name = conn.product_name(deal.product);
+                Some(if deal.starts_at > conn.server_now() {
+                    tr!(
+                        "host.scheduled_done",
+                        name = name,
+                        at = local_hm(deal.starts_at)
+                    )
+                } else {
+                    tr!("host.launched", name = name, n = deal.stock)
+                })
+            }
+            _ => None,
+        })
+    };
     let server_problem = server_problem(
         conn,
         &[
@@ -430,6 +451,7 @@ pub fn LaunchForm(conn: Conn, now: ReadSignal<i64>) -> impl IntoView {
                 })}
             </button>
             {move || problem.get().or_else(server_problem).map(|p| view! { <p class="note warn" role="alert" id="launch-problem">{p}</p> })}
+            <p class="note ok" role="status" id="launch-done">{launched}</p>
         </form>
     }
 }
