@@ -212,6 +212,12 @@ mod tests {
                     dirs.push(path);
                 } else if path.extension().is_some_and(|e| e == "rs") {
                     let text = std::fs::read_to_string(&path).expect("source readable");
+                    // `tr!(` with its key on the next line (as rustfmt writes long calls) counts.
+                    let mut text = text;
+                    while let Some(at) = text.find("(\n") {
+                        let rest = text[at + 2..].trim_start();
+                        text = format!("{}({}", &text[..at], rest);
+                    }
                     let shown = path.display().to_string();
                     let staff_only = shown.contains("/pages/host")
                         || shown.contains("/pages/moderator")

@@ -331,12 +331,9 @@ pub fn LaunchForm(conn: Conn, now: ReadSignal<i64>) -> impl IntoView {
         conn.done.with(|d| match d {
             Some(ServerMsg::DealLaunched { deal }) => {
                 let name = conn.product_name(deal.product);
+                let at = local_hm(deal.starts_at);
                 Some(if deal.starts_at > conn.server_now() {
-                    tr!(
-                        "host.scheduled_done",
-                        name = name,
-                        at = local_hm(deal.starts_at)
-                    )
+                    tr!("host.scheduled_done", name = name, at = at)
                 } else {
                     tr!("host.launched", name = name, n = deal.stock)
                 })
