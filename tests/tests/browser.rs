@@ -152,6 +152,23 @@ async fn a_resident_signs_in_buys_and_the_other_tab_sees_it() {
     buyer
         .wait_text(".confirm-cancel", |t| t.contains("不能恢复"))
         .await;
+    // The question takes the focus (and so comes into view), on the answer that changes nothing.
+    let mut on_keep = serde_json::json!(false);
+    for _ in 0..40 {
+        on_keep = buyer
+            .client
+            .execute(
+                "return document.activeElement.hasAttribute('data-cancel-no');",
+                vec![],
+            )
+            .await
+            .expect("focus read");
+        if on_keep == serde_json::json!(true) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(on_keep, serde_json::json!(true));
     let [_, top, _, bottom] = buyer.rect("button[data-cancel-yes]").await;
     assert!(
         bottom - top >= 48.0,

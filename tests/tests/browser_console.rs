@@ -171,8 +171,8 @@ async fn the_host_console_guards_against_slips_and_a_double_click_launches_once(
     );
     phone.screenshot("console-phone").await;
 
-    // A deal selling out keeps its place in the list (a row moving under the host's thumb sends
-    // the next tap to another deal); it is marked sold out.
+    // A deal pinned or selling out keeps its place in the list (a row moving under the host's
+    // thumb sends the next tap to another deal); it is marked sold out.
     let mut api = ts.host().await;
     api.join(ts.show).await;
     let scarce = api.launch_deal(3, 990, 1, 1).await;
@@ -199,6 +199,12 @@ async fn the_host_console_guards_against_slips_and_a_double_click_launches_once(
             .expect("rows read")
     };
     let before = order().await;
+    // Pinning it from the console keeps it in its place too.
+    phone.click(&format!("{scarce_row} button.pin")).await;
+    phone
+        .wait_attr(&format!("{scarce_row} button.unpin"), "class", |_| true)
+        .await;
+    assert_eq!(order().await, before, "pinning moved the rows");
     let mut buyer = ts.client().await;
     buyer.join(ts.show).await;
     buyer.sign_in("买最后一件").await;

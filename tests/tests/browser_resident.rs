@@ -308,9 +308,20 @@ async fn a_prize_stays_in_my_orders_after_the_next_bag_and_every_code_shows_larg
 
     // A bag is won: its claim code joins My orders.
     let first = open_bag(&mut host, "五常大米 5kg").await;
+    // The bag's card is below the deal: the top of the page says it is open, and leads to it.
+    page.wait_text("#bag-offer", |t| t.contains("五常大米"))
+        .await;
+    let _ = page.client.execute("window.scrollTo(0, 0);", vec![]).await;
+    page.screenshot("resident-360-bag-offer").await;
+    page.click("#bag-offer").await;
     page.click("#bag-enter").await;
     page.wait_attr("#bag-state", "data-state", |s| s == "entered")
         .await;
+    assert_eq!(
+        page.attr("#bag-offer", "href").await,
+        None,
+        "entered: nothing more to offer"
+    );
     host.send(&ClientMsg::CloseBag { bag: first }).await;
     let prize = page
         .wait_text(".my-order.prize", |t| t.contains("五常大米"))
@@ -353,7 +364,15 @@ async fn a_prize_stays_in_my_orders_after_the_next_bag_and_every_code_shows_larg
     );
     assert!(!page.scrolls_sideways().await);
     page.screenshot("resident-360-counter-prize").await;
-    page.click("#counter-close").await;
+    // The phone's Back closes it, as it would a page.
+    page.client.back().await.expect("back");
+    for _ in 0..40 {
+        if page.attr(".counter-view", "role").await.is_none() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(page.attr(".counter-view", "role").await, None);
     page.click(".my-order[data-order] [data-counter]").await;
     let sheet = page
         .wait_text(".counter-view", |t| t.contains(&order_code))
@@ -374,5 +393,32 @@ async fn a_prize_stays_in_my_orders_after_the_next_bag_and_every_code_shows_larg
         None,
         "the counter view is gone after Back"
     );
+    page.close().await;
+}
+
+#[tokio::test]
+async fn a_launch_while_a_resident_is_choosing_is_offered_not_swapped_in() {
+    let ts = TestServer::start().await;
+    let mut host = ts.host().await;
+    host.join(ts.show).await;
+    let page = phone(&ts).await;
+    sign_in(&page, "挑数量的吴").await;
+    page.wait_text("#deal-name", |t| t.contains("玉米")).await;
+    // The resident starts choosing: two of the corn.
+    page.click("#qty-more").await;
+    page.wait_text("#qty", |t| t == "2").await;
+    // The host launches (and so pins) the eggs: the card stays on the corn, quantity and all, and
+    // offers the eggs above it.
+    let eggs = host.launch_deal(3, 1590, 30, 2).await;
+    page.wait_attr("#offer", "data-deal", |d| d == eggs.id.to_string())
+        .await;
+    assert!(
+        page.wait_text("#deal-name", |_| true)
+            .await
+            .contains("玉米")
+    );
+    assert_eq!(page.wait_text("#qty", |_| true).await, "2");
+    page.click("#offer").await;
+    page.wait_text("#deal-name", |t| t.contains("鸡蛋")).await;
     page.close().await;
 }

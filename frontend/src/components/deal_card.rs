@@ -1,4 +1,4 @@
-//! The resident's pinned deal: what it is, how many are left, and one tap to buy.
+//! The deal on the resident's card: what it is, how many are left, and one tap to buy.
 
 use leptos::prelude::*;
 use mulin_shared::{Deal, DealId, OrderStatus, PickupId, Refusal, UtcMillis};
@@ -116,6 +116,9 @@ pub fn DealCard(
     };
     let total = move || deal.with(|d| d.as_ref().map(|d| d.price).unwrap_or(0)) * qty.get();
 
+    // A resident who has started choosing (quantity, pickup point) keeps this deal on the card:
+    // a launch or pin from now on is offered above it instead of replacing it under their finger.
+    let hold = move || choice.set(id.get_untracked());
     let buy = move |_| {
         if let (Some(id), Some(p)) = (
             deal.with_untracked(|d| d.as_ref().map(|d| d.id)),
@@ -200,14 +203,15 @@ pub fn DealCard(
             <div class="buy-row">
                 <div class="qty" role="group" aria-label=txt("deal.quantity")>
                     <button type="button" id="qty-less" aria-label=txt("deal.fewer") disabled=move || { qty.get() <= 1 }
-                        on:click=move |_| set_qty.update(|q| *q = (*q - 1).max(1))>"−"</button>
+                        on:click=move |_| { hold(); set_qty.update(|q| *q = (*q - 1).max(1)) }>"−"</button>
                     <output id="qty" aria-live="polite">{move || qty.get()}</output>
                     <button type="button" id="qty-more" aria-label=txt("deal.more") disabled=move || { qty.get() >= max_qty() }
-                        on:click=move |_| set_qty.update(|q| *q = (*q + 1).min(max_qty()))>"+"</button>
+                        on:click=move |_| { hold(); set_qty.update(|q| *q = (*q + 1).min(max_qty())) }>"+"</button>
                 </div>
                 <label class="pickup">
                     <span>{txt("deal.pickup_at")}</span>
                     <select id="pickup" on:change=move |ev| {
+                        hold();
                         if let Ok(id) = event_target_value(&ev).parse::<PickupId>() {
                             remember(PICKUP_KEY, &id.to_string());
                             set_pickup.set(Some(id));

@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 use mulin_shared::{ClientMsg, Order, OrderStatus, PickupPoint, Prize};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 
 use super::focus_soon;
 use super::orders::{Names, status_key, status_word};
@@ -53,6 +53,15 @@ pub fn MyOrderList(conn: Conn, orders: Signal<Vec<Order>>) -> impl IntoView {
         html
     });
     let nothing = move || orders.with(Vec::is_empty) && conn.prizes.with(Vec::is_empty);
+    // Back to the list, on the button that opened the view.
+    let close = move || {
+        if let Some((kind, id)) = counter.get_untracked() {
+            focus_soon(format!("[data-counter='{kind}{id}']"));
+            counter.set(None);
+        }
+    };
+    // The list lives as long as the page, and so does this listener.
+    let _ = window_event_listener_untyped("popstate", move |_| close());
     let click = move |ev: leptos::ev::MouseEvent| {
         let target = ev
             .target()
@@ -68,16 +77,23 @@ pub fn MyOrderList(conn: Conn, orders: Signal<Vec<Order>>) -> impl IntoView {
             let mut chars = of.chars();
             if let (Some(kind), Ok(id)) = (chars.next(), chars.as_str().parse()) {
                 counter.set(Some((kind, id)));
+                // A page of its own to the resident: the phone's Back button closes it.
+                if let Ok(h) = window().history() {
+                    let _ = h.push_state_with_url(&JsValue::NULL, "", Some("#counter"));
+                }
                 focus_soon("#counter-close".into());
             }
         } else if pick("data-counter-close").is_some() {
-            // Back to the list, on the button that opened the view.
-            if let Some((kind, id)) = counter.get_untracked() {
-                focus_soon(format!("[data-counter='{kind}{id}']"));
+            // As the phone's Back would (which closes the view and restores focus, below).
+            match window().history() {
+                Ok(h) if h.back().is_ok() => {}
+                _ => close(),
             }
-            counter.set(None);
         } else if let Some(order) = id("data-cancel") {
             confirming.set(Some(order));
+            // The question may open below the screen's edge (large text): bring it, and the safe
+            // answer, to the resident.
+            focus_soon("[data-cancel-no]".into());
         } else if let Some(order) = id("data-cancel-yes") {
             confirming.set(None);
             conn.send(ClientMsg::CancelOrder {
@@ -98,9 +114,14 @@ pub fn MyOrderList(conn: Conn, orders: Signal<Vec<Order>>) -> impl IntoView {
 
 /// The "show at the counter" button for `kind` and `id`, named with the code for screen readers.
 fn counter_button(kind: char, id: i64, code: &str) -> String {
+    let label = if kind == 'p' {
+        tr!("orders.show_claim_label", code = code.to_owned())
+    } else {
+        tr!("orders.show_label", code = code.to_owned())
+    };
     format!(
         "<button type=\"button\" class=\"secondary\" data-counter=\"{kind}{id}\" aria-label=\"{}\">{}</button>",
-        escape(&tr!("orders.show_label", code = code.to_owned())),
+        escape(&label),
         escape(&tr!("orders.show")),
     )
 }
@@ -167,7 +188,7 @@ fn order_row(names: Names, o: &Order, confirming: bool) -> String {
         o.qty,
         yuan(o.qty * o.unit_price),
         escape(&names.pickup(o.pickup)),
-        local_time(o.created_at),
+        escape(&tr!("orders.placed_at", time = local_time(o.created_at))),
         escape(&tr!("orders.code")),
         escape(&o.pickup_code),
         escape(&status_word(o.status)),

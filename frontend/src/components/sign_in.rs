@@ -58,6 +58,9 @@ pub fn SignIn(conn: Conn) -> impl IntoView {
         }
         set_local_problems.set(Vec::new());
         let code = with_code.then(|| code.get_untracked());
+        // The box is empty for the next try if this code is wrong (nobody should have to delete
+        // six digits); a right one signs in and the box goes.
+        set_code.set(String::new());
         conn.sign_in(n, p, c, code);
     };
     let waiting_for_code = move || conn.code_sent.with(Option::is_some);

@@ -6,13 +6,14 @@
 //! When the host pins another deal than the one on the card, the card offers it.
 
 use leptos::prelude::*;
-use mulin_shared::{Deal, DealId, DealStatus, ShowId, UtcMillis};
+use mulin_shared::{BagPhase, Deal, DealId, DealStatus, ShowId, UtcMillis};
 
 use crate::components::{AccountBar, DealCard, LargeTextToggle, MyOrderList, ShowBar, ShowDeals};
 use crate::i18n::LangSwitch;
 use crate::i18n::txt;
 use crate::socket::{Conn, Purchase};
-use crate::{server_clock, tr};
+use crate::{escape, server_clock, tr};
+use wasm_bindgen::JsCast;
 
 /// Whether a deal can still be bought or is still to come.
 fn live(deal: &Deal, now: UtcMillis) -> bool {
@@ -54,29 +55,55 @@ pub fn ResidentPage(show: ShowId) -> impl IntoView {
                 .cloned()
         })
     });
-    // The host's pick, when the card shows another deal.
-    let offer = Memo::new(move |_| {
+    let my_orders = Signal::derive(move || conn.my_orders.get());
+    // Above the card, what the resident may want to turn to: the host's pick, when the card shows
+    // another deal, and an open lucky bag not yet entered (its card sits below the deal, out of
+    // sight on a phone). One stretch of HTML with one click handler, for the widget's budget.
+    let offers = Memo::new(move |_| {
         let now = now.get();
         let on_card = shown.with(|d| d.as_ref().map(|d| d.id));
-        conn.room.with(|r| {
-            r.as_ref()
-                .and_then(|r| r.pinned_deal())
-                .filter(|d| live(d, now) && Some(d.id) != on_card)
-                .map(|d| (d.id, conn.product_name(d.product)))
-        })
+        conn.room
+            .with(|r| {
+                let r = r.as_ref()?;
+                let mut html = String::new();
+                if let Some(d) = r
+                    .pinned_deal()
+                    .filter(|d| live(d, now) && Some(d.id) != on_card)
+                {
+                    html.push_str(&format!(
+                        "<button type=\"button\" class=\"offer\" id=\"offer\" data-deal=\"{}\">{}</button>",
+                        d.id,
+                        escape(&tr!("deal.offer", name = conn.product_name(d.product)))
+                    ));
+                }
+                if let Some(b) = r.bag.as_ref().filter(|b| {
+                    b.phase == BagPhase::Open && !conn.entered_bags.with(|e| e.contains(&b.id))
+                }) {
+                    html.push_str(&format!(
+                        "<a class=\"offer\" id=\"bag-offer\" href=\"#bag-title\">{}</a>",
+                        escape(&tr!("bag.offer", prize = b.prize.clone()))
+                    ));
+                }
+                Some(html)
+            })
+            .unwrap_or_default()
     });
-    let my_orders = Signal::derive(move || conn.my_orders.get());
-
+    let take_offer = move |ev: leptos::ev::MouseEvent| {
+        let deal = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|e| e.closest("[data-deal]").ok().flatten())
+            .and_then(|e| e.get_attribute("data-deal"))
+            .and_then(|id| id.parse().ok());
+        if deal.is_some() {
+            choice.set(deal);
+        }
+    };
     view! {
         <main class="page resident">
             <ShowBar conn role=|| tr!("bar.residents") />
             <div class="tools"><LargeTextToggle /><LangSwitch /></div>
-            {move || offer.get().map(|(id, name)| view! {
-                <button type="button" class="offer" id="offer" data-deal=id
-                    on:click=move |_| choice.set(Some(id))>
-                    {tr!("deal.offer", name = name)}
-                </button>
-            })}
+            <div class="offers" inner_html=move || offers.get() on:click=take_offer></div>
             <Show when=move || shown.with(Option::is_some)
                 fallback=move || view! {
                     <article class="card empty-deal">

@@ -1,5 +1,5 @@
-//! The host's deals: the live list (the pinned one on top, then on sale or sold out, coming up,
-//! and ended ones last), the launch form with its guard rails, and restocking.
+//! The host's deals: the live list (on sale or sold out, newest first, then coming up, and
+//! ended ones last), the launch form with its guard rails, and restocking.
 
 use leptos::prelude::*;
 use mulin_shared::{ClientMsg, Deal, DealStatus, ErrorCode, OrderStatus, ServerMsg, parse_yuan};
@@ -48,15 +48,14 @@ pub fn DealList(conn: Conn, now: ReadSignal<i64>, can_act: Signal<bool>) -> impl
                         .iter()
                         .map(|d| (stand(d, r.pinned, now), d.clone()))
                         .collect();
-                    // A deal selling out keeps its place (it stands out by its colour): the
-                    // host's next tap is often Restock on it, and a row moving under a thumb
-                    // makes it land on another deal. Only starting and ending move a row.
+                    // Newest first among those on sale. Pinning or selling out keeps a deal in
+                    // its place (it stands out by its chip and colour): the host's next tap is
+                    // often on that row, and a row moving under a thumb lands the tap on another
+                    // deal. Only launching, starting and ending move rows.
                     deals.sort_by_key(|(s, d)| match s {
-                        Stand::Pinned => (0, -d.id),
-                        Stand::OnSale | Stand::SoldOut if r.pinned == Some(d.id) => (0, -d.id),
-                        Stand::OnSale | Stand::SoldOut => (1, -d.id),
-                        Stand::ComingUp => (2, d.starts_at),
-                        Stand::Ended => (3, -d.id),
+                        Stand::Pinned | Stand::OnSale | Stand::SoldOut => (0, -d.id),
+                        Stand::ComingUp => (1, d.starts_at),
+                        Stand::Ended => (2, -d.id),
                     });
                     deals
                 })
