@@ -96,6 +96,23 @@ fn catalogue() -> Catalogue {
     }
 }
 
+/// Wang's order of two units of deal 7 at the first pickup point.
+fn order(id: i64, code: &str, status: OrderStatus) -> Order {
+    Order {
+        id,
+        deal: 7,
+        resident: 1,
+        nickname: "王阿姨".into(),
+        qty: 2,
+        unit_price: 990,
+        pickup: 1,
+        pickup_code: code.into(),
+        status,
+        created_at: NOW,
+        cancel_reason: None,
+    }
+}
+
 fn deal(sold: i64) -> Deal {
     Deal {
         id: 7,
@@ -315,19 +332,7 @@ async fn my_orders_show_the_pickup_code_and_offer_cancel_only_before_pickup() {
     set_lang(Lang::Zh);
     let conn = Conn::detached();
     conn.catalogue.set(Some(catalogue()));
-    let order = |id, status| Order {
-        id,
-        deal: 7,
-        resident: 1,
-        nickname: "王阿姨".into(),
-        qty: 2,
-        unit_price: 990,
-        pickup: 1,
-        pickup_code: format!("90110{id}"),
-        status,
-        created_at: NOW,
-        cancel_reason: None,
-    };
+    let order = |id, status| order(id, &format!("90110{id}"), status);
     let orders = RwSignal::new(vec![
         order(1, OrderStatus::Accepted),
         order(2, OrderStatus::Cancelled),
@@ -366,19 +371,7 @@ async fn the_counter_view_shows_the_code_large_with_where_and_when_and_prizes_st
         resident: Some(1),
         nickname: "王阿姨".into(),
     }));
-    let orders = RwSignal::new(vec![Order {
-        id: 5,
-        deal: 7,
-        resident: 1,
-        nickname: "王阿姨".into(),
-        qty: 2,
-        unit_price: 990,
-        pickup: 1,
-        pickup_code: "482913".into(),
-        status: OrderStatus::Accepted,
-        created_at: NOW,
-        cancel_reason: None,
-    }]);
+    let orders = RwSignal::new(vec![order(5, "482913", OrderStatus::Accepted)]);
     let root = mount(move || view! { <MyOrderList conn orders=orders.into() /> });
     settle().await;
     assert!(find(&root, ".counter-view").is_none());

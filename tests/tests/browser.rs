@@ -147,6 +147,16 @@ async fn a_resident_signs_in_buys_and_the_other_tab_sees_it() {
     // "My orders" shows it with its pickup code; cancelling puts the units back for everyone.
     let listed = buyer.wait_text(".my-order", |t| t.contains("待取货")).await;
     assert!(listed.contains(&orders[0].pickup_code), "{listed}");
+    // Shown at the counter on a desktop too.
+    buyer.click(".my-order [data-counter]").await;
+    buyer
+        .wait_text("#counter-code", |t| t == orders[0].pickup_code)
+        .await;
+    buyer.screenshot("resident-desktop-counter").await;
+    buyer.click("#counter-close").await;
+    buyer
+        .wait_attr(".my-order button[data-cancel]", "data-cancel", |_| true)
+        .await;
     // Cancel asks first, in the row, saying what will happen; "keep it" changes nothing.
     buyer.click(".my-order button[data-cancel]").await;
     buyer
