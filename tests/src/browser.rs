@@ -12,6 +12,8 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
+use crate::{TestServer, fresh_phone};
+
 /// The Tab key, for [`Browser::press`].
 pub const TAB: &str = "\u{E004}";
 /// The Enter key, for [`Browser::press`].
@@ -19,6 +21,14 @@ pub const ENTER: &str = "\u{E007}";
 
 /// How long a browser test waits for something to appear on the page.
 pub const PAGE_WAIT: Duration = Duration::from_secs(20);
+
+/// Fails the test, saying how to build it, unless the widget is built in dist/.
+pub fn dist_is_built() {
+    assert!(
+        crate::repo_root().join("dist/index.html").is_file(),
+        "dist/index.html is missing: run `make test` (it builds the widget first)"
+    );
+}
 
 /// A running chromedriver and a Chromium session on it.
 pub struct Browser {
@@ -102,6 +112,47 @@ impl Browser {
     /// Opens `url`.
     pub async fn open(&self, url: &str) {
         self.client.goto(url).await.expect("page opens");
+    }
+
+    /// The resident widget of `ts`'s show in a `width`×`height` window, connected.
+    pub async fn resident(ts: &TestServer, width: u32, height: u32) -> Browser {
+        let page = Browser::start(width, height).await;
+        page.open(&format!("{}/show/{}", ts.http_url(), ts.show))
+            .await;
+        page.wait_live().await;
+        page
+    }
+
+    /// The host console of `ts`'s show in a `width`×`height` window, connected.
+    pub async fn host_console(ts: &TestServer, width: u32, height: u32) -> Browser {
+        let host = Browser::start(width, height).await;
+        host.open(&format!(
+            "{}/show/{}/host?token={}",
+            ts.http_url(),
+            ts.show,
+            ts.host_token
+        ))
+        .await;
+        host.wait_live().await;
+        host
+    }
+
+    /// Waits until the page's connection badge says it is live.
+    pub async fn wait_live(&self) {
+        self.wait_attr("#link-state", "data-link", |s| s == "online")
+            .await;
+    }
+
+    /// Signs in through the widget's form with `nickname` and a fresh phone number (the community
+    /// is offered already), and waits for Buy.
+    pub async fn sign_in(&self, nickname: &str) {
+        // The form stands in the deal card, which appears once the show has loaded.
+        self.wait_attr("#nickname", "id", |_| true).await;
+        self.type_into("#nickname", nickname).await;
+        self.type_into("#phone", &fresh_phone()).await;
+        self.click("#sign-in").await;
+        self.wait_attr("#buy", "data-state", |s| !s.is_empty())
+            .await;
     }
 
     /// Asks `probe` every 100 ms until it answers; fails the test (with a screenshot) after

@@ -108,6 +108,14 @@ impl TestServer {
         host
     }
 
+    /// A resident joined to the demo show and signed in as `nickname` (with a fresh phone number).
+    pub async fn resident(&self, nickname: &str) -> Client {
+        let mut c = self.client().await;
+        c.join(self.show).await;
+        c.sign_in(nickname).await;
+        c
+    }
+
     /// `n` connections joined to the demo show, each past its first room state.
     pub async fn viewers(&self, n: usize) -> Vec<Client> {
         let mut viewers = Vec::with_capacity(n);

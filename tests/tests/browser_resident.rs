@@ -3,26 +3,8 @@
 //! buy; every control is a full tap target; a resident can change their name and sign out.
 
 use mulin_shared::{ClientMsg, ServerMsg};
+use mulin_tests::TestServer;
 use mulin_tests::browser::Browser;
-use mulin_tests::{TestServer, fresh_phone};
-
-async fn phone(ts: &TestServer) -> Browser {
-    let page = Browser::start(360, 740).await;
-    page.open(&format!("{}/show/{}", ts.http_url(), ts.show))
-        .await;
-    page.wait_attr("#link-state", "data-link", |s| s == "online")
-        .await;
-    page
-}
-
-async fn sign_in(page: &Browser, name: &str) {
-    page.wait_attr("#nickname", "id", |_| true).await;
-    page.type_into("#nickname", name).await;
-    page.type_into("#phone", &fresh_phone()).await;
-    page.click("#sign-in").await;
-    page.wait_attr("#buy", "data-state", |s| !s.is_empty())
-        .await;
-}
 
 #[tokio::test]
 async fn any_deal_on_sale_can_be_bought_and_a_new_pin_waits_for_the_answer() {
@@ -34,7 +16,7 @@ async fn any_deal_on_sale_can_be_bought_and_a_new_pin_waits_for_the_answer() {
     host.send(&ClientMsg::PinDeal { deal: Some(demo) }).await;
     host.recv_until(|m| matches!(m, ServerMsg::DealPinned { .. }).then_some(()))
         .await;
-    let page = phone(&ts).await;
+    let page = Browser::resident(&ts, 360, 740).await;
     // Before sign-in, "sign in to buy" is on the first screen: a 360×740 phone shows 684 px of
     // the page under its browser's address bar.
     page.wait_attr("#sign-in-to-buy", "id", |_| true).await;
@@ -44,7 +26,7 @@ async fn any_deal_on_sale_can_be_bought_and_a_new_pin_waits_for_the_answer() {
         "sign in to buy at {top}–{bottom}, below the first screen"
     );
     page.screenshot("resident-360-signed-out").await;
-    sign_in(&page, "买鸡蛋的孙").await;
+    page.sign_in("买鸡蛋的孙").await;
     // The unpinned deal on sale opens from the list, and is bought.
     let row = format!("button[data-open='{}']", eggs.id);
     page.wait_attr(&row, "data-open", |_| true).await;
@@ -111,8 +93,8 @@ async fn any_deal_on_sale_can_be_bought_and_a_new_pin_waits_for_the_answer() {
 #[tokio::test]
 async fn controls_are_full_tap_targets_and_a_resident_can_rename_and_sign_out() {
     let ts = TestServer::start().await;
-    let page = phone(&ts).await;
-    sign_in(&page, "钱阿姨").await;
+    let page = Browser::resident(&ts, 360, 740).await;
+    page.sign_in("钱阿姨").await;
     // Every button a resident can tap is at least 48 px tall; with A+, text grows by a third.
     let smallest = || async {
         page.client
@@ -180,9 +162,9 @@ async fn controls_are_full_tap_targets_and_a_resident_can_rename_and_sign_out() 
 async fn a_second_purchase_past_the_limit_is_refused_in_words() {
     let ts = TestServer::start().await;
     ts.host().await.launch_deal(4, 6990, 20, 5).await;
-    let page = phone(&ts).await;
+    let page = Browser::resident(&ts, 360, 740).await;
     page.wait_text("#stock-remaining", |t| t == "20").await;
-    sign_in(&page, "限购刘").await;
+    page.sign_in("限购刘").await;
     page.wait_text("#deal-limit", |t| t == "每人限购 5 件")
         .await;
     page.click("#qty-more").await;
@@ -216,17 +198,10 @@ async fn a_second_purchase_past_the_limit_is_refused_in_words() {
     other.join(ts.show).await;
     other.resume(&token).await;
     let deal = other.join(ts.show).await.pinned.expect("pinned");
-    other
-        .send(&ClientMsg::PlaceOrder {
-            deal,
-            qty: 1,
-            pickup: 1,
-            key: "other-device".into(),
-        })
-        .await;
-    other
-        .recv_until(|m| matches!(m, ServerMsg::OrderAccepted { .. }).then_some(()))
-        .await;
+    assert!(matches!(
+        other.order(deal, 1, "other-device").await,
+        ServerMsg::OrderAccepted { .. }
+    ));
     page.wait_text("#stock-remaining", |t| t == "17").await;
     // A tap right after an accepted order is taken for a double tap: the next purchase is a
     // moment later.
@@ -296,8 +271,8 @@ async fn a_prize_stays_in_my_orders_after_the_next_bag_and_every_code_shows_larg
     let ts = TestServer::start().await;
     let mut host = ts.host().await;
     host.join(ts.show).await;
-    let page = phone(&ts).await;
-    sign_in(&page, "中奖的周").await;
+    let page = Browser::resident(&ts, 360, 740).await;
+    page.sign_in("中奖的周").await;
     // Where the chosen pickup point is, under the choice.
     let place = page.wait_text("#pickup-where", |t| !t.is_empty()).await;
     assert!(place.contains("路"), "an address: {place}");
@@ -401,8 +376,8 @@ async fn a_launch_while_a_resident_is_choosing_is_offered_not_swapped_in() {
     let ts = TestServer::start().await;
     let mut host = ts.host().await;
     host.join(ts.show).await;
-    let page = phone(&ts).await;
-    sign_in(&page, "挑数量的吴").await;
+    let page = Browser::resident(&ts, 360, 740).await;
+    page.sign_in("挑数量的吴").await;
     page.wait_text("#deal-name", |t| t.contains("玉米")).await;
     // The resident starts choosing: two of the corn.
     page.click("#qty-more").await;

@@ -2,30 +2,19 @@
 //! at all to them), and staff's reason, which the resident is shown.
 
 use mulin_shared::{ClientMsg, Deal, ErrorCode, ServerMsg};
-use mulin_tests::{Client, TestServer};
+use mulin_tests::TestServer;
 
 async fn launch(ts: &TestServer, stock: i64, limit: i64) -> Deal {
     ts.host().await.launch_deal(2, 2990, stock, limit).await
-}
-
-async fn resident(ts: &TestServer, name: &str) -> Client {
-    let mut c = ts.client().await;
-    c.join(ts.show).await;
-    c.sign_in(name).await;
-    c
-}
-
-async fn order(c: &mut Client, deal: i64, qty: i64, key: &str) -> ServerMsg {
-    c.order(deal, qty, key).await
 }
 
 #[tokio::test]
 async fn only_the_buyer_or_staff_may_cancel() {
     let ts = TestServer::start().await;
     let deal = launch(&ts, 10, 5).await;
-    let mut a = resident(&ts, "a").await;
-    let mut b = resident(&ts, "b").await;
-    let ServerMsg::OrderAccepted { order: o, .. } = order(&mut a, deal.id, 1, "x").await else {
+    let mut a = ts.resident("a").await;
+    let mut b = ts.resident("b").await;
+    let ServerMsg::OrderAccepted { order: o, .. } = a.order(deal.id, 1, "x").await else {
         panic!("accepted");
     };
     // Another's order is, to a resident, no order at all.
@@ -89,8 +78,8 @@ async fn only_the_buyer_or_staff_may_cancel() {
 async fn staff_cancel_with_a_reason_the_resident_sees() {
     let ts = TestServer::start().await;
     let deal = launch(&ts, 10, 5).await;
-    let mut a = resident(&ts, "a").await;
-    let ServerMsg::OrderAccepted { order: o, .. } = order(&mut a, deal.id, 1, "r1").await else {
+    let mut a = ts.resident("a").await;
+    let ServerMsg::OrderAccepted { order: o, .. } = a.order(deal.id, 1, "r1").await else {
         panic!("accepted");
     };
     let mut moderator = ts.client().await;
@@ -126,7 +115,7 @@ async fn staff_cancel_with_a_reason_the_resident_sees() {
         Some("鸡蛋运输中破损，下周补发")
     );
     // A resident's reason is not kept.
-    let ServerMsg::OrderAccepted { order: mine, .. } = order(&mut a, deal.id, 1, "r2").await else {
+    let ServerMsg::OrderAccepted { order: mine, .. } = a.order(deal.id, 1, "r2").await else {
         panic!("accepted");
     };
     a.send(&ClientMsg::CancelOrder {

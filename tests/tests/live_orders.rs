@@ -9,17 +9,6 @@ async fn launch(ts: &TestServer, stock: i64, limit: i64) -> Deal {
     ts.host().await.launch_deal(2, 2990, stock, limit).await
 }
 
-async fn resident(ts: &TestServer, name: &str) -> Client {
-    let mut c = ts.client().await;
-    c.join(ts.show).await;
-    c.sign_in(name).await;
-    c
-}
-
-async fn order(c: &mut Client, deal: i64, qty: i64, key: &str) -> ServerMsg {
-    c.order(deal, qty, key).await
-}
-
 /// Waits until `c` sees `deal` with exactly `sold` units sold.
 async fn sees_sold(c: &mut Client, deal: i64, sold: i64) {
     c.recv_until(|m| match m {
@@ -45,7 +34,7 @@ async fn first_frame_is_welcome_with_protocol_version() {
 async fn a_purchase_moves_the_stock_for_every_viewer() {
     let ts = TestServer::start().await;
     let deal = launch(&ts, 10, 5).await;
-    let mut buyer = resident(&ts, "王阿姨").await;
+    let mut buyer = ts.resident("王阿姨").await;
     let mut watcher = ts.client().await;
     watcher.join(ts.show).await;
     // Room pushes are coalesced (≤ 10 a second): the launch shows up within one interval.
@@ -57,7 +46,7 @@ async fn a_purchase_moves_the_stock_for_every_viewer() {
         .await;
     assert_eq!(room.pinned_deal().map(|d| d.remaining()), Some(10));
 
-    let accepted = order(&mut buyer, deal.id, 3, "k1").await;
+    let accepted = buyer.order(deal.id, 3, "k1").await;
     let ServerMsg::OrderAccepted { order: o, .. } = accepted else {
         panic!("expected acceptance, got {accepted:?}");
     };
@@ -80,15 +69,15 @@ async fn a_purchase_moves_the_stock_for_every_viewer() {
 async fn buying_past_the_stock_or_the_limit_is_refused() {
     let ts = TestServer::start().await;
     let deal = launch(&ts, 3, 2).await;
-    let mut a = resident(&ts, "a").await;
-    let mut b = resident(&ts, "b").await;
+    let mut a = ts.resident("a").await;
+    let mut b = ts.resident("b").await;
 
     assert!(matches!(
-        order(&mut a, deal.id, 2, "a1").await,
+        a.order(deal.id, 2, "a1").await,
         ServerMsg::OrderAccepted { .. }
     ));
     assert_eq!(
-        order(&mut a, deal.id, 1, "a2").await,
+        a.order(deal.id, 1, "a2").await,
         ServerMsg::OrderRefused {
             key: "a2".into(),
             reason: Refusal::LimitReached,
@@ -97,7 +86,7 @@ async fn buying_past_the_stock_or_the_limit_is_refused() {
         }
     );
     assert_eq!(
-        order(&mut b, deal.id, 2, "b1").await,
+        b.order(deal.id, 2, "b1").await,
         ServerMsg::OrderRefused {
             key: "b1".into(),
             reason: Refusal::NotEnoughStock,
@@ -106,12 +95,12 @@ async fn buying_past_the_stock_or_the_limit_is_refused() {
         }
     );
     assert!(matches!(
-        order(&mut b, deal.id, 1, "b2").await,
+        b.order(deal.id, 1, "b2").await,
         ServerMsg::OrderAccepted { .. }
     ));
-    let mut c = resident(&ts, "c").await;
+    let mut c = ts.resident("c").await;
     assert_eq!(
-        order(&mut c, deal.id, 1, "c1").await,
+        c.order(deal.id, 1, "c1").await,
         ServerMsg::OrderRefused {
             key: "c1".into(),
             reason: Refusal::SoldOut,
@@ -128,13 +117,11 @@ async fn buying_past_the_stock_or_the_limit_is_refused() {
 async fn a_retried_key_returns_the_same_order_and_never_a_second_one() {
     let ts = TestServer::start().await;
     let deal = launch(&ts, 50, 10).await;
-    let mut a = resident(&ts, "retry").await;
-    let ServerMsg::OrderAccepted { order: first, .. } = order(&mut a, deal.id, 2, "same").await
-    else {
+    let mut a = ts.resident("retry").await;
+    let ServerMsg::OrderAccepted { order: first, .. } = a.order(deal.id, 2, "same").await else {
         panic!("first try accepted");
     };
-    let ServerMsg::OrderAccepted { order: again, .. } = order(&mut a, deal.id, 2, "same").await
-    else {
+    let ServerMsg::OrderAccepted { order: again, .. } = a.order(deal.id, 2, "same").await else {
         panic!("retry answered with the original acceptance");
     };
     assert_eq!(first, again);
@@ -148,7 +135,7 @@ async fn ending_a_deal_closes_it_for_buyers() {
     let deal = launch(&ts, 5, 5).await;
     let mut host = ts.host().await;
     host.send(&ClientMsg::EndDeal { deal: deal.id }).await;
-    let mut a = resident(&ts, "late").await;
+    let mut a = ts.resident("late").await;
     a.recv_until(|m| match m {
         ServerMsg::Room(s) => s
             .deals
@@ -159,7 +146,7 @@ async fn ending_a_deal_closes_it_for_buyers() {
     })
     .await;
     assert_eq!(
-        order(&mut a, deal.id, 1, "late1").await,
+        a.order(deal.id, 1, "late1").await,
         ServerMsg::OrderRefused {
             key: "late1".into(),
             reason: Refusal::DealClosed,
@@ -185,8 +172,8 @@ async fn moderators_see_orders_as_they_happen() {
     moderator
         .recv_until(|m| matches!(m, ServerMsg::Orders { .. }).then_some(()))
         .await;
-    let mut a = resident(&ts, "李叔").await;
-    order(&mut a, deal.id, 1, "m1").await;
+    let mut a = ts.resident("李叔").await;
+    a.order(deal.id, 1, "m1").await;
     let placed = moderator
         .recv_until(|m| match m {
             ServerMsg::OrderPlaced { order } => Some(order.clone()),
@@ -203,7 +190,7 @@ async fn a_resident_gets_their_orders_back_after_reconnecting() {
     let mut a = ts.client().await;
     a.join(ts.show).await;
     let (_, token) = a.sign_in("回头客").await;
-    let ServerMsg::OrderAccepted { order: o, .. } = order(&mut a, deal.id, 1, "r1").await else {
+    let ServerMsg::OrderAccepted { order: o, .. } = a.order(deal.id, 1, "r1").await else {
         panic!("accepted");
     };
     drop(a);
@@ -338,7 +325,7 @@ async fn bad_input_gets_an_error_frame_and_the_socket_stays_usable() {
 
     // After all that, the same socket still buys.
     assert!(matches!(
-        order(&mut c, deal.id, 1, "ok").await,
+        c.order(deal.id, 1, "ok").await,
         ServerMsg::OrderAccepted { .. }
     ));
 }
@@ -400,16 +387,16 @@ async fn shutdown_closes_live_connections_and_returns() {
 async fn cancelling_returns_the_units_and_every_viewer_sees_the_stock_rise() {
     let ts = TestServer::start().await;
     let deal = launch(&ts, 5, 3).await;
-    let mut a = resident(&ts, "退单的").await;
+    let mut a = ts.resident("退单的").await;
     let mut watcher = ts.client().await;
     watcher.join(ts.show).await;
-    let ServerMsg::OrderAccepted { order: o, .. } = order(&mut a, deal.id, 3, "c1").await else {
+    let ServerMsg::OrderAccepted { order: o, .. } = a.order(deal.id, 3, "c1").await else {
         panic!("accepted");
     };
     sees_sold(&mut watcher, deal.id, 3).await;
     // At the limit: a fourth unit is refused…
     assert!(matches!(
-        order(&mut a, deal.id, 1, "c2").await,
+        a.order(deal.id, 1, "c2").await,
         ServerMsg::OrderRefused {
             reason: Refusal::LimitReached,
             ..
@@ -436,12 +423,11 @@ async fn cancelling_returns_the_units_and_every_viewer_sees_the_stock_rise() {
 
     // …and after cancelling, the limit counts only live orders again.
     assert!(matches!(
-        order(&mut a, deal.id, 2, "c3").await,
+        a.order(deal.id, 2, "c3").await,
         ServerMsg::OrderAccepted { .. }
     ));
     // Retrying the first key reports the original order, as it is now: cancelled, not re-bought.
-    let ServerMsg::OrderAccepted { order: again, .. } = order(&mut a, deal.id, 3, "c1").await
-    else {
+    let ServerMsg::OrderAccepted { order: again, .. } = a.order(deal.id, 3, "c1").await else {
         panic!("original outcome");
     };
     assert_eq!(
@@ -468,14 +454,14 @@ async fn a_key_reused_in_another_deal_cannot_spoil_anyone_elses_order() {
     let ts = TestServer::start().await;
     let first = launch(&ts, 10, 5).await;
     let second = launch(&ts, 10, 5).await;
-    let mut careless = resident(&ts, "同一个键").await;
+    let mut careless = ts.resident("同一个键").await;
     assert!(matches!(
-        order(&mut careless, first.id, 1, "k").await,
+        careless.order(first.id, 1, "k").await,
         ServerMsg::OrderAccepted { .. }
     ));
 
     // The same key in another deal is another purchase intent; a neighbour buys in the same moment.
-    let mut neighbour = resident(&ts, "邻居").await;
+    let mut neighbour = ts.resident("邻居").await;
     careless
         .send(&ClientMsg::PlaceOrder {
             deal: second.id,
@@ -519,7 +505,7 @@ async fn a_buyer_sees_room_versions_only_move_forward_while_ordering() {
     let deal = launch(&ts, 1000, 1000).await;
     let mut buyers = Vec::new();
     for i in 0..8 {
-        buyers.push(resident(&ts, &format!("buyer{i}")).await);
+        buyers.push(ts.resident(&format!("buyer{i}")).await);
     }
     // Everyone orders at once, many times; answers and room states interleave on each socket.
     let tasks: Vec<_> = buyers

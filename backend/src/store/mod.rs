@@ -6,29 +6,28 @@
 
 mod bags;
 mod catalogue;
+mod orders;
 mod residents;
 mod seed;
 mod shows;
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use mulin_shared::{
-    Deal, DealId, DealStatus, Order, OrderId, OrderStatus, PickupId, ProductId, ResidentId, Role,
-    Show, ShowId, UtcMillis,
+    Deal, DealId, DealStatus, ProductId, ResidentId, Role, Show, ShowId, UtcMillis,
 };
-use sqlx::query_builder::Separated;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-use sqlx::{ConnectOptions, Connection, QueryBuilder, Row, Sqlite, SqliteConnection, Transaction};
+use sqlx::{ConnectOptions, Connection, Row, Sqlite, SqliteConnection, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub use bags::{DrawnWinner, StoredBag};
 pub use catalogue::{CatalogueChange, StoredCatalogue};
+pub use orders::NewOrder;
 pub use residents::{KnownResident, StoredCode};
 pub use seed::DemoShow;
 
@@ -89,27 +88,6 @@ pub struct NewDeal {
     pub ends_at: UtcMillis,
 }
 
-/// An order the deal desk has accepted in memory and wants stored.
-#[derive(Debug, Clone)]
-pub struct NewOrder {
-    /// The buyer.
-    pub resident: ResidentId,
-    /// The buyer's nickname (echoed into the stored order).
-    pub nickname: String,
-    /// Units.
-    pub qty: i64,
-    /// Unit price in fen.
-    pub unit_price: i64,
-    /// Pickup point.
-    pub pickup: PickupId,
-    /// Code shown at pickup.
-    pub pickup_code: String,
-    /// Purchase-intent key.
-    pub key: String,
-    /// Acceptance time.
-    pub created_at: UtcMillis,
-}
-
 /// Handle to the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -149,44 +127,8 @@ impl std::ops::DerefMut for WriteTx {
     }
 }
 
-const ORDER_COLUMNS: &str = "o.id, o.deal_id, o.resident_id, r.nickname, o.qty, o.unit_price, \
-     o.pickup_id, o.pickup_code, o.status, o.created_at, o.cancel_reason";
-
 /// Connections to the database file (one writes at a time; the rest read).
 const POOL: u32 = 8;
-
-/// Statement sizes for multi-row inserts, largest first: a batch of any size takes a few statements
-/// of these shapes, each compiled once and then cached (512 rows × 8 parameters stays far below
-/// SQLite's limit of 32,766).
-const INSERT_SIZES: [usize; 5] = [512, 128, 32, 8, 1];
-
-/// Inserts `rows` as `head VALUES (…), (…) tail` in [`INSERT_SIZES`] chunks; `bind` pushes one
-/// row's values. Returns the rows affected and the last rowid inserted.
-async fn insert_values<'a, T>(
-    conn: &mut SqliteConnection,
-    head: &str,
-    tail: &str,
-    rows: &'a [T],
-    bind: impl Fn(&mut Separated<'_, 'a, Sqlite, &'static str>, &'a T),
-) -> Result<(u64, i64), sqlx::Error> {
-    let (mut affected, mut last) = (0, 0);
-    let mut rest = rows;
-    while !rest.is_empty() {
-        let size = INSERT_SIZES
-            .into_iter()
-            .find(|&s| s <= rest.len())
-            .unwrap_or(1);
-        let (chunk, later) = rest.split_at(size);
-        rest = later;
-        let mut insert = QueryBuilder::<'a, Sqlite>::new(head);
-        insert.push_values(chunk, |mut row, item| bind(&mut row, item));
-        insert.push(tail);
-        let done = insert.build().execute(&mut *conn).await?;
-        affected += done.rows_affected();
-        last = done.last_insert_rowid();
-    }
-    Ok((affected, last))
-}
 
 impl Store {
     /// Opens (creating if needed) the SQLite database at `path` and applies migrations.
@@ -368,245 +310,6 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Units each resident holds in a deal (accepted or picked up), to rebuild a deal desk.
-    pub async fn units_by_resident(
-        &self,
-        deal: DealId,
-    ) -> Result<Vec<(ResidentId, i64)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT resident_id, SUM(qty) FROM orders WHERE deal_id = ? AND status != 'cancelled' \
-             GROUP BY resident_id",
-        )
-        .bind(deal)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
-    }
-
-    /// Orders of a deal by key, to answer retries of purchase intents already accepted.
-    pub async fn orders_by_key(&self, deal: DealId) -> Result<Vec<(String, Order)>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {ORDER_COLUMNS}, o.key FROM orders o JOIN residents r ON r.id = o.resident_id \
-             WHERE o.deal_id = ?"
-        ))
-        .bind(deal)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| (r.get(11), order_from_row(r)))
-            .collect())
-    }
-
-    /// Stores a batch of accepted orders of one deal in **one** transaction, re-checking in SQL that
-    /// the deal is live and has the stock and that no resident passes the limit. All or nothing.
-    ///
-    /// Rows go in as multi-row INSERTs of a few fixed sizes (cached statements, a handful of round
-    /// trips per batch), and no row comes back: the ids are the range the inserts took, checked
-    /// before commit.
-    pub async fn commit_orders(
-        &self,
-        deal: DealId,
-        orders: &[NewOrder],
-    ) -> Result<Vec<Order>, StoreError> {
-        let total: i64 = orders.iter().map(|o| o.qty).sum();
-        let mut tx = self.begin_write().await?;
-        let limit: Option<i64> = sqlx::query_scalar(
-            "UPDATE deals SET sold = sold + ? WHERE id = ? AND status = 'live' AND sold + ? <= stock \
-             RETURNING per_resident_limit",
-        )
-        .bind(total)
-        .bind(deal)
-        .bind(total)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(limit) = limit else {
-            return Err(StoreError::Conflict(format!(
-                "deal {deal} is not live or has fewer than {total} units left"
-            )));
-        };
-        // The per-resident limit: `holdings` refuses (CHECK units <= max_units) any buyer pushed
-        // past it, failing the whole transaction.
-        let mut per_buyer: HashMap<ResidentId, i64> = HashMap::new();
-        for o in orders {
-            *per_buyer.entry(o.resident).or_insert(0) += o.qty;
-        }
-        let per_buyer: Vec<(ResidentId, i64)> = per_buyer.into_iter().collect();
-        insert_values(
-            &mut tx,
-            "INSERT INTO holdings (deal_id, resident_id, units, max_units) ",
-            " ON CONFLICT (deal_id, resident_id) DO UPDATE SET units = units + excluded.units",
-            &per_buyer,
-            |row, (resident, units)| {
-                row.push_bind(deal)
-                    .push_bind(*resident)
-                    .push_bind(*units)
-                    .push_bind(limit);
-            },
-        )
-        .await
-        .map_err(|e| {
-            if e.as_database_error()
-                .is_some_and(|d| d.is_check_violation())
-            {
-                StoreError::Conflict(format!("a buyer would pass the limit of deal {deal}"))
-            } else {
-                StoreError::Db(e)
-            }
-        })?;
-        let (stored_rows, last) = insert_values(
-            &mut tx,
-            "INSERT INTO orders (deal_id, resident_id, qty, unit_price, pickup_id, pickup_code, \
-             key, created_at) ",
-            "",
-            orders,
-            |row, o| {
-                row.push_bind(deal)
-                    .push_bind(o.resident)
-                    .push_bind(o.qty)
-                    .push_bind(o.unit_price)
-                    .push_bind(o.pickup)
-                    .push_bind(&o.pickup_code)
-                    .push_bind(&o.key)
-                    .push_bind(o.created_at);
-            },
-        )
-        .await?;
-        let n = orders.len() as i64;
-        if stored_rows != n as u64 {
-            return Err(StoreError::Conflict(format!(
-                "{stored_rows} of {n} orders of deal {deal} were stored"
-            )));
-        }
-        // Inserts under the write lock, into a table whose new rowids are max(rowid) + 1: the batch
-        // holds the ids `last - n + 1 ..= last`, in the order given. Checked at both ends, not assumed.
-        let first = last - n + 1;
-        type End = (Option<ResidentId>, Option<String>);
-        let (r1, k1, r2, k2): (Option<i64>, Option<String>, Option<i64>, Option<String>) =
-            sqlx::query_as(
-                "SELECT (SELECT resident_id FROM orders WHERE id = ?1 AND deal_id = ?3), \
-                 (SELECT key FROM orders WHERE id = ?1 AND deal_id = ?3), \
-                 (SELECT resident_id FROM orders WHERE id = ?2 AND deal_id = ?3), \
-                 (SELECT key FROM orders WHERE id = ?2 AND deal_id = ?3)",
-            )
-            .bind(first)
-            .bind(last)
-            .bind(deal)
-            .fetch_one(&mut *tx)
-            .await?;
-        let end =
-            |o: Option<&NewOrder>| -> End { (o.map(|o| o.resident), o.map(|o| o.key.clone())) };
-        if ((r1, k1), (r2, k2)) != (end(orders.first()), end(orders.last())) {
-            return Err(StoreError::Conflict(format!(
-                "order ids of deal {deal} are not the range {first}..={last}"
-            )));
-        }
-        let stored = orders
-            .iter()
-            .zip(first..)
-            .map(|(o, id)| Order {
-                id,
-                deal,
-                resident: o.resident,
-                nickname: o.nickname.clone(),
-                qty: o.qty,
-                unit_price: o.unit_price,
-                pickup: o.pickup,
-                pickup_code: o.pickup_code.clone(),
-                status: OrderStatus::Accepted,
-                created_at: o.created_at,
-                cancel_reason: None,
-            })
-            .collect();
-        tx.commit().await?;
-        Ok(stored)
-    }
-
-    /// One order and the show it was bought in.
-    pub async fn order(&self, id: OrderId) -> Result<Option<(Order, ShowId)>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {ORDER_COLUMNS}, d.show_id FROM orders o JOIN residents r ON r.id = o.resident_id \
-             JOIN deals d ON d.id = o.deal_id WHERE o.id = ?"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|r| (order_from_row(&r), r.get(11))))
-    }
-
-    /// Cancels an accepted order and gives its units back to the deal, in one transaction.
-    /// `None` when the order is not (or no longer) accepted.
-    pub async fn cancel_order(
-        &self,
-        id: OrderId,
-        reason: Option<&str>,
-    ) -> Result<Option<Order>, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let row = sqlx::query(
-            "UPDATE orders SET status = 'cancelled', cancel_reason = ? \
-             WHERE id = ? AND status = 'accepted' RETURNING deal_id, qty",
-        )
-        .bind(reason)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let (deal, qty): (i64, i64) = (row.get(0), row.get(1));
-        sqlx::query("UPDATE deals SET sold = sold - ? WHERE id = ?")
-            .bind(qty)
-            .bind(deal)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "UPDATE holdings SET units = units - ? WHERE deal_id = ? \
-             AND resident_id = (SELECT resident_id FROM orders WHERE id = ?)",
-        )
-        .bind(qty)
-        .bind(deal)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        let order = sqlx::query(&format!(
-            "SELECT {ORDER_COLUMNS} FROM orders o JOIN residents r ON r.id = o.resident_id WHERE o.id = ?"
-        ))
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(Some(order_from_row(&order)))
-    }
-
-    /// The show's orders, newest first, at most `limit`.
-    pub async fn show_orders(&self, show: ShowId, limit: i64) -> Result<Vec<Order>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {ORDER_COLUMNS} FROM orders o JOIN residents r ON r.id = o.resident_id \
-             JOIN deals d ON d.id = o.deal_id WHERE d.show_id = ? ORDER BY o.id DESC LIMIT ?"
-        ))
-        .bind(show)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.iter().map(order_from_row).collect())
-    }
-
-    /// One resident's orders in a show, newest first.
-    pub async fn resident_orders(
-        &self,
-        show: ShowId,
-        resident: ResidentId,
-    ) -> Result<Vec<Order>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {ORDER_COLUMNS} FROM orders o JOIN residents r ON r.id = o.resident_id \
-             JOIN deals d ON d.id = o.deal_id WHERE d.show_id = ? AND o.resident_id = ? \
-             ORDER BY o.id DESC"
-        ))
-        .bind(show)
-        .bind(resident)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.iter().map(order_from_row).collect())
-    }
-
     /// Stores the hash of a host's or moderator's token for one show.
     pub async fn create_staff_token(
         &self,
@@ -618,7 +321,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO tokens (hash, role, show_id, created_at) VALUES (?, ?, ?, ?)")
             .bind(token_hash)
-            .bind(role_name(role))
+            .bind(role.as_str())
             .bind(show)
             .bind(now)
             .execute(&mut *tx)
@@ -666,17 +369,9 @@ impl Store {
                 role,
                 show: r.get(1),
                 resident: r.get(2),
-                nickname: nickname.unwrap_or_else(|| role_name(role).to_owned()),
+                nickname: nickname.unwrap_or_else(|| role.as_str().to_owned()),
             })
         }))
-    }
-}
-
-fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::Resident => "resident",
-        Role::Host => "host",
-        Role::Moderator => "moderator",
     }
 }
 
@@ -697,26 +392,5 @@ fn deal_from_row(r: &SqliteRow) -> Deal {
         } else {
             DealStatus::Ended
         },
-    }
-}
-
-fn order_from_row(r: &SqliteRow) -> Order {
-    let status: String = r.get(8);
-    Order {
-        id: r.get(0),
-        deal: r.get(1),
-        resident: r.get(2),
-        nickname: r.get(3),
-        qty: r.get(4),
-        unit_price: r.get(5),
-        pickup: r.get(6),
-        pickup_code: r.get(7),
-        status: match status.as_str() {
-            "cancelled" => OrderStatus::Cancelled,
-            "picked_up" => OrderStatus::PickedUp,
-            _ => OrderStatus::Accepted,
-        },
-        created_at: r.get(9),
-        cancel_reason: r.get(10),
     }
 }
