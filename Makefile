@@ -12,6 +12,7 @@ export TRUNK_SKIP_VERSION_CHECK := true
 
 TRUNK_VERSION    := 0.21.14
 BINARYEN_VERSION := 132
+TERSER_VERSION   := 5.51.4
 # wasm-bindgen-cli must equal the wasm-bindgen in Cargo.lock exactly.
 WASM_BINDGEN_VERSION = $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3; exit }' Cargo.lock)
 
@@ -22,7 +23,7 @@ say = printf '\033[1;34m==>\033[0m %s\n'
 BIND ?= 127.0.0.1:3000
 DB   ?= data/mulin.db
 
-.PHONY: help run test component-tests bench widget setup wasm-tools browser postgres peers lint clean
+.PHONY: help run test component-tests bench widget setup wasm-tools browser postgres node peers lint clean
 
 help:
 	@echo "make run    build the widget and start Mulin Live on http://$(BIND) with a demo show"
@@ -63,8 +64,9 @@ bench: postgres peers
 	@$(say) "running the benchmarks (about 16 minutes)"
 	tests/bench/bench.sh
 
-## peers: Node.js and the ws peer's packages, for the fan-out comparison in `make bench`.
-peers:
+## node: Node.js and npm: wasm-opt comes from npm, the build precompresses with Node's zlib, and
+## the benchmarks' peers run on it.
+node:
 	@if command -v node >/dev/null && command -v npm >/dev/null; then \
 	  $(say) "node, npm: present"; \
 	else \
@@ -72,11 +74,21 @@ peers:
 	  $(SUDO) apt-get update -qq; \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; \
 	fi
+
+## peers: the ws peer's packages, for the fan-out comparison, and Lighthouse (pinned), for the
+## page-load scores in `make bench`.
+peers: node
 	@if [ -d tests/peers/ws-broadcast/node_modules/ws ]; then \
 	  $(say) "ws peer packages: present"; \
 	else \
 	  $(say) "installing the ws peer's packages (npm ci, tests/peers/ws-broadcast)"; \
 	  cd tests/peers/ws-broadcast && npm ci --no-audit --no-fund; \
+	fi
+	@if [ -f tests/peers/lighthouse/node_modules/lighthouse/package.json ]; then \
+	  $(say) "lighthouse 12.2.3: present"; \
+	else \
+	  $(say) "installing Lighthouse 12.2.3 (npm ci, tests/peers/lighthouse; about 20 s)"; \
+	  cd tests/peers/lighthouse && npm ci --no-audit --no-fund --loglevel=error; \
 	fi
 
 ## postgres: PostgreSQL server binaries and pgbench, for the comparison in `make bench`.
@@ -100,9 +112,11 @@ widget: wasm-tools
 	trunk build --release --offline
 	@$(say) "building the staff console (trunk build --release frontend/console.html)"
 	trunk build frontend/console.html --release --offline --dist dist/console --public-url /console/
+	@$(say) "minifying the JS glue and precompressing dist/ (brotli and gzip beside each file)"
+	node frontend/postbuild.mjs dist $(TOOLS)/node_modules
 
 ## wasm-tools: the wasm32 target, trunk, wasm-bindgen-cli and wasm-opt, at pinned versions.
-wasm-tools:
+wasm-tools: node
 	@# Checks capture output instead of piping into `grep -q`: under pipefail an early-exiting grep
 	@# kills the writer with SIGPIPE and the check fails although the tool is there.
 	@if [[ "$$(rustup target list --installed)" == *wasm32-unknown-unknown* ]]; then \
@@ -127,6 +141,12 @@ wasm-tools:
 	else \
 	  $(say) "installing binaryen $(BINARYEN_VERSION) (wasm-opt) from npm into .tools/"; \
 	  mkdir -p $(TOOLS); npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error binaryen@$(BINARYEN_VERSION); \
+	fi
+	@if [ "$$(node -p 'require("$(TOOLS)/node_modules/terser/package.json").version' 2>/dev/null)" = "$(TERSER_VERSION)" ]; then \
+	  $(say) "terser $(TERSER_VERSION): present"; \
+	else \
+	  $(say) "installing terser $(TERSER_VERSION) (minifies the JS glue) from npm into .tools/"; \
+	  mkdir -p $(TOOLS); npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error terser@$(TERSER_VERSION); \
 	fi
 
 ## browser: Debian's Chromium and ChromeDriver, plus CJK fonts so Chinese renders in screenshots.

@@ -93,6 +93,19 @@ fn not_found() -> impl IntoView {
     }
 }
 
+/// Mounts `app` on the page and takes away the skeleton index.html drew (`#boot`) in the same
+/// task, so the two never share a frame and the app's first paint moves nothing on screen.
+pub fn mount<F, N>(app: F)
+where
+    F: FnOnce() -> N + 'static,
+    N: IntoView,
+{
+    leptos::mount::mount_to_body(app);
+    if let Some(boot) = document().get_element_by_id("boot") {
+        boot.remove();
+    }
+}
+
 /// The server's clock, ticking four times a second, for countdowns.
 pub fn server_clock(conn: Conn) -> ReadSignal<UtcMillis> {
     let (now, set_now) = signal(conn.server_now());

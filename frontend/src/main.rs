@@ -7,5 +7,5 @@ fn main() {
     console_error_panic_hook::set_once();
     mulin_frontend::components::apply_remembered_large_text();
     mulin_frontend::i18n::init();
-    leptos::mount::mount_to_body(mulin_frontend::Widget);
+    mulin_frontend::mount(mulin_frontend::Widget);
 }

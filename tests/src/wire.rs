@@ -204,6 +204,28 @@ impl HttpResponse {
         })
     }
 
+    /// The body as sent before its `Content-Encoding` (br or gzip), or an error if it does not
+    /// decode.
+    pub fn decoded(&self) -> Result<Vec<u8>, String> {
+        use std::io::Read;
+        let mut out = Vec::new();
+        match self.header("content-encoding") {
+            None => out.clone_from(&self.body),
+            Some("br") => {
+                brotli_decompressor::Decompressor::new(&self.body[..], 4096)
+                    .read_to_end(&mut out)
+                    .map_err(|e| format!("brotli: {e}"))?;
+            }
+            Some("gzip") => {
+                flate2::read::GzDecoder::new(&self.body[..])
+                    .read_to_end(&mut out)
+                    .map_err(|e| format!("gzip: {e}"))?;
+            }
+            Some(other) => return Err(format!("unexpected content-encoding {other}")),
+        }
+        Ok(out)
+    }
+
     /// The body as JSON.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
@@ -249,9 +271,38 @@ pub async fn http_request(
         .nth(1)
         .and_then(|s| s.parse().ok())
         .ok_or("no status")?;
-    Ok(HttpResponse {
+    let mut answer = HttpResponse {
         status,
         head,
         body: response[split + 4..].to_vec(),
-    })
+    };
+    if answer
+        .header("transfer-encoding")
+        .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
+    {
+        answer.body = dechunk(&answer.body)?;
+    }
+    Ok(answer)
+}
+
+/// The payload of a `Transfer-Encoding: chunked` body.
+fn dechunk(mut body: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = body
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .ok_or("a chunk without its size line")?;
+        let size = std::str::from_utf8(&body[..line_end]).map_err(|e| e.to_string())?;
+        let size = size.split(';').next().unwrap_or_default().trim();
+        let size =
+            usize::from_str_radix(size, 16).map_err(|e| format!("chunk size {size:?}: {e}"))?;
+        body = &body[line_end + 2..];
+        if size == 0 {
+            return Ok(out);
+        }
+        let chunk = body.get(..size).ok_or("a chunk cut short")?;
+        out.extend_from_slice(chunk);
+        body = body.get(size + 2..).ok_or("a chunk without its end")?;
+    }
 }

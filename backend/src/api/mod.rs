@@ -1,5 +1,6 @@
 //! HTTP routes and the WebSocket session. The only module that knows about HTTP.
 
+mod assets;
 mod demo;
 mod parse_errors;
 mod pictures;
@@ -10,7 +11,7 @@ mod socket;
 pub use serve::serve;
 pub use socket::Socket;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use axum::Router;
@@ -24,7 +25,7 @@ use axum::{Json, routing::any};
 use mulin_shared::{ErrorCode, MAX_FRAME_BYTES};
 use serde_json::json;
 use tokio::sync::{Semaphore, watch};
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::compression::CompressionLayer;
 
 use crate::live::Live;
 use crate::store::Store;
@@ -83,13 +84,19 @@ pub fn router(state: AppState, dist: &Path) -> Router {
         .route("/shows/{show}/pictures", post(pictures::upload))
         .fallback(any(api_not_found))
         .method_not_allowed_fallback(method_not_allowed);
-    Router::new()
-        .route("/ws", get(ws_upgrade))
+    // Everything but the WebSocket is compressed for clients that accept it (JSON, pages; the
+    // widget's files come precompressed and pass through) and gets its cache policy.
+    let http = Router::new()
         .route("/demo/{show}", get(demo::page))
         .route("/pictures/{file}", get(pictures::serve))
         .nest("/api", api)
-        .fallback_service(widget(dist))
+        .fallback_service(assets::router(dist))
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(assets::cache_policy))
+        .layer(CompressionLayer::new());
+    Router::new()
+        .route("/ws", get(ws_upgrade))
+        .merge(http)
         .with_state(state)
 }
 
@@ -99,33 +106,6 @@ async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) ->
         ErrorCode::MethodNotAllowed,
         format!("{} does not take {method}", uri.path()),
     )
-}
-
-/// Serves the built widget; any path that is not a file gets index.html (the widget routes itself).
-/// Staff pages get the staff console (`dist/console/`), built apart so residents never download it.
-fn widget(dist: &Path) -> Router {
-    let index: PathBuf = dist.join("index.html");
-    let console: PathBuf = dist.join("console").join("index.html");
-    if !index.is_file() {
-        let message = format!(
-            "the widget is not built ({} is missing): run `make run`, or `make widget`",
-            index.display()
-        );
-        return Router::new().fallback(any(move || {
-            let message = message.clone();
-            async move {
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    ErrorCode::Unavailable,
-                    message,
-                )
-            }
-        }));
-    }
-    Router::new()
-        .route_service("/show/{show}/host", ServeFile::new(&console))
-        .route_service("/show/{show}/moderator", ServeFile::new(&console))
-        .fallback_service(ServeDir::new(dist).fallback(ServeFile::new(index)))
 }
 
 async fn health() -> Json<serde_json::Value> {

@@ -3,5 +3,5 @@
 fn main() {
     console_error_panic_hook::set_once();
     mulin_frontend::i18n::init();
-    leptos::mount::mount_to_body(mulin_frontend::Console);
+    mulin_frontend::mount(mulin_frontend::Console);
 }

@@ -45,7 +45,7 @@ pub fn ShowBar(conn: Conn, role: fn() -> String) -> impl IntoView {
         <header class="bar">
             <div class="bar-title">
                 <h1>{title}</h1>
-                <p class="muted">{community} " · " {role}</p>
+                <p class="muted"><span class="community">{community}</span>{role}</p>
             </div>
             <div class="bar-side">
                 <LinkBadge conn />

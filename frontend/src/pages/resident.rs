@@ -99,6 +99,17 @@ pub fn ResidentPage(show: ShowId) -> impl IntoView {
             choice.set(deal);
         }
     };
+    // Until the first room state the page is what index.html's skeleton drew: the bar and a
+    // card-sized space, nothing below it. What arrives then is drawn in new space and nothing on
+    // screen moves under a finger (no layout shift). The parts below the card are laid out a task
+    // after it: two short tasks instead of one long one on a slow phone.
+    let loading = move || conn.room.with(Option::is_none);
+    let below = RwSignal::new(false);
+    Effect::new(move |_| {
+        if !loading() && !below.get_untracked() {
+            set_timeout(move || below.set(true), std::time::Duration::ZERO);
+        }
+    });
     view! {
         <main class="page resident">
             <ShowBar conn role=|| tr!("bar.residents") />
@@ -106,19 +117,21 @@ pub fn ResidentPage(show: ShowId) -> impl IntoView {
             <div class="offers" inner_html=move || offers.get() on:click=take_offer></div>
             <Show when=move || shown.with(Option::is_some)
                 fallback=move || view! {
-                    <article class="card empty-deal">
-                        <p>{move || if conn.room.with(Option::is_some) { tr!("deal.none") } else { tr!("deal.loading") }}</p>
+                    <article class="card empty-deal" class:loading=loading aria-busy=move || loading().to_string()>
+                        <p>{move || if loading() { tr!("deal.loading") } else { tr!("deal.none") }}</p>
                     </article>
                 }>
                 <DealCard conn deal=shown now choice />
             </Show>
-            <crate::components::LuckyBagCard conn now />
-            <ShowDeals conn now shown choice />
-            <section class="card" aria-labelledby="my-orders">
-                <h2 id="my-orders">{txt("orders.mine")}</h2>
-                <MyOrderList conn orders=my_orders />
-            </section>
-            <AccountBar conn />
+            <div class="below" hidden=move || !below.get()>
+                <crate::components::LuckyBagCard conn now />
+                <ShowDeals conn now shown choice />
+                <section class="card" aria-labelledby="my-orders">
+                    <h2 id="my-orders">{txt("orders.mine")}</h2>
+                    <MyOrderList conn orders=my_orders />
+                </section>
+                <AccountBar conn />
+            </div>
         </main>
     }
 }

@@ -18,6 +18,7 @@ use mulin_shared::{
 /// Where the resident's session token is remembered on this device.
 const TOKEN_KEY: &str = "mulin.token";
 mod device;
+mod early;
 mod state;
 
 pub use device::{recall, remember};
@@ -231,33 +232,48 @@ impl Conn {
     ) {
         let url = socket_url();
         let mut attempt: i32 = 0;
+        // A resident's first connection is the one index.html opened (and joined on) while the
+        // widget downloaded; what it received waits to be read.
+        let mut early = if staff { None } else { early::adopt(show) };
         loop {
             self.link.set(Link::Connecting);
-            if let Ok(ws) = WebSocket::open(&url) {
+            let (opened, waited, adopted) = match early.take() {
+                Some((ws, frames)) => (WebSocket::try_from(ws), frames, true),
+                None => (WebSocket::open(&url), Vec::new(), false),
+            };
+            if let Ok(ws) = opened {
+                if adopted {
+                    // The page paints once before the show is drawn: two short tasks, not one long.
+                    gloo_timers::future::TimeoutFuture::new(0).await;
+                }
                 let (mut sink, stream) = ws.split();
                 enum Event {
-                    In(String),
+                    /// A frame and when it arrived (this device's clock).
+                    In(String, f64),
                     Out((ClientMsg, Option<String>)),
                     Closed,
                 }
-                let incoming = stream
-                    .map(|m| match m {
-                        Ok(Message::Text(t)) => Event::In(t),
-                        Ok(Message::Bytes(_)) => Event::In(String::new()),
+                let waited = waited.into_iter().map(|(text, at)| Event::In(text, at));
+                let incoming = futures::stream::iter(waited)
+                    .chain(stream.map(|m| match m {
+                        Ok(Message::Text(t)) => Event::In(t, js_sys::Date::now()),
+                        Ok(Message::Bytes(_)) => Event::In(String::new(), js_sys::Date::now()),
                         Err(_) => Event::Closed,
-                    })
+                    }))
                     .chain(futures::stream::iter([Event::Closed]));
-                let mut events = futures::stream::select(incoming, (&mut outbox).map(Event::Out));
+                let hello = self.hello(show, !adopted).into_iter().map(|m| (m, None));
+                let outbox = futures::stream::iter(hello).chain(&mut outbox);
+                let mut events = futures::stream::select(incoming, outbox.map(Event::Out));
                 while let Some(event) = events.next().await {
                     let outgoing = match event {
                         Event::Closed => break,
                         Event::Out(msg) => vec![msg],
-                        Event::In(text) => match read(&text) {
+                        Event::In(text, arrived) => match read(&text) {
                             Ok(Some(msg)) => {
                                 if matches!(msg, ServerMsg::Welcome { .. }) {
                                     attempt = 0;
                                 }
-                                self.receive(msg, show, staff)
+                                self.receive(msg, staff, arrived)
                                     .into_iter()
                                     .map(|m| (m, None))
                                     .collect()
@@ -290,36 +306,42 @@ impl Conn {
         }
     }
 
+    /// What a connection says as soon as it opens, without waiting for the server's welcome: the
+    /// room state then arrives one round trip after the socket opens. Rejoining with what it has,
+    /// the server sends only the current room state. `join` is false on the socket index.html
+    /// opened, which has joined already.
+    fn hello(&self, show: ShowId, join: bool) -> Vec<ClientMsg> {
+        let catalogue = self
+            .catalogue
+            .with_untracked(|c| c.as_ref().map(|c| c.version));
+        let since = catalogue.and_then(|_| self.room.with_untracked(|r| r.as_ref().map(|r| r.seq)));
+        let mut hello = Vec::with_capacity(3);
+        if join {
+            hello.push(ClientMsg::Join {
+                show,
+                since,
+                catalogue,
+            });
+        }
+        hello.push(ClientMsg::Ping {
+            t: js_sys::Date::now() as i64,
+        });
+        if let Some(token) = self.token.get_value() {
+            hello.push(ClientMsg::Resume { token });
+        }
+        hello
+    }
+
     /// Applies one server message; returns what to send in answer.
-    fn receive(&self, msg: ServerMsg, show: ShowId, staff: bool) -> Vec<ClientMsg> {
+    fn receive(&self, msg: ServerMsg, staff: bool, arrived: f64) -> Vec<ClientMsg> {
         match msg {
             ServerMsg::Welcome { server_time, .. } => {
-                self.clock_offset
-                    .set(server_time - js_sys::Date::now() as i64);
+                self.clock_offset.set(server_time - arrived as i64);
                 self.link.set(Link::Online);
-                // Rejoining with what it has: the server then sends only the current room state.
-                let catalogue = self
-                    .catalogue
-                    .with_untracked(|c| c.as_ref().map(|c| c.version));
-                let since =
-                    catalogue.and_then(|_| self.room.with_untracked(|r| r.as_ref().map(|r| r.seq)));
-                let mut replies = vec![
-                    ClientMsg::Join {
-                        show,
-                        since,
-                        catalogue,
-                    },
-                    ClientMsg::Ping {
-                        t: js_sys::Date::now() as i64,
-                    },
-                ];
-                if let Some(token) = self.token.get_value() {
-                    replies.push(ClientMsg::Resume { token });
-                }
-                replies
+                Vec::new()
             }
             ServerMsg::Pong { t, server_time } => {
-                let now = js_sys::Date::now() as i64;
+                let now = arrived as i64;
                 let rtt = (now - t).max(0);
                 self.clock_offset.set(server_time + rtt / 2 - now);
                 Vec::new()
