@@ -57,11 +57,12 @@ component-tests: wasm-tools browser
 	  cargo test --target wasm32-unknown-unknown --test components --locked
 
 ## bench: spike scenarios against the release server, batching off, and PostgreSQL via pgbench;
-## fan-out to 10,000 viewers against Mulin Live, a Node.js ws peer and the floor peer.
-bench: postgres peers
+## fan-out to 10,000 viewers against Mulin Live, a Node.js ws peer and the floor peer; page load
+## (Lighthouse, visits, compression) against the built widget.
+bench: widget browser postgres peers
 	@$(say) "building the server, the load generator and the floor peer (release)"
-	cargo build --release --locked -p mulin-backend --bin mulin -p mulin-tests --bin spike --bin floor-peer --example store_commit
-	@$(say) "running the benchmarks (about 16 minutes)"
+	cargo build --release --locked -p mulin-backend --bin mulin -p mulin-tests --bin spike --bin floor-peer --example store_commit --example ws_deflate
+	@$(say) "running the benchmarks (about 22 minutes)"
 	tests/bench/bench.sh
 
 ## node: Node.js and npm: wasm-opt comes from npm, the build precompresses with Node's zlib, and

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # make bench: the order-spike scenarios, measured against (a) the same server without batching and
 # (b) PostgreSQL's hot-row transaction through pgbench; then fan-out to 10,000 viewers against Mulin
-# Live, a Node.js ws peer and the floor peer (one bare write per viewer per state); all in one run on
-# this machine.
+# Live, a Node.js ws peer and the floor peer (one bare write per viewer per state); then page load
+# (tests/bench/page_load.sh: Lighthouse, visits, compression); all in one run on this machine.
 # Writes docs/BENCHMARKS.md. Everything listens on 127.0.0.1 only.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -169,6 +169,9 @@ row() { # label, json
     "$(field "$2" accepted_per_s)" "$(field "$2" ack_p50_ms)" "$(field "$2" ack_p99_ms)" \
     "$(field "$2" oversold) / $(field "$2" lost_acks) / $(field "$2" errors)" "$(field "$2" orders_per_commit)"
 }
+
+say "page load: Lighthouse, visits, compression (tests/bench/page_load.sh, about 5 minutes)"
+PAGE=$(FAN_SERVER_CPU=$(field "$F" server_cpu_s_per_million) tests/bench/page_load.sh)
 
 {
 cat <<MD
@@ -434,10 +437,13 @@ same disk would allow about $(ceiling "$(per_commit "$B")") orders/s — so on s
 the CPU, as it is here, instead of becoming the disk. On this machine's cheap fsync the measured gap
 between batching and no batching is mostly CPU saved per transaction.
 
+$PAGE
+
 ## Commands
 
 \`\`\`sh
 make bench                      # all of the below, then rewrites this file
+tests/bench/page_load.sh        # the page-load section alone (LH_RUNS=5 Lighthouse runs per profile)
 ./target/release/spike ${SCEN_A[*]}
 ./target/release/spike ${SCEN_B[*]}
 ./target/release/spike ${SCEN_B[*]} --max-batch 1

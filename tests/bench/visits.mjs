@@ -19,13 +19,12 @@ async function visit() {
   await page.setViewport({ width: 412, height: 823 });
   const cdp = await page.createCDPSession();
   await cdp.send("Network.enable");
-  const seen = { bytes: 0, requests: 0, not_modified: 0, from_cache: 0 };
+  const seen = { bytes: 0, requests: 0, from_cache: 0 };
   const status = new Map();
   cdp.on("Network.responseReceived", (e) => status.set(e.requestId, e.response));
   cdp.on("Network.loadingFinished", (e) => {
     const r = status.get(e.requestId);
     seen.bytes += e.encodedDataLength; seen.requests += 1;
-    if (r?.status === 304) seen.not_modified += 1;
     if (r?.fromDiskCache || r?.fromMemoryCache) seen.from_cache += 1;
   });
   await page.goto(url, { waitUntil: "networkidle0" });
