@@ -34,8 +34,10 @@ pub fn HostPage(show: ShowId, token: String) -> impl IntoView {
             <ShowBar conn role=|| tr!("bar.host") />
             <div class="tools"><LangSwitch /></div>
             <StaffGate conn allowed />
-            <deals::DealList conn now can_act=allowed />
+            // Everything else appears once the token is accepted, where the "checking" note stood:
+            // nothing already on screen moves (no layout shift).
             <Show when=move || allowed.get()>
+                <deals::DealList conn now can_act=allowed />
                 <deals::LaunchForm conn now />
                 <deals::RestockForm conn now />
                 <bag::BagPanel conn now />
