@@ -91,12 +91,12 @@ pub fn router(state: AppState, dist: &Path) -> Router {
         .route("/pictures/{file}", get(pictures::serve))
         .nest("/api", api)
         .fallback_service(assets::router(dist))
-        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(assets::cache_policy))
         .layer(CompressionLayer::new());
     Router::new()
         .route("/ws", get(ws_upgrade))
         .merge(http)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
 }
 
