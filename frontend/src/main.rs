@@ -7,5 +7,10 @@ fn main() {
     console_error_panic_hook::set_once();
     mulin_frontend::components::apply_remembered_large_text();
     mulin_frontend::i18n::init();
-    mulin_frontend::mount(mulin_frontend::Widget);
+    // Drawn in the next task, not in the one that instantiated the wasm: two shorter tasks, so a
+    // slow phone can answer a tap in between (index.html's skeleton holds the place meanwhile).
+    leptos::prelude::set_timeout(
+        || mulin_frontend::mount(mulin_frontend::Widget),
+        std::time::Duration::ZERO,
+    );
 }
