@@ -31,6 +31,7 @@ if (!root || !modules || !statSync(root, { throwIfNoEntry: false })?.isDirectory
 
 // 1. The glue: each page's `<link rel=modulepreload href=/…js integrity=sha384-…>` names it.
 const { minify } = createRequire(resolve(modules) + "/")("terser");
+const sri = (bytes) => "sha384-" + createHash("sha384").update(bytes).digest("base64");
 const pages = [...files(root)].filter((p) => p.endsWith(".html"));
 let glueBefore = 0, glueAfter = 0;
 for (const page of pages) {
@@ -39,7 +40,6 @@ for (const page of pages) {
   for (const [, href, integrity] of html.matchAll(/href=([^ >]+\.js) integrity=(sha384-[A-Za-z0-9+/=]+)/g)) {
     const file = join(page, "..", basename(href));
     const code = readFileSync(file, "utf8");
-    const sri = (bytes) => "sha384-" + createHash("sha384").update(bytes).digest("base64");
     if (sri(code) !== integrity) continue; // minified already (a second run): leave it
     const out = await minify(code, { module: true, compress: true, mangle: true });
     writeFileSync(file, out.code);

@@ -10,8 +10,7 @@ SPIKE=./target/release/spike
 export MULIN_BIN=./target/release/mulin
 RUNS=${RUNS:-5}
 OUT=docs/BENCHMARKS.md
-say() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
-field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
+. tests/bench/common.sh
 # A field of a fan-out run's `orders` (the run with buyers).
 order_field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])["orders"][sys.argv[2]])' "$1" "$2"; }
 # The run whose `key` is the median of RUNS runs; every run's `key` is appended to the file $ALL.
@@ -77,7 +76,7 @@ FB=$("$SPIKE" fanout --viewers 10000 --buyers 5000 --window-ms 1000)
 
 # (b) PostgreSQL: a throw-away cluster on a free loopback port.
 PGDIR=$(mktemp -d /tmp/mulin-pg.XXXXXX)
-PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PGPORT=$(free_port)
 PGBIN=$(dirname "$(readlink -f "$(command -v initdb)")")
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 [ "$(id -u)" = 0 ] && chown postgres "$PGDIR"
@@ -113,7 +112,6 @@ rss_change() {
   kb=$(field "$1" rss_growth_kb)
   if [ "${kb#-}" != "$kb" ]; then echo "shrank by ${kb#-} KiB"; else echo "grew by $kb KiB"; fi
 }
-verdict() { python3 -c 'import sys; print("yes" if eval(sys.argv[1]) else "**no**")' "$1"; }
 ceiling() { python3 -c 'import sys; print(f"{float(sys.argv[1])*1000:,.0f}")' "$1"; }
 fan_row() { # label, json
   printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" \

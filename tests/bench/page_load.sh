@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 MULIN=./target/release/mulin
 LH_RUNS=${LH_RUNS:-5}
-say() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+. tests/bench/common.sh
 export CHROME_PATH=${CHROME_PATH:-/usr/bin/chromium}
 LIGHTHOUSE=tests/peers/lighthouse/node_modules/.bin/lighthouse
 [ -x "$LIGHTHOUSE" ] || { echo "Lighthouse is missing: run \`make peers\`" >&2; exit 1; }
@@ -22,7 +22,6 @@ WORK=$(mktemp -d /tmp/mulin-pageload.XXXXXX)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # A demo server on `dist` ($1); sets URL and LOG.
 start_server() {
@@ -74,8 +73,6 @@ with open(sys.argv[1], "w") as f:
 runs.sort(key=lambda r: (-r["performance"], r["lcp_s"]))
 print(json.dumps(runs[len(runs) // 2]))' "$all"
 }
-field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
-verdict() { python3 -c 'import sys; print("yes" if eval(sys.argv[1]) else "**no**")' "$1"; }
 lh_row() { # label, json
   printf '| %s | %s | %s s | %s ms | %s | %s s | %s KB | %s |\n' "$1" "$(field "$2" performance)" \
     "$(field "$2" lcp_s)" "$(field "$2" tbt_ms)" "$(field "$2" cls)" "$(field "$2" fcp_s)" \

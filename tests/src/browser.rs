@@ -218,6 +218,20 @@ impl Browser {
         el.send_keys(text).await.expect("typing works");
     }
 
+    /// Chooses `value` in the `<select>` whose id is `id`, as a person picking from its list does
+    /// (the page hears `change`).
+    pub async fn choose(&self, id: &str, value: &str) {
+        self.wait_attr(&format!("#{id}"), "id", |_| true).await;
+        self.client
+            .execute(
+                "const s = document.getElementById(arguments[0]); s.value = arguments[1]; \
+                 s.dispatchEvent(new Event('change'));",
+                vec![serde_json::json!(id), serde_json::json!(value)],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("choosing {value} in #{id}: {e}"));
+    }
+
     /// Clicks the element matching `css` once it exists and is enabled.
     pub async fn click(&self, css: &str) {
         self.poll(&format!("{css} to be enabled"), async || {

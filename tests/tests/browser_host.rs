@@ -75,14 +75,7 @@ async fn a_host_launches_from_the_console_and_moderators_see_orders_live() {
     // The host sees the deal's pace, and restocks it from the console.
     let row = format!("li[data-deal='{}']", deal.id);
     host.wait_text(&row, |t| t.contains("近一分钟 1 单")).await;
-    host.client
-        .execute(
-            "const s = document.getElementById('restock-deal'); s.value = arguments[0]; \
-             s.dispatchEvent(new Event('change'));",
-            vec![serde_json::json!(deal.id.to_string())],
-        )
-        .await
-        .expect("deal chosen");
+    host.choose("restock-deal", &deal.id.to_string()).await;
     host.type_into("#restock-units", "0").await;
     host.click("#restock").await;
     host.wait_text("#restock-form .note.warn", |t| t.contains("补货数量"))
@@ -128,24 +121,10 @@ async fn a_lucky_bag_runs_from_the_console_to_a_result_every_viewer_verifies() {
     // The host opens a bag from the console; choosing "buyers only" brings up the suggestion.
     host.type_into("#bag-prize", "5 kg 五常大米").await;
     host.type_into("#bag-minutes", "5").await;
-    host.client
-        .execute(
-            "const s = document.getElementById('bag-eligibility'); s.value = 'buyers'; \
-             s.dispatchEvent(new Event('change'));",
-            vec![],
-        )
-        .await
-        .expect("eligibility chosen");
+    host.choose("bag-eligibility", "buyers").await;
     host.wait_text(".bag-panel .note", |t| t.contains("无需购物"))
         .await;
-    host.client
-        .execute(
-            "const s = document.getElementById('bag-eligibility'); s.value = 'everyone'; \
-             s.dispatchEvent(new Event('change'));",
-            vec![],
-        )
-        .await
-        .expect("eligibility chosen");
+    host.choose("bag-eligibility", "everyone").await;
     host.click("#bag-open").await;
     host.wait_text("#host-bag-status", |t| t.contains("0 人已参加"))
         .await;
@@ -274,7 +253,7 @@ async fn the_host_adds_a_product_with_a_photo_and_schedules_it_and_residents_see
 
     // A photo from the host's device is shrunk, uploaded and shown.
     let photo = std::env::temp_dir().join(format!("mulin-potatoes-{}.png", std::process::id()));
-    std::fs::write(&photo, POTATO_PNG).expect("photo written");
+    std::fs::write(&photo, mulin_tests::TINY_PNG).expect("photo written");
     host.client
         .find(fantoccini::Locator::Css("#product-upload"))
         .await
@@ -389,12 +368,3 @@ async fn the_host_adds_a_product_with_a_photo_and_schedules_it_and_residents_see
         b.close().await;
     }
 }
-
-/// A 1×1 PNG photo, as small as a photo can be.
-const POTATO_PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
-    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53,
-    0xDE, 0x00, 0x00, 0x00, 0x0C, 0x49, 0x44, 0x41, 0x54, 0x08, 0xD7, 0x63, 0xF8, 0xCF, 0xC0, 0x00,
-    0x00, 0x03, 0x01, 0x01, 0x00, 0x18, 0xDD, 0x8D, 0xB0, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E,
-    0x44, 0xAE, 0x42, 0x60, 0x82,
-];
