@@ -106,6 +106,37 @@ where
     }
 }
 
+/// Draws `view` into the element `#id` in a task of its own, after the one running now.
+///
+/// What the resident needs first (the deal) is drawn at once; what can wait a moment (the form to
+/// sign in, the parts below the card) comes a task later. A slow phone then never runs one long
+/// task that holds up a tap (Lighthouse's Total Blocking Time), and the deal's first paint does
+/// not wait for the rest. `view` lives as long as the reactive owner that called this: when that
+/// part of the page goes, so does what was drawn here.
+pub fn draw_later<N: IntoView + 'static>(id: &'static str, view: impl FnOnce() -> N + 'static) {
+    let owner = Owner::current();
+    set_timeout(
+        move || {
+            let Some(place) = document()
+                .get_element_by_id(id)
+                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+            else {
+                // That part of the page went away before its turn came.
+                return;
+            };
+            let draw = move || {
+                let drawn = send_wrapper::SendWrapper::new(leptos::mount::mount_to(place, view));
+                on_cleanup(move || drop(drawn));
+            };
+            match owner {
+                Some(owner) => owner.with(draw),
+                None => draw(),
+            }
+        },
+        Duration::ZERO,
+    );
+}
+
 /// The server's clock, ticking four times a second, for countdowns.
 pub fn server_clock(conn: Conn) -> ReadSignal<UtcMillis> {
     let (now, set_now) = signal(conn.server_now());

@@ -150,6 +150,21 @@ async fn controls_are_full_tap_targets_and_a_resident_can_rename_and_sign_out() 
     page.click("#sign-out").await;
     page.client.accept_alert().await.expect("confirmed");
     page.wait_attr("#sign-in-to-buy", "id", |_| true).await;
+    // The form to sign in again comes with it (drawn a task after the card), once.
+    page.wait_attr("#nickname", "id", |_| true).await;
+    let forms = page
+        .client
+        .execute(
+            "return document.querySelectorAll('form.signin').length;",
+            vec![],
+        )
+        .await
+        .expect("forms counted");
+    assert_eq!(
+        forms.as_i64(),
+        Some(1),
+        "one sign-in form after signing out"
+    );
     let mut later = ts.client().await;
     assert!(matches!(
         later.resume(&token).await,

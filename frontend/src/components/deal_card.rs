@@ -228,9 +228,13 @@ pub fn DealCard(
             <p class="muted small-print" id="pickup-where">{where_it_is}</p>
             // Before sign-in, "sign in to buy" stands where Buy will be (on a phone's first screen)
             // and leads to the form below it, so nobody wonders why Buy is grey.
-            <Show when=signed_in fallback=move || view! {
-                <a class="buy" id="sign-in-to-buy" href="#nickname">{txt("deal.sign_in_to_buy")}</a>
-                <SignIn conn />
+            <Show when=signed_in fallback=move || {
+                // The form comes a task after the deal: the deal's first paint does not wait for it.
+                crate::draw_later("sign-in-later", move || view! { <SignIn conn /> });
+                view! {
+                    <a class="buy" id="sign-in-to-buy" href="#nickname">{txt("deal.sign_in_to_buy")}</a>
+                    <div class="later" id="sign-in-later"></div>
+                }
             }>
                 <button type="button" id="buy" class="buy" data-state=button_state disabled=move || !can_buy() on:click=buy>
                     {button_label}

@@ -12,7 +12,7 @@ use crate::components::{AccountBar, DealCard, LargeTextToggle, MyOrderList, Show
 use crate::i18n::LangSwitch;
 use crate::i18n::txt;
 use crate::socket::{Conn, Purchase};
-use crate::{escape, server_clock, tr};
+use crate::{draw_later, escape, server_clock, tr};
 use wasm_bindgen::JsCast;
 
 /// Whether a deal can still be bought or is still to come.
@@ -105,9 +105,25 @@ pub fn ResidentPage(show: ShowId) -> impl IntoView {
     // after it: two short tasks instead of one long one on a slow phone.
     let loading = move || conn.room.with(Option::is_none);
     let below = RwSignal::new(false);
+    // Drawn for the page's life: under the page's owner, not the effect's (whose owner is cleaned
+    // each time it runs again).
+    let page = Owner::current().unwrap_or_else(Owner::new);
     Effect::new(move |_| {
         if !loading() && !below.get_untracked() {
-            set_timeout(move || below.set(true), std::time::Duration::ZERO);
+            below.set(true);
+            page.with(|| {
+                draw_later("below", move || {
+                    view! {
+                        <crate::components::LuckyBagCard conn now />
+                        <ShowDeals conn now shown choice />
+                        <section class="card" aria-labelledby="my-orders">
+                            <h2 id="my-orders">{txt("orders.mine")}</h2>
+                            <MyOrderList conn orders=my_orders />
+                        </section>
+                        <AccountBar conn />
+                    }
+                })
+            });
         }
     });
     view! {
@@ -123,15 +139,7 @@ pub fn ResidentPage(show: ShowId) -> impl IntoView {
                 }>
                 <DealCard conn deal=shown now choice />
             </Show>
-            <div class="below" hidden=move || !below.get()>
-                <crate::components::LuckyBagCard conn now />
-                <ShowDeals conn now shown choice />
-                <section class="card" aria-labelledby="my-orders">
-                    <h2 id="my-orders">{txt("orders.mine")}</h2>
-                    <MyOrderList conn orders=my_orders />
-                </section>
-                <AccountBar conn />
-            </div>
+            <div class="later" id="below"></div>
         </main>
     }
 }

@@ -233,8 +233,15 @@ impl Conn {
         let url = socket_url();
         let mut attempt: i32 = 0;
         // A resident's first connection is the one index.html opened (and joined on) while the
-        // widget downloaded; what it received waits to be read.
-        let mut early = if staff { None } else { early::adopt(show) };
+        // widget downloaded; what it received waits to be read. The widget takes it over in the
+        // task after the one that drew the page, and reads one waiting frame per task: on a slow
+        // phone no single task runs long enough to hold up a tap (Lighthouse's blocking time).
+        let mut early = if staff {
+            None
+        } else {
+            gloo_timers::future::TimeoutFuture::new(0).await;
+            early::adopt(show)
+        };
         loop {
             self.link.set(Link::Connecting);
             let (opened, waited, adopted) = match early.take() {
@@ -242,10 +249,7 @@ impl Conn {
                 None => (WebSocket::open(&url), Vec::new(), false),
             };
             if let Ok(ws) = opened {
-                if adopted {
-                    // The page paints once before the show is drawn: two short tasks, not one long.
-                    gloo_timers::future::TimeoutFuture::new(0).await;
-                }
+                let mut replaying = waited.len();
                 let (mut sink, stream) = ws.split();
                 enum Event {
                     /// A frame and when it arrived (this device's clock).
@@ -265,6 +269,10 @@ impl Conn {
                 let outbox = futures::stream::iter(hello).chain(&mut outbox);
                 let mut events = futures::stream::select(incoming, outbox.map(Event::Out));
                 while let Some(event) = events.next().await {
+                    if replaying > 0 && matches!(event, Event::In(..)) {
+                        replaying -= 1;
+                        gloo_timers::future::TimeoutFuture::new(0).await;
+                    }
                     let outgoing = match event {
                         Event::Closed => break,
                         Event::Out(msg) => vec![msg],
