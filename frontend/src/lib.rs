@@ -106,35 +106,49 @@ where
     }
 }
 
-/// Draws `view` into the element `#id` in a task of its own, after the one running now.
+/// Draws `view` into the element `place`, `tasks` tasks after the one running now.
 ///
-/// What the resident needs first (the deal) is drawn at once; what can wait a moment (the form to
-/// sign in, the parts below the card) comes a task later. A slow phone then never runs one long
-/// task that holds up a tap (Lighthouse's Total Blocking Time), and the deal's first paint does
-/// not wait for the rest. `view` lives as long as the reactive owner that called this: when that
-/// part of the page goes, so does what was drawn here.
-pub fn draw_later<N: IntoView + 'static>(id: &'static str, view: impl FnOnce() -> N + 'static) {
+/// What the resident needs first (the deal) is drawn at once; what can wait a moment (the buttons
+/// to buy, the form to sign in, the parts below the card) comes in the tasks after. A slow phone
+/// then never runs one long task that holds up a tap (Lighthouse's Total Blocking Time), and the
+/// deal's first paint does not wait for the rest. Parts drawn `n` tasks later are drawn after
+/// every part asked for fewer tasks later in the same task (zero-delay timers run in order), so
+/// a part below others can wait for them and nothing already drawn is pushed down.
+///
+/// `view` lives as long as the reactive owner that called this: when that part of the page goes,
+/// so does what was drawn here.
+pub fn draw_later<N: IntoView + 'static>(
+    tasks: u32,
+    place: NodeRef<leptos::html::Div>,
+    view: impl FnOnce() -> N + 'static,
+) {
     let owner = Owner::current();
-    set_timeout(
-        move || {
-            let Some(place) = document()
-                .get_element_by_id(id)
-                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
-            else {
-                // That part of the page went away before its turn came.
+    in_tasks(
+        tasks,
+        Box::new(move || {
+            // Gone if that part of the page went away before its turn came.
+            let Some(place) = place.get_untracked() else {
                 return;
             };
             let draw = move || {
-                let drawn = send_wrapper::SendWrapper::new(leptos::mount::mount_to(place, view));
+                let drawn =
+                    send_wrapper::SendWrapper::new(leptos::mount::mount_to(place.into(), view));
                 on_cleanup(move || drop(drawn));
             };
             match owner {
                 Some(owner) => owner.with(draw),
                 None => draw(),
             }
-        },
-        Duration::ZERO,
+        }),
     );
+}
+
+/// Runs `f` `tasks` tasks after this one (a zero-delay timer for each).
+fn in_tasks(tasks: u32, f: Box<dyn FnOnce()>) {
+    if tasks == 0 {
+        return f();
+    }
+    set_timeout(move || in_tasks(tasks - 1, f), Duration::ZERO);
 }
 
 /// The server's clock, ticking four times a second, for countdowns.

@@ -172,34 +172,10 @@ pub fn DealCard(
         })
     };
 
-    view! {
-        <article class="card deal" aria-labelledby="deal-name">
-            <div class="deal-head">
-                {move || product().and_then(|p| p.picture.clone().map(|src| view! {
-                    <img class="deal-picture" src=src width="96" height="96"
-                        alt=move || tr!("deal.picture", name = p.name.clone()) />
-                }))}
-                <div>
-                    <h2 id="deal-name">{move || product().map(|p| p.name).unwrap_or_default()}</h2>
-                    <p class="muted" id="deal-provenance">{provenance}</p>
-                </div>
-            </div>
-            {move || product().map(|p| p.description).filter(|d| !d.is_empty()).map(|d| view! {
-                <p class="deal-description" id="deal-description">{d}</p>
-            })}
-            <div class="price-row">
-                <span class="price" id="deal-price">{move || yuan(deal.with(|d| d.as_ref().map(|d| d.price).unwrap_or(0)))}</span>
-                <s class="muted" aria-label=txt("deal.normal_price")>{move || product().map(|p| yuan(p.normal_price)).unwrap_or_default()}</s>
-                <span class="countdown" aria-live="off">{countdown}</span>
-            </div>
-            <StockMeter remaining stock />
-            <p class="muted" id="deal-limit">
-                {move || match held() {
-                    0 => tr!("deal.limit", n = limit()),
-                    h => tr!("deal.limit_held", n = limit(), held = h, left = left_for_me()),
-                }}
-            </p>
-
+    // The buttons to choose and buy come a task after the deal itself (`draw_later`).
+    let purchase = NodeRef::new();
+    crate::draw_later(1, purchase, move || {
+        view! {
             <div class="buy-row">
                 <div class="qty" role="group" aria-label=txt("deal.quantity")>
                     <button type="button" id="qty-less" aria-label=txt("deal.fewer") disabled=move || { qty.get() <= 1 }
@@ -229,11 +205,12 @@ pub fn DealCard(
             // Before sign-in, "sign in to buy" stands where Buy will be (on a phone's first screen)
             // and leads to the form below it, so nobody wonders why Buy is grey.
             <Show when=signed_in fallback=move || {
-                // The form comes a task after the deal: the deal's first paint does not wait for it.
-                crate::draw_later("sign-in-later", move || view! { <SignIn conn /> });
+                // The form comes a task after the buttons: the deal's first paint does not wait for it.
+                let place = NodeRef::new();
+                crate::draw_later(1, place, move || view! { <SignIn conn /> });
                 view! {
                     <a class="buy" id="sign-in-to-buy" href="#nickname">{txt("deal.sign_in_to_buy")}</a>
-                    <div class="later" id="sign-in-later"></div>
+                    <div class="later" node_ref=place></div>
                 }
             }>
                 <button type="button" id="buy" class="buy" data-state=button_state disabled=move || !can_buy() on:click=buy>
@@ -241,6 +218,37 @@ pub fn DealCard(
                 </button>
             </Show>
             <PurchaseNote conn deal=id limit=Signal::derive(limit) held=Signal::derive(held) />
+        }
+    });
+    view! {
+        <article class="card deal" aria-labelledby="deal-name">
+            <div class="deal-head">
+                {move || product().and_then(|p| p.picture.clone().map(|src| view! {
+                    <img class="deal-picture" src=src width="96" height="96"
+                        alt=move || tr!("deal.picture", name = p.name.clone()) />
+                }))}
+                <div>
+                    <h2 id="deal-name">{move || product().map(|p| p.name).unwrap_or_default()}</h2>
+                    <p class="muted" id="deal-provenance">{provenance}</p>
+                </div>
+            </div>
+            {move || product().map(|p| p.description).filter(|d| !d.is_empty()).map(|d| view! {
+                <p class="deal-description" id="deal-description">{d}</p>
+            })}
+            <div class="price-row">
+                <span class="price" id="deal-price">{move || yuan(deal.with(|d| d.as_ref().map(|d| d.price).unwrap_or(0)))}</span>
+                <s class="muted" aria-label=txt("deal.normal_price")>{move || product().map(|p| yuan(p.normal_price)).unwrap_or_default()}</s>
+                <span class="countdown" aria-live="off">{countdown}</span>
+            </div>
+            <StockMeter remaining stock />
+            <p class="muted" id="deal-limit">
+                {move || match held() {
+                    0 => tr!("deal.limit", n = limit()),
+                    h => tr!("deal.limit_held", n = limit(), held = h, left = left_for_me()),
+                }}
+            </p>
+
+            <div class="later" node_ref=purchase></div>
         </article>
     }
 }

@@ -60,11 +60,6 @@ pub fn ShowBar(conn: Conn, role: fn() -> String) -> impl IntoView {
 /// Where the large-text choice is remembered on this device.
 const LARGE_TEXT_KEY: &str = "mulin.large-text";
 
-/// Applies the remembered large-text choice before the first paint, so the page does not jump.
-pub fn apply_remembered_large_text() {
-    set_large_text(remembered_large_text());
-}
-
 fn remembered_large_text() -> bool {
     crate::socket::recall(LARGE_TEXT_KEY).as_deref() == Some("1")
 }

@@ -105,14 +105,17 @@ pub fn ResidentPage(show: ShowId) -> impl IntoView {
     // after it: two short tasks instead of one long one on a slow phone.
     let loading = move || conn.room.with(Option::is_none);
     let below = RwSignal::new(false);
+    let below_place = NodeRef::new();
     // Drawn for the page's life: under the page's owner, not the effect's (whose owner is cleaned
     // each time it runs again).
-    let page = Owner::current().unwrap_or_else(Owner::new);
+    let page = Owner::current().unwrap_or_default();
     Effect::new(move |_| {
         if !loading() && !below.get_untracked() {
             below.set(true);
+            // After the card's parts (its buttons a task after the deal, the sign-in form a task
+            // after those): nothing drawn later pushes these down.
             page.with(|| {
-                draw_later("below", move || {
+                draw_later(3, below_place, move || {
                     view! {
                         <crate::components::LuckyBagCard conn now />
                         <ShowDeals conn now shown choice />
@@ -139,7 +142,7 @@ pub fn ResidentPage(show: ShowId) -> impl IntoView {
                 }>
                 <DealCard conn deal=shown now choice />
             </Show>
-            <div class="later" id="below"></div>
+            <div class="later" node_ref=below_place></div>
         </main>
     }
 }
