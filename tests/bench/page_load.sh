@@ -153,6 +153,12 @@ $(lh_row "host console, desktop" "$HD")
 All runs of the resident page, as performance (LCP, TBT, CLS) — mobile: $(cat "$WORK/m-all");
 desktop: $(cat "$WORK/d-all").
 
+What keeps the phone's main thread free (TBT counts every task past 50 ms at 4× CPU): index.html
+draws a skeleton of the page and opens the live connection while the widget downloads; the widget
+then works in short tasks, one after another: the language, the page, taking over the connection,
+each frame that waited, the deal, its buttons, the sign-in form, the parts below the card
+(\`draw_later\` in \`frontend/src/lib.rs\`), so no task of its own runs long.
+
 **Visits** (\`tests/bench/visits.mjs\`: Chromium opens the resident page in a new tab twice, the HTTP
 cache kept between): the first visit transferred $(visit first bytes) bytes in $(visit first requests)
 requests; the second $(visit second bytes) bytes in $(visit second requests) requests: $(visit second from_cache)
