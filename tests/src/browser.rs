@@ -238,12 +238,24 @@ impl Browser {
             matches!(self.attr(css, "disabled").await, Some(None)).then_some(())
         })
         .await;
-        let el = self
-            .client
-            .find(Locator::Css(css))
-            .await
-            .expect("element exists");
-        el.click().await.expect("click works");
+        // The page may draw the element again between finding it and clicking it (a live update):
+        // a stale element was not clicked, so the click goes to the new one, as a person's would.
+        let mut tries = 0;
+        loop {
+            let el = self
+                .client
+                .find(Locator::Css(css))
+                .await
+                .expect("element exists");
+            match el.click().await {
+                Ok(_) => return,
+                Err(e) if tries < 20 && format!("{e:?}").contains("StaleElementReference") => {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("clicking {css} failed: {e}"),
+            }
+        }
     }
 
     /// The box of the element matching `css` in CSS pixels: `[left, top, right, bottom]`.
