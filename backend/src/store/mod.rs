@@ -11,6 +11,9 @@ mod residents;
 mod seed;
 mod shows;
 
+#[cfg(test)]
+mod full_disk_tests;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -127,6 +130,24 @@ impl std::ops::DerefMut for WriteTx {
     }
 }
 
+/// Whether the pool may hand out `conn`: not if it is still counted inside a transaction.
+///
+/// A transaction dropped on an error is rolled back by a ROLLBACK sqlx queues on the connection.
+/// When the error was a full disk or an I/O error at COMMIT, SQLite has already rolled the
+/// transaction back itself, that ROLLBACK fails ("no transaction is active"), and sqlx goes on
+/// counting one open transaction on the connection: every BEGIN after it failed, until a restart.
+/// The ping waits for the queued ROLLBACK (a connection runs its commands in order); a connection
+/// still counted inside a transaction then, or one that cannot answer, is closed, and the pool
+/// opens a fresh one in its place.
+async fn not_left_in_a_transaction(conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+    conn.ping().await?;
+    if conn.is_in_transaction() {
+        tracing::warn!("a database connection was left inside a failed transaction: replaced");
+        return Ok(false);
+    }
+    Ok(true)
+}
+
 /// Connections to the database file (one writes at a time; the rest read).
 const POOL: u32 = 8;
 
@@ -169,12 +190,14 @@ impl Store {
             .max_connections(POOL)
             .min_connections(POOL)
             .test_before_acquire(false)
+            .before_acquire(|conn, _| Box::pin(not_left_in_a_transaction(conn)))
             .connect_with(options.clone())
             .await?;
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
             .test_before_acquire(false)
+            .before_acquire(|conn, _| Box::pin(not_left_in_a_transaction(conn)))
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&writer).await?;
@@ -185,6 +208,7 @@ impl Store {
         })
     }
 
+    /// A write transaction, once it is this writer's turn.
     async fn begin_write(&self) -> Result<WriteTx, StoreError> {
         let gate = self.write_gate.clone().lock_owned().await;
         Ok(WriteTx {
