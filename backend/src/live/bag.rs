@@ -154,11 +154,16 @@ async fn draw(
     let entries = store.bag_entries(bag.id).await?;
     let hash = lucky_bag::entries_hash(&entries);
     let won = lucky_bag::draw(seed, &entries, bag.winners_wanted as usize);
+    // Codes are random, and 300 winners of six-digit codes share one about once in 22 draws:
+    // drawn again until each winner's is their own, so a clerk can never hand one prize twice.
+    let mut taken = std::collections::HashSet::new();
     let winners: Vec<DrawnWinner> = won
         .iter()
         .map(|&resident| DrawnWinner {
             resident,
-            claim_code: claim_code(),
+            claim_code: std::iter::repeat_with(claim_code)
+                .find(|code| taken.insert(code.clone()))
+                .unwrap_or_default(),
         })
         .collect();
     store.record_draw(bag.id, &hash, now_ms(), &winners).await?;
