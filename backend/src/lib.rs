@@ -9,6 +9,7 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod live;
+pub mod logging;
 pub mod open_files;
 pub mod sms;
 pub mod store;

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use mulin_backend::config::{Cli, Command, ServeArgs, ShowArgs, StaffRole, TokenArgs};
+use mulin_backend::logging::{say, say_err};
 use mulin_backend::{ServerConfig, auth, now_ms, store::Store};
 use mulin_shared::Role;
 use tracing_subscriber::EnvFilter;
@@ -19,8 +20,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        // Logs go to stderr: stdout carries the links people (and the test harness) read.
-        .with_writer(std::io::stderr)
+        // Logs go to stderr: stdout carries the links people (and the test harness) read. A line
+        // that cannot be written is dropped and counted, never a panic (`logging`).
+        .with_writer(|| mulin_backend::logging::LogWriter)
+        .log_internal_errors(false)
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
@@ -31,7 +34,7 @@ async fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("mulin: {message}");
+            say_err(format_args!("mulin: {message}"));
             ExitCode::FAILURE
         }
     }
@@ -50,28 +53,32 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let base = format!("http://{}", server.addr());
-    println!(
+    say(format_args!(
         "Mulin Live is running on {base} (database {})",
         args.db.display()
-    );
+    ));
     if let Some(demo) = server.demo() {
         let show = demo.show;
-        println!();
-        println!("  Resident (open on a phone or in two tabs):  {base}/show/{show}");
-        println!("  Stream page with the widget embedded:       {base}/demo/{show}");
-        println!(
+        say(format_args!(""));
+        say(format_args!(
+            "  Resident (open on a phone or in two tabs):  {base}/show/{show}"
+        ));
+        say(format_args!(
+            "  Stream page with the widget embedded:       {base}/demo/{show}"
+        ));
+        say(format_args!(
             "  Host console:       {base}/show/{show}/host?token={}",
             demo.host_token
-        );
-        println!(
+        ));
+        say(format_args!(
             "  Moderator desk:     {base}/show/{show}/moderator?token={}",
             demo.moderator_token
-        );
-        println!();
+        ));
+        say(format_args!(""));
     }
-    println!("Press Ctrl-C to stop.");
+    say(format_args!("Press Ctrl-C to stop."));
     shutdown_signal().await;
-    println!("Stopping…");
+    say(format_args!("Stopping…"));
     server.shutdown().await.map_err(|e| e.to_string())
 }
 
@@ -117,7 +124,7 @@ async fn token(args: TokenArgs) -> Result<(), String> {
         .mint_staff_token(role, args.show, now_ms())
         .await
         .map_err(|e| e.to_string())?;
-    println!("{token}");
+    say(format_args!("{token}"));
     Ok(())
 }
 
@@ -143,9 +150,13 @@ async fn show(args: ShowArgs) -> Result<(), String> {
         .mint_staff_token(Role::Moderator, id, now)
         .await
         .map_err(|e| e.to_string())?;
-    println!("Show {id} created: {title} ({community})");
-    println!("  Residents:       /show/{id}");
-    println!("  Host console:    /show/{id}/host?token={host}");
-    println!("  Moderator desk:  /show/{id}/moderator?token={moderator}");
+    say(format_args!("Show {id} created: {title} ({community})"));
+    say(format_args!("  Residents:       /show/{id}"));
+    say(format_args!(
+        "  Host console:    /show/{id}/host?token={host}"
+    ));
+    say(format_args!(
+        "  Moderator desk:  /show/{id}/moderator?token={moderator}"
+    ));
     Ok(())
 }

@@ -64,7 +64,46 @@ impl ServerProcess {
         max_batch: usize,
         bind: &str,
     ) -> Result<ServerProcess, String> {
-        ServerProcess::launch(db, max_batch, bind, Path::new("no-widget-needed"), None).await
+        ServerProcess::launch(
+            db,
+            max_batch,
+            bind,
+            Path::new("no-widget-needed"),
+            None,
+            false,
+        )
+        .await
+    }
+
+    /// Starts `mulin serve --demo` logging everything (`RUST_LOG=debug`), then closes the reading
+    /// ends of its stdout and stderr once it has printed its links: every later line it writes
+    /// fails (EPIPE), like a log collector that went away.
+    pub async fn start_with_closed_output(db: &Path) -> Result<ServerProcess, String> {
+        ServerProcess::launch(
+            db,
+            4096,
+            "127.0.0.1:0",
+            Path::new("no-widget-needed"),
+            None,
+            true,
+        )
+        .await
+    }
+
+    /// Whether the process is still running.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Stops it with SIGTERM and returns how it ended.
+    pub async fn stop_status(mut self) -> Option<std::process::ExitStatus> {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .arg("-TERM")
+                .arg(pid.to_string())
+                .status();
+        }
+        self.child.wait().await.ok()
     }
 
     /// Starts `mulin serve --demo` on a free loopback port in a process that may open `soft` files,
@@ -81,6 +120,7 @@ impl ServerProcess {
             "127.0.0.1:0",
             Path::new("no-widget-needed"),
             limits,
+            false,
         )
         .await
     }
@@ -88,7 +128,15 @@ impl ServerProcess {
     /// Starts `mulin serve --demo` on `bind`, serving the built widget from the repository's dist/
     /// (for browser tests that restart the server under a page).
     pub async fn start_with_widget(db: &Path, bind: &str) -> Result<ServerProcess, String> {
-        ServerProcess::launch(db, 4096, bind, &crate::repo_root().join("dist"), None).await
+        ServerProcess::launch(
+            db,
+            4096,
+            bind,
+            &crate::repo_root().join("dist"),
+            None,
+            false,
+        )
+        .await
     }
 
     async fn launch(
@@ -97,6 +145,7 @@ impl ServerProcess {
         bind: &str,
         dist: &Path,
         open_files: Option<(u64, u64)>,
+        close_output: bool,
     ) -> Result<ServerProcess, String> {
         let mulin = mulin_binary()?;
         let mut command = match open_files {
@@ -121,12 +170,29 @@ impl ServerProcess {
             .arg(db)
             .arg("--max-batch")
             .arg(max_batch.to_string())
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", if close_output { "debug" } else { "warn" })
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(if close_output {
+                Stdio::piped()
+            } else {
+                Stdio::inherit()
+            })
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| format!("cannot start mulin: {e}"))?;
+        // Logging everything, the server would fill an unread stderr pipe and stall before its
+        // links: read it until they are printed, then close it.
+        let stderr_reader = child.stderr.take().map(|err| {
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let task = tokio::spawn(async move {
+                let mut lines = BufReader::new(err).lines();
+                tokio::select! {
+                    _ = async { while let Ok(Some(_)) = lines.next_line().await {} } => {}
+                    _ = stopped => {}
+                }
+            });
+            (stop, task)
+        });
         let stdout = child.stdout.take().ok_or("no stdout")?;
         let mut lines = BufReader::new(stdout).lines();
         let (mut addr, mut host_token, mut show) = (None, None, None);
@@ -142,8 +208,17 @@ impl ServerProcess {
                 break;
             }
         }
-        // Keep draining stdout so the child never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        if close_output {
+            // Both pipes' reading ends close here: the server's next write to either fails.
+            drop(lines);
+            if let Some((stop, task)) = stderr_reader {
+                let _ = stop.send(());
+                let _ = task.await;
+            }
+        } else {
+            // Keep draining stdout so the child never blocks on a full pipe.
+            tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        }
         match (addr, host_token, show) {
             (Some(addr), Some(host_token), Some(show)) => Ok(ServerProcess {
                 child,

@@ -122,6 +122,9 @@ struct MetricsAnswer {
     /// CPU time and resident memory of the server process; `null` where /proc cannot be read
     /// (not Linux). A load run from another machine reads the server's cost here.
     process: Option<crate::usage::ProcessUsage>,
+    /// Lines of log or output that could not be written (a full disk, a closed pipe): dropped,
+    /// never a crash (`logging`).
+    log_lines_dropped: u64,
 }
 
 async fn metrics(State(state): State<AppState>) -> Json<MetricsAnswer> {
@@ -141,6 +144,7 @@ async fn metrics(State(state): State<AppState>) -> Json<MetricsAnswer> {
             limit: state.max_connections,
         },
         process,
+        log_lines_dropped: crate::logging::dropped(),
     })
 }
 
