@@ -101,17 +101,17 @@ pub fn ResidentPage(show: ShowId) -> impl IntoView {
     };
     // Until the first room state the page is what index.html's skeleton drew: the bar and a
     // card-sized space, nothing below it. What arrives then is drawn in new space and nothing on
-    // screen moves under a finger (no layout shift). The parts below the card are laid out a task
-    // after it: two short tasks instead of one long one on a slow phone.
+    // screen moves under a finger (no layout shift). The parts below the card are drawn once,
+    // after the card's own parts (`draw_later`): short tasks instead of one long one on a slow phone.
     let loading = move || conn.room.with(Option::is_none);
-    let below = RwSignal::new(false);
+    let below = StoredValue::new(false);
     let below_place = NodeRef::new();
     // Drawn for the page's life: under the page's owner, not the effect's (whose owner is cleaned
     // each time it runs again).
     let page = Owner::current().unwrap_or_default();
     Effect::new(move |_| {
-        if !loading() && !below.get_untracked() {
-            below.set(true);
+        if !loading() && !below.get_value() {
+            below.set_value(true);
             // After the card's parts (its buttons a task after the deal, the sign-in form a task
             // after those): nothing drawn later pushes these down.
             page.with(|| {
