@@ -82,6 +82,15 @@ pub struct ServeArgs {
     /// docs/OPERATIONS.md for a gateway.
     #[arg(long, env = "MULIN_SMS_COMMAND")]
     pub sms_command: Option<String>,
+    /// Free space (MiB) the database's disk keeps: below it, writes are refused with
+    /// `store_unavailable` before they start and `/api/health` says degraded, so that SQLite never
+    /// takes the last block it needs to checkpoint and recover. 0 turns the reserve off.
+    #[arg(long, env = "MULIN_DISK_RESERVE_MB", default_value_t = 16)]
+    pub disk_reserve_mb: u64,
+    /// Free space (MiB) on the database's disk below which the log warns (every ten minutes while
+    /// it stays low) and `/api/metrics` says `low_space`.
+    #[arg(long, env = "MULIN_DISK_WARN_MB", default_value_t = 256)]
+    pub disk_warn_mb: u64,
 }
 
 /// Options of `mulin token`.

@@ -58,6 +58,8 @@ pub struct ServerConfig {
     pub new_numbers_need_code: bool,
     /// The command that sends codes by text message; `None` writes them to the log.
     pub sms_command: Option<String>,
+    /// Free space below which writes are refused, and below which the log warns.
+    pub space: store::SpaceLimits,
 }
 
 impl From<&config::ServeArgs> for ServerConfig {
@@ -72,6 +74,10 @@ impl From<&config::ServeArgs> for ServerConfig {
             header_timeout: Duration::from_secs(args.header_timeout),
             new_numbers_need_code: args.new_numbers_need_code.unwrap_or(!args.demo),
             sms_command: args.sms_command.clone(),
+            space: store::SpaceLimits {
+                reserve: args.disk_reserve_mb << 20,
+                warn: args.disk_warn_mb << 20,
+            },
         }
     }
 }
@@ -133,7 +139,7 @@ pub struct Server {
 
 /// Opens the store, seeds the demo if asked, binds, and serves in the background.
 pub async fn start(config: ServerConfig) -> Result<Server, StartError> {
-    let store = Store::open(&config.db).await?;
+    let store = Store::open_with(&config.db, config.space).await?;
     let sms: Arc<dyn sms::SmsSender> = match &config.sms_command {
         Some(command) => Arc::new(sms::CommandSms::new(command.clone())),
         None => {
@@ -189,6 +195,10 @@ pub async fn start(config: ServerConfig) -> Result<Server, StartError> {
     };
     let app = api::router(state, &config.dist);
     let header_timeout = config.header_timeout;
+    let mut watch_stop = shutdown_rx.clone();
+    tokio::spawn(store.clone().keep_watch(async move {
+        let _ = watch_stop.wait_for(|down| *down).await;
+    }));
     let mut stop = shutdown_rx;
     let task = tokio::spawn(async move {
         let stop = async move {

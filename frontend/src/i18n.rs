@@ -149,6 +149,7 @@ pub fn error_text(code: ErrorCode) -> String {
         ErrorCode::InvalidQuantity => crate::tr!("error.invalid_quantity"),
         ErrorCode::NotCancellable => crate::tr!("error.not_cancellable"),
         ErrorCode::Unavailable => crate::tr!("error.unavailable"),
+        ErrorCode::StoreUnavailable => crate::tr!("error.store_unavailable"),
         ErrorCode::InvalidDeal => crate::tr!("error.invalid_deal"),
         ErrorCode::Forbidden => crate::tr!("error.forbidden"),
         ErrorCode::NotEligible => crate::tr!("error.not_eligible"),

@@ -2,6 +2,7 @@
 //! throw-away database, and a real WebSocket client that speaks the protocol.
 
 pub mod browser;
+pub mod disk;
 pub mod fanout;
 pub mod process;
 pub mod sms_log;
@@ -186,6 +187,7 @@ impl TestServer {
             header_timeout: options.header_timeout,
             new_numbers_need_code: options.new_numbers_need_code,
             sms_command: options.sms_command.clone(),
+            space: Default::default(),
         })
         .await
         .expect("server starts");

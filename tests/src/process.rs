@@ -71,6 +71,7 @@ impl ServerProcess {
             Path::new("no-widget-needed"),
             None,
             false,
+            &[],
         )
         .await
     }
@@ -86,6 +87,21 @@ impl ServerProcess {
             Path::new("no-widget-needed"),
             None,
             true,
+            &[],
+        )
+        .await
+    }
+
+    /// Starts `mulin serve --demo` on a free loopback port with `args` added to its command line.
+    pub async fn start_with_args(db: &Path, args: &[&str]) -> Result<ServerProcess, String> {
+        ServerProcess::launch(
+            db,
+            4096,
+            "127.0.0.1:0",
+            Path::new("no-widget-needed"),
+            None,
+            false,
+            args,
         )
         .await
     }
@@ -121,6 +137,7 @@ impl ServerProcess {
             Path::new("no-widget-needed"),
             limits,
             false,
+            &[],
         )
         .await
     }
@@ -135,6 +152,7 @@ impl ServerProcess {
             &crate::repo_root().join("dist"),
             None,
             false,
+            &[],
         )
         .await
     }
@@ -146,6 +164,7 @@ impl ServerProcess {
         dist: &Path,
         open_files: Option<(u64, u64)>,
         close_output: bool,
+        extra: &[&str],
     ) -> Result<ServerProcess, String> {
         let mulin = mulin_binary()?;
         let mut command = match open_files {
@@ -170,7 +189,15 @@ impl ServerProcess {
             .arg(db)
             .arg("--max-batch")
             .arg(max_batch.to_string())
-            .env("RUST_LOG", if close_output { "debug" } else { "warn" })
+            .args(extra)
+            .env(
+                "RUST_LOG",
+                if close_output {
+                    "debug".to_string()
+                } else {
+                    std::env::var("MULIN_TEST_LOG").unwrap_or_else(|_| "warn".into())
+                },
+            )
             .stdout(Stdio::piped())
             .stderr(if close_output {
                 Stdio::piped()

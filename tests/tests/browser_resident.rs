@@ -412,3 +412,47 @@ async fn a_launch_while_a_resident_is_choosing_is_offered_not_swapped_in() {
     page.wait_text("#deal-name", |t| t.contains("鸡蛋")).await;
     page.close().await;
 }
+
+/// While the server cannot save anything (here its database file was moved away under it: the
+/// same refusal as a full disk, without needing root), Buy is answered in words the resident can
+/// act on, nothing is stored, and tapping Buy again once the store writes orders exactly once.
+#[tokio::test]
+async fn a_purchase_while_the_store_cannot_write_says_so_and_the_retry_orders_once() {
+    let ts = TestServer::start().await;
+    ts.host().await.launch_deal(4, 6990, 20, 5).await;
+    let page = Browser::resident(&ts, 360, 740).await;
+    page.wait_text("#stock-remaining", |t| t == "20").await;
+    page.sign_in("重试王").await;
+
+    let away = ts.db.with_extension("away");
+    std::fs::rename(&ts.db, &away).expect("database moved away");
+    page.click("#buy").await;
+    page.wait_attr("#purchase", "data-state", |s| s == "failed")
+        .await;
+    page.wait_attr("#purchase", "data-code", |s| s == "store_unavailable")
+        .await;
+    page.wait_text("#purchase", |t| {
+        t.contains("服务器暂时存不了新内容") && t.contains("请再点一次购买")
+    })
+    .await;
+    page.wait_text("#stock-remaining", |t| t == "20").await;
+    page.screenshot("resident-360-store-unavailable").await;
+
+    std::fs::rename(&away, &ts.db).expect("database back");
+    page.click("#buy").await;
+    page.wait_attr("#purchase", "data-state", |s| s == "accepted")
+        .await;
+    page.wait_text("#stock-remaining", |t| t == "19").await;
+    let orders = ts
+        .server
+        .store()
+        .show_orders(ts.show, 10)
+        .await
+        .expect("orders readable");
+    assert_eq!(
+        orders.len(),
+        1,
+        "one order for the failed tap and its retry"
+    );
+    page.close().await;
+}

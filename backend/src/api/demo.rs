@@ -27,10 +27,9 @@ pub(super) async fn page(
         .show(id)
         .await
         .map_err(|e| {
-            tracing::error!(error = %e, "reading a show for the demo page");
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ErrorCode::Internal,
+            ApiError::store(
+                &e,
+                "reading a show for the demo page",
                 "the show could not be read; please retry",
             )
         })?

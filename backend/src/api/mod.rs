@@ -67,9 +67,36 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The store failed `what`: `503 store_unavailable` (retry shortly; `Retry-After` says when)
+    /// while it cannot write, else `500 internal` with `message`. The database's own words go to
+    /// the log, not to the client.
+    fn store(e: &crate::store::StoreError, what: &str, message: &str) -> ApiError {
+        if e.is_unavailable() {
+            tracing::debug!(error = %e, "{what}");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::StoreUnavailable,
+                "the server cannot save anything just now; please try again shortly",
+            )
+        } else {
+            tracing::error!(error = %e, "{what}");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::Internal,
+                message,
+            )
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = json!({ "error": self.code, "message": self.message });
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            let retry = [(axum::http::header::RETRY_AFTER, "5")];
+            return (self.status, retry, Json(body)).into_response();
+        }
         (self.status, Json(body)).into_response()
     }
 }
@@ -108,8 +135,32 @@ async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) ->
     )
 }
 
-async fn health() -> Json<serde_json::Value> {
-    Json(json!({ "status": "ok", "protocol": mulin_shared::PROTOCOL_VERSION }))
+/// `200 {"status":"ok"}`, or `503 {"status":"degraded","reason":…}` while the store cannot write
+/// (a load balancer or a monitor should take the node out or call someone). A disk below the
+/// warning threshold adds a `warning` but stays 200: everything still works.
+async fn health(State(state): State<AppState>) -> Response {
+    let store = state.store.health();
+    let protocol = mulin_shared::PROTOCOL_VERSION;
+    if let Some(degraded) = store.degraded {
+        let body = json!({
+            "status": "degraded",
+            "reason": degraded.reason,
+            "since": degraded.since,
+            "protocol": protocol,
+        });
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
+    }
+    let mut body = json!({ "status": "ok", "protocol": protocol });
+    if store.low_space
+        && let Some(free) = store.free_bytes
+    {
+        body["warning"] = json!(format!(
+            "the database's disk has {} MiB free; writes stop below {} MiB",
+            free >> 20,
+            state.store.space_limits().reserve >> 20
+        ));
+    }
+    Json(body).into_response()
 }
 
 /// What `/api/metrics` answers: the live counters and what the process costs the machine.
@@ -125,6 +176,8 @@ struct MetricsAnswer {
     /// Lines of log or output that could not be written (a full disk, a closed pipe): dropped,
     /// never a crash (`logging`).
     log_lines_dropped: u64,
+    /// Whether the store writes, the room on its disk, and writes it failed or refused.
+    store: crate::store::StoreHealth,
 }
 
 async fn metrics(State(state): State<AppState>) -> Json<MetricsAnswer> {
@@ -145,6 +198,7 @@ async fn metrics(State(state): State<AppState>) -> Json<MetricsAnswer> {
         },
         process,
         log_lines_dropped: crate::logging::dropped(),
+        store: state.store.health(),
     })
 }
 
@@ -171,10 +225,9 @@ async fn bag_record(
     };
     let id: i64 = bag.parse().map_err(|_| unknown())?;
     let internal = |e: crate::store::StoreError| {
-        tracing::error!(error = %e, "bag record");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            ErrorCode::Internal,
+        ApiError::store(
+            &e,
+            "bag record",
             "the server could not read the bag; please retry",
         )
     };

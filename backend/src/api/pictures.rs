@@ -111,7 +111,13 @@ pub(super) async fn upload(
         .store
         .put_picture(show, content_type, &bytes, now_ms())
         .await
-        .map_err(internal)?;
+        .map_err(|e| {
+            ApiError::store(
+                &e,
+                "storing a picture",
+                "the server could not do that; please retry",
+            )
+        })?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "url": format!("/pictures/{name}.{ext}") })),

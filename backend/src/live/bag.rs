@@ -105,7 +105,7 @@ async fn run(
                 Err(e) => {
                     tracing::error!(bag = bag.id, error = %e, "entries not stored");
                     for reply in waiting {
-                        let _ = reply.send(Err(LiveError::NotStored));
+                        let _ = reply.send(Err(LiveError::batch_failed(&e)));
                     }
                 }
             }

@@ -343,14 +343,20 @@ impl DealDesk {
                 }
             }
             Err(e) => {
-                tracing::error!(deal = self.deal.id, error = %e, "batch commit failed; nothing acknowledged");
+                if e.is_unavailable() {
+                    // The store's health logged why, once: a line per batch would flood the log
+                    // (often on the very disk that is full).
+                    tracing::debug!(deal = self.deal.id, error = %e, "batch not stored; nothing acknowledged");
+                } else {
+                    tracing::error!(deal = self.deal.id, error = %e, "batch commit failed; nothing acknowledged");
+                }
                 // Memory ran ahead of the store: take the store's word again.
                 if let Err(reload) = self.reload().await {
                     tracing::error!(deal = self.deal.id, error = %reload, "desk reload failed");
                 }
                 // Residents hear that it failed and may retry; the why (SQL and all) stays in the log.
                 for (key, to) in batch.replies.into_iter().flatten() {
-                    to.send(key, Err(LiveError::NotStored), None);
+                    to.send(key, Err(LiveError::batch_failed(&e)), None);
                 }
             }
         }

@@ -70,6 +70,10 @@ pub enum LiveError {
     /// A batch could not be committed; this order was not stored and may be retried with its key.
     #[error("the order was not stored; please retry")]
     NotStored,
+    /// A batch could not be committed because the store cannot write just now (a full disk, a
+    /// failing or read-only file): nothing was stored; the same request may succeed shortly.
+    #[error("the server cannot save anything just now; please try again shortly")]
+    StoreUnavailable,
     /// Lucky-bag fields out of range.
     #[error("{0}")]
     InvalidBag(String),
@@ -97,6 +101,16 @@ pub enum LiveError {
 }
 
 impl LiveError {
+    /// What everyone waiting on a batch that `e` failed hears: retry shortly if the store cannot
+    /// write, or a plain "not stored" (the why stays in the log).
+    pub(crate) fn batch_failed(e: &StoreError) -> LiveError {
+        if e.is_unavailable() {
+            LiveError::StoreUnavailable
+        } else {
+            LiveError::NotStored
+        }
+    }
+
     /// The wire code for this error.
     pub fn code(&self) -> ErrorCode {
         match self {
@@ -111,6 +125,8 @@ impl LiveError {
             LiveError::InvalidKey => ErrorCode::InvalidKey,
             LiveError::InvalidDeal(_) => ErrorCode::InvalidDeal,
             LiveError::Unavailable => ErrorCode::Unavailable,
+            LiveError::Store(e) if e.is_unavailable() => ErrorCode::StoreUnavailable,
+            LiveError::StoreUnavailable => ErrorCode::StoreUnavailable,
             LiveError::Store(_) | LiveError::NotStored => ErrorCode::Internal,
             LiveError::InvalidBag(_) => ErrorCode::InvalidBag,
             LiveError::UnknownBag(_) => ErrorCode::UnknownBag,

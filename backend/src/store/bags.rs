@@ -38,24 +38,25 @@ impl Store {
         new: &LuckyBag,
         seed: &[u8; SEED_LEN],
     ) -> Result<BagId, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO bags (show_id, prize, winners_wanted, eligibility, pickup_id, opened_at, \
-             closes_at, seed, commitment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(new.show)
-        .bind(&new.prize)
-        .bind(new.winners_wanted)
-        .bind(eligibility_name(new.eligibility))
-        .bind(new.pickup)
-        .bind(new.opened_at)
-        .bind(new.closes_at)
-        .bind(&seed[..])
-        .bind(&new.commitment)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+        self.write(1, async |tx| {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO bags (show_id, prize, winners_wanted, eligibility, pickup_id, opened_at, \
+                 closes_at, seed, commitment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(new.show)
+            .bind(&new.prize)
+            .bind(new.winners_wanted)
+            .bind(eligibility_name(new.eligibility))
+            .bind(new.pickup)
+            .bind(new.opened_at)
+            .bind(new.closes_at)
+            .bind(&seed[..])
+            .bind(&new.commitment)
+            .fetch_one(&mut *tx)
+            .await?;
+            Ok(id)
+        })
+        .await
     }
 
     /// Stores entries in one transaction; an entry already there is left as it is.
@@ -65,19 +66,21 @@ impl Store {
         residents: &[ResidentId],
         at: UtcMillis,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        for resident in residents {
-            sqlx::query(
-                "INSERT INTO bag_entries (bag_id, resident_id, entered_at) VALUES (?, ?, ?) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(bag)
-            .bind(resident)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await
+        self.write(1, async |tx| {
+            for resident in residents {
+                sqlx::query(
+                    "INSERT INTO bag_entries (bag_id, resident_id, entered_at) VALUES (?, ?, ?) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(bag)
+                .bind(resident)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            Ok(())
+        })
+        .await
     }
 
     /// The bag's entries, ascending.
@@ -98,25 +101,27 @@ impl Store {
         drawn_at: UtcMillis,
         winners: &[DrawnWinner],
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE bags SET drawn_at = ?, entries_hash = ? WHERE id = ?")
-            .bind(drawn_at)
-            .bind(entries_hash)
-            .bind(bag)
-            .execute(&mut *tx)
-            .await?;
-        for (rank, w) in winners.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO bag_winners (bag_id, rank, resident_id, claim_code) VALUES (?, ?, ?, ?)",
-            )
-            .bind(bag)
-            .bind(rank as i64)
-            .bind(w.resident)
-            .bind(&w.claim_code)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await
+        self.write(1, async |tx| {
+            sqlx::query("UPDATE bags SET drawn_at = ?, entries_hash = ? WHERE id = ?")
+                .bind(drawn_at)
+                .bind(entries_hash)
+                .bind(bag)
+                .execute(&mut *tx)
+                .await?;
+            for (rank, w) in winners.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO bag_winners (bag_id, rank, resident_id, claim_code) VALUES (?, ?, ?, ?)",
+                )
+                .bind(bag)
+                .bind(rank as i64)
+                .bind(w.resident)
+                .bind(&w.claim_code)
+                .execute(&mut *tx)
+                .await?;
+            }
+            Ok(())
+        })
+        .await
     }
 
     /// The show's latest bag, open or drawn.

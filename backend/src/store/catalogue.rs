@@ -3,9 +3,9 @@
 
 use mulin_shared::{PickupId, PickupPoint, Product, ProductId, ShowId, UtcMillis};
 use sha2::{Digest, Sha256};
-use sqlx::Row;
+use sqlx::{Row, SqliteConnection};
 
-use super::{Store, StoreError, WriteTx};
+use super::{Store, StoreError};
 
 /// What became of a change to the catalogue.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,45 +85,46 @@ impl Store {
         show: ShowId,
         p: &Product,
     ) -> Result<CatalogueChange<Product>, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let id: Option<i64> = if p.id == 0 {
-            sqlx::query_scalar(
-                "INSERT INTO products (show_id, name, description, origin, unit, normal_price, \
-                 batch, picture) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            )
-            .bind(show)
-            .bind(&p.name)
-            .bind(&p.description)
-            .bind(&p.origin)
-            .bind(&p.unit)
-            .bind(p.normal_price)
-            .bind(&p.batch)
-            .bind(&p.picture)
-            .fetch_optional(&mut *tx)
-            .await?
-        } else {
-            sqlx::query_scalar(
-                "UPDATE products SET name = ?, description = ?, origin = ?, unit = ?, \
-                 normal_price = ?, batch = ?, picture = ? WHERE id = ? AND show_id = ? RETURNING id",
-            )
-            .bind(&p.name)
-            .bind(&p.description)
-            .bind(&p.origin)
-            .bind(&p.unit)
-            .bind(p.normal_price)
-            .bind(&p.batch)
-            .bind(&p.picture)
-            .bind(p.id)
-            .bind(show)
-            .fetch_optional(&mut *tx)
-            .await?
-        };
-        let Some(id) = id else {
-            return Ok(CatalogueChange::NotFound);
-        };
-        let version = bump(&mut tx, show).await?;
-        tx.commit().await?;
-        Ok(CatalogueChange::Done(Product { id, ..p.clone() }, version))
+        self.write(1, async |tx| {
+            let id: Option<i64> = if p.id == 0 {
+                sqlx::query_scalar(
+                    "INSERT INTO products (show_id, name, description, origin, unit, normal_price, \
+                     batch, picture) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                )
+                .bind(show)
+                .bind(&p.name)
+                .bind(&p.description)
+                .bind(&p.origin)
+                .bind(&p.unit)
+                .bind(p.normal_price)
+                .bind(&p.batch)
+                .bind(&p.picture)
+                .fetch_optional(&mut *tx)
+                .await?
+            } else {
+                sqlx::query_scalar(
+                    "UPDATE products SET name = ?, description = ?, origin = ?, unit = ?, \
+                     normal_price = ?, batch = ?, picture = ? WHERE id = ? AND show_id = ? RETURNING id",
+                )
+                .bind(&p.name)
+                .bind(&p.description)
+                .bind(&p.origin)
+                .bind(&p.unit)
+                .bind(p.normal_price)
+                .bind(&p.batch)
+                .bind(&p.picture)
+                .bind(p.id)
+                .bind(show)
+                .fetch_optional(&mut *tx)
+                .await?
+            };
+            let Some(id) = id else {
+                return Ok(CatalogueChange::NotFound);
+            };
+            let version = bump(&mut *tx, show).await?;
+            Ok(CatalogueChange::Done(Product { id, ..p.clone() }, version))
+        })
+        .await
     }
 
     /// Removes a product of this show that no deal has sold.
@@ -148,40 +149,41 @@ impl Store {
         show: ShowId,
         p: &PickupPoint,
     ) -> Result<CatalogueChange<PickupPoint>, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let id: Option<i64> = if p.id == 0 {
-            sqlx::query_scalar(
-                "INSERT INTO pickup_points (show_id, name, address, hours) VALUES (?, ?, ?, ?) \
-                 RETURNING id",
-            )
-            .bind(show)
-            .bind(&p.name)
-            .bind(&p.address)
-            .bind(&p.hours)
-            .fetch_optional(&mut *tx)
-            .await?
-        } else {
-            sqlx::query_scalar(
-                "UPDATE pickup_points SET name = ?, address = ?, hours = ? \
-                 WHERE id = ? AND show_id = ? RETURNING id",
-            )
-            .bind(&p.name)
-            .bind(&p.address)
-            .bind(&p.hours)
-            .bind(p.id)
-            .bind(show)
-            .fetch_optional(&mut *tx)
-            .await?
-        };
-        let Some(id) = id else {
-            return Ok(CatalogueChange::NotFound);
-        };
-        let version = bump(&mut tx, show).await?;
-        tx.commit().await?;
-        Ok(CatalogueChange::Done(
-            PickupPoint { id, ..p.clone() },
-            version,
-        ))
+        self.write(1, async |tx| {
+            let id: Option<i64> = if p.id == 0 {
+                sqlx::query_scalar(
+                    "INSERT INTO pickup_points (show_id, name, address, hours) VALUES (?, ?, ?, ?) \
+                     RETURNING id",
+                )
+                .bind(show)
+                .bind(&p.name)
+                .bind(&p.address)
+                .bind(&p.hours)
+                .fetch_optional(&mut *tx)
+                .await?
+            } else {
+                sqlx::query_scalar(
+                    "UPDATE pickup_points SET name = ?, address = ?, hours = ? \
+                     WHERE id = ? AND show_id = ? RETURNING id",
+                )
+                .bind(&p.name)
+                .bind(&p.address)
+                .bind(&p.hours)
+                .bind(p.id)
+                .bind(show)
+                .fetch_optional(&mut *tx)
+                .await?
+            };
+            let Some(id) = id else {
+                return Ok(CatalogueChange::NotFound);
+            };
+            let version = bump(&mut *tx, show).await?;
+            Ok(CatalogueChange::Done(
+                PickupPoint { id, ..p.clone() },
+                version,
+            ))
+        })
+        .await
     }
 
     /// Removes a pickup point of this show that no order or lucky bag names.
@@ -213,33 +215,34 @@ impl Store {
         in_use: &str,
         delete: &str,
     ) -> Result<CatalogueChange<()>, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let ours: bool = sqlx::query_scalar(ours)
-            .bind(id)
-            .bind(show)
-            .fetch_one(&mut *tx)
-            .await?;
-        if !ours {
-            return Ok(CatalogueChange::NotFound);
-        }
-        let used: bool = sqlx::query_scalar(in_use)
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-        if used {
-            return Ok(CatalogueChange::InUse);
-        }
-        let done = sqlx::query(delete)
-            .bind(id)
-            .bind(show)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Ok(CatalogueChange::NotFound);
-        }
-        let version = bump(&mut tx, show).await?;
-        tx.commit().await?;
-        Ok(CatalogueChange::Done((), version))
+        self.write(1, async |tx| {
+            let ours: bool = sqlx::query_scalar(ours)
+                .bind(id)
+                .bind(show)
+                .fetch_one(&mut *tx)
+                .await?;
+            if !ours {
+                return Ok(CatalogueChange::NotFound);
+            }
+            let used: bool = sqlx::query_scalar(in_use)
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            if used {
+                return Ok(CatalogueChange::InUse);
+            }
+            let done = sqlx::query(delete)
+                .bind(id)
+                .bind(show)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Ok(CatalogueChange::NotFound);
+            }
+            let version = bump(&mut *tx, show).await?;
+            Ok(CatalogueChange::Done((), version))
+        })
+        .await
     }
 
     /// Keeps an uploaded picture (already checked to be an image of `content_type`); returns its
@@ -252,20 +255,23 @@ impl Store {
         now: UtcMillis,
     ) -> Result<String, StoreError> {
         let name = hex::encode(Sha256::digest(bytes));
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO pictures (sha256, show_id, content_type, bytes, created_at) \
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
-        )
-        .bind(&name)
-        .bind(show)
-        .bind(content_type)
-        .bind(bytes)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(name)
+        // The picture's own pages (a blob of up to 2 MiB), and a few of the tables'.
+        let pages = bytes.len() as u64 / 4096 + 4;
+        self.write(pages, async |tx| {
+            sqlx::query(
+                "INSERT INTO pictures (sha256, show_id, content_type, bytes, created_at) \
+                 VALUES (?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
+            )
+            .bind(&name)
+            .bind(show)
+            .bind(content_type)
+            .bind(bytes)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            Ok(name)
+        })
+        .await
     }
 
     /// An uploaded picture's content type and bytes.
@@ -279,13 +285,13 @@ impl Store {
 }
 
 /// Bumps the show's catalogue version inside the change's transaction; returns the new version.
-async fn bump(tx: &mut WriteTx, show: ShowId) -> Result<u64, StoreError> {
+async fn bump(tx: &mut SqliteConnection, show: ShowId) -> Result<u64, StoreError> {
     let v: i64 = sqlx::query_scalar(
         "UPDATE shows SET catalogue_version = catalogue_version + 1 WHERE id = ? \
          RETURNING catalogue_version",
     )
     .bind(show)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *tx)
     .await?;
     Ok(v as u64)
 }

@@ -6,13 +6,11 @@
 
 mod bags;
 mod catalogue;
+mod health;
 mod orders;
 mod residents;
 mod seed;
 mod shows;
-
-#[cfg(test)]
-mod full_disk_tests;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -25,11 +23,12 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-use sqlx::{ConnectOptions, Connection, Row, Sqlite, SqliteConnection, Transaction};
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use sqlx::{ConnectOptions, Connection, Row, SqliteConnection};
+use tokio::sync::Mutex;
 
 pub use bags::{DrawnWinner, StoredBag};
 pub use catalogue::{CatalogueChange, StoredCatalogue};
+pub use health::{Degraded, SpaceLimits, StoreHealth};
 pub use orders::NewOrder;
 pub use residents::{KnownResident, StoredCode};
 pub use seed::DemoShow;
@@ -39,7 +38,12 @@ pub use seed::DemoShow;
 pub enum StoreError {
     /// The database could not be opened, read or written.
     #[error("database: {0}")]
-    Db(#[from] sqlx::Error),
+    Db(sqlx::Error),
+    /// The store cannot write just now: its disk is full or failing, the database file is
+    /// read-only or gone, or another process holds the lock too long. Nothing was written; the
+    /// same request may succeed shortly (`store_unavailable` on the wire).
+    #[error("the store cannot write: {0}")]
+    Unavailable(String),
     /// The schema could not be brought up to date.
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -57,6 +61,23 @@ pub enum StoreError {
     /// A stored value cannot be what it should be (e.g. a seed of the wrong length).
     #[error("damaged data: {0}")]
     Corrupt(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> StoreError {
+        if health::cannot_write(&e) {
+            StoreError::Unavailable(e.to_string())
+        } else {
+            StoreError::Db(e)
+        }
+    }
+}
+
+impl StoreError {
+    /// Whether the request may succeed if tried again shortly, unchanged.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
+    }
 }
 
 /// Who a token belongs to.
@@ -103,31 +124,8 @@ pub struct Store {
     /// Writers take turns here, first come first served, however long the queue (a sign-in storm
     /// queues thousands): the writer pool's own wait would give up after its acquire timeout.
     write_gate: Arc<Mutex<()>>,
-}
-
-/// A write transaction holding the write gate; derefs to the connection for queries.
-struct WriteTx {
-    tx: Transaction<'static, Sqlite>,
-    _gate: OwnedMutexGuard<()>,
-}
-
-impl WriteTx {
-    async fn commit(self) -> Result<(), StoreError> {
-        Ok(self.tx.commit().await?)
-    }
-}
-
-impl std::ops::Deref for WriteTx {
-    type Target = SqliteConnection;
-    fn deref(&self) -> &SqliteConnection {
-        &self.tx
-    }
-}
-
-impl std::ops::DerefMut for WriteTx {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
-        &mut self.tx
-    }
+    /// Whether writes succeed, and the room on the disk (`health`).
+    health: Arc<health::WriteHealth>,
 }
 
 /// Whether the pool may hand out `conn`: not if it is still counted inside a transaction.
@@ -142,7 +140,9 @@ impl std::ops::DerefMut for WriteTx {
 async fn not_left_in_a_transaction(conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
     conn.ping().await?;
     if conn.is_in_transaction() {
-        tracing::warn!("a database connection was left inside a failed transaction: replaced");
+        // Debug, not a warning: on a full disk every failed batch ends this way, and the store's
+        // health has said why once.
+        tracing::debug!("a database connection was left inside a failed transaction: replaced");
         return Ok(false);
     }
     Ok(true)
@@ -152,8 +152,14 @@ async fn not_left_in_a_transaction(conn: &mut SqliteConnection) -> Result<bool, 
 const POOL: u32 = 8;
 
 impl Store {
-    /// Opens (creating if needed) the SQLite database at `path` and applies migrations.
+    /// Opens (creating if needed) the SQLite database at `path` and applies migrations, with the
+    /// default free-space thresholds.
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_with(path, SpaceLimits::default()).await
+    }
+
+    /// [`Store::open`] with free-space thresholds of its own.
+    pub async fn open_with(path: &Path, limits: SpaceLimits) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
                 path: dir.display().to_string(),
@@ -205,16 +211,84 @@ impl Store {
             pool,
             writer,
             write_gate: Arc::new(Mutex::new(())),
+            health: Arc::new(health::WriteHealth::new(path, limits)),
         })
     }
 
-    /// A write transaction, once it is this writer's turn.
-    async fn begin_write(&self) -> Result<WriteTx, StoreError> {
-        let gate = self.write_gate.clone().lock_owned().await;
-        Ok(WriteTx {
-            tx: self.writer.begin_with("BEGIN IMMEDIATE").await?,
-            _gate: gate,
-        })
+    /// Runs `work` in a write transaction once it is this writer's turn, and commits what it did
+    /// (an `Err` rolls it all back). `pages` is about how many 4 KiB pages it may write: the write
+    /// does not start unless the disk keeps its reserve after them. Every outcome is recorded in
+    /// the store's health: a write the store could not carry out degrades it, a commit clears it.
+    async fn write<T>(
+        &self,
+        pages: u64,
+        work: impl AsyncFnOnce(&mut SqliteConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let _gate = self.write_gate.lock().await;
+        self.health
+            .check_room(pages)
+            .map_err(StoreError::Unavailable)?;
+        let done = async {
+            let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+            let value = work(&mut tx).await?;
+            tx.commit().await?;
+            Ok(value)
+        }
+        .await;
+        match &done {
+            Ok(_) => self.health.succeeded(),
+            Err(StoreError::Unavailable(why)) => self.health.failed(why),
+            Err(_) => {}
+        }
+        done
+    }
+
+    /// Whether writes succeed, and the room left on the database's disk.
+    pub fn health(&self) -> StoreHealth {
+        self.health.report()
+    }
+
+    /// The free-space thresholds this store works to.
+    pub fn space_limits(&self) -> SpaceLimits {
+        self.health.limits()
+    }
+
+    /// While writes fail, tries a tiny one, so that the store finds out it writes again even when
+    /// nobody else writes (a load balancer that saw the node degraded sends it nothing). Does
+    /// nothing while writes succeed. Whether the store writes now.
+    pub async fn probe(&self) -> bool {
+        if !self.health.is_degraded() {
+            return true;
+        }
+        // A full disk often holds a large WAL (up to ~40 MB between automatic checkpoints): copy
+        // it into the database and truncate it, which gives most of it back. It may fail on the
+        // full disk itself (the database file grows by the WAL's new pages); the next probe tries
+        // again.
+        {
+            let _gate = self.write_gate.lock().await;
+            match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&self.writer)
+                .await
+            {
+                Ok((0, _, _)) => tracing::debug!("WAL checkpointed and truncated"),
+                Ok(_) => tracing::debug!("WAL checkpoint could not finish: readers hold it"),
+                Err(e) => tracing::debug!(error = %e, "WAL checkpoint failed"),
+            }
+        }
+        let now = crate::now_ms();
+        let probed = self
+            .write(1, async |tx| {
+                sqlx::query(
+                    "INSERT INTO write_probe (id, at) VALUES (1, ?) \
+                     ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+                )
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                Ok(())
+            })
+            .await;
+        probed.is_ok()
     }
 
     /// The show, if it exists.
@@ -244,56 +318,62 @@ impl Store {
 
     /// Stores a new live deal and returns it.
     pub async fn insert_deal(&self, new: &NewDeal) -> Result<Deal, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO deals (show_id, product_id, price, stock, per_resident_limit, starts_at, \
-             ends_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(new.show)
-        .bind(new.product)
-        .bind(new.price)
-        .bind(new.stock)
-        .bind(new.per_resident_limit)
-        .bind(new.starts_at)
-        .bind(new.ends_at)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(Deal {
-            id,
-            show: new.show,
-            product: new.product,
-            price: new.price,
-            stock: new.stock,
-            sold: 0,
-            per_resident_limit: new.per_resident_limit,
-            starts_at: new.starts_at,
-            ends_at: new.ends_at,
-            status: DealStatus::Live,
+        self.write(1, async |tx| {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO deals (show_id, product_id, price, stock, per_resident_limit, starts_at, \
+                 ends_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(new.show)
+            .bind(new.product)
+            .bind(new.price)
+            .bind(new.stock)
+            .bind(new.per_resident_limit)
+            .bind(new.starts_at)
+            .bind(new.ends_at)
+            .fetch_one(&mut *tx)
+            .await?;
+            Ok(Deal {
+                id,
+                show: new.show,
+                product: new.product,
+                price: new.price,
+                stock: new.stock,
+                sold: 0,
+                per_resident_limit: new.per_resident_limit,
+                starts_at: new.starts_at,
+                ends_at: new.ends_at,
+                status: DealStatus::Live,
+            })
         })
+        .await
     }
 
     /// Marks a deal ended at `now` (its end time moves to `now` if it was later).
     pub async fn end_deal(&self, deal: DealId, now: UtcMillis) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE deals SET status = 'ended', ends_at = MIN(ends_at, ?) WHERE id = ?")
+        self.write(1, async |tx| {
+            sqlx::query(
+                "UPDATE deals SET status = 'ended', ends_at = MIN(ends_at, ?) WHERE id = ?",
+            )
             .bind(now)
             .bind(deal)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await
+            Ok(())
+        })
+        .await
     }
 
     /// Moves a live deal's closing time; whether the deal was live.
     pub async fn extend_deal(&self, deal: DealId, ends_at: UtcMillis) -> Result<bool, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let done = sqlx::query("UPDATE deals SET ends_at = ? WHERE id = ? AND status = 'live'")
-            .bind(ends_at)
-            .bind(deal)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(done.rows_affected() == 1)
+        self.write(1, async |tx| {
+            let done = sqlx::query("UPDATE deals SET ends_at = ? WHERE id = ? AND status = 'live'")
+                .bind(ends_at)
+                .bind(deal)
+                .execute(&mut *tx)
+                .await?;
+            Ok(done.rows_affected() == 1)
+        })
+        .await
     }
 
     /// The deal the host pinned: `None` if never chosen, `Some(None)` if the host chose none.
@@ -312,26 +392,29 @@ impl Store {
         show: ShowId,
         deal: Option<DealId>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE shows SET pinned_deal = ? WHERE id = ?")
-            .bind(deal.unwrap_or(0))
-            .bind(show)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await
+        self.write(1, async |tx| {
+            sqlx::query("UPDATE shows SET pinned_deal = ? WHERE id = ?")
+                .bind(deal.unwrap_or(0))
+                .bind(show)
+                .execute(&mut *tx)
+                .await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Adds units to a live deal's stock; whether the deal was live.
     pub async fn restock(&self, deal: DealId, units: i64) -> Result<bool, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let done =
-            sqlx::query("UPDATE deals SET stock = stock + ? WHERE id = ? AND status = 'live'")
-                .bind(units)
-                .bind(deal)
-                .execute(&mut *tx)
-                .await?;
-        tx.commit().await?;
-        Ok(done.rows_affected() == 1)
+        self.write(1, async |tx| {
+            let done =
+                sqlx::query("UPDATE deals SET stock = stock + ? WHERE id = ? AND status = 'live'")
+                    .bind(units)
+                    .bind(deal)
+                    .execute(&mut *tx)
+                    .await?;
+            Ok(done.rows_affected() == 1)
+        })
+        .await
     }
 
     /// Stores the hash of a host's or moderator's token for one show.
@@ -342,34 +425,37 @@ impl Store {
         token_hash: &str,
         now: UtcMillis,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query("INSERT INTO tokens (hash, role, show_id, created_at) VALUES (?, ?, ?, ?)")
-            .bind(token_hash)
-            .bind(role.as_str())
-            .bind(show)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await
+        self.write(1, async |tx| {
+            sqlx::query("INSERT INTO tokens (hash, role, show_id, created_at) VALUES (?, ?, ?, ?)")
+                .bind(token_hash)
+                .bind(role.as_str())
+                .bind(show)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            Ok(())
+        })
+        .await
     }
 
     /// The secret called `name`: created from `fresh` by the first caller, the same for every caller
     /// after (also on other nodes sharing the database).
     pub async fn secret(&self, name: &str, fresh: &[u8]) -> Result<Vec<u8>, StoreError> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(name)
-        .bind(fresh)
-        .execute(&mut *tx)
-        .await?;
-        let value: Vec<u8> = sqlx::query_scalar("SELECT value FROM secrets WHERE name = ?")
+        self.write(1, async |tx| {
+            sqlx::query(
+                "INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+            )
             .bind(name)
-            .fetch_one(&mut *tx)
+            .bind(fresh)
+            .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
-        Ok(value)
+            let value: Vec<u8> = sqlx::query_scalar("SELECT value FROM secrets WHERE name = ?")
+                .bind(name)
+                .fetch_one(&mut *tx)
+                .await?;
+            Ok(value)
+        })
+        .await
     }
 
     /// Who holds the token with this hash, if anyone.

@@ -110,116 +110,120 @@ impl Store {
         orders: &[NewOrder],
     ) -> Result<Vec<Order>, StoreError> {
         let total: i64 = orders.iter().map(|o| o.qty).sum();
-        let mut tx = self.begin_write().await?;
-        let limit: Option<i64> = sqlx::query_scalar(
-            "UPDATE deals SET sold = sold + ? WHERE id = ? AND status = 'live' AND sold + ? <= stock \
-             RETURNING per_resident_limit",
-        )
-        .bind(total)
-        .bind(deal)
-        .bind(total)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(limit) = limit else {
-            return Err(StoreError::Conflict(format!(
-                "deal {deal} is not live or has fewer than {total} units left"
-            )));
-        };
-        // The per-resident limit: `holdings` refuses (CHECK units <= max_units) any buyer pushed
-        // past it, failing the whole transaction.
-        let mut per_buyer: HashMap<ResidentId, i64> = HashMap::new();
-        for o in orders {
-            *per_buyer.entry(o.resident).or_insert(0) += o.qty;
-        }
-        let per_buyer: Vec<(ResidentId, i64)> = per_buyer.into_iter().collect();
-        insert_values(
-            &mut tx,
-            "INSERT INTO holdings (deal_id, resident_id, units, max_units) ",
-            " ON CONFLICT (deal_id, resident_id) DO UPDATE SET units = units + excluded.units",
-            &per_buyer,
-            |row, (resident, units)| {
-                row.push_bind(deal)
-                    .push_bind(*resident)
-                    .push_bind(*units)
-                    .push_bind(limit);
-            },
-        )
-        .await
-        .map_err(|e| {
-            if e.as_database_error()
-                .is_some_and(|d| d.is_check_violation())
-            {
-                StoreError::Conflict(format!("a buyer would pass the limit of deal {deal}"))
-            } else {
-                StoreError::Db(e)
-            }
-        })?;
-        let (stored_rows, last) = insert_values(
-            &mut tx,
-            "INSERT INTO orders (deal_id, resident_id, qty, unit_price, pickup_id, pickup_code, \
-             key, created_at) ",
-            "",
-            orders,
-            |row, o| {
-                row.push_bind(deal)
-                    .push_bind(o.resident)
-                    .push_bind(o.qty)
-                    .push_bind(o.unit_price)
-                    .push_bind(o.pickup)
-                    .push_bind(&o.pickup_code)
-                    .push_bind(&o.key)
-                    .push_bind(o.created_at);
-            },
-        )
-        .await?;
-        let n = orders.len() as i64;
-        if stored_rows != n as u64 {
-            return Err(StoreError::Conflict(format!(
-                "{stored_rows} of {n} orders of deal {deal} were stored"
-            )));
-        }
-        // Inserts under the write lock, into a table whose new rowids are max(rowid) + 1: the batch
-        // holds the ids `last - n + 1 ..= last`, in the order given. Checked at both ends, not assumed.
-        let first = last - n + 1;
-        type End = (Option<ResidentId>, Option<String>);
-        let (r1, k1, r2, k2): (Option<i64>, Option<String>, Option<i64>, Option<String>) =
-            sqlx::query_as(
-                "SELECT (SELECT resident_id FROM orders WHERE id = ?1 AND deal_id = ?3), \
-                 (SELECT key FROM orders WHERE id = ?1 AND deal_id = ?3), \
-                 (SELECT resident_id FROM orders WHERE id = ?2 AND deal_id = ?3), \
-                 (SELECT key FROM orders WHERE id = ?2 AND deal_id = ?3)",
+        // Each row's index entries may land on a page of their own: a page per order, plus the
+        // deal's and the tables' own.
+        let pages = 4 + orders.len() as u64;
+        self.write(pages, async |tx| {
+            let limit: Option<i64> = sqlx::query_scalar(
+                "UPDATE deals SET sold = sold + ? WHERE id = ? AND status = 'live' AND sold + ? <= stock \
+                 RETURNING per_resident_limit",
             )
-            .bind(first)
-            .bind(last)
+            .bind(total)
             .bind(deal)
-            .fetch_one(&mut *tx)
+            .bind(total)
+            .fetch_optional(&mut *tx)
             .await?;
-        let end =
-            |o: Option<&NewOrder>| -> End { (o.map(|o| o.resident), o.map(|o| o.key.clone())) };
-        if ((r1, k1), (r2, k2)) != (end(orders.first()), end(orders.last())) {
-            return Err(StoreError::Conflict(format!(
-                "order ids of deal {deal} are not the range {first}..={last}"
-            )));
-        }
-        let stored = orders
-            .iter()
-            .zip(first..)
-            .map(|(o, id)| Order {
-                id,
-                deal,
-                resident: o.resident,
-                nickname: o.nickname.clone(),
-                qty: o.qty,
-                unit_price: o.unit_price,
-                pickup: o.pickup,
-                pickup_code: o.pickup_code.clone(),
-                status: OrderStatus::Accepted,
-                created_at: o.created_at,
-                cancel_reason: None,
-            })
-            .collect();
-        tx.commit().await?;
-        Ok(stored)
+            let Some(limit) = limit else {
+                return Err(StoreError::Conflict(format!(
+                    "deal {deal} is not live or has fewer than {total} units left"
+                )));
+            };
+            // The per-resident limit: `holdings` refuses (CHECK units <= max_units) any buyer pushed
+            // past it, failing the whole transaction.
+            let mut per_buyer: HashMap<ResidentId, i64> = HashMap::new();
+            for o in orders {
+                *per_buyer.entry(o.resident).or_insert(0) += o.qty;
+            }
+            let per_buyer: Vec<(ResidentId, i64)> = per_buyer.into_iter().collect();
+            insert_values(
+                &mut *tx,
+                "INSERT INTO holdings (deal_id, resident_id, units, max_units) ",
+                " ON CONFLICT (deal_id, resident_id) DO UPDATE SET units = units + excluded.units",
+                &per_buyer,
+                |row, (resident, units)| {
+                    row.push_bind(deal)
+                        .push_bind(*resident)
+                        .push_bind(*units)
+                        .push_bind(limit);
+                },
+            )
+            .await
+            .map_err(|e| {
+                if e.as_database_error()
+                    .is_some_and(|d| d.is_check_violation())
+                {
+                    StoreError::Conflict(format!("a buyer would pass the limit of deal {deal}"))
+                } else {
+                    StoreError::Db(e)
+                }
+            })?;
+            let (stored_rows, last) = insert_values(
+                &mut *tx,
+                "INSERT INTO orders (deal_id, resident_id, qty, unit_price, pickup_id, pickup_code, \
+                 key, created_at) ",
+                "",
+                orders,
+                |row, o| {
+                    row.push_bind(deal)
+                        .push_bind(o.resident)
+                        .push_bind(o.qty)
+                        .push_bind(o.unit_price)
+                        .push_bind(o.pickup)
+                        .push_bind(&o.pickup_code)
+                        .push_bind(&o.key)
+                        .push_bind(o.created_at);
+                },
+            )
+            .await?;
+            let n = orders.len() as i64;
+            if stored_rows != n as u64 {
+                return Err(StoreError::Conflict(format!(
+                    "{stored_rows} of {n} orders of deal {deal} were stored"
+                )));
+            }
+            // Inserts under the write lock, into a table whose new rowids are max(rowid) + 1: the batch
+            // holds the ids `last - n + 1 ..= last`, in the order given. Checked at both ends, not assumed.
+            let first = last - n + 1;
+            type End = (Option<ResidentId>, Option<String>);
+            let (r1, k1, r2, k2): (Option<i64>, Option<String>, Option<i64>, Option<String>) =
+                sqlx::query_as(
+                    "SELECT (SELECT resident_id FROM orders WHERE id = ?1 AND deal_id = ?3), \
+                     (SELECT key FROM orders WHERE id = ?1 AND deal_id = ?3), \
+                     (SELECT resident_id FROM orders WHERE id = ?2 AND deal_id = ?3), \
+                     (SELECT key FROM orders WHERE id = ?2 AND deal_id = ?3)",
+                )
+                .bind(first)
+                .bind(last)
+                .bind(deal)
+                .fetch_one(&mut *tx)
+                .await?;
+            let end =
+                |o: Option<&NewOrder>| -> End { (o.map(|o| o.resident), o.map(|o| o.key.clone())) };
+            if ((r1, k1), (r2, k2)) != (end(orders.first()), end(orders.last())) {
+                return Err(StoreError::Conflict(format!(
+                    "order ids of deal {deal} are not the range {first}..={last}"
+                )));
+            }
+            let stored = orders
+                .iter()
+                .zip(first..)
+                .map(|(o, id)| Order {
+                    id,
+                    deal,
+                    resident: o.resident,
+                    nickname: o.nickname.clone(),
+                    qty: o.qty,
+                    unit_price: o.unit_price,
+                    pickup: o.pickup,
+                    pickup_code: o.pickup_code.clone(),
+                    status: OrderStatus::Accepted,
+                    created_at: o.created_at,
+                    cancel_reason: None,
+                })
+                .collect();
+            Ok(stored)
+        })
+        .await
     }
 
     /// One order and the show it was bought in.
@@ -241,39 +245,40 @@ impl Store {
         id: OrderId,
         reason: Option<&str>,
     ) -> Result<Option<Order>, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let row = sqlx::query(
-            "UPDATE orders SET status = 'cancelled', cancel_reason = ? \
-             WHERE id = ? AND status = 'accepted' RETURNING deal_id, qty",
-        )
-        .bind(reason)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let (deal, qty): (i64, i64) = (row.get(0), row.get(1));
-        sqlx::query("UPDATE deals SET sold = sold - ? WHERE id = ?")
+        self.write(1, async |tx| {
+            let row = sqlx::query(
+                "UPDATE orders SET status = 'cancelled', cancel_reason = ? \
+                 WHERE id = ? AND status = 'accepted' RETURNING deal_id, qty",
+            )
+            .bind(reason)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(row) = row else { return Ok(None) };
+            let (deal, qty): (i64, i64) = (row.get(0), row.get(1));
+            sqlx::query("UPDATE deals SET sold = sold - ? WHERE id = ?")
+                .bind(qty)
+                .bind(deal)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "UPDATE holdings SET units = units - ? WHERE deal_id = ? \
+                 AND resident_id = (SELECT resident_id FROM orders WHERE id = ?)",
+            )
             .bind(qty)
             .bind(deal)
+            .bind(id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "UPDATE holdings SET units = units - ? WHERE deal_id = ? \
-             AND resident_id = (SELECT resident_id FROM orders WHERE id = ?)",
-        )
-        .bind(qty)
-        .bind(deal)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        let order = sqlx::query(&format!(
-            "SELECT {ORDER_COLUMNS} FROM orders o JOIN residents r ON r.id = o.resident_id WHERE o.id = ?"
-        ))
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(Some(order_from_row(&order)))
+            let order = sqlx::query(&format!(
+                "SELECT {ORDER_COLUMNS} FROM orders o JOIN residents r ON r.id = o.resident_id WHERE o.id = ?"
+            ))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            Ok(Some(order_from_row(&order)))
+        })
+        .await
     }
 
     /// The show's orders, newest first, at most `limit`.

@@ -61,25 +61,26 @@ impl Store {
         now: UtcMillis,
         token_hash: impl FnOnce(ResidentId) -> String,
     ) -> Result<Option<ResidentId>, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let inserted = sqlx::query_scalar(
-            "INSERT INTO residents (nickname, phone, community, created_at) VALUES (?, ?, ?, ?) \
-             RETURNING id",
-        )
-        .bind(&form.nickname)
-        .bind(&form.phone)
-        .bind(&form.community)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await;
-        let id: i64 = match inserted {
-            Ok(id) => id,
-            Err(e) if is_unique_violation(&e) => return Ok(None),
-            Err(e) => return Err(e.into()),
-        };
-        insert_resident_token(&mut tx, id, &token_hash(id), now).await?;
-        tx.commit().await?;
-        Ok(Some(id))
+        self.write(1, async |tx| {
+            let inserted = sqlx::query_scalar(
+                "INSERT INTO residents (nickname, phone, community, created_at) VALUES (?, ?, ?, ?) \
+                 RETURNING id",
+            )
+            .bind(&form.nickname)
+            .bind(&form.phone)
+            .bind(&form.community)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await;
+            let id: i64 = match inserted {
+                Ok(id) => id,
+                Err(e) if is_unique_violation(&e) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            };
+            insert_resident_token(&mut *tx, id, &token_hash(id), now).await?;
+            Ok(Some(id))
+        })
+        .await
     }
 
     /// Signs a known resident in on a new device: stores a new session token's hash, and the name
@@ -91,36 +92,42 @@ impl Store {
         token_hash: &str,
         now: UtcMillis,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE residents SET nickname = ?, community = ? WHERE id = ?")
-            .bind(&form.nickname)
-            .bind(&form.community)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        insert_resident_token(&mut tx, id, token_hash, now).await?;
-        tx.commit().await
+        self.write(1, async |tx| {
+            sqlx::query("UPDATE residents SET nickname = ?, community = ? WHERE id = ?")
+                .bind(&form.nickname)
+                .bind(&form.community)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            insert_resident_token(&mut *tx, id, token_hash, now).await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Changes a resident's name as shown.
     pub async fn rename_resident(&self, id: ResidentId, nickname: &str) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE residents SET nickname = ? WHERE id = ?")
-            .bind(nickname)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await
+        self.write(1, async |tx| {
+            sqlx::query("UPDATE residents SET nickname = ? WHERE id = ?")
+                .bind(nickname)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Forgets a session token: whoever holds it is signed out everywhere it is used.
     pub async fn revoke_token(&self, token_hash: &str) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM tokens WHERE hash = ?")
-            .bind(token_hash)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await
+        self.write(1, async |tx| {
+            sqlx::query("DELETE FROM tokens WHERE hash = ?")
+                .bind(token_hash)
+                .execute(&mut *tx)
+                .await?;
+            Ok(())
+        })
+        .await
     }
 
     /// The latest code sent to `phone`, if any.
@@ -158,30 +165,32 @@ impl Store {
         code: &StoredCode,
         forget_before: UtcMillis,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO phone_codes (phone, code_mac, sent_at, expires_at, attempts_left) \
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT (phone) DO UPDATE SET code_mac = excluded.code_mac, \
-             sent_at = excluded.sent_at, expires_at = excluded.expires_at, \
-             attempts_left = excluded.attempts_left",
-        )
-        .bind(phone)
-        .bind(&code.mac)
-        .bind(code.sent_at)
-        .bind(code.expires_at)
-        .bind(code.attempts_left)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("INSERT INTO phone_code_sends (phone, sent_at) VALUES (?, ?)")
+        self.write(1, async |tx| {
+            sqlx::query(
+                "INSERT INTO phone_codes (phone, code_mac, sent_at, expires_at, attempts_left) \
+                 VALUES (?, ?, ?, ?, ?) ON CONFLICT (phone) DO UPDATE SET code_mac = excluded.code_mac, \
+                 sent_at = excluded.sent_at, expires_at = excluded.expires_at, \
+                 attempts_left = excluded.attempts_left",
+            )
             .bind(phone)
+            .bind(&code.mac)
             .bind(code.sent_at)
+            .bind(code.expires_at)
+            .bind(code.attempts_left)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM phone_code_sends WHERE sent_at < ?")
-            .bind(forget_before)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await
+            sqlx::query("INSERT INTO phone_code_sends (phone, sent_at) VALUES (?, ?)")
+                .bind(phone)
+                .bind(code.sent_at)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM phone_code_sends WHERE sent_at < ?")
+                .bind(forget_before)
+                .execute(&mut *tx)
+                .await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Takes a guess of `phone`'s code: if `mac` matches an unexpired code with attempts left, the
@@ -193,34 +202,35 @@ impl Store {
         mac: &str,
         now: UtcMillis,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let used = sqlx::query(
-            "DELETE FROM phone_codes WHERE phone = ? AND code_mac = ? AND expires_at > ? \
-             AND attempts_left > 0",
-        )
-        .bind(phone)
-        .bind(mac)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if !used {
-            sqlx::query(
-                "UPDATE phone_codes SET attempts_left = attempts_left - 1 \
-                 WHERE phone = ? AND attempts_left > 0",
+        self.write(1, async |tx| {
+            let used = sqlx::query(
+                "DELETE FROM phone_codes WHERE phone = ? AND code_mac = ? AND expires_at > ? \
+                 AND attempts_left > 0",
             )
             .bind(phone)
+            .bind(mac)
+            .bind(now)
             .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(used)
+            .await?
+            .rows_affected()
+                == 1;
+            if !used {
+                sqlx::query(
+                    "UPDATE phone_codes SET attempts_left = attempts_left - 1 \
+                     WHERE phone = ? AND attempts_left > 0",
+                )
+                .bind(phone)
+                .execute(&mut *tx)
+                .await?;
+            }
+            Ok(used)
+        })
+        .await
     }
 }
 
 async fn insert_resident_token(
-    tx: &mut super::WriteTx,
+    tx: &mut sqlx::SqliteConnection,
     id: ResidentId,
     token_hash: &str,
     now: UtcMillis,
@@ -231,7 +241,7 @@ async fn insert_resident_token(
     .bind(token_hash)
     .bind(id)
     .bind(now)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }

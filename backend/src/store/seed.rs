@@ -141,43 +141,44 @@ impl Store {
     }
 
     async fn create_demo_show(&self, now: UtcMillis) -> Result<ShowId, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let show: i64 = sqlx::query_scalar(
-            "INSERT INTO shows (title, community, created_at) VALUES (?, ?, ?) RETURNING id",
-        )
-        .bind("周日丰收集市")
-        .bind("和平花园社区")
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        for (name, origin, unit, price, batch, picture, description) in PRODUCTS {
-            sqlx::query(
-                "INSERT INTO products (show_id, name, origin, unit, normal_price, batch, picture, \
-                 description) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        self.write(1, async |tx| {
+            let show: i64 = sqlx::query_scalar(
+                "INSERT INTO shows (title, community, created_at) VALUES (?, ?, ?) RETURNING id",
             )
-            .bind(show)
-            .bind(name)
-            .bind(origin)
-            .bind(unit)
-            .bind(price)
-            .bind(batch)
-            .bind(picture)
-            .bind(description)
-            .execute(&mut *tx)
+            .bind("周日丰收集市")
+            .bind("和平花园社区")
+            .bind(now)
+            .fetch_one(&mut *tx)
             .await?;
-        }
-        for (name, address, hours) in PICKUP_POINTS {
-            sqlx::query(
-                "INSERT INTO pickup_points (show_id, name, address, hours) VALUES (?, ?, ?, ?)",
-            )
-            .bind(show)
-            .bind(name)
-            .bind(address)
-            .bind(hours)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(show)
+            for (name, origin, unit, price, batch, picture, description) in PRODUCTS {
+                sqlx::query(
+                    "INSERT INTO products (show_id, name, origin, unit, normal_price, batch, picture, \
+                     description) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(show)
+                .bind(name)
+                .bind(origin)
+                .bind(unit)
+                .bind(price)
+                .bind(batch)
+                .bind(picture)
+                .bind(description)
+                .execute(&mut *tx)
+                .await?;
+            }
+            for (name, address, hours) in PICKUP_POINTS {
+                sqlx::query(
+                    "INSERT INTO pickup_points (show_id, name, address, hours) VALUES (?, ?, ?, ?)",
+                )
+                .bind(show)
+                .bind(name)
+                .bind(address)
+                .bind(hours)
+                .execute(&mut *tx)
+                .await?;
+            }
+            Ok(show)
+        })
+        .await
     }
 }

@@ -13,17 +13,18 @@ impl Store {
         community: &str,
         now: UtcMillis,
     ) -> Result<ShowId, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let show = sqlx::query_scalar(
-            "INSERT INTO shows (title, community, created_at) VALUES (?, ?, ?) RETURNING id",
-        )
-        .bind(title)
-        .bind(community)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(show)
+        self.write(1, async |tx| {
+            let show = sqlx::query_scalar(
+                "INSERT INTO shows (title, community, created_at) VALUES (?, ?, ?) RETURNING id",
+            )
+            .bind(title)
+            .bind(community)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            Ok(show)
+        })
+        .await
     }
 }
 
@@ -47,21 +48,23 @@ impl Store {
         answer: &str,
         now: UtcMillis,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO host_requests (show_id, key, answer, created_at) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (show_id, key) DO NOTHING",
-        )
-        .bind(show)
-        .bind(key)
-        .bind(answer)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM host_requests WHERE created_at < ?")
-            .bind(now - 24 * 60 * 60 * 1000)
+        self.write(1, async |tx| {
+            sqlx::query(
+                "INSERT INTO host_requests (show_id, key, answer, created_at) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT (show_id, key) DO NOTHING",
+            )
+            .bind(show)
+            .bind(key)
+            .bind(answer)
+            .bind(now)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await
+            sqlx::query("DELETE FROM host_requests WHERE created_at < ?")
+                .bind(now - 24 * 60 * 60 * 1000)
+                .execute(&mut *tx)
+                .await?;
+            Ok(())
+        })
+        .await
     }
 }

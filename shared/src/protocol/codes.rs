@@ -83,6 +83,10 @@ wire_enum! {
         Unavailable = "unavailable",
         /// Something failed on the server; the request was not carried out.
         Internal = "internal",
+        /// The server cannot save anything just now (its disk is full or failing, or the database
+        /// file is read-only or gone), so the request was not carried out; reads still work.
+        /// Retryable: try again shortly, an order with the same key. `/api/health` says why.
+        StoreUnavailable = "store_unavailable",
         /// A cancellation's reason is over 100 characters or holds line breaks or control characters.
         InvalidReason = "invalid_reason",
         /// The sign-in code is not the one sent (the message says how many tries are left).

@@ -156,6 +156,11 @@ impl Session {
                 let message = "the text message with the code could not be sent; try again shortly";
                 return self.error(ErrorCode::SmsFailed, message).await;
             }
+            AuthError::Store(inner) if inner.is_unavailable() => {
+                tracing::debug!(error = %inner, "sign-in not stored");
+                let message = "the server cannot save anything just now; please try again shortly";
+                return self.error(ErrorCode::StoreUnavailable, message).await;
+            }
             AuthError::Store(_) | AuthError::DamagedKey => {
                 tracing::error!(error = %e, "sign-in failed");
                 return self

@@ -272,7 +272,17 @@ impl Session {
 
     /// [`Session::live_error`] for the request with `key`.
     async fn live_error_for(&self, key: Option<String>, e: LiveError) {
-        let msg = if let LiveError::Store(inner) = &e {
+        let msg = if let LiveError::Store(inner) = &e
+            && inner.is_unavailable()
+        {
+            // The store's health logged why, once; each refused request is not news.
+            tracing::debug!(error = %inner, "store cannot write");
+            ServerMsg::error_for(
+                key,
+                ErrorCode::StoreUnavailable,
+                "the server cannot save anything just now; please try again shortly",
+            )
+        } else if let LiveError::Store(inner) = &e {
             // Clients get a plain message; the database's own words are for the operator.
             tracing::error!(error = %inner, "store failure");
             ServerMsg::error_for(
