@@ -432,7 +432,7 @@ async fn a_purchase_while_the_store_cannot_write_says_so_and_the_retry_orders_on
     page.wait_attr("#purchase", "data-code", |s| s == "store_unavailable")
         .await;
     page.wait_text("#purchase", |t| {
-        t.contains("服务器暂时存不了新内容") && t.contains("请再点一次购买")
+        t.contains("系统暂时保存不了") && t.contains("请再点一次购买")
     })
     .await;
     page.wait_text("#stock-remaining", |t| t == "20").await;
