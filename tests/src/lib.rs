@@ -7,6 +7,7 @@ pub mod fanout;
 pub mod process;
 pub mod sms_log;
 pub mod spike;
+pub mod upgrade;
 pub mod wire;
 
 use std::path::PathBuf;

@@ -1,0 +1,173 @@
+//! A database written by an earlier release upgrades in place, and everything in it stays valid:
+//! shows, catalogues, deals, orders and their pickup codes, every resident's and staff member's
+//! token, lucky bags (the drawn one still verifies from its published data), prizes with their
+//! claim codes, pictures. The fixture (`tests/fixtures/schema-0012.*`, see
+//! `mulin_tests::upgrade`) was filled through the code paths of the release whose newest migration
+//! is 0012; each later migration must keep this test passing.
+
+use std::time::Duration;
+
+use mulin_backend::auth::Sessions;
+use mulin_backend::store::Store;
+use mulin_shared::{BagPhase, ClientMsg, ServerMsg};
+use mulin_tests::process::ServerProcess;
+use mulin_tests::upgrade::Record;
+use mulin_tests::wire::Wire;
+use sqlx::{ConnectOptions, Connection};
+
+/// A fresh database file holding the fixture's dump, as the earlier release left it.
+async fn earlier_database(dir: &std::path::Path, name: &str) -> (std::path::PathBuf, Record) {
+    let fixtures = mulin_tests::repo_root().join("tests/fixtures");
+    let dump = std::fs::read_to_string(fixtures.join(format!("{name}.sql"))).expect("dump");
+    let record: Record = serde_json::from_str(
+        &std::fs::read_to_string(fixtures.join(format!("{name}.json"))).expect("record"),
+    )
+    .expect("record parses");
+    let db = dir.join("mulin.db");
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&db)
+        .create_if_missing(true)
+        .connect()
+        .await
+        .expect("new file");
+    sqlx::raw_sql(&dump)
+        .execute(&mut conn)
+        .await
+        .expect("dump loads");
+    conn.close().await.expect("closed");
+    (db, record)
+}
+
+#[tokio::test]
+async fn a_database_of_schema_0012_upgrades_with_everything_in_it_intact() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (db, record) = earlier_database(dir.path(), "schema-0012").await;
+    let store = Store::open(&db).await.expect("opens and migrates");
+    let sessions = Sessions::open(store.clone()).await.expect("sessions");
+
+    for s in &record.shows {
+        let id = s.show.id;
+        assert_eq!(store.show(id).await.expect("read").as_ref(), Some(&s.show));
+        let catalogue = store.catalogue(id).await.expect("catalogue");
+        assert_eq!(catalogue.products, s.products, "products of show {id}");
+        assert_eq!(
+            catalogue.pickup_points, s.pickup_points,
+            "pickup points of show {id}"
+        );
+        let deals = store.deals(id).await.expect("deals");
+        assert_eq!(deals, s.deals, "deals of show {id}");
+        let mut orders = Vec::new();
+        for d in &deals {
+            orders.extend(store.orders_by_key(d.id).await.expect("orders"));
+        }
+        orders.sort_by_key(|(_, o)| std::cmp::Reverse(o.id));
+        assert_eq!(
+            orders, s.orders,
+            "orders, keys and pickup codes of show {id}"
+        );
+        for (bag, entries) in &s.bags {
+            let stored = store.bag(bag.id).await.expect("bag").expect("bag kept");
+            assert_eq!(&stored.bag, bag);
+            assert_eq!(&store.bag_entries(bag.id).await.expect("entries"), entries);
+            if bag.phase == BagPhase::Drawn {
+                assert_eq!(
+                    stored.bag.verify(entries),
+                    Ok(()),
+                    "bag {} still verifies",
+                    bag.id
+                );
+            }
+        }
+        for (resident, mine, prizes) in &s.residents {
+            assert_eq!(
+                &store.resident_orders(id, *resident).await.expect("mine"),
+                mine,
+                "resident {resident}'s orders in show {id}"
+            );
+            let kept: Vec<_> = store
+                .prizes(id, *resident)
+                .await
+                .expect("prizes")
+                .into_iter()
+                .map(|p| (p.bag, p.prize, p.pickup, p.claim_code))
+                .collect();
+            assert_eq!(&kept, prizes, "resident {resident}'s prizes in show {id}");
+        }
+    }
+    for t in &record.tokens {
+        let p = sessions
+            .resume(&t.token)
+            .await
+            .expect("the token still signs in");
+        assert_eq!(
+            (p.role, p.resident, p.show, p.nickname.as_str()),
+            (t.role, t.resident, t.show, t.nickname.as_str()),
+        );
+    }
+    for (name, kind, len) in &record.pictures {
+        let (k, bytes) = store
+            .picture(name)
+            .await
+            .expect("read")
+            .expect("picture kept");
+        assert_eq!((&k, bytes.len()), (kind, *len));
+    }
+}
+
+/// The upgraded database serves: a server starts on it, and a resident of the earlier release
+/// comes back with their token to the same name and the same orders.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_of_the_earlier_release_comes_back_to_their_orders() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (db, record) = earlier_database(dir.path(), "schema-0012").await;
+    let server = ServerProcess::start(&db, 4096)
+        .await
+        .expect("server starts on it");
+    let show = &record.shows[0];
+    let (resident, mine, _) = show
+        .residents
+        .iter()
+        .find(|(_, mine, _)| mine.len() > 1)
+        .expect("a resident with two orders");
+    let token = record
+        .tokens
+        .iter()
+        .find(|t| t.resident == Some(*resident))
+        .expect("their token");
+    let mut wire = Wire::open(&server.ws_url(), Duration::from_secs(10))
+        .await
+        .expect("connects");
+    wire.send(&ClientMsg::Join {
+        show: show.show.id,
+        since: None,
+        catalogue: None,
+    })
+    .await
+    .expect("join");
+    wire.send(&ClientMsg::Resume {
+        token: token.token.clone(),
+    })
+    .await
+    .expect("resume");
+    let signed = wire
+        .until(Duration::from_secs(10), |m| match m {
+            ServerMsg::SignedIn {
+                resident, nickname, ..
+            } => Some(Ok((resident, nickname))),
+            ServerMsg::Error { code, message, .. } => Some(Err(format!("{code:?} {message}"))),
+            _ => None,
+        })
+        .await
+        .expect("answered")
+        .expect("signed in");
+    assert_eq!(signed, (Some(*resident), token.nickname.clone()));
+    let listed = wire
+        .until(Duration::from_secs(10), |m| match m {
+            ServerMsg::MyOrders { orders } => Some(orders),
+            _ => None,
+        })
+        .await
+        .expect("my orders");
+    assert_eq!(&listed, mine);
+    server.stop().await;
+}
