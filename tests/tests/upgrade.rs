@@ -38,6 +38,11 @@ async fn earlier_database(dir: &std::path::Path, name: &str) -> (std::path::Path
     (db, record)
 }
 
+/// The earlier release's second show, next week's in the same community as the first.
+fn later_probe_show(record: &Record) -> mulin_shared::ShowId {
+    record.shows[1].show.id
+}
+
 #[tokio::test]
 async fn a_database_of_schema_0012_upgrades_with_everything_in_it_intact() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -94,6 +99,83 @@ async fn a_database_of_schema_0012_upgrades_with_everything_in_it_intact() {
             assert_eq!(&kept, prizes, "resident {resident}'s prizes in show {id}");
         }
     }
+    // Migration 0013: each show's community label became a community; products and pickup points
+    // are their show's community's. The demo show and next week's share one community.
+    let mut communities = Vec::new();
+    for s in &record.shows {
+        let c = store
+            .community_of(s.show.id)
+            .await
+            .expect("read")
+            .expect("every show has its community");
+        let (district, name) = mulin_backend::store::split_label(&s.show.community);
+        assert_eq!((c.district.as_str(), c.name.as_str()), (district, name));
+        communities.push(c);
+    }
+    assert_eq!(communities[0], communities[1], "one community, two shows");
+    assert_ne!(communities[0].id, communities[2].id);
+    assert_eq!(
+        (
+            communities[2].district.as_str(),
+            communities[2].name.as_str()
+        ),
+        ("公园街道", "小西湖社区")
+    );
+    let (products, pickups) = store
+        .community_catalogue(communities[0].id)
+        .await
+        .expect("catalogue");
+    assert_eq!(
+        (products, pickups),
+        (
+            record.shows[0].products.clone(),
+            record.shows[0].pickup_points.clone()
+        )
+    );
+    let (products, pickups) = store
+        .community_catalogue(communities[2].id)
+        .await
+        .expect("catalogue");
+    assert!(products.is_empty() && pickups.is_empty());
+    // A product and a pickup point added to a show now are its community's.
+    let added = store
+        .save_product(
+            later_probe_show(&record),
+            &mulin_shared::Product {
+                id: 0,
+                name: "散养土鸡蛋".into(),
+                description: String::new(),
+                origin: "浙江临安".into(),
+                unit: "30 枚".into(),
+                normal_price: 3_600,
+                batch: String::new(),
+                picture: None,
+            },
+        )
+        .await
+        .expect("saved");
+    let (products, _) = store
+        .community_catalogue(communities[0].id)
+        .await
+        .expect("catalogue");
+    let mulin_backend::store::CatalogueChange::Done(added, _) = added else {
+        panic!("the product was not added");
+    };
+    assert!(products.contains(&added), "{products:?}");
+    // A show made now joins the community its label names.
+    let later = store
+        .create_show(
+            "再下周集市",
+            &record.shows[0].show.community,
+            mulin_backend::now_ms(),
+        )
+        .await
+        .expect("show");
+    assert_eq!(
+        store.community_of(later).await.expect("read").as_ref(),
+        Some(&communities[0])
+    );
+
     for t in &record.tokens {
         let p = sessions
             .resume(&t.token)

@@ -88,8 +88,9 @@ impl Store {
         self.write(1, async |tx| {
             let id: Option<i64> = if p.id == 0 {
                 sqlx::query_scalar(
-                    "INSERT INTO products (show_id, name, description, origin, unit, normal_price, \
-                     batch, picture) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    "INSERT INTO products (show_id, community_id, name, description, origin, unit, \
+                     normal_price, batch, picture) VALUES (?1, (SELECT community_id FROM shows \
+                     WHERE id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
                 )
                 .bind(show)
                 .bind(&p.name)
@@ -152,8 +153,8 @@ impl Store {
         self.write(1, async |tx| {
             let id: Option<i64> = if p.id == 0 {
                 sqlx::query_scalar(
-                    "INSERT INTO pickup_points (show_id, name, address, hours) VALUES (?, ?, ?, ?) \
-                     RETURNING id",
+                    "INSERT INTO pickup_points (show_id, community_id, name, address, hours) VALUES \
+                     (?1, (SELECT community_id FROM shows WHERE id = ?1), ?2, ?3, ?4) RETURNING id",
                 )
                 .bind(show)
                 .bind(&p.name)

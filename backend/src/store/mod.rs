@@ -6,6 +6,7 @@
 
 mod bags;
 mod catalogue;
+mod communities;
 mod health;
 mod orders;
 mod residents;
@@ -28,6 +29,7 @@ use tokio::sync::Mutex;
 
 pub use bags::{DrawnWinner, StoredBag};
 pub use catalogue::{CatalogueChange, StoredCatalogue};
+pub use communities::{Community, CommunityId, split_label};
 pub use health::{Degraded, SpaceLimits, StoreHealth};
 pub use orders::NewOrder;
 pub use residents::{KnownResident, StoredCode};

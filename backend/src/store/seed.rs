@@ -142,18 +142,22 @@ impl Store {
 
     async fn create_demo_show(&self, now: UtcMillis) -> Result<ShowId, StoreError> {
         self.write(1, async |tx| {
+            let community = super::communities::community_for_label(tx, "和平花园社区", now).await?;
             let show: i64 = sqlx::query_scalar(
-                "INSERT INTO shows (title, community, created_at) VALUES (?, ?, ?) RETURNING id",
+                "INSERT INTO shows (title, community, community_id, created_at) VALUES (?, ?, ?, ?) \
+                 RETURNING id",
             )
             .bind("周日丰收集市")
             .bind("和平花园社区")
+            .bind(community)
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
             for (name, origin, unit, price, batch, picture, description) in PRODUCTS {
                 sqlx::query(
-                    "INSERT INTO products (show_id, name, origin, unit, normal_price, batch, picture, \
-                     description) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO products (show_id, community_id, name, origin, unit, normal_price, \
+                     batch, picture, description) VALUES (?1, (SELECT community_id FROM shows \
+                     WHERE id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 )
                 .bind(show)
                 .bind(name)
@@ -168,7 +172,8 @@ impl Store {
             }
             for (name, address, hours) in PICKUP_POINTS {
                 sqlx::query(
-                    "INSERT INTO pickup_points (show_id, name, address, hours) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO pickup_points (show_id, community_id, name, address, hours) VALUES \
+                     (?1, (SELECT community_id FROM shows WHERE id = ?1), ?2, ?3, ?4)",
                 )
                 .bind(show)
                 .bind(name)

@@ -1,5 +1,5 @@
-//! Shows: one livestream of a community, with its own catalogue and pickup points (until
-//! communities own them).
+//! Shows: one livestream of a community, with its own catalogue and pickup points (until the
+//! catalogue is read by community: products and pickup points carry both ids meanwhile).
 
 use mulin_shared::{ShowId, UtcMillis};
 
@@ -14,11 +14,14 @@ impl Store {
         now: UtcMillis,
     ) -> Result<ShowId, StoreError> {
         self.write(1, async |tx| {
+            let community_id = super::communities::community_for_label(tx, community, now).await?;
             let show = sqlx::query_scalar(
-                "INSERT INTO shows (title, community, created_at) VALUES (?, ?, ?) RETURNING id",
+                "INSERT INTO shows (title, community, community_id, created_at) VALUES (?, ?, ?, ?) \
+                 RETURNING id",
             )
             .bind(title)
             .bind(community)
+            .bind(community_id)
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
