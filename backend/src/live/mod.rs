@@ -257,4 +257,26 @@ impl Live {
         rooms.insert(show, room.clone());
         Ok(room)
     }
+
+    /// After `from`'s host changed the catalogue: every other open room of the same community on
+    /// this node reads it again (the shows of a community share it) and tells its viewers. A room
+    /// that cannot read it now keeps the one it holds and is logged; the change itself is stored.
+    pub async fn share_catalogue(&self, from: &Room) {
+        let Some(community) = from.community() else {
+            return;
+        };
+        let others: Vec<Arc<Room>> = self
+            .rooms
+            .lock()
+            .await
+            .values()
+            .filter(|r| r.show() != from.show() && r.community() == Some(community))
+            .cloned()
+            .collect();
+        for room in others {
+            if let Err(e) = room.reload_catalogue().await {
+                tracing::warn!(show = room.show(), error = %e, "catalogue not reloaded");
+            }
+        }
+    }
 }

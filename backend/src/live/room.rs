@@ -156,6 +156,8 @@ pub struct Room {
     desks: tokio::runtime::Handle,
     /// The show's title and community, for `ShowInfo`.
     about: Show,
+    /// The community whose catalogue the show offers (shared with its other shows).
+    community: Option<crate::store::CommunityId>,
     state: Mutex<RoomInner>,
     /// The host's changes that are written to the store and then to the room (pin, catalogue) take
     /// turns here, so the two always agree on the last one.
@@ -237,6 +239,7 @@ impl Room {
             .await?
             .ok_or(LiveError::UnknownShow(show))?;
         let catalogue = Catalogue::load(&store, &info).await?;
+        let community = store.community_of(show).await?.map(|c| c.id);
         let deals = store.deals(show).await?;
         let recent = store.show_orders(show, RECENT_ORDERS as i64).await?;
         let now = now_ms();
@@ -270,6 +273,7 @@ impl Room {
             metrics,
             desks,
             about: info,
+            community,
             host_gate: tokio::sync::Mutex::new(()),
             requests: tokio::sync::Mutex::new(()),
             state: Mutex::new(RoomInner {
@@ -338,6 +342,11 @@ impl Room {
     /// The show's id.
     pub fn show(&self) -> ShowId {
         self.show
+    }
+
+    /// The community whose catalogue this show offers.
+    pub fn community(&self) -> Option<crate::store::CommunityId> {
+        self.community
     }
 
     /// The current catalogue's version and `ShowInfo` frame (products and pickup points).

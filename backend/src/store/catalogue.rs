@@ -1,5 +1,5 @@
-//! A show's catalogue in the store: products, pickup points, uploaded pictures, and the version
-//! that every change to them bumps.
+//! A show's catalogue in the store: its community's products and pickup points (every show of a
+//! community offers the same), uploaded pictures, and the version that every change bumps.
 
 use mulin_shared::{PickupId, PickupPoint, Product, ProductId, ShowId, UtcMillis};
 use sha2::{Digest, Sha256};
@@ -12,7 +12,7 @@ use super::{Store, StoreError};
 pub enum CatalogueChange<T> {
     /// Done; the catalogue is now at this version.
     Done(T, u64),
-    /// No such item in this show.
+    /// No such item in this show's community.
     NotFound,
     /// Still named by a deal, an order or a lucky bag.
     InUse,
@@ -40,7 +40,8 @@ impl Store {
             .unwrap_or(0);
         let products = sqlx::query(
             "SELECT id, name, description, origin, unit, normal_price, batch, picture \
-             FROM products WHERE show_id = ? ORDER BY id",
+             FROM products WHERE community_id = (SELECT community_id FROM shows WHERE id = ?) \
+             ORDER BY id",
         )
         .bind(show)
         .fetch_all(&mut *tx)
@@ -58,7 +59,8 @@ impl Store {
         })
         .collect();
         let pickup_points = sqlx::query(
-            "SELECT id, name, address, hours FROM pickup_points WHERE show_id = ? ORDER BY id",
+            "SELECT id, name, address, hours FROM pickup_points \
+             WHERE community_id = (SELECT community_id FROM shows WHERE id = ?) ORDER BY id",
         )
         .bind(show)
         .fetch_all(&mut *tx)
@@ -79,7 +81,7 @@ impl Store {
         })
     }
 
-    /// Adds a product (`id` 0) or changes one of this show's.
+    /// Adds a product (`id` 0) or changes one of this show's community's.
     pub async fn save_product(
         &self,
         show: ShowId,
@@ -105,7 +107,7 @@ impl Store {
             } else {
                 sqlx::query_scalar(
                     "UPDATE products SET name = ?, description = ?, origin = ?, unit = ?, \
-                     normal_price = ?, batch = ?, picture = ? WHERE id = ? AND show_id = ? RETURNING id",
+                     normal_price = ?, batch = ?, picture = ? WHERE id = ? AND community_id = (SELECT community_id FROM shows WHERE id = ?) RETURNING id",
                 )
                 .bind(&p.name)
                 .bind(&p.description)
@@ -128,7 +130,7 @@ impl Store {
         .await
     }
 
-    /// Removes a product of this show that no deal has sold.
+    /// Removes a product of this show's community that no deal has sold.
     pub async fn remove_product(
         &self,
         show: ShowId,
@@ -137,14 +139,14 @@ impl Store {
         self.remove(
             show,
             product,
-            "SELECT EXISTS (SELECT 1 FROM products WHERE id = ? AND show_id = ?)",
+            "SELECT EXISTS (SELECT 1 FROM products WHERE id = ? AND community_id = (SELECT community_id FROM shows WHERE id = ?))",
             "SELECT EXISTS (SELECT 1 FROM deals WHERE product_id = ?1)",
-            "DELETE FROM products WHERE id = ? AND show_id = ?",
+            "DELETE FROM products WHERE id = ? AND community_id = (SELECT community_id FROM shows WHERE id = ?)",
         )
         .await
     }
 
-    /// Adds a pickup point (`id` 0) or changes one of this show's.
+    /// Adds a pickup point (`id` 0) or changes one of this show's community's.
     pub async fn save_pickup(
         &self,
         show: ShowId,
@@ -165,7 +167,7 @@ impl Store {
             } else {
                 sqlx::query_scalar(
                     "UPDATE pickup_points SET name = ?, address = ?, hours = ? \
-                     WHERE id = ? AND show_id = ? RETURNING id",
+                     WHERE id = ? AND community_id = (SELECT community_id FROM shows WHERE id = ?) RETURNING id",
                 )
                 .bind(&p.name)
                 .bind(&p.address)
@@ -187,7 +189,7 @@ impl Store {
         .await
     }
 
-    /// Removes a pickup point of this show that no order or lucky bag names.
+    /// Removes a pickup point of this show's community that no order or lucky bag names.
     pub async fn remove_pickup(
         &self,
         show: ShowId,
@@ -196,18 +198,18 @@ impl Store {
         self.remove(
             show,
             pickup,
-            "SELECT EXISTS (SELECT 1 FROM pickup_points WHERE id = ? AND show_id = ?)",
+            "SELECT EXISTS (SELECT 1 FROM pickup_points WHERE id = ? AND community_id = (SELECT community_id FROM shows WHERE id = ?))",
             "SELECT EXISTS (SELECT 1 FROM orders WHERE pickup_id = ?1) \
              OR EXISTS (SELECT 1 FROM bags WHERE pickup_id = ?1)",
-            "DELETE FROM pickup_points WHERE id = ? AND show_id = ?",
+            "DELETE FROM pickup_points WHERE id = ? AND community_id = (SELECT community_id FROM shows WHERE id = ?)",
         )
         .await
     }
 
     /// Deletes row `id` of `show` with `delete` unless `in_use` (which binds `id` as `?1`) says it
-    /// is still named somewhere; checked and done in one transaction. A row of another show is not
-    /// found (`ours`, binding `id` and `show`, says whether it is this show's), whatever names it:
-    /// the answer must not tell another show's catalogue apart from nothing.
+    /// is still named somewhere; checked and done in one transaction. A row of another community is not
+    /// found (`ours`, binding `id` and `show`, says whether it is this community's), whatever names it:
+    /// the answer must not tell another community's catalogue apart from nothing.
     async fn remove(
         &self,
         show: ShowId,
@@ -285,14 +287,20 @@ impl Store {
     }
 }
 
-/// Bumps the show's catalogue version inside the change's transaction; returns the new version.
+/// Bumps the catalogue version of every show of `show`'s community (they share its catalogue)
+/// inside the change's transaction; returns `show`'s new version. Each show keeps a version of its
+/// own, so a viewer's held version never goes backwards, whichever show it watches.
 async fn bump(tx: &mut SqliteConnection, show: ShowId) -> Result<u64, StoreError> {
-    let v: i64 = sqlx::query_scalar(
-        "UPDATE shows SET catalogue_version = catalogue_version + 1 WHERE id = ? \
-         RETURNING catalogue_version",
+    sqlx::query(
+        "UPDATE shows SET catalogue_version = catalogue_version + 1 \
+         WHERE community_id = (SELECT community_id FROM shows WHERE id = ?)",
     )
     .bind(show)
-    .fetch_one(&mut *tx)
+    .execute(&mut *tx)
     .await?;
+    let v: i64 = sqlx::query_scalar("SELECT catalogue_version FROM shows WHERE id = ?")
+        .bind(show)
+        .fetch_one(&mut *tx)
+        .await?;
     Ok(v as u64)
 }

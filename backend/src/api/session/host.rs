@@ -65,29 +65,49 @@ impl Session {
                 .await
             }
             ClientMsg::SaveProduct { product } => {
+                let live = self.state.live.clone();
                 Box::pin(self.host(
-                    |room| async move { room.save_product(&product).await },
+                    |room| async move {
+                        let done = room.save_product(&product).await?;
+                        live.share_catalogue(&room).await;
+                        Ok(done)
+                    },
                     |product| ServerMsg::ProductSaved { product },
                 ))
                 .await
             }
             ClientMsg::RemoveProduct { product } => {
+                let live = self.state.live.clone();
                 Box::pin(self.host(
-                    |room| async move { room.remove_product(product).await },
+                    |room| async move {
+                        room.remove_product(product).await?;
+                        live.share_catalogue(&room).await;
+                        Ok(())
+                    },
                     |()| ServerMsg::ProductRemoved { product },
                 ))
                 .await
             }
             ClientMsg::SavePickup { pickup } => {
+                let live = self.state.live.clone();
                 Box::pin(self.host(
-                    |room| async move { room.save_pickup(&pickup).await },
+                    |room| async move {
+                        let done = room.save_pickup(&pickup).await?;
+                        live.share_catalogue(&room).await;
+                        Ok(done)
+                    },
                     |pickup| ServerMsg::PickupSaved { pickup },
                 ))
                 .await
             }
             ClientMsg::RemovePickup { pickup } => {
+                let live = self.state.live.clone();
                 Box::pin(self.host(
-                    |room| async move { room.remove_pickup(pickup).await },
+                    |room| async move {
+                        room.remove_pickup(pickup).await?;
+                        live.share_catalogue(&room).await;
+                        Ok(())
+                    },
                     |()| ServerMsg::PickupRemoved { pickup },
                 ))
                 .await

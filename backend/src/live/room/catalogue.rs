@@ -1,5 +1,5 @@
-//! The show's catalogue in its room: products and pickup points as viewers receive them, and the
-//! host's changes to them. Each change is stored first; the room then reads the catalogue back and
+//! The show's catalogue in its room: its community's products and pickup points as viewers receive
+//! them, and the host's changes to them. Each change is stored first; the room then reads the catalogue back and
 //! every viewer is sent the new `ShowInfo` before the next room state.
 
 use std::sync::Arc;
@@ -103,6 +103,14 @@ impl Room {
             CatalogueChange::NotFound => return Err(not_found()),
             CatalogueChange::InUse => return Err(LiveError::InUse(in_use.to_owned())),
         };
+        self.reload_catalogue().await?;
+        Ok(done)
+    }
+
+    /// Reads the catalogue back from the store and, if it is newer than the one held, publishes it
+    /// with a new room state: after this room's change, or another show's of the same community
+    /// (they share the catalogue; see [`crate::live::Live::share_catalogue`]).
+    pub async fn reload_catalogue(&self) -> Result<(), LiveError> {
         let fresh = Catalogue::load(&self.store, &self.about).await?;
         {
             let mut inner = self.lock();
@@ -111,6 +119,6 @@ impl Room {
             }
         }
         self.publish(Change::State, true);
-        Ok(done)
+        Ok(())
     }
 }
