@@ -54,7 +54,7 @@ pub(super) async fn upload(
             ),
             other => internal(other),
         })?;
-    if !principal.is_host_of(show) {
+    if !principal.may(crate::auth::permissions::Action::RunShow, show) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             ErrorCode::Forbidden,

@@ -7,6 +7,7 @@
 //! here is refused before the store is asked; the store keeps only SHA-256 hashes of the tokens it
 //! issued, so a token can be revoked and a copy of the database does not hand out sessions.
 
+pub mod permissions;
 mod phone;
 
 use std::sync::Arc;
@@ -74,14 +75,9 @@ pub struct Principal {
 }
 
 impl Principal {
-    /// Whether this person runs (hosts or moderates) `show`.
-    pub fn is_staff_of(&self, show: ShowId) -> bool {
-        matches!(self.role, Role::Host | Role::Moderator) && self.show == Some(show)
-    }
-
-    /// Whether this person may launch and end deals in `show`.
-    pub fn is_host_of(&self, show: ShowId) -> bool {
-        self.role == Role::Host && self.show == Some(show)
+    /// Whether this person may do `action` in `show` (see [`permissions`]).
+    pub fn may(&self, action: permissions::Action, show: ShowId) -> bool {
+        permissions::check(Some(self), action, show).is_ok()
     }
 }
 

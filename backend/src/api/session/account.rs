@@ -7,6 +7,7 @@
 use mulin_shared::{ErrorCode, Role, ServerMsg, SignInProblem};
 
 use super::Session;
+use crate::auth::permissions::{self, Action};
 use crate::auth::{AuthError, Principal, SignIn};
 use crate::now_ms;
 
@@ -115,20 +116,16 @@ impl Session {
 
     /// Changes the signed-in resident's name.
     pub(super) async fn rename(&mut self, nickname: String) {
-        let Some(Principal {
-            role: Role::Resident,
-            resident: Some(id),
-            ..
-        }) = self.principal
-        else {
-            let code = if self.principal.is_some() {
-                ErrorCode::Forbidden
-            } else {
-                ErrorCode::NotSignedIn
-            };
-            return self
-                .error(code, "only a signed-in resident has a name to change")
-                .await;
+        // What a resident may do does not depend on the show.
+        let allowed = permissions::check(self.principal.as_ref(), Action::Rename, 0);
+        let id = match (allowed, self.principal.as_ref().and_then(|p| p.resident)) {
+            (Ok(()), Some(id)) => id,
+            (refused, _) => {
+                let code = refused.err().map_or(ErrorCode::Forbidden, |r| r.code());
+                return self
+                    .error(code, "only a signed-in resident has a name to change")
+                    .await;
+            }
         };
         match self.state.sessions.rename(id, &nickname).await {
             Ok(nickname) => {

@@ -188,7 +188,7 @@ impl Session {
             return None;
         };
         let room = self.joined().await?;
-        if !principal.is_host_of(room.show()) {
+        if !principal.may(crate::auth::permissions::Action::RunShow, room.show()) {
             self.error(ErrorCode::Forbidden, "only the show's host may do this")
                 .await;
             return None;

@@ -327,7 +327,7 @@ impl Session {
         let staff = self
             .principal
             .as_ref()
-            .is_some_and(|p| p.is_staff_of(room.show()));
+            .is_some_and(|p| p.may(crate::auth::permissions::Action::SeeAllOrders, room.show()));
         // The viewer count is residents watching: the show's own staff are not counted.
         if staff {
             self.viewer = None;

@@ -4,51 +4,56 @@ use mulin_shared::ErrorCode;
 
 use super::Session;
 use crate::auth::Principal;
+use crate::auth::permissions::{self, Action};
 use crate::live::{AnswerTo, Buyer, Canceller};
-use mulin_shared::{Role, ServerMsg};
+use mulin_shared::ServerMsg;
 
 impl Session {
-    /// The signed-in resident; otherwise an error frame: `forbidden` (signed in as staff) or
-    /// `not signed in`, each with its message.
+    /// The signed-in resident, if they may do `action` (see [`permissions`]); otherwise an error
+    /// frame: `forbidden` (signed in as staff) or `not signed in`, each with its message.
     pub(super) async fn resident_or_refuse(
         &self,
         key: Option<&str>,
+        action: Action,
         forbidden: &str,
         not_signed_in: &str,
     ) -> Option<Buyer> {
-        match &self.principal {
-            Some(Principal {
-                role: Role::Resident,
-                resident: Some(resident),
-                nickname,
-                ..
-            }) => Some(Buyer {
-                resident: *resident,
-                nickname: nickname.clone(),
-            }),
-            Some(_) => {
-                let key = key.map(str::to_owned);
-                self.send(&ServerMsg::error_for(key, ErrorCode::Forbidden, forbidden))
-                    .await;
-                None
-            }
-            None => {
-                let key = key.map(str::to_owned);
-                self.send(&ServerMsg::error_for(
-                    key,
-                    ErrorCode::NotSignedIn,
-                    not_signed_in,
-                ))
-                .await;
-                None
-            }
-        }
+        // What a resident may do does not depend on the show.
+        let show = self.room.as_ref().map_or(0, |r| r.show());
+        let refused = match permissions::check(self.principal.as_ref(), action, show) {
+            Ok(()) => match &self.principal {
+                Some(Principal {
+                    resident: Some(resident),
+                    nickname,
+                    ..
+                }) => {
+                    return Some(Buyer {
+                        resident: *resident,
+                        nickname: nickname.clone(),
+                    });
+                }
+                _ => permissions::Refused::Forbidden,
+            },
+            Err(refused) => refused,
+        };
+        let message = match refused {
+            permissions::Refused::Forbidden => forbidden,
+            permissions::Refused::NotSignedIn => not_signed_in,
+        };
+        self.send(&ServerMsg::error_for(
+            key.map(str::to_owned),
+            refused.code(),
+            message,
+        ))
+        .await;
+        None
     }
 
     pub(super) async fn enter_bag(&self, bag: i64) {
         let Some(Buyer { resident, .. }) = self
             .resident_or_refuse(
                 None,
+                Action::EnterBag,
                 "only residents can enter a lucky bag",
                 "sign in before entering",
             )
@@ -74,9 +79,12 @@ impl Session {
         let Some(room) = self.joined().await else {
             return;
         };
-        let by = if principal.is_staff_of(room.show()) {
+        let by = if principal.may(Action::CancelAnyOrder, room.show()) {
             Canceller::Staff
-        } else if let Some(resident) = principal.resident {
+        } else if let Some(resident) = principal
+            .resident
+            .filter(|_| principal.may(Action::CancelOwnOrder, room.show()))
+        {
             Canceller::Resident(resident)
         } else {
             return self
@@ -96,6 +104,7 @@ impl Session {
         let Some(buyer) = self
             .resident_or_refuse(
                 Some(&key),
+                Action::Buy,
                 "only residents can buy; sign in as a resident",
                 "sign in before ordering",
             )

@@ -1,0 +1,237 @@
+//! The role × action table (`auth::permissions`) over the protocol and HTTP: every action is
+//! refused to every role that may not do it — nobody signed in, a resident, the show's moderator,
+//! and the host and moderator of another show — with the right code, and the store is unchanged
+//! afterwards. (What each role may do is tested where the action is.)
+
+use mulin_backend::auth::Sessions;
+use mulin_shared::{ClientMsg, Eligibility, ErrorCode, Role, ServerMsg};
+use mulin_tests::wire::http_request;
+use mulin_tests::{Client, TestServer};
+
+/// Everything the store holds about the show that any of these actions could change.
+async fn snapshot(ts: &TestServer, bag: i64) -> String {
+    let store = ts.server.store();
+    let deals = store.deals(ts.show).await.expect("deals");
+    let orders = store.show_orders(ts.show, 1_000).await.expect("orders");
+    let catalogue = store.catalogue(ts.show).await.expect("catalogue");
+    let bag = store.bag(bag).await.expect("bag").map(|b| b.bag);
+    let pinned = store.pinned_deal(ts.show).await.expect("pinned");
+    format!("{deals:?}\n{orders:?}\n{catalogue:?}\n{bag:?}\n{pinned:?}")
+}
+
+async fn staff(ts: &TestServer, token: &str) -> Client {
+    let mut c = ts.client().await;
+    c.join(ts.show).await;
+    match c.resume(token).await {
+        ServerMsg::SignedIn { .. } => c,
+        other => panic!("staff sign-in: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn every_action_is_refused_to_every_role_that_may_not_do_it() {
+    let ts = TestServer::start().await;
+    let store = ts.server.store().clone();
+    let now = mulin_backend::now_ms();
+    let mut host = ts.host().await;
+    let deal = host.launch_deal(2, 2990, 10, 2).await;
+    host.send(&ClientMsg::OpenBag {
+        prize: "花生油".into(),
+        winners: 1,
+        closes_at: now + 600_000,
+        eligibility: Eligibility::Everyone,
+        pickup: 1,
+    })
+    .await;
+    let bag = host
+        .recv_until(|m| match m {
+            ServerMsg::BagOpened { bag } => Some(bag.id),
+            _ => None,
+        })
+        .await;
+    // A resident's order, for the cancellations.
+    let mut buyer = ts.client().await;
+    buyer.join(ts.show).await;
+    buyer.sign_in("买家").await;
+    let ServerMsg::OrderAccepted { order, .. } = buyer.order(deal.id, 1, "matrix-1").await else {
+        panic!("the buyer's order");
+    };
+
+    // Who asks: nobody, a resident (not the buyer), the show's moderator, another show's staff.
+    let other_show = store
+        .create_show("别的直播", "公园街道·小西湖社区", now)
+        .await
+        .expect("show");
+    let sessions = Sessions::open(store.clone()).await.expect("sessions");
+    let other_host = sessions
+        .mint_staff_token(Role::Host, other_show, now)
+        .await
+        .expect("token");
+    let other_moderator = sessions
+        .mint_staff_token(Role::Moderator, other_show, now)
+        .await
+        .expect("token");
+    let mut nobody = ts.client().await;
+    nobody.join(ts.show).await;
+    let mut resident = ts.client().await;
+    resident.join(ts.show).await;
+    resident.sign_in("邻居").await;
+    let mut moderator = staff(&ts, &ts.moderator_token).await;
+    let mut host_elsewhere = staff(&ts, &other_host).await;
+    let mut moderator_elsewhere = staff(&ts, &other_moderator).await;
+
+    let run_show = vec![
+        ClientMsg::LaunchDeal {
+            product: 1,
+            price: 100,
+            stock: 5,
+            per_resident_limit: 1,
+            starts_at: None,
+            ends_at: now + 60_000,
+        },
+        ClientMsg::Restock {
+            deal: deal.id,
+            units: 5,
+        },
+        ClientMsg::EndDeal { deal: deal.id },
+        ClientMsg::PinDeal { deal: None },
+        ClientMsg::ExtendDeal {
+            deal: deal.id,
+            ends_at: now + 3_600_000,
+        },
+        ClientMsg::SaveProduct {
+            product: mulin_shared::Product {
+                id: 1,
+                name: "改名".into(),
+                description: String::new(),
+                origin: "x".into(),
+                unit: "x".into(),
+                normal_price: 1,
+                batch: String::new(),
+                picture: None,
+            },
+        },
+        ClientMsg::RemoveProduct { product: 5 },
+        ClientMsg::SavePickup {
+            pickup: mulin_shared::PickupPoint {
+                id: 0,
+                name: "x".into(),
+                address: "x".into(),
+                hours: String::new(),
+            },
+        },
+        ClientMsg::RemovePickup { pickup: 3 },
+        ClientMsg::OpenBag {
+            prize: "x".into(),
+            winners: 1,
+            closes_at: now + 60_000,
+            eligibility: Eligibility::Everyone,
+            pickup: 1,
+        },
+        ClientMsg::CloseBag { bag },
+    ];
+    let resident_only = vec![
+        ClientMsg::PlaceOrder {
+            deal: deal.id,
+            qty: 1,
+            pickup: 1,
+            key: "matrix-2".into(),
+        },
+        ClientMsg::EnterBag { bag },
+        ClientMsg::Rename {
+            nickname: "新名字".into(),
+        },
+    ];
+    let cancel = vec![ClientMsg::CancelOrder {
+        order: order.id,
+        reason: None,
+    }];
+
+    let everything: Vec<ClientMsg> = run_show
+        .iter()
+        .chain(&resident_only)
+        .chain(&cancel)
+        .cloned()
+        .collect();
+    let before = snapshot(&ts, bag).await;
+    let forbidden = ErrorCode::Forbidden;
+    let cases: Vec<(&str, &mut Client, &[ClientMsg], ErrorCode)> = vec![
+        ("nobody", &mut nobody, &everything, ErrorCode::NotSignedIn),
+        ("a resident", &mut resident, &run_show, forbidden),
+        ("the moderator", &mut moderator, &run_show, forbidden),
+        (
+            "another show's host",
+            &mut host_elsewhere,
+            &run_show,
+            forbidden,
+        ),
+        (
+            "another show's moderator",
+            &mut moderator_elsewhere,
+            &run_show,
+            forbidden,
+        ),
+    ];
+    for (who, client, actions, code) in cases {
+        for action in actions {
+            client.send(action).await;
+            assert_eq!(client.next_error().await.0, code, "{who}: {action:?}");
+        }
+    }
+    // Staff may not buy, enter bags or have a name; another show's staff may not cancel here.
+    for (who, client) in [
+        ("the host", &mut host),
+        ("the moderator", &mut moderator),
+        ("another show's host", &mut staff(&ts, &other_host).await),
+        (
+            "another show's moderator",
+            &mut staff(&ts, &other_moderator).await,
+        ),
+    ] {
+        for action in &resident_only {
+            client.send(action).await;
+            assert_eq!(client.next_error().await.0, forbidden, "{who}: {action:?}");
+        }
+    }
+    for (who, token) in [
+        ("another show's host", &other_host),
+        ("another show's moderator", &other_moderator),
+    ] {
+        let mut client = staff(&ts, token).await;
+        client.send(&cancel[0]).await;
+        assert_eq!(client.next_error().await.0, forbidden, "{who}: cancel");
+    }
+    // A resident cancelling someone else's order is told of no such order (and learns nothing).
+    resident.send(&cancel[0]).await;
+    assert_eq!(resident.next_error().await.0, ErrorCode::UnknownOrder);
+
+    // Picture uploads over HTTP: only the show's host.
+    let png = b"\x89PNG\r\n\x1a\n0000";
+    for (who, token, status) in [
+        ("nobody", None, 401),
+        ("the moderator", Some(ts.moderator_token.as_str()), 403),
+        ("another show's host", Some(other_host.as_str()), 403),
+    ] {
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let mut headers = vec![("Content-Type", "image/png")];
+        if let Some(auth) = &auth {
+            headers.push(("Authorization", auth.as_str()));
+        }
+        let answer = http_request(
+            ts.server.addr(),
+            "POST",
+            &format!("/api/shows/{}/pictures", ts.show),
+            &headers,
+            png,
+        )
+        .await
+        .expect("answered");
+        assert_eq!(answer.status, status, "{who}");
+    }
+
+    assert_eq!(
+        snapshot(&ts, bag).await,
+        before,
+        "nothing refused changed the store"
+    );
+}
