@@ -46,17 +46,8 @@ impl Store {
         .bind(show)
         .fetch_all(&mut *tx)
         .await?
-        .into_iter()
-        .map(|r| Product {
-            id: r.get(0),
-            name: r.get(1),
-            description: r.get(2),
-            origin: r.get(3),
-            unit: r.get(4),
-            normal_price: r.get(5),
-            batch: r.get(6),
-            picture: r.get(7),
-        })
+        .iter()
+        .map(product_from_row)
         .collect();
         let pickup_points = sqlx::query(
             "SELECT id, name, address, hours FROM pickup_points \
@@ -65,13 +56,8 @@ impl Store {
         .bind(show)
         .fetch_all(&mut *tx)
         .await?
-        .into_iter()
-        .map(|r| PickupPoint {
-            id: r.get(0),
-            name: r.get(1),
-            address: r.get(2),
-            hours: r.get(3),
-        })
+        .iter()
+        .map(pickup_from_row)
         .collect();
         tx.commit().await?;
         Ok(StoredCatalogue {
@@ -303,4 +289,28 @@ async fn bump(tx: &mut SqliteConnection, show: ShowId) -> Result<u64, StoreError
         .fetch_one(&mut *tx)
         .await?;
     Ok(v as u64)
+}
+
+/// A product from a row of `id, name, description, origin, unit, normal_price, batch, picture`.
+pub(super) fn product_from_row(r: &sqlx::sqlite::SqliteRow) -> Product {
+    Product {
+        id: r.get(0),
+        name: r.get(1),
+        description: r.get(2),
+        origin: r.get(3),
+        unit: r.get(4),
+        normal_price: r.get(5),
+        batch: r.get(6),
+        picture: r.get(7),
+    }
+}
+
+/// A pickup point from a row of `id, name, address, hours`.
+pub(super) fn pickup_from_row(r: &sqlx::sqlite::SqliteRow) -> PickupPoint {
+    PickupPoint {
+        id: r.get(0),
+        name: r.get(1),
+        address: r.get(2),
+        hours: r.get(3),
+    }
 }

@@ -82,17 +82,8 @@ impl Store {
         .bind(community)
         .fetch_all(&self.pool)
         .await?
-        .into_iter()
-        .map(|r| Product {
-            id: r.get(0),
-            name: r.get(1),
-            description: r.get(2),
-            origin: r.get(3),
-            unit: r.get(4),
-            normal_price: r.get(5),
-            batch: r.get(6),
-            picture: r.get(7),
-        })
+        .iter()
+        .map(super::catalogue::product_from_row)
         .collect();
         let pickup_points = sqlx::query(
             "SELECT id, name, address, hours FROM pickup_points WHERE community_id = ? ORDER BY id",
@@ -100,13 +91,8 @@ impl Store {
         .bind(community)
         .fetch_all(&self.pool)
         .await?
-        .into_iter()
-        .map(|r| PickupPoint {
-            id: r.get(0),
-            name: r.get(1),
-            address: r.get(2),
-            hours: r.get(3),
-        })
+        .iter()
+        .map(super::catalogue::pickup_from_row)
         .collect();
         Ok((products, pickup_points))
     }
