@@ -128,6 +128,21 @@ async fn writes_stop_at_the_reserve() {
     assert_eq!(store.health().failed_writes, 0, "SQLite was never asked");
     assert_eq!(store.deals(show).await.expect("read").len(), deals);
 
+    // Half a MiB above the reserve is not yet room: health does not flip back and forth.
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&filler)
+        .expect("filler");
+    let len = file.metadata().expect("size").len();
+    file.set_len(len - (3 << 19))
+        .expect("filler shrunk by 1.5 MiB");
+    drop(file);
+    assert!(
+        !store.probe().await,
+        "just above the reserve, still degraded"
+    );
+    assert!(store.health().degraded.is_some());
+
     std::fs::remove_file(filler).expect("space freed");
     assert!(store.probe().await);
     assert_eq!(store.health().degraded, None);

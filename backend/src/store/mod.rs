@@ -150,6 +150,9 @@ async fn not_left_in_a_transaction(conn: &mut SqliteConnection) -> Result<bool, 
     Ok(true)
 }
 
+/// Pages of room (4 KiB each) a probe asks for before it declares the store writable again.
+const PROBE_PAGES: u64 = 256;
+
 /// Connections to the database file (one writes at a time; the rest read).
 const POOL: u32 = 8;
 
@@ -278,8 +281,10 @@ impl Store {
             }
         }
         let now = crate::now_ms();
+        // The probe asks for room for a batch (1 MiB) above the reserve, not for its one row: a
+        // disk hovering at the reserve must not flip health to ok and back with every probe.
         let probed = self
-            .write(1, async |tx| {
+            .write(PROBE_PAGES, async |tx| {
                 sqlx::query(
                     "INSERT INTO write_probe (id, at) VALUES (1, ?) \
                      ON CONFLICT (id) DO UPDATE SET at = excluded.at",
