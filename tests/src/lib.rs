@@ -53,6 +53,20 @@ pub const FRAME_WAIT: Duration = Duration::from_secs(10);
 const HEADER_TIMEOUT: Duration =
     Duration::from_secs(mulin_backend::config::DEFAULT_HEADER_TIMEOUT_S);
 
+/// A new product (id 0) named `name`, with every other field filled as a host would.
+pub fn new_product(name: &str) -> mulin_shared::Product {
+    mulin_shared::Product {
+        id: 0,
+        name: name.into(),
+        description: String::new(),
+        origin: "浙江临安".into(),
+        unit: "30 枚".into(),
+        normal_price: 3_600,
+        batch: String::new(),
+        picture: None,
+    }
+}
+
 /// The repository's root folder (for `dist/`).
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

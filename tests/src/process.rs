@@ -195,6 +195,7 @@ impl ServerProcess {
                 if close_output {
                     "debug".to_string()
                 } else {
+                    // MULIN_TEST_LOG=mulin_backend=debug shows a test server's whole log.
                     std::env::var("MULIN_TEST_LOG").unwrap_or_else(|_| "warn".into())
                 },
             )

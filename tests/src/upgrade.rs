@@ -59,8 +59,3 @@ pub struct TokenRecord {
     /// The name shown.
     pub nickname: String,
 }
-
-/// The lucky bags of a show, by id (the record keeps them in this order).
-pub fn bag_ids(record: &ShowRecord) -> Vec<BagId> {
-    record.bags.iter().map(|(b, _)| b.id).collect()
-}

@@ -46,16 +46,7 @@ async fn shows_of_a_community_share_its_catalogue_and_its_changes() {
     // This week's host adds a product: next week's viewers get it at once, with a newer version.
     let mut host = ts.host().await;
     host.send(&ClientMsg::SaveProduct {
-        product: Product {
-            id: 0,
-            name: "散养土鸡蛋".into(),
-            description: String::new(),
-            origin: "浙江临安".into(),
-            unit: "30 枚".into(),
-            normal_price: 3_600,
-            batch: String::new(),
-            picture: None,
-        },
+        product: mulin_tests::new_product("散养土鸡蛋"),
     })
     .await;
     let added = host

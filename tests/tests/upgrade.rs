@@ -38,11 +38,6 @@ async fn earlier_database(dir: &std::path::Path, name: &str) -> (std::path::Path
     (db, record)
 }
 
-/// The earlier release's second show, next week's in the same community as the first.
-fn later_probe_show(record: &Record) -> mulin_shared::ShowId {
-    record.shows[1].show.id
-}
-
 #[tokio::test]
 async fn a_database_of_schema_0012_upgrades_with_everything_in_it_intact() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -133,46 +128,30 @@ async fn a_database_of_schema_0012_upgrades_with_everything_in_it_intact() {
         ),
         ("公园街道", "小西湖社区")
     );
-    let (products, pickups) = store
-        .community_catalogue(communities[0].id)
-        .await
-        .expect("catalogue");
+    // The community's catalogue is what every show of it offers; the other community's is empty.
+    let catalogue_of = |show: usize| store.catalogue(record.shows[show].show.id);
+    let first = catalogue_of(0).await.expect("catalogue");
     assert_eq!(
-        (products, pickups),
+        (first.products, first.pickup_points),
         (
             record.shows[0].products.clone(),
             record.shows[0].pickup_points.clone()
         )
     );
-    let (products, pickups) = store
-        .community_catalogue(communities[2].id)
-        .await
-        .expect("catalogue");
-    assert!(products.is_empty() && pickups.is_empty());
-    // A product and a pickup point added to a show now are its community's.
+    let other = catalogue_of(2).await.expect("catalogue");
+    assert!(other.products.is_empty() && other.pickup_points.is_empty());
+    // A product added to one show now is its community's: the other show offers it too.
     let added = store
         .save_product(
-            later_probe_show(&record),
-            &mulin_shared::Product {
-                id: 0,
-                name: "散养土鸡蛋".into(),
-                description: String::new(),
-                origin: "浙江临安".into(),
-                unit: "30 枚".into(),
-                normal_price: 3_600,
-                batch: String::new(),
-                picture: None,
-            },
+            record.shows[1].show.id,
+            &mulin_tests::new_product("散养土鸡蛋"),
         )
         .await
         .expect("saved");
-    let (products, _) = store
-        .community_catalogue(communities[0].id)
-        .await
-        .expect("catalogue");
     let mulin_backend::store::CatalogueChange::Done(added, _) = added else {
         panic!("the product was not added");
     };
+    let products = catalogue_of(0).await.expect("catalogue").products;
     assert!(products.contains(&added), "{products:?}");
     // A show made now joins the community its label names.
     let later = store

@@ -65,9 +65,7 @@ impl ApiError {
             message: message.into(),
         }
     }
-}
 
-impl ApiError {
     /// The store failed `what`: `503 store_unavailable` (retry shortly; `Retry-After` says when)
     /// while it cannot write, else `500 internal` with `message`. The database's own words go to
     /// the log, not to the client.
@@ -77,7 +75,7 @@ impl ApiError {
             ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::StoreUnavailable,
-                "the server cannot save anything just now; please try again shortly",
+                crate::store::UNAVAILABLE_MESSAGE,
             )
         } else {
             tracing::error!(error = %e, "{what}");

@@ -1,7 +1,7 @@
 //! Who may do what: the one role × action table the server checks every request against, so that
 //! a permission is decided in one place and a test can walk all of it.
 
-use mulin_shared::{ErrorCode, Role, ShowId};
+use mulin_shared::{ErrorCode, ResidentId, Role, ShowId};
 
 use super::Principal;
 
@@ -79,6 +79,16 @@ pub fn check(who: Option<&Principal>, action: Action, show: ShowId) -> Result<()
     }
 }
 
+/// The resident `who` is, if they may do `action`: one of the things a resident does in any show
+/// (buying, entering a bag, renaming), so no show is compared.
+pub fn resident(who: Option<&Principal>, action: Action) -> Result<ResidentId, Refused> {
+    let who = who.ok_or(Refused::NotSignedIn)?;
+    match who.resident {
+        Some(id) if allowed(who.role, false, action) => Ok(id),
+        _ => Err(Refused::Forbidden),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,5 +140,21 @@ mod tests {
             Err(Refused::Forbidden)
         );
         assert_eq!(check(Some(&host_elsewhere), Action::RunShow, 2), Ok(()));
+        assert_eq!(
+            resident(Some(&host_elsewhere), Action::Buy),
+            Err(Refused::Forbidden)
+        );
+        assert_eq!(resident(None, Action::Buy), Err(Refused::NotSignedIn));
+        let neighbour = Principal {
+            role: Role::Resident,
+            resident: Some(7),
+            nickname: "王阿姨".into(),
+            show: None,
+        };
+        assert_eq!(resident(Some(&neighbour), Action::Buy), Ok(7));
+        assert_eq!(
+            resident(Some(&neighbour), Action::RunShow),
+            Err(Refused::Forbidden)
+        );
     }
 }

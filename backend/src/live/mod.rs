@@ -72,7 +72,7 @@ pub enum LiveError {
     NotStored,
     /// A batch could not be committed because the store cannot write just now (a full disk, a
     /// failing or read-only file): nothing was stored; the same request may succeed shortly.
-    #[error("the server cannot save anything just now; please try again shortly")]
+    #[error("{}", crate::store::UNAVAILABLE_MESSAGE)]
     StoreUnavailable,
     /// Lucky-bag fields out of range.
     #[error("{0}")]

@@ -292,7 +292,7 @@ async fn bump(tx: &mut SqliteConnection, show: ShowId) -> Result<u64, StoreError
 }
 
 /// A product from a row of `id, name, description, origin, unit, normal_price, batch, picture`.
-pub(super) fn product_from_row(r: &sqlx::sqlite::SqliteRow) -> Product {
+fn product_from_row(r: &sqlx::sqlite::SqliteRow) -> Product {
     Product {
         id: r.get(0),
         name: r.get(1),
@@ -306,7 +306,7 @@ pub(super) fn product_from_row(r: &sqlx::sqlite::SqliteRow) -> Product {
 }
 
 /// A pickup point from a row of `id, name, address, hours`.
-pub(super) fn pickup_from_row(r: &sqlx::sqlite::SqliteRow) -> PickupPoint {
+fn pickup_from_row(r: &sqlx::sqlite::SqliteRow) -> PickupPoint {
     PickupPoint {
         id: r.get(0),
         name: r.get(1),

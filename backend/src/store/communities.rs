@@ -3,7 +3,7 @@
 //! joined by a middle dot) or just "和平花园社区"; migration 0013 turned the labels of earlier shows
 //! into communities the same way [`split_label`] does.
 
-use mulin_shared::{PickupPoint, Product, ShowId, UtcMillis};
+use mulin_shared::{ShowId, UtcMillis};
 use sqlx::{Row, SqliteConnection};
 
 use super::{Store, StoreError};
@@ -68,33 +68,6 @@ impl Store {
             district: r.get(1),
             name: r.get(2),
         }))
-    }
-
-    /// A community's products and pickup points, by id.
-    pub async fn community_catalogue(
-        &self,
-        community: CommunityId,
-    ) -> Result<(Vec<Product>, Vec<PickupPoint>), StoreError> {
-        let products = sqlx::query(
-            "SELECT id, name, description, origin, unit, normal_price, batch, picture \
-             FROM products WHERE community_id = ? ORDER BY id",
-        )
-        .bind(community)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(super::catalogue::product_from_row)
-        .collect();
-        let pickup_points = sqlx::query(
-            "SELECT id, name, address, hours FROM pickup_points WHERE community_id = ? ORDER BY id",
-        )
-        .bind(community)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(super::catalogue::pickup_from_row)
-        .collect();
-        Ok((products, pickup_points))
     }
 }
 

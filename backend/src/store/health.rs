@@ -194,13 +194,13 @@ fn identity(path: &Path) -> Option<(u64, u64)> {
 /// blocks reserved for it as well; SQLite's writes run as whoever runs the server, so this is the
 /// conservative figure).
 pub(super) fn free_bytes(path: &Path) -> Option<u64> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-    let at = if path.exists() {
-        path
-    } else {
-        dir.unwrap_or(Path::new("."))
-    };
-    let fs = rustix::fs::statvfs(at).ok()?;
+    // The file itself, or (not made yet, or gone) the folder it is to be in.
+    let fs = rustix::fs::statvfs(path)
+        .or_else(|_| {
+            let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+            rustix::fs::statvfs(dir.unwrap_or(Path::new(".")))
+        })
+        .ok()?;
     Some(fs.f_bavail.saturating_mul(fs.f_frsize))
 }
 
@@ -229,7 +229,60 @@ const WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 /// How often the log repeats that the disk is low while it stays low.
 const WARN_AGAIN_MS: i64 = 10 * 60 * 1000;
 
+/// Pages of room (4 KiB each) a probe asks for before it declares the store writable again.
+const PROBE_PAGES: u64 = 256;
+
 impl super::Store {
+    /// Whether writes succeed, and the room left on the database's disk.
+    pub fn health(&self) -> StoreHealth {
+        self.health.report()
+    }
+
+    /// The free-space thresholds this store works to.
+    pub fn space_limits(&self) -> SpaceLimits {
+        self.health.limits()
+    }
+
+    /// While writes fail, tries a tiny one, so that the store finds out it writes again even when
+    /// nobody else writes (a load balancer that saw the node degraded sends it nothing). Does
+    /// nothing while writes succeed. Whether the store writes now.
+    pub async fn probe(&self) -> bool {
+        if !self.health.is_degraded() {
+            return true;
+        }
+        // A full disk often holds a large WAL (up to ~40 MB between automatic checkpoints): copy
+        // it into the database and truncate it, which gives most of it back. It may fail on the
+        // full disk itself (the database file grows by the WAL's new pages); the next probe tries
+        // again.
+        {
+            let _gate = self.write_gate.lock().await;
+            match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&self.writer)
+                .await
+            {
+                Ok((0, _, _)) => tracing::debug!("WAL checkpointed and truncated"),
+                Ok(_) => tracing::debug!("WAL checkpoint could not finish: readers hold it"),
+                Err(e) => tracing::debug!(error = %e, "WAL checkpoint failed"),
+            }
+        }
+        let now = crate::now_ms();
+        // The probe asks for room for a batch (1 MiB) above the reserve, not for its one row: a
+        // disk hovering at the reserve must not flip health to ok and back with every probe.
+        let probed = self
+            .write(PROBE_PAGES, async |tx| {
+                sqlx::query(
+                    "INSERT INTO write_probe (id, at) VALUES (1, ?) \
+                     ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+                )
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                Ok(())
+            })
+            .await;
+        probed.is_ok()
+    }
+
     /// Watches the disk and the store's health until `stop` resolves: warns in the log when free
     /// space falls below the warning threshold (and every ten minutes while it stays there), says
     /// when it is back above, and while writes fail probes every two seconds so the store notices

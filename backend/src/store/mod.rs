@@ -75,6 +75,11 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+/// What a client is told while the store cannot write (`store_unavailable`): the database's own
+/// words are for the operator's log and `/api/health`.
+pub const UNAVAILABLE_MESSAGE: &str =
+    "the server cannot save anything just now; please try again shortly";
+
 impl StoreError {
     /// Whether the request may succeed if tried again shortly, unchanged.
     pub fn is_unavailable(&self) -> bool {
@@ -149,9 +154,6 @@ async fn not_left_in_a_transaction(conn: &mut SqliteConnection) -> Result<bool, 
     }
     Ok(true)
 }
-
-/// Pages of room (4 KiB each) a probe asks for before it declares the store writable again.
-const PROBE_PAGES: u64 = 256;
 
 /// Connections to the database file (one writes at a time; the rest read).
 const POOL: u32 = 8;
@@ -246,56 +248,6 @@ impl Store {
             Err(_) => {}
         }
         done
-    }
-
-    /// Whether writes succeed, and the room left on the database's disk.
-    pub fn health(&self) -> StoreHealth {
-        self.health.report()
-    }
-
-    /// The free-space thresholds this store works to.
-    pub fn space_limits(&self) -> SpaceLimits {
-        self.health.limits()
-    }
-
-    /// While writes fail, tries a tiny one, so that the store finds out it writes again even when
-    /// nobody else writes (a load balancer that saw the node degraded sends it nothing). Does
-    /// nothing while writes succeed. Whether the store writes now.
-    pub async fn probe(&self) -> bool {
-        if !self.health.is_degraded() {
-            return true;
-        }
-        // A full disk often holds a large WAL (up to ~40 MB between automatic checkpoints): copy
-        // it into the database and truncate it, which gives most of it back. It may fail on the
-        // full disk itself (the database file grows by the WAL's new pages); the next probe tries
-        // again.
-        {
-            let _gate = self.write_gate.lock().await;
-            match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)")
-                .fetch_one(&self.writer)
-                .await
-            {
-                Ok((0, _, _)) => tracing::debug!("WAL checkpointed and truncated"),
-                Ok(_) => tracing::debug!("WAL checkpoint could not finish: readers hold it"),
-                Err(e) => tracing::debug!(error = %e, "WAL checkpoint failed"),
-            }
-        }
-        let now = crate::now_ms();
-        // The probe asks for room for a batch (1 MiB) above the reserve, not for its one row: a
-        // disk hovering at the reserve must not flip health to ok and back with every probe.
-        let probed = self
-            .write(PROBE_PAGES, async |tx| {
-                sqlx::query(
-                    "INSERT INTO write_probe (id, at) VALUES (1, ?) \
-                     ON CONFLICT (id) DO UPDATE SET at = excluded.at",
-                )
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                Ok(())
-            })
-            .await;
-        probed.is_ok()
     }
 
     /// The show, if it exists.

@@ -116,14 +116,14 @@ impl Session {
 
     /// Changes the signed-in resident's name.
     pub(super) async fn rename(&mut self, nickname: String) {
-        // What a resident may do does not depend on the show.
-        let allowed = permissions::check(self.principal.as_ref(), Action::Rename, 0);
-        let id = match (allowed, self.principal.as_ref().and_then(|p| p.resident)) {
-            (Ok(()), Some(id)) => id,
-            (refused, _) => {
-                let code = refused.err().map_or(ErrorCode::Forbidden, |r| r.code());
+        let id = match permissions::resident(self.principal.as_ref(), Action::Rename) {
+            Ok(id) => id,
+            Err(refused) => {
                 return self
-                    .error(code, "only a signed-in resident has a name to change")
+                    .error(
+                        refused.code(),
+                        "only a signed-in resident has a name to change",
+                    )
                     .await;
             }
         };
@@ -155,7 +155,7 @@ impl Session {
             }
             AuthError::Store(inner) if inner.is_unavailable() => {
                 tracing::debug!(error = %inner, "sign-in not stored");
-                let message = "the server cannot save anything just now; please try again shortly";
+                let message = crate::store::UNAVAILABLE_MESSAGE;
                 return self.error(ErrorCode::StoreUnavailable, message).await;
             }
             AuthError::Store(_) | AuthError::DamagedKey => {

@@ -65,49 +65,29 @@ impl Session {
                 .await
             }
             ClientMsg::SaveProduct { product } => {
-                let live = self.state.live.clone();
-                Box::pin(self.host(
-                    |room| async move {
-                        let done = room.save_product(&product).await?;
-                        live.share_catalogue(&room).await;
-                        Ok(done)
-                    },
+                Box::pin(self.catalogue(
+                    |room| async move { room.save_product(&product).await },
                     |product| ServerMsg::ProductSaved { product },
                 ))
                 .await
             }
             ClientMsg::RemoveProduct { product } => {
-                let live = self.state.live.clone();
-                Box::pin(self.host(
-                    |room| async move {
-                        room.remove_product(product).await?;
-                        live.share_catalogue(&room).await;
-                        Ok(())
-                    },
+                Box::pin(self.catalogue(
+                    |room| async move { room.remove_product(product).await },
                     |()| ServerMsg::ProductRemoved { product },
                 ))
                 .await
             }
             ClientMsg::SavePickup { pickup } => {
-                let live = self.state.live.clone();
-                Box::pin(self.host(
-                    |room| async move {
-                        let done = room.save_pickup(&pickup).await?;
-                        live.share_catalogue(&room).await;
-                        Ok(done)
-                    },
+                Box::pin(self.catalogue(
+                    |room| async move { room.save_pickup(&pickup).await },
                     |pickup| ServerMsg::PickupSaved { pickup },
                 ))
                 .await
             }
             ClientMsg::RemovePickup { pickup } => {
-                let live = self.state.live.clone();
-                Box::pin(self.host(
-                    |room| async move {
-                        room.remove_pickup(pickup).await?;
-                        live.share_catalogue(&room).await;
-                        Ok(())
-                    },
+                Box::pin(self.catalogue(
+                    |room| async move { room.remove_pickup(pickup).await },
                     |()| ServerMsg::PickupRemoved { pickup },
                 ))
                 .await
@@ -178,6 +158,27 @@ impl Session {
             }
             Err(e) => self.live_error(e).await,
         }
+    }
+
+    /// A change to the catalogue, done as [`Session::host`] does any host action; then the
+    /// community's other open rooms on this node read it again (the shows of a community share it).
+    async fn catalogue<T, F>(
+        &self,
+        act: impl FnOnce(Arc<Room>) -> F,
+        answer: impl FnOnce(T) -> ServerMsg,
+    ) where
+        F: Future<Output = Result<T, LiveError>>,
+    {
+        let live = self.state.live.clone();
+        self.host(
+            |room| async move {
+                let done = act(room.clone()).await?;
+                live.share_catalogue(&room).await;
+                Ok(done)
+            },
+            answer,
+        )
+        .await
     }
 
     /// The joined room, if the signed-in person hosts it; otherwise answers with the reason.

@@ -272,24 +272,17 @@ impl Session {
 
     /// [`Session::live_error`] for the request with `key`.
     async fn live_error_for(&self, key: Option<String>, e: LiveError) {
-        let msg = if let LiveError::Store(inner) = &e
-            && inner.is_unavailable()
-        {
-            // The store's health logged why, once; each refused request is not news.
-            tracing::debug!(error = %inner, "store cannot write");
-            ServerMsg::error_for(
-                key,
-                ErrorCode::StoreUnavailable,
-                "the server cannot save anything just now; please try again shortly",
-            )
-        } else if let LiveError::Store(inner) = &e {
-            // Clients get a plain message; the database's own words are for the operator.
-            tracing::error!(error = %inner, "store failure");
-            ServerMsg::error_for(
-                key,
-                ErrorCode::Internal,
-                "the server could not do that; please retry",
-            )
+        let msg = if let LiveError::Store(inner) = &e {
+            // Clients get a plain message; the database's own words are for the operator. A store
+            // that cannot write said why in its health, once: each refused request is not news.
+            let message = if inner.is_unavailable() {
+                tracing::debug!(error = %inner, "store cannot write");
+                crate::store::UNAVAILABLE_MESSAGE
+            } else {
+                tracing::error!(error = %inner, "store failure");
+                "the server could not do that; please retry"
+            };
+            ServerMsg::error_for(key, e.code(), message)
         } else {
             ServerMsg::error_for(key, e.code(), e.to_string())
         };

@@ -3,7 +3,6 @@
 use mulin_shared::ErrorCode;
 
 use super::Session;
-use crate::auth::Principal;
 use crate::auth::permissions::{self, Action};
 use crate::live::{AnswerTo, Buyer, Canceller};
 use mulin_shared::ServerMsg;
@@ -18,22 +17,15 @@ impl Session {
         forbidden: &str,
         not_signed_in: &str,
     ) -> Option<Buyer> {
-        // What a resident may do does not depend on the show.
-        let show = self.room.as_ref().map_or(0, |r| r.show());
-        let refused = match permissions::check(self.principal.as_ref(), action, show) {
-            Ok(()) => match &self.principal {
-                Some(Principal {
-                    resident: Some(resident),
-                    nickname,
-                    ..
-                }) => {
-                    return Some(Buyer {
-                        resident: *resident,
-                        nickname: nickname.clone(),
-                    });
-                }
-                _ => permissions::Refused::Forbidden,
-            },
+        let refused = match permissions::resident(self.principal.as_ref(), action) {
+            Ok(resident) => {
+                let nickname = self
+                    .principal
+                    .as_ref()
+                    .map(|p| p.nickname.clone())
+                    .unwrap_or_default();
+                return Some(Buyer { resident, nickname });
+            }
             Err(refused) => refused,
         };
         let message = match refused {
