@@ -24,6 +24,70 @@ pub enum Command {
     /// Create a new (empty) show and print its id with a host and a moderator token: the host adds
     /// products and pickup points from the console.
     Show(ShowArgs),
+    /// Communities: `mulin community create` makes one with its first manager's invite link.
+    #[command(subcommand)]
+    Community(CommunityCommand),
+    /// Staff: `mulin staff invite` adds a person to a community and prints their invite link.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+}
+
+/// `mulin community …`.
+#[derive(Debug, Subcommand)]
+pub enum CommunityCommand {
+    /// Create a community and print its id, its residents' page and an invite link for its first
+    /// manager; everything else is done from the manager's console.
+    Create(CommunityArgs),
+}
+
+/// Options of `mulin community create`.
+#[derive(Debug, Clone, Args)]
+pub struct CommunityArgs {
+    /// The street office it belongs to, e.g. 公园街道 (may be left out).
+    #[arg(long, default_value = "")]
+    pub district: String,
+    /// Its name, e.g. 小西湖社区.
+    #[arg(long)]
+    pub name: String,
+    /// Name of its first manager, who gets the invite link.
+    #[arg(long)]
+    pub manager: String,
+    /// Where people reach the server, for the printed links.
+    #[arg(long, default_value = "http://127.0.0.1:8080", env = "MULIN_BASE_URL")]
+    pub base_url: String,
+    /// SQLite database file; created with its folder if missing.
+    #[arg(long, default_value = "data/mulin.db", env = "MULIN_DB")]
+    pub db: PathBuf,
+}
+
+/// `mulin staff …`.
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Add a person with one or more roles to a community and print their one-time invite link.
+    Invite(InviteArgs),
+}
+
+/// Options of `mulin staff invite`.
+#[derive(Debug, Clone, Args)]
+pub struct InviteArgs {
+    /// The community's id (`mulin community create` printed it).
+    #[arg(long)]
+    pub community: i64,
+    /// A role: manager, host, moderator, grid_worker or pickup_clerk (repeat for several).
+    #[arg(long = "role", required = true)]
+    pub roles: Vec<String>,
+    /// The person's name, unique in the community.
+    #[arg(long)]
+    pub name: String,
+    /// A pickup point a pickup clerk serves (repeat for several).
+    #[arg(long = "pickup")]
+    pub pickups: Vec<i64>,
+    /// Where people reach the server, for the printed link.
+    #[arg(long, default_value = "http://127.0.0.1:8080", env = "MULIN_BASE_URL")]
+    pub base_url: String,
+    /// SQLite database file.
+    #[arg(long, default_value = "data/mulin.db", env = "MULIN_DB")]
+    pub db: PathBuf,
 }
 
 /// Options of `mulin show`.

@@ -125,6 +125,13 @@ pub struct Demo {
     pub host_token: String,
     /// A moderator token for it.
     pub moderator_token: String,
+    /// Its community.
+    pub community: mulin_shared::CommunityId,
+    /// The community's next scheduled show.
+    pub next_show: ShowId,
+    /// A fresh one-time sign-in link (`/invite/{code}`) for each demo staff person: role, name,
+    /// link.
+    pub staff_links: Vec<(Role, String, String)>,
 }
 
 /// A running server.
@@ -160,8 +167,21 @@ pub async fn start(config: ServerConfig) -> Result<Server, StartError> {
     let demo = if config.demo {
         let now = now_ms();
         let seeded = store.seed_demo(now).await?;
+        let mut staff_links = Vec::new();
+        for (id, role, name) in &seeded.staff {
+            let by = store::Actor::command_line();
+            if let Ok(invite) = sessions
+                .renew_invite(seeded.community, *id, &by, now)
+                .await?
+            {
+                staff_links.push((*role, name.clone(), invite.path));
+            }
+        }
         Some(Demo {
             show: seeded.show,
+            community: seeded.community,
+            next_show: seeded.next_show,
+            staff_links,
             host_token: sessions
                 .mint_staff_token(Role::Host, seeded.show, now)
                 .await?,
@@ -193,6 +213,10 @@ pub async fn start(config: ServerConfig) -> Result<Server, StartError> {
         shutdown: shutdown_rx.clone(),
         body_timeout: config.header_timeout,
     };
+    let mut peaks_stop = shutdown_rx.clone();
+    tokio::spawn(state.live.clone().keep_peaks(async move {
+        let _ = peaks_stop.wait_for(|down| *down).await;
+    }));
     let app = api::router(state, &config.dist);
     let header_timeout = config.header_timeout;
     let mut watch_stop = shutdown_rx.clone();

@@ -3,10 +3,15 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use mulin_backend::config::{Cli, Command, ServeArgs, ShowArgs, StaffRole, TokenArgs};
+use mulin_backend::config::{
+    Cli, Command, CommunityArgs, CommunityCommand, InviteArgs, ServeArgs, ShowArgs, StaffCommand,
+    StaffRole, TokenArgs,
+};
 use mulin_backend::logging::{say, say_err};
+use mulin_backend::store::{Actor, StaffChangeProblem};
 use mulin_backend::{ServerConfig, auth, now_ms, store::Store};
 use mulin_shared::Role;
+use mulin_shared::community::StaffDraft;
 use tracing_subscriber::EnvFilter;
 
 /// Memory is allocated on one thread and freed on another all the time here (a purchase's key and
@@ -30,6 +35,8 @@ async fn main() -> ExitCode {
         Command::Serve(args) => serve(args).await,
         Command::Token(args) => token(args).await,
         Command::Show(args) => show(args).await,
+        Command::Community(CommunityCommand::Create(args)) => create_community(args).await,
+        Command::Staff(StaffCommand::Invite(args)) => invite(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -74,6 +81,20 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             "  Moderator desk:     {base}/show/{show}/moderator?token={}",
             demo.moderator_token
         ));
+        say(format_args!(
+            "  Community page (live show, tomorrow's show {}):  {base}/c/{}",
+            demo.next_show, demo.community
+        ));
+        say(format_args!(""));
+        say(format_args!(
+            "  Staff sign-in links (each works once, for 7 days; new ones at every start):"
+        ));
+        for (role, name, path) in &demo.staff_links {
+            say(format_args!(
+                "    {:<13} {name}:  {base}{path}",
+                role.as_str()
+            ));
+        }
         say(format_args!(""));
     }
     say(format_args!("Press Ctrl-C to stop."));
@@ -157,6 +178,118 @@ async fn show(args: ShowArgs) -> Result<(), String> {
     ));
     say(format_args!(
         "  Moderator desk:  /show/{id}/moderator?token={moderator}"
+    ));
+    Ok(())
+}
+
+async fn create_community(args: CommunityArgs) -> Result<(), String> {
+    let district = args.district.trim();
+    if district.chars().count() > 40 || district.chars().any(char::is_control) {
+        return Err("--district must be at most 40 visible characters".into());
+    }
+    let name = mulin_shared::sign_in::clean_text(&args.name, 40)
+        .ok_or("--name must be 1–40 visible characters")?;
+    let manager = StaffDraft {
+        name: args.manager.clone(),
+        roles: vec![Role::Manager],
+        pickups: Vec::new(),
+    }
+    .check()
+    .map_err(|e| format!("--manager: {e}"))?;
+    let store = Store::open(&args.db).await.map_err(|e| e.to_string())?;
+    let now = now_ms();
+    let community = store
+        .create_community(district, &name, now)
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|_| format!("a community called {name} is in {district:?} already"))?;
+    let sessions = auth::Sessions::open(store)
+        .await
+        .map_err(|e| e.to_string())?;
+    let invite = sessions
+        .invite(community.id, &manager, &Actor::command_line(), now)
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("{e:?}"))?;
+    let base = args.base_url.trim_end_matches('/');
+    say(format_args!(
+        "Community {} created: {}",
+        community.id,
+        community.label()
+    ));
+    say(format_args!(
+        "  Residents' page:  {base}/c/{}",
+        community.id
+    ));
+    say(format_args!(
+        "  Manager {} signs in once with {base}{} (valid 7 days)",
+        invite.staff.name, invite.path
+    ));
+    Ok(())
+}
+
+async fn invite(args: InviteArgs) -> Result<(), String> {
+    let roles = args
+        .roles
+        .iter()
+        .map(|r| {
+            Role::ALL
+                .iter()
+                .copied()
+                .find(|role| role.as_str() == r.trim())
+                .ok_or_else(|| {
+                    format!(
+                        "--role {r:?}: use manager, host, moderator, grid_worker or pickup_clerk"
+                    )
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let draft = StaffDraft {
+        name: args.name.clone(),
+        roles,
+        pickups: args.pickups.clone(),
+    }
+    .check()
+    .map_err(|e| e.to_string())?;
+    let store = Store::open(&args.db).await.map_err(|e| e.to_string())?;
+    let community = store
+        .community(args.community)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no community {} in {}", args.community, args.db.display()))?;
+    let sessions = auth::Sessions::open(store)
+        .await
+        .map_err(|e| e.to_string())?;
+    let invite = sessions
+        .invite(community.id, &draft, &Actor::command_line(), now_ms())
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| match e {
+            StaffChangeProblem::DuplicateName => {
+                format!(
+                    "someone in {} is called {} already",
+                    community.label(),
+                    draft.name
+                )
+            }
+            StaffChangeProblem::UnknownPickup(p) => {
+                format!("pickup point {p} is not {}'s", community.label())
+            }
+            other => format!("{other:?}"),
+        })?;
+    let base = args.base_url.trim_end_matches('/');
+    say(format_args!(
+        "{} ({}) is invited to {}: {base}{} (one use, valid 7 days)",
+        invite.staff.name,
+        invite
+            .staff
+            .roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        community.label(),
+        invite.path
     ));
     Ok(())
 }

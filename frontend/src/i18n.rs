@@ -222,6 +222,10 @@ mod tests {
                     let shown = path.display().to_string();
                     let staff_only = shown.contains("/pages/host")
                         || shown.contains("/pages/moderator")
+                        || shown.contains("/pages/manager")
+                        || shown.contains("/pages/invite")
+                        || shown.contains("/pages/report")
+                        || shown.ends_with("/src/api.rs")
                         || shown.ends_with("/bin/mulin-console.rs");
                     for opening in ["tr!(\"", "txt(\"", "text(\""] {
                         let pieces: Vec<&str> = text.split(opening).collect();

@@ -3,6 +3,7 @@
 //! One page per person (`pages/`), built from small parts (`components/`), all fed by one live
 //! connection (`socket`).
 
+pub mod api;
 pub mod components;
 pub mod i18n;
 pub mod pages;
@@ -14,7 +15,7 @@ use leptos::prelude::*;
 use mulin_shared::{ShowId, UtcMillis};
 
 use crate::i18n::txt;
-use crate::pages::{HostPage, ModeratorPage, ResidentPage};
+use crate::pages::{HostPage, InvitePage, ManagerPage, ModeratorPage, ReportPage, ResidentPage};
 use crate::socket::Conn;
 
 /// The show a bare visit to `/` opens.
@@ -30,6 +31,12 @@ pub enum Page {
     Host(ShowId, String),
     /// `/show/{id}/moderator?token=…`: the moderator desk.
     Moderator(ShowId, String),
+    /// `/show/{id}/report`: the show's report.
+    Report(ShowId, String),
+    /// `/invite/{code}`: a staff invite link.
+    Invite(String),
+    /// `/c/{community}/manage`: the manager's console.
+    Manage(mulin_shared::CommunityId),
     /// Anything else.
     NotFound,
 }
@@ -44,8 +51,11 @@ impl Page {
                 (Ok(show), []) => Page::Resident(show),
                 (Ok(show), ["host"]) => Page::Host(show, token),
                 (Ok(show), ["moderator"]) => Page::Moderator(show, token),
+                (Ok(show), ["report"]) => Page::Report(show, token),
                 _ => Page::NotFound,
             },
+            ["invite", code] => Page::Invite((*code).to_owned()),
+            ["c", id, "manage"] => id.parse().map_or(Page::NotFound, Page::Manage),
             _ => Page::NotFound,
         }
     }
@@ -76,12 +86,30 @@ pub fn Widget() -> impl IntoView {
     }
 }
 
-/// The staff console (`mulin-console`, served for `/show/{id}/host` and `/show/{id}/moderator`).
+/// The staff console (`mulin-console`, served for `/show/{id}/host`, `/show/{id}/moderator`,
+/// `/show/{id}/report`, `/invite/{code}` and `/c/{id}/manage`). A host's or moderator's page without `?token=` uses the
+/// staff token an invite link left on this device.
 #[component]
 pub fn Console() -> impl IntoView {
+    let or_kept = |token: String| {
+        if token.is_empty() {
+            api::staff_token().unwrap_or_default()
+        } else {
+            token
+        }
+    };
     match Page::current() {
-        Page::Host(show, token) => view! { <HostPage show token /> }.into_any(),
-        Page::Moderator(show, token) => view! { <ModeratorPage show token /> }.into_any(),
+        Page::Host(show, token) => {
+            let token = or_kept(token);
+            view! { <HostPage show token /> }.into_any()
+        }
+        Page::Moderator(show, token) => {
+            let token = or_kept(token);
+            view! { <ModeratorPage show token /> }.into_any()
+        }
+        Page::Report(show, token) => view! { <ReportPage show token /> }.into_any(),
+        Page::Invite(code) => view! { <InvitePage code /> }.into_any(),
+        Page::Manage(community) => view! { <ManagerPage community /> }.into_any(),
         _ => not_found().into_any(),
     }
 }
@@ -216,6 +244,12 @@ mod tests {
             Page::Moderator(7, t())
         );
         assert_eq!(Page::from_url("/show/x", t()), Page::NotFound);
+        assert_eq!(
+            Page::from_url("/invite/0a1b", t()),
+            Page::Invite("0a1b".into())
+        );
+        assert_eq!(Page::from_url("/c/3/manage", t()), Page::Manage(3));
+        assert_eq!(Page::from_url("/c/x/manage", t()), Page::NotFound);
         assert_eq!(Page::from_url("/show/7/admin", t()), Page::NotFound);
         assert_eq!(Page::from_url("/elsewhere", t()), Page::NotFound);
     }

@@ -87,6 +87,9 @@ fn catalogue() -> Catalogue {
             id: 1,
             title: "周日丰收集市".into(),
             community: "和平花园社区".into(),
+            status: mulin_shared::ShowStatus::Live,
+            starts_at: 0,
+            stream_url: String::new(),
         },
         version: 1,
         products: vec![Product {
@@ -179,6 +182,7 @@ async fn the_deal_card_shows_the_deal_and_its_buy_button_in_either_language() {
 
     conn.me.set(Some(Me {
         role: Role::Resident,
+        roles: vec![Role::Resident],
         resident: Some(1),
         nickname: "王阿姨".into(),
     }));
@@ -380,6 +384,7 @@ async fn the_counter_view_shows_the_code_large_with_where_and_when_and_prizes_st
     conn.catalogue.set(Some(catalogue()));
     conn.me.set(Some(Me {
         role: Role::Resident,
+        roles: vec![Role::Resident],
         resident: Some(1),
         nickname: "王阿姨".into(),
     }));
@@ -461,6 +466,7 @@ async fn signed_out_my_orders_says_to_sign_in() {
     assert!(text(&root, ".empty").contains("登录后"));
     conn.me.set(Some(Me {
         role: Role::Resident,
+        roles: vec![Role::Resident],
         resident: Some(1),
         nickname: "王阿姨".into(),
     }));

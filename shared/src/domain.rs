@@ -60,8 +60,21 @@ pub struct Show {
     pub id: ShowId,
     /// Title shown above the widget, e.g. "Sunday harvest market".
     pub title: String,
-    /// The community running the show.
+    /// The community running the show, e.g. "公园街道·小西湖社区".
     pub community: String,
+    /// Where the show is in its life (scheduled, live, ended, cancelled).
+    #[serde(default = "live")]
+    pub status: crate::community::ShowStatus,
+    /// When it is (or was) to start.
+    #[serde(default)]
+    pub starts_at: UtcMillis,
+    /// Where its livestream plays (`https://…`); empty if elsewhere.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub stream_url: String,
+}
+
+fn live() -> crate::community::ShowStatus {
+    crate::community::ShowStatus::Live
 }
 
 /// Something a host can put on sale. In `save_product`, id 0 adds a new product.
@@ -199,6 +212,12 @@ wire_enum! {
         Host = "host",
         /// Watches sales, fixes orders, prepares pickup lists.
         Moderator = "moderator",
+        /// Runs a community: its shows, staff, catalogue and pickup points.
+        Manager = "manager",
+        /// Community worker (网格员) who orders for neighbours who cannot.
+        GridWorker = "grid_worker",
+        /// Hands orders over at the pickup points they serve.
+        PickupClerk = "pickup_clerk",
     }
 }
 

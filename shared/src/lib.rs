@@ -7,12 +7,15 @@
 mod wire;
 
 pub mod catalogue;
+pub mod community;
 pub mod domain;
 pub mod lucky_bag;
 pub mod protocol;
+pub mod report;
 pub mod sign_in;
 
 pub use catalogue::CatalogueProblem;
+pub use community::{CommunityId, ShowStatus, StaffId};
 pub use domain::*;
 
 /// Text made safe to place in HTML, between tags or in a quoted attribute: names typed by hosts and

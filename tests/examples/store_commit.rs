@@ -33,15 +33,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     let deal = store
-        .insert_deal(&NewDeal {
-            show,
-            product: 1,
-            price: 990,
-            stock: 100_000_000,
-            per_resident_limit: 100_000,
-            starts_at: now,
-            ends_at: now + 3_600_000,
-        })
+        .insert_deal(
+            &NewDeal {
+                show,
+                product: 1,
+                price: 990,
+                stock: 100_000_000,
+                per_resident_limit: 100_000,
+                starts_at: now,
+                ends_at: now + 3_600_000,
+            },
+            None,
+        )
         .await?;
     let rounds = (200_000 / batch.max(1)).max(1);
     let started = Instant::now();

@@ -230,7 +230,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     for t in &tokens {
         let p = sessions.resume(&t.token).await?;
-        assert_eq!((p.role, p.resident, p.show), (t.role, t.resident, t.show));
+        assert_eq!((p.role(), p.resident, p.show), (t.role, t.resident, t.show));
     }
     let (kind, bytes) = store.picture(&picture).await?.ok_or("picture")?;
     let record = Record {

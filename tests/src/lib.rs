@@ -7,6 +7,7 @@ pub mod fanout;
 pub mod process;
 pub mod sms_log;
 pub mod spike;
+pub mod staff;
 pub mod upgrade;
 pub mod wire;
 
@@ -109,6 +110,8 @@ pub struct TestServer {
     pub host_token: String,
     /// A moderator token for the demo show.
     pub moderator_token: String,
+    /// The demo show's community, its next scheduled show and its staff's one-time sign-in links.
+    pub demo: mulin_backend::Demo,
     /// The server's database file.
     pub db: PathBuf,
     options: Options,
@@ -210,8 +213,9 @@ impl TestServer {
         TestServer {
             server,
             show: demo.show,
-            host_token: demo.host_token,
-            moderator_token: demo.moderator_token,
+            host_token: demo.host_token.clone(),
+            moderator_token: demo.moderator_token.clone(),
+            demo,
             db,
             options,
             _dir: dir,

@@ -45,7 +45,7 @@ async fn writes_succeed_again_once_a_full_disk_has_room() {
     let now = 1_800_000_000_000;
     let show = store.seed_demo(now).await.expect("seeded").show;
     store
-        .insert_deal(&deal(show, now))
+        .insert_deal(&deal(show, now), None)
         .await
         .expect("room to write");
     assert_eq!(store.health().degraded, None);
@@ -54,7 +54,7 @@ async fn writes_succeed_again_once_a_full_disk_has_room() {
     // Writes fail while the disk is full (the WAL's free frames may take a few first).
     let mut failed = 0;
     for _ in 0..2000 {
-        match store.insert_deal(&deal(show, now)).await {
+        match store.insert_deal(&deal(show, now), None).await {
             Ok(_) => {}
             Err(e) => {
                 assert!(e.is_unavailable(), "a full disk is retryable, not {e}");
@@ -81,7 +81,7 @@ async fn writes_succeed_again_once_a_full_disk_has_room() {
     assert!(store.probe().await, "the probe writes once there is room");
     assert_eq!(store.health().degraded, None, "healthy again");
     for attempt in 0..3 {
-        if let Err(e) = store.insert_deal(&deal(show, now)).await {
+        if let Err(e) = store.insert_deal(&deal(show, now), None).await {
             panic!("write {attempt} after space came back failed: {e}");
         }
     }
@@ -104,9 +104,25 @@ async fn writes_stop_at_the_reserve() {
     let store = Store::open_with(&db, limits).await.expect("opened");
     let now = 1_800_000_000_000;
     let show = store.seed_demo(now).await.expect("seeded").show;
-    store.insert_deal(&deal(show, now)).await.expect("room");
+    store
+        .insert_deal(&deal(show, now), None)
+        .await
+        .expect("room");
     let deals = store.deals(show).await.expect("read").len();
 
+    // The WAL is copied into the database and cut back first: the store's probe does that when
+    // degraded, which would otherwise hand the WAL's room back in the middle of the test.
+    {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .expect("second connection");
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&mut c)
+            .await
+            .expect("checkpointed");
+        c.close().await.expect("closed");
+    }
     // Leave 1 MiB: under the reserve, though SQLite itself could still write.
     let free = disk::free_bytes(disk.path());
     let filler = disk.path().join("filler");
@@ -114,7 +130,7 @@ async fn writes_stop_at_the_reserve() {
     let report = store.health();
     assert!(report.low_space, "below the warning threshold");
     let refused = store
-        .insert_deal(&deal(show, now))
+        .insert_deal(&deal(show, now), None)
         .await
         .expect_err("refused");
     assert!(refused.is_unavailable(), "{refused}");
@@ -147,7 +163,7 @@ async fn writes_stop_at_the_reserve() {
     assert!(store.probe().await);
     assert_eq!(store.health().degraded, None);
     store
-        .insert_deal(&deal(show, now))
+        .insert_deal(&deal(show, now), None)
         .await
         .expect("writes again");
 }
@@ -161,13 +177,16 @@ async fn writes_stop_while_the_database_file_is_gone() {
     let store = Store::open_with(&db, NO_RESERVE).await.expect("opened");
     let now = 1_800_000_000_000;
     let show = store.seed_demo(now).await.expect("seeded").show;
-    store.insert_deal(&deal(show, now)).await.expect("writes");
+    store
+        .insert_deal(&deal(show, now), None)
+        .await
+        .expect("writes");
     let deals = store.deals(show).await.expect("read").len();
 
     let away = dir.path().join("moved.db");
     std::fs::rename(&db, &away).expect("moved away");
     let refused = store
-        .insert_deal(&deal(show, now))
+        .insert_deal(&deal(show, now), None)
         .await
         .expect_err("refused");
     assert!(refused.is_unavailable(), "{refused}");
@@ -179,7 +198,7 @@ async fn writes_stop_while_the_database_file_is_gone() {
     std::fs::rename(&away, &db).expect("moved back");
     assert!(store.probe().await);
     store
-        .insert_deal(&deal(show, now))
+        .insert_deal(&deal(show, now), None)
         .await
         .expect("writes again");
     assert_eq!(store.deals(show).await.expect("read").len(), deals + 1);

@@ -235,3 +235,122 @@ async fn every_action_is_refused_to_every_role_that_may_not_do_it() {
         "nothing refused changed the store"
     );
 }
+
+/// The manager's HTTP routes, refused to everyone who is not a manager of the community: nobody,
+/// a resident, every other staff role of the community, a show token, and another community's
+/// manager. Nothing they asked for is written or logged.
+#[tokio::test]
+async fn the_managers_routes_are_refused_to_everyone_else() {
+    use mulin_tests::staff::{api, demo_manager, staff_member};
+    use serde_json::json;
+    let ts = TestServer::start().await;
+    let addr = ts.addr();
+    let (community, manager) = demo_manager(&ts).await;
+    let (victim, _) = staff_member(addr, community, &manager, "被改的人", &[Role::Host], &[]).await;
+    let mut people: Vec<(String, Option<String>, u16, &str)> =
+        vec![("nobody".into(), None, 401, "not_signed_in")];
+    for (name, roles, pickups) in [
+        ("主播", vec![Role::Host], vec![]),
+        ("场控", vec![Role::Moderator], vec![]),
+        ("网格员", vec![Role::GridWorker], vec![]),
+        ("店员", vec![Role::PickupClerk], vec![1]),
+        (
+            "全能但非经理",
+            vec![Role::Host, Role::Moderator, Role::GridWorker],
+            vec![],
+        ),
+    ] {
+        let (_, token) = staff_member(addr, community, &manager, name, &roles, &pickups).await;
+        people.push((name.into(), Some(token), 403, "forbidden"));
+    }
+    let mut resident = ts.client().await;
+    resident.join(ts.show).await;
+    let (_, resident_token) = resident.sign_in("邻居").await;
+    people.push(("a resident".into(), Some(resident_token), 403, "forbidden"));
+    people.push((
+        "the show's host token".into(),
+        Some(ts.host_token.clone()),
+        403,
+        "forbidden",
+    ));
+    // Another community's manager.
+    let store = ts.server.store().clone();
+    let now = mulin_backend::now_ms();
+    let elsewhere = store
+        .create_community("别的街道", "别的社区", now)
+        .await
+        .expect("stored")
+        .expect("new");
+    let sessions = Sessions::open(store.clone()).await.expect("sessions");
+    let invite = sessions
+        .invite(
+            elsewhere.id,
+            &mulin_shared::community::StaffDraft {
+                name: "别处经理".into(),
+                roles: vec![Role::Manager],
+                pickups: vec![],
+            },
+            &mulin_backend::store::Actor::command_line(),
+            now,
+        )
+        .await
+        .expect("stored")
+        .expect("invited");
+    let other_manager = mulin_tests::staff::accept(addr, &invite.path).await;
+    people.push((
+        "another community's manager".into(),
+        Some(other_manager),
+        403,
+        "forbidden",
+    ));
+
+    let base = format!("/api/communities/{community}");
+    let show = ts.show;
+    let draft = json!({ "title": "不该有的直播", "starts_at": now + 3_600_000 });
+    let person = json!({ "name": "不该有的人", "roles": ["host"] });
+    let routes: Vec<(&str, String, Option<serde_json::Value>)> = vec![
+        ("POST", format!("{base}/shows"), Some(draft.clone())),
+        ("PUT", format!("{base}/shows/{show}"), Some(draft)),
+        ("POST", format!("{base}/shows/{show}/end"), None),
+        ("POST", format!("{base}/shows/{show}/cancel"), None),
+        ("POST", format!("{base}/shows/{show}/start"), None),
+        ("GET", format!("{base}/staff"), None),
+        ("POST", format!("{base}/staff"), Some(person.clone())),
+        ("PUT", format!("{base}/staff/{victim}"), Some(person)),
+        ("POST", format!("{base}/staff/{victim}/invite"), None),
+        ("POST", format!("{base}/staff/{victim}/revoke"), None),
+        ("GET", format!("{base}/audit"), None),
+    ];
+    let before = (
+        store.shows_of(community).await.expect("shows"),
+        store.staff_of(community).await.expect("staff"),
+        store
+            .audit_log(community, &Default::default())
+            .await
+            .expect("log"),
+    );
+    for (who, token, status, code) in &people {
+        for (method, path, body) in &routes {
+            let (got, answer) = api(addr, method, path, token.as_deref(), body.as_ref()).await;
+            assert_eq!(
+                (got, answer["error"].as_str()),
+                (*status, Some(*code)),
+                "{who}: {method} {path}"
+            );
+        }
+    }
+    let after = (
+        store.shows_of(community).await.expect("shows"),
+        store.staff_of(community).await.expect("staff"),
+        store
+            .audit_log(community, &Default::default())
+            .await
+            .expect("log"),
+    );
+    assert_eq!(after, before, "nothing refused changed the store");
+    // The demo show is still live: nobody above could end it.
+    assert_eq!(
+        store.show(show).await.expect("read").expect("show").status,
+        mulin_shared::ShowStatus::Live
+    );
+}

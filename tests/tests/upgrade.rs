@@ -47,7 +47,16 @@ async fn a_database_of_schema_0012_upgrades_with_everything_in_it_intact() {
 
     for s in &record.shows {
         let id = s.show.id;
-        assert_eq!(store.show(id).await.expect("read").as_ref(), Some(&s.show));
+        // Since 0014 a show has a life and a start: shows from before were running, and start
+        // when they were made.
+        let upgraded = store.show(id).await.expect("read").expect("kept");
+        assert_eq!(
+            (upgraded.id, &upgraded.title, &upgraded.community),
+            (s.show.id, &s.show.title, &s.show.community)
+        );
+        assert_eq!(upgraded.status, mulin_shared::ShowStatus::Live);
+        assert!(upgraded.starts_at > 1_700_000_000_000, "{upgraded:?}");
+        assert_eq!(upgraded.stream_url, "");
         // Since 0013 a show offers its community's catalogue: what every show of the same community
         // label had before, together.
         let siblings = || {
@@ -145,6 +154,7 @@ async fn a_database_of_schema_0012_upgrades_with_everything_in_it_intact() {
         .save_product(
             record.shows[1].show.id,
             &mulin_tests::new_product("散养土鸡蛋"),
+            &mulin_backend::store::Actor::command_line(),
         )
         .await
         .expect("saved");
@@ -173,7 +183,7 @@ async fn a_database_of_schema_0012_upgrades_with_everything_in_it_intact() {
             .await
             .expect("the token still signs in");
         assert_eq!(
-            (p.role, p.resident, p.show, p.nickname.as_str()),
+            (p.role(), p.resident, p.show, p.nickname.as_str()),
             (t.role, t.resident, t.show, t.nickname.as_str()),
         );
     }

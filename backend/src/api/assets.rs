@@ -30,7 +30,8 @@ const REVALIDATE: HeaderValue = HeaderValue::from_static("no-cache");
 const NOT_FOUND_PAGE: &str = include_str!("not_found.html");
 
 /// Serves `dist`: the resident widget for `/` and `/show/{id}`, the staff console for
-/// `/show/{id}/host` and `/show/{id}/moderator`, the files themselves, and a 404 for anything else.
+/// `/show/{id}/host`, `/show/{id}/moderator`, `/invite/{code}` and `/c/{id}/manage`, the files
+/// themselves, and a 404 for anything else.
 pub(super) fn router(dist: &Path) -> Router {
     let index: PathBuf = dist.join("index.html");
     if !index.is_file() {
@@ -50,6 +51,9 @@ pub(super) fn router(dist: &Path) -> Router {
         .route_service("/show/{show}/", page(&index))
         .route_service("/show/{show}/host", page(&console))
         .route_service("/show/{show}/moderator", page(&console))
+        .route_service("/show/{show}/report", page(&console))
+        .route_service("/invite/{code}", page(&console))
+        .route_service("/c/{community}/manage", page(&console))
         .fallback_service(
             ServeDir::new(dist)
                 .precompressed_br()

@@ -43,6 +43,7 @@ pub(super) async fn page(
     Ok(Html(
         PAGE.replace("{{show}}", &id.to_string())
             .replace("{{title}}", &escape_html(&info.title))
-            .replace("{{community}}", &escape_html(&info.community)),
+            .replace("{{community}}", &escape_html(&info.community))
+            .replace("{{stream}}", &escape_html(&info.stream_url)),
     ))
 }

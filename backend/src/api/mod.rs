@@ -1,9 +1,14 @@
 //! HTTP routes and the WebSocket session. The only module that knows about HTTP.
 
 mod assets;
+mod bearer;
+mod community_page;
+mod dates;
 mod demo;
+mod manage;
 mod parse_errors;
 mod pictures;
+mod report;
 mod serve;
 mod session;
 mod socket;
@@ -107,12 +112,16 @@ pub fn router(state: AppState, dist: &Path) -> Router {
         .route("/metrics", get(metrics))
         .route("/bags/{bag}", get(bag_record))
         .route("/shows/{show}/pictures", post(pictures::upload))
+        .route("/shows/{show}/report", get(report::json))
+        .route("/shows/{show}/{file}", get(report::csv))
+        .merge(manage::routes())
         .fallback(any(api_not_found))
         .method_not_allowed_fallback(method_not_allowed);
     // Everything but the WebSocket is compressed for clients that accept it (JSON, pages; the
     // widget's files come precompressed and pass through) and gets its cache policy.
     let http = Router::new()
         .route("/demo/{show}", get(demo::page))
+        .route("/c/{community}", get(community_page::page))
         .route("/pictures/{file}", get(pictures::serve))
         .nest("/api", api)
         .fallback_service(assets::router(dist))

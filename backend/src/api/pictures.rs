@@ -12,14 +12,15 @@ use mulin_shared::ErrorCode;
 use mulin_shared::catalogue::{MAX_PICTURE_BYTES, picture_kind};
 use serde_json::json;
 
+use super::bearer::Signed;
 use super::{ApiError, AppState};
-use crate::auth::AuthError;
 use crate::now_ms;
 
 /// Stores an uploaded picture for a show's host; answers `201 { "url": "/pictures/…" }`.
 pub(super) async fn upload(
     State(state): State<AppState>,
     Path(show): Path<String>,
+    Signed(principal): Signed,
     headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
@@ -30,31 +31,20 @@ pub(super) async fn upload(
             format!("no show {show:?}"),
         )
     })?;
-    // Who asks is settled before the body is read: nobody else can make the server take 2 MB.
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                ErrorCode::NotSignedIn,
-                "send the host's token as `Authorization: Bearer <token>`",
-            )
-        })?;
-    let principal = state
-        .sessions
-        .resume(token.trim())
+    // Who asks is settled before the body is read (the `Signed` extractor, which runs first):
+    // nobody else can make the server take 2 MB.
+    // A show that does not exist is nobody's: refused like another show's, so ids cannot be probed.
+    let community = state
+        .store
+        .community_of(show)
         .await
-        .map_err(|e| match e {
-            AuthError::InvalidToken => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                ErrorCode::InvalidToken,
-                e.to_string(),
-            ),
-            other => internal(other),
-        })?;
-    if !principal.may(crate::auth::permissions::Action::RunShow, show) {
+        .map_err(|e| ApiError::store(&e, "picture upload", "the server could not read the show"))?
+        .map_or(0, |c| c.id);
+    let scope = crate::auth::permissions::Scope {
+        community,
+        show: Some(show),
+    };
+    if !principal.may(crate::auth::permissions::Action::RunShow, scope) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             ErrorCode::Forbidden,

@@ -7,17 +7,20 @@
 //! here is refused before the store is asked; the store keeps only SHA-256 hashes of the tokens it
 //! issued, so a token can be revoked and a copy of the database does not hand out sessions.
 
+mod invites;
 pub mod permissions;
 mod phone;
 
 use std::sync::Arc;
 
 use hmac::{Hmac, Mac};
-use mulin_shared::{ResidentId, Role, ShowId, SignInProblem, UtcMillis};
+use mulin_shared::{
+    CommunityId, PickupId, ResidentId, Role, ShowId, SignInProblem, StaffId, UtcMillis,
+};
 use sha2::{Digest, Sha256};
 
 use crate::sms::SmsError;
-use crate::store::{Store, StoreError};
+use crate::store::{Actor, Store, StoreError};
 
 pub use phone::{CodeSent, PhoneCodes, SignIn};
 
@@ -61,23 +64,60 @@ pub enum AuthError {
     Sms(#[from] SmsError),
 }
 
-/// A signed-in person on a connection.
+/// A signed-in person on a connection or behind an HTTP request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
-    /// What they may do.
-    pub role: Role,
+    /// What they may do: `[Resident]` for residents; a staff person's roles in their community.
+    pub roles: Vec<Role>,
     /// Their resident id (residents only).
     pub resident: Option<ResidentId>,
-    /// Display name.
+    /// Display name (a staff person's name).
     pub nickname: String,
-    /// The show a staff token is for.
+    /// The one show a host's or moderator's show token is for (tokens from before staff accounts).
     pub show: Option<ShowId>,
+    /// The staff person (staff accounts only).
+    pub staff: Option<StaffId>,
+    /// A staff person's community (or a show token's show's).
+    pub community: Option<CommunityId>,
+    /// The pickup points a pickup clerk serves.
+    pub pickups: Vec<PickupId>,
 }
 
 impl Principal {
-    /// Whether this person may do `action` in `show` (see [`permissions`]).
-    pub fn may(&self, action: permissions::Action, show: ShowId) -> bool {
-        permissions::check(Some(self), action, show).is_ok()
+    /// A signed-in resident.
+    pub fn resident(id: ResidentId, nickname: String) -> Principal {
+        Principal {
+            roles: vec![Role::Resident],
+            resident: Some(id),
+            nickname,
+            show: None,
+            staff: None,
+            community: None,
+            pickups: Vec::new(),
+        }
+    }
+
+    /// The role shown first (the first of `roles`).
+    pub fn role(&self) -> Role {
+        self.roles.first().copied().unwrap_or(Role::Resident)
+    }
+
+    /// Whether this person may do `action` in `scope` (see [`permissions`]).
+    pub fn may(&self, action: permissions::Action, scope: permissions::Scope) -> bool {
+        permissions::check(Some(self), action, scope).is_ok()
+    }
+
+    /// Who this is in the audit log.
+    pub fn actor(&self) -> Actor {
+        let name = match (self.staff, self.show) {
+            (Some(_), _) => self.nickname.clone(),
+            (None, Some(show)) => format!("{} (show {show} token)", self.role().as_str()),
+            (None, None) => self.nickname.clone(),
+        };
+        Actor {
+            staff: self.staff,
+            name,
+        }
     }
 }
 
@@ -87,6 +127,8 @@ pub struct Sessions {
     store: Store,
     key: Arc<[u8; 32]>,
     phone: PhoneCodes,
+    /// Staff people whose open sessions must end now.
+    revoked: tokio::sync::broadcast::Sender<StaffId>,
 }
 
 impl std::fmt::Debug for Sessions {
@@ -109,6 +151,7 @@ impl Sessions {
             store,
             key: Arc::new(key),
             phone: PhoneCodes::default(),
+            revoked: tokio::sync::broadcast::channel(64).0,
         })
     }
 
@@ -118,27 +161,70 @@ impl Sessions {
         Sessions { phone, ..self }
     }
 
-    /// Looks up whoever holds `token`.
+    /// Looks up whoever holds `token`. A staff person's token carries their roles as they are
+    /// now; one whose person was revoked, or who holds no role any more, is refused.
     pub async fn resume(&self, token: &str) -> Result<Principal, AuthError> {
-        let (role, subject) = self.verify(token).ok_or(AuthError::InvalidToken)?;
+        let (kind, subject) = self.verify(token).ok_or(AuthError::InvalidToken)?;
         let owner = self
             .store
             .token_owner(&hash_token(token))
             .await?
             .ok_or(AuthError::InvalidToken)?;
-        let holds = match role {
-            Role::Resident => owner.resident == Some(subject),
-            Role::Host | Role::Moderator => owner.show == Some(subject),
-        };
-        if owner.role != role || !holds {
-            return Err(AuthError::InvalidToken);
+        match (kind, owner.role) {
+            (TokenKind::Role(Role::Resident), Some(Role::Resident))
+                if owner.resident == Some(subject) =>
+            {
+                Ok(Principal::resident(subject, owner.nickname))
+            }
+            (TokenKind::Role(role @ (Role::Host | Role::Moderator)), Some(stored))
+                if stored == role && owner.show == Some(subject) =>
+            {
+                Ok(Principal {
+                    roles: vec![role],
+                    resident: None,
+                    nickname: owner.nickname,
+                    show: owner.show,
+                    staff: None,
+                    community: owner.show_community,
+                    pickups: Vec::new(),
+                })
+            }
+            (TokenKind::Staff, None) if owner.staff == Some(subject) => {
+                let seat = self
+                    .store
+                    .staff_seat(subject)
+                    .await?
+                    .filter(|s| !s.roles.is_empty())
+                    .ok_or(AuthError::InvalidToken)?;
+                Ok(Principal {
+                    roles: seat.roles,
+                    resident: None,
+                    nickname: seat.name,
+                    show: None,
+                    staff: Some(seat.id),
+                    community: Some(seat.community),
+                    pickups: seat.pickups,
+                })
+            }
+            _ => Err(AuthError::InvalidToken),
         }
-        Ok(Principal {
-            role: owner.role,
-            resident: owner.resident,
-            nickname: owner.nickname,
-            show: owner.show,
-        })
+    }
+
+    /// Mints a staff person's session token (kept by the caller's store write as its hash).
+    pub fn mint_person_token(&self, staff: StaffId, now: UtcMillis) -> String {
+        self.mint(TokenKind::Staff, staff, now)
+    }
+
+    /// Ends every open session of staff person `staff` on this node at once (after they or one of
+    /// their roles were revoked); they sign in again with what they still hold.
+    pub fn end_sessions_of(&self, staff: StaffId) {
+        // No receiver means no open staff session: nothing to end.
+        let _ = self.revoked.send(staff);
+    }
+
+    /// Tells of every staff person whose sessions must end ([`Sessions::end_sessions_of`]).
+    pub fn revocations(&self) -> tokio::sync::broadcast::Receiver<StaffId> {
+        self.revoked.subscribe()
     }
 
     /// Mints a host's or moderator's token for `show` and stores its hash.
@@ -148,7 +234,7 @@ impl Sessions {
         show: ShowId,
         now: UtcMillis,
     ) -> Result<String, AuthError> {
-        let token = self.mint(role, show, now);
+        let token = self.mint(TokenKind::Role(role), show, now);
         self.store
             .create_staff_token(role, show, &hash_token(&token), now)
             .await?;
@@ -177,15 +263,15 @@ impl Sessions {
         Ok(self.store.revoke_token(&hash_token(token)).await?)
     }
 
-    fn mint(&self, role: Role, subject: i64, now: UtcMillis) -> String {
+    fn mint(&self, kind: TokenKind, subject: i64, now: UtcMillis) -> String {
         let nonce: [u8; 16] = rand::random();
-        let payload = format!("{}.{subject}.{now}.{}", prefix(role), hex::encode(nonce));
+        let payload = format!("{}.{subject}.{now}.{}", kind.prefix(), hex::encode(nonce));
         let sig = self.mac(&payload).finalize().into_bytes();
         format!("{payload}.{}", hex::encode(sig))
     }
 
-    /// The role and subject of a token this server signed; `None` for anything else.
-    fn verify(&self, token: &str) -> Option<(Role, i64)> {
+    /// The kind and subject of a token this server signed; `None` for anything else.
+    fn verify(&self, token: &str) -> Option<(TokenKind, i64)> {
         if token.len() > MAX_TOKEN_LEN {
             return None;
         }
@@ -194,22 +280,35 @@ impl Sessions {
         // Constant-time comparison: timing tells nothing about a forged signature.
         self.mac(payload).verify_slice(&sig).ok()?;
         let mut parts = payload.split('.');
-        let role = match parts.next()? {
-            "r" => Role::Resident,
-            "h" => Role::Host,
-            "m" => Role::Moderator,
+        let kind = match parts.next()? {
+            "r" => TokenKind::Role(Role::Resident),
+            "h" => TokenKind::Role(Role::Host),
+            "m" => TokenKind::Role(Role::Moderator),
+            "s" => TokenKind::Staff,
             _ => return None,
         };
         let subject = parts.next()?.parse().ok()?;
-        Some((role, subject))
+        Some((kind, subject))
     }
 }
 
-fn prefix(role: Role) -> &'static str {
-    match role {
-        Role::Resident => "r",
-        Role::Host => "h",
-        Role::Moderator => "m",
+/// What a token's subject is: a resident (`r`), the show of a host's or moderator's show token
+/// (`h`, `m`), or a staff person (`s`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenKind {
+    Role(Role),
+    Staff,
+}
+
+impl TokenKind {
+    fn prefix(self) -> &'static str {
+        match self {
+            TokenKind::Role(Role::Resident) => "r",
+            TokenKind::Role(Role::Host) => "h",
+            TokenKind::Role(Role::Moderator) => "m",
+            // Other roles are held by staff people, whose tokens name the person.
+            TokenKind::Role(_) | TokenKind::Staff => "s",
+        }
     }
 }
 
@@ -232,11 +331,11 @@ mod tests {
     #[tokio::test]
     async fn tokens_are_signed_unique_and_only_ours_verify() {
         let (dir, s) = sessions().await;
-        let a = s.mint(Role::Host, 7, 1_000);
-        let b = s.mint(Role::Host, 7, 1_000);
+        let a = s.mint(TokenKind::Role(Role::Host), 7, 1_000);
+        let b = s.mint(TokenKind::Role(Role::Host), 7, 1_000);
         assert_ne!(a, b);
         assert!(a.starts_with("h.7.1000."), "{a}");
-        assert_eq!(s.verify(&a), Some((Role::Host, 7)));
+        assert_eq!(s.verify(&a), Some((TokenKind::Role(Role::Host), 7)));
         // Any change to the payload or the signature breaks it.
         let forged_subject = a.replacen("h.7.", "h.8.", 1);
         assert_eq!(s.verify(&forged_subject), None);
@@ -251,7 +350,7 @@ mod tests {
         }
         // The key survives a restart (same store), and another store's key does not verify ours.
         let again = Sessions::open(s.store.clone()).await.expect("reopen");
-        assert_eq!(again.verify(&a), Some((Role::Host, 7)));
+        assert_eq!(again.verify(&a), Some((TokenKind::Role(Role::Host), 7)));
         let (_other_dir, other) = sessions().await;
         assert_eq!(other.verify(&a), None);
         drop(dir);
@@ -280,7 +379,7 @@ mod tests {
         assert!(token.starts_with(&format!("r.{id}.5.")), "{token}");
         assert_eq!(s.resume(&token).await.expect("resumed"), who);
         // A well-signed token the store never issued is refused too.
-        let unissued = s.mint(Role::Resident, id, 5);
+        let unissued = s.mint(TokenKind::Role(Role::Resident), id, 5);
         assert!(matches!(
             s.resume(&unissued).await,
             Err(AuthError::InvalidToken)

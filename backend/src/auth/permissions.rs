@@ -1,7 +1,7 @@
 //! Who may do what: the one role × action table the server checks every request against, so that
 //! a permission is decided in one place and a test can walk all of it.
 
-use mulin_shared::{ErrorCode, ResidentId, Role, ShowId};
+use mulin_shared::{CommunityId, ErrorCode, ResidentId, Role, ShowId};
 
 use super::Principal;
 
@@ -23,11 +23,21 @@ pub enum Action {
     /// Run the show: launch, restock, extend, pin and end deals; keep the catalogue; open and close
     /// lucky bags; upload pictures.
     RunShow,
+    /// Create, schedule, edit, start, end and cancel the community's shows.
+    ManageShows,
+    /// Invite staff, change their roles, revoke them.
+    ManageStaff,
+    /// Keep the community's catalogue and pickup points.
+    ManageCatalogue,
+    /// Read the community's audit log.
+    ReadAudit,
+    /// Read a show's report (figures, chart, CSV).
+    SeeReport,
 }
 
 impl Action {
     /// Every action, for tests that walk the table.
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 12] = [
         Action::Buy,
         Action::EnterBag,
         Action::Rename,
@@ -35,6 +45,11 @@ impl Action {
         Action::CancelAnyOrder,
         Action::SeeAllOrders,
         Action::RunShow,
+        Action::ManageShows,
+        Action::ManageStaff,
+        Action::ManageCatalogue,
+        Action::ReadAudit,
+        Action::SeeReport,
     ];
 }
 
@@ -57,22 +72,42 @@ impl Refused {
     }
 }
 
-/// The table: whether `role` may do `action`, where `own_show` says whether a staff member's token
-/// is for the show in question (a host of another show is nobody special here).
-pub fn allowed(role: Role, own_show: bool, action: Action) -> bool {
+/// Where an action is asked for: a community, and the show in it if the action is about one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scope {
+    /// The community.
+    pub community: CommunityId,
+    /// The show, if the action is about one.
+    pub show: Option<ShowId>,
+}
+
+/// The table: whether `role` may do `action` (for staff: in their own community; see [`check`]).
+pub fn allowed(role: Role, action: Action) -> bool {
     use Action::*;
     match role {
         Role::Resident => matches!(action, Buy | EnterBag | Rename | CancelOwnOrder),
-        Role::Host => own_show && matches!(action, RunShow | CancelAnyOrder | SeeAllOrders),
-        Role::Moderator => own_show && matches!(action, CancelAnyOrder | SeeAllOrders),
+        Role::Host => matches!(action, RunShow | CancelAnyOrder | SeeAllOrders | SeeReport),
+        Role::Moderator => matches!(action, CancelAnyOrder | SeeAllOrders | SeeReport),
+        Role::Manager => matches!(
+            action,
+            ManageShows | ManageStaff | ManageCatalogue | ReadAudit | SeeReport | SeeAllOrders
+        ),
+        // Ordering for neighbours and handing over at the counter come with their own actions.
+        Role::GridWorker => matches!(action, SeeReport),
+        Role::PickupClerk => false,
     }
 }
 
-/// Whether `who` (nobody, if `None`) may do `action` in `show`.
-pub fn check(who: Option<&Principal>, action: Action, show: ShowId) -> Result<(), Refused> {
+/// Whether `who` (nobody, if `None`) may do `action` in `scope`: one of their roles allows it, and
+/// staff act only in their own community (a show token from before staff accounts: its one show).
+pub fn check(who: Option<&Principal>, action: Action, scope: Scope) -> Result<(), Refused> {
     let who = who.ok_or(Refused::NotSignedIn)?;
-    let own_show = who.show == Some(show);
-    if allowed(who.role, own_show, action) {
+    let here = match (who.resident, who.show) {
+        (Some(_), _) => true,
+        (None, Some(show)) => scope.show == Some(show),
+        (None, None) => who.community == Some(scope.community),
+    };
+    if here && who.roles.iter().any(|&r| allowed(r, action)) {
         Ok(())
     } else {
         Err(Refused::Forbidden)
@@ -84,7 +119,7 @@ pub fn check(who: Option<&Principal>, action: Action, show: ShowId) -> Result<()
 pub fn resident(who: Option<&Principal>, action: Action) -> Result<ResidentId, Refused> {
     let who = who.ok_or(Refused::NotSignedIn)?;
     match who.resident {
-        Some(id) if allowed(who.role, false, action) => Ok(id),
+        Some(id) if allowed(Role::Resident, action) => Ok(id),
         _ => Err(Refused::Forbidden),
     }
 }
@@ -97,63 +132,96 @@ mod tests {
     #[test]
     fn the_table_in_full() {
         use Action::*;
-        let expected: &[(Role, bool, &[Action])] = &[
+        let expected: &[(Role, &[Action])] = &[
+            (Role::Resident, &[Buy, EnterBag, Rename, CancelOwnOrder]),
             (
-                Role::Resident,
-                false,
-                &[Buy, EnterBag, Rename, CancelOwnOrder],
+                Role::Host,
+                &[CancelAnyOrder, SeeAllOrders, RunShow, SeeReport],
             ),
+            (Role::Moderator, &[CancelAnyOrder, SeeAllOrders, SeeReport]),
             (
-                Role::Resident,
-                true,
-                &[Buy, EnterBag, Rename, CancelOwnOrder],
+                Role::Manager,
+                &[
+                    SeeAllOrders,
+                    ManageShows,
+                    ManageStaff,
+                    ManageCatalogue,
+                    ReadAudit,
+                    SeeReport,
+                ],
             ),
-            (Role::Host, true, &[CancelAnyOrder, SeeAllOrders, RunShow]),
-            (Role::Host, false, &[]),
-            (Role::Moderator, true, &[CancelAnyOrder, SeeAllOrders]),
-            (Role::Moderator, false, &[]),
+            (Role::GridWorker, &[SeeReport]),
+            (Role::PickupClerk, &[]),
         ];
-        for (role, own, may) in expected {
+        assert_eq!(expected.len(), Role::ALL.len());
+        for (role, may) in expected {
             for action in Action::ALL {
                 assert_eq!(
-                    allowed(*role, *own, action),
+                    allowed(*role, action),
                     may.contains(&action),
-                    "{role:?} (own show: {own}) {action:?}"
+                    "{role:?} {action:?}"
                 );
             }
         }
     }
 
+    fn staff(roles: &[Role], community: CommunityId) -> Principal {
+        Principal {
+            roles: roles.to_vec(),
+            resident: None,
+            nickname: "张敏".into(),
+            show: None,
+            staff: Some(9),
+            community: Some(community),
+            pickups: vec![],
+        }
+    }
+
     #[test]
-    fn nobody_is_told_to_sign_in_and_others_are_forbidden() {
+    fn staff_act_in_their_community_show_tokens_in_their_show() {
+        let here = Scope {
+            community: 1,
+            show: Some(1),
+        };
         for action in Action::ALL {
-            assert_eq!(check(None, action, 1), Err(Refused::NotSignedIn));
+            assert_eq!(check(None, action, here), Err(Refused::NotSignedIn));
         }
         let host_elsewhere = Principal {
-            role: Role::Host,
-            resident: None,
-            nickname: "host".into(),
+            show: Some(2),
+            community: Some(1),
+            staff: None,
+            ..staff(&[Role::Host], 1)
+        };
+        assert_eq!(
+            check(Some(&host_elsewhere), Action::RunShow, here),
+            Err(Refused::Forbidden)
+        );
+        let show_two = Scope {
+            community: 1,
             show: Some(2),
         };
         assert_eq!(
-            check(Some(&host_elsewhere), Action::RunShow, 1),
-            Err(Refused::Forbidden)
+            check(Some(&host_elsewhere), Action::RunShow, show_two),
+            Ok(())
         );
-        assert_eq!(check(Some(&host_elsewhere), Action::RunShow, 2), Ok(()));
-        assert_eq!(
-            resident(Some(&host_elsewhere), Action::Buy),
-            Err(Refused::Forbidden)
-        );
-        assert_eq!(resident(None, Action::Buy), Err(Refused::NotSignedIn));
-        let neighbour = Principal {
-            role: Role::Resident,
-            resident: Some(7),
-            nickname: "王阿姨".into(),
-            show: None,
+        // A person's roles add up; another community's staff are nobody here.
+        let both = staff(&[Role::Manager, Role::Host], 1);
+        assert_eq!(check(Some(&both), Action::RunShow, here), Ok(()));
+        assert_eq!(check(Some(&both), Action::ManageStaff, here), Ok(()));
+        let other = Scope {
+            community: 2,
+            show: Some(5),
         };
+        assert_eq!(
+            check(Some(&both), Action::RunShow, other),
+            Err(Refused::Forbidden)
+        );
+        assert_eq!(resident(Some(&both), Action::Buy), Err(Refused::Forbidden));
+        assert_eq!(resident(None, Action::Buy), Err(Refused::NotSignedIn));
+        let neighbour = Principal::resident(7, "王阿姨".into());
         assert_eq!(resident(Some(&neighbour), Action::Buy), Ok(7));
         assert_eq!(
-            resident(Some(&neighbour), Action::RunShow),
+            check(Some(&neighbour), Action::RunShow, here),
             Err(Refused::Forbidden)
         );
     }

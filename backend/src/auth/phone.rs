@@ -12,7 +12,7 @@ use std::sync::Arc;
 use hmac::Mac;
 use mulin_shared::{ResidentId, Role, SignInForm, UtcMillis};
 
-use super::{AuthError, Principal, Sessions, hash_token};
+use super::{AuthError, Principal, Sessions, TokenKind, hash_token};
 use crate::sms::{LogSms, SmsSender};
 use crate::store::StoredCode;
 
@@ -123,7 +123,7 @@ impl Sessions {
         let created = self
             .store
             .create_resident(&form, now, |id| {
-                token = self.mint(Role::Resident, id, now);
+                token = self.mint(TokenKind::Role(Role::Resident), id, now);
                 hash_token(&token)
             })
             .await?;
@@ -148,7 +148,7 @@ impl Sessions {
         form: SignInForm,
         now: UtcMillis,
     ) -> Result<SignIn, AuthError> {
-        let token = self.mint(Role::Resident, id, now);
+        let token = self.mint(TokenKind::Role(Role::Resident), id, now);
         self.store
             .resume_resident(id, &form, &hash_token(&token), now)
             .await?;
@@ -239,12 +239,7 @@ impl Sessions {
 }
 
 fn resident(id: ResidentId, nickname: String) -> Principal {
-    Principal {
-        role: Role::Resident,
-        resident: Some(id),
-        nickname,
-        show: None,
-    }
+    Principal::resident(id, nickname)
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::LiveError;
 use super::room::Room;
 use crate::now_ms;
-use crate::store::{DrawnWinner, Store};
+use crate::store::{Actor, DrawnWinner, Store};
 
 /// Entries taken from the queue into one transaction at most.
 const MAX_BATCH: usize = 4096;
@@ -28,6 +28,8 @@ pub(super) enum BagCmd {
     },
     /// Close now and draw; the reply carries the drawn bag.
     Close {
+        /// Who closes it early, for the audit log.
+        by: Actor,
         reply: oneshot::Sender<Result<LuckyBag, LiveError>>,
     },
 }
@@ -87,7 +89,7 @@ async fn run(
                     }
                     waiting.push(reply);
                 }
-                BagCmd::Close { reply } => asked_to_close = Some(reply),
+                BagCmd::Close { by, reply } => asked_to_close = Some((by, reply)),
             }
         }
         if !fresh.is_empty() {
@@ -116,13 +118,14 @@ async fn run(
     }
     // Closed: anything still queued is too late.
     rx.close();
-    let drawn = draw(&store, bag, &seed).await;
+    let closed_by = asked_to_close.as_ref().map(|(by, _)| by.clone());
+    let drawn = draw(&store, bag, &seed, closed_by.as_ref()).await;
     while let Ok(cmd) = rx.try_recv() {
         match cmd {
             BagCmd::Enter { reply, .. } => {
                 let _ = reply.send(Err(LiveError::BagClosed));
             }
-            BagCmd::Close { reply } => {
+            BagCmd::Close { reply, .. } => {
                 let _ = reply.send(Err(LiveError::BagClosed));
             }
         }
@@ -132,13 +135,13 @@ async fn run(
             if let Some(room) = room.upgrade() {
                 room.bag_drawn(bag.clone(), entries, &codes);
             }
-            if let Some(reply) = asked_to_close {
+            if let Some((_, reply)) = asked_to_close {
                 let _ = reply.send(Ok(bag));
             }
         }
         Err(e) => {
             tracing::error!(error = %e, "lucky bag not drawn; it is drawn when the show loads again");
-            if let Some(reply) = asked_to_close {
+            if let Some((_, reply)) = asked_to_close {
                 let _ = reply.send(Err(e));
             }
         }
@@ -150,6 +153,7 @@ async fn draw(
     store: &Store,
     mut bag: LuckyBag,
     seed: &[u8; SEED_LEN],
+    closed_by: Option<&Actor>,
 ) -> Result<(LuckyBag, Vec<ResidentId>, Vec<DrawnWinner>), LiveError> {
     let entries = store.bag_entries(bag.id).await?;
     let hash = lucky_bag::entries_hash(&entries);
@@ -166,7 +170,9 @@ async fn draw(
                 .unwrap_or_default(),
         })
         .collect();
-    store.record_draw(bag.id, &hash, now_ms(), &winners).await?;
+    store
+        .record_draw(bag.id, &hash, now_ms(), &winners, closed_by)
+        .await?;
     // Names as the store has them, in the order drawn.
     let named = store.bag(bag.id).await?.map(|b| b.bag.winners);
     bag.winners = named.unwrap_or_else(|| {

@@ -13,7 +13,7 @@ use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
 use super::room::{MAX_DEAL_MS, MAX_UNITS, Room, Snapshot};
 use super::{LiveError, Metrics};
 use crate::now_ms;
-use crate::store::{NewOrder, Store};
+use crate::store::{Actor, NewOrder, Store};
 
 /// Requests a desk holds before senders wait: enough for a spike's first second.
 const QUEUE: usize = 8192;
@@ -28,12 +28,12 @@ pub struct Buyer {
 }
 
 /// Who asks to cancel an order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Canceller {
     /// A resident, who may cancel only their own orders.
     Resident(ResidentId),
-    /// A host or moderator of the order's show.
-    Staff,
+    /// Staff of the order's show (logged as this actor).
+    Staff(Actor),
 }
 
 /// The final answer to a purchase.
@@ -137,20 +137,25 @@ pub(super) enum DeskCmd {
         order: OrderId,
         /// Staff's reason, for the resident.
         reason: Option<String>,
+        /// The staff person who cancels, for the audit log (none for a resident's own).
+        by: Option<Actor>,
         reply: oneshot::Sender<Result<Order, LiveError>>,
     },
     /// Add units to the stock (after deciding everything queued before this).
     Restock {
         units: i64,
+        by: Actor,
         reply: oneshot::Sender<Result<Deal, LiveError>>,
     },
     /// Move the closing time later (after deciding everything queued before this).
     Extend {
         ends_at: i64,
+        by: Actor,
         reply: oneshot::Sender<Result<Deal, LiveError>>,
     },
     /// Close the deal (after deciding everything queued before this).
     End {
+        by: Actor,
         reply: oneshot::Sender<Result<Deal, LiveError>>,
     },
 }
@@ -236,22 +241,24 @@ impl DealDesk {
                     DeskCmd::Cancel {
                         order,
                         reason,
+                        by,
                         reply,
                     } => {
                         self.commit(&mut pending).await;
-                        let _ = reply.send(self.cancel(order, reason.as_deref()).await);
+                        let done = self.cancel(order, reason.as_deref(), by.as_ref()).await;
+                        let _ = reply.send(done);
                     }
-                    DeskCmd::Restock { units, reply } => {
+                    DeskCmd::Restock { units, by, reply } => {
                         self.commit(&mut pending).await;
-                        let _ = reply.send(self.restock(units).await);
+                        let _ = reply.send(self.restock(units, &by).await);
                     }
-                    DeskCmd::Extend { ends_at, reply } => {
+                    DeskCmd::Extend { ends_at, by, reply } => {
                         self.commit(&mut pending).await;
-                        let _ = reply.send(self.extend(ends_at).await);
+                        let _ = reply.send(self.extend(ends_at, &by).await);
                     }
-                    DeskCmd::End { reply } => {
+                    DeskCmd::End { by, reply } => {
                         self.commit(&mut pending).await;
-                        let _ = reply.send(self.end().await);
+                        let _ = reply.send(self.end(&by).await);
                     }
                 }
             }
@@ -363,10 +370,15 @@ impl DealDesk {
     }
 
     /// Cancels through the store first; memory follows only what the store did.
-    async fn cancel(&mut self, id: OrderId, reason: Option<&str>) -> Result<Order, LiveError> {
+    async fn cancel(
+        &mut self,
+        id: OrderId,
+        reason: Option<&str>,
+        by: Option<&Actor>,
+    ) -> Result<Order, LiveError> {
         let order = self
             .store
-            .cancel_order(id, reason)
+            .cancel_order(id, reason, by)
             .await?
             .ok_or(LiveError::NotCancellable(id))?;
         self.deal.sold = (self.deal.sold - order.qty).max(0);
@@ -384,13 +396,13 @@ impl DealDesk {
     }
 
     /// Adds units through the store first; viewers see the stock rise.
-    async fn restock(&mut self, units: i64) -> Result<Deal, LiveError> {
+    async fn restock(&mut self, units: i64, by: &Actor) -> Result<Deal, LiveError> {
         if !(1..=MAX_UNITS - self.deal.stock).contains(&units) {
             return Err(LiveError::InvalidDeal(format!(
                 "a restock adds 1 or more units, up to {MAX_UNITS} in all"
             )));
         }
-        if !self.store.restock(self.deal.id, units).await? {
+        if !self.store.restock(self.deal.id, units, by).await? {
             return Err(LiveError::InvalidDeal(format!(
                 "deal {} has ended; only a live deal can be restocked",
                 self.deal.id
@@ -405,7 +417,7 @@ impl DealDesk {
 
     /// Moves the closing time through the store first; viewers see the new countdown. A deal whose
     /// time ran out may be given more (it opens again); one the host ended may not.
-    async fn extend(&mut self, ends_at: i64) -> Result<Deal, LiveError> {
+    async fn extend(&mut self, ends_at: i64, by: &Actor) -> Result<Deal, LiveError> {
         let ended = || {
             LiveError::InvalidDeal(format!(
                 "deal {} has ended; launch a new deal instead",
@@ -423,7 +435,11 @@ impl DealDesk {
                     .into(),
             ));
         }
-        if !self.store.extend_deal(self.deal.id, ends_at).await? {
+        if !self
+            .store
+            .extend_deal(self.deal.id, self.deal.ends_at, ends_at, by)
+            .await?
+        {
             return Err(ended());
         }
         self.deal.ends_at = ends_at;
@@ -433,13 +449,13 @@ impl DealDesk {
         Ok(self.deal.clone())
     }
 
-    async fn end(&mut self) -> Result<Deal, LiveError> {
+    async fn end(&mut self, by: &Actor) -> Result<Deal, LiveError> {
         // Ended already: the same answer again, and no second `deal_ended` for viewers.
         if self.deal.status == DealStatus::Ended {
             return Ok(self.deal.clone());
         }
         let now = now_ms();
-        self.store.end_deal(self.deal.id, now).await?;
+        self.store.end_deal(self.deal.id, now, by).await?;
         self.deal.status = DealStatus::Ended;
         self.deal.ends_at = self.deal.ends_at.min(now);
         if let Some(room) = self.room.upgrade() {

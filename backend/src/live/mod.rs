@@ -29,6 +29,9 @@ pub enum LiveError {
     /// No such show.
     #[error("no show {0}")]
     UnknownShow(ShowId),
+    /// The show ended or was cancelled: nothing more is launched or opened in it.
+    #[error("show {0} has ended or was cancelled; nothing more can be launched or opened in it")]
+    ShowClosed(ShowId),
     /// No such deal in this show.
     #[error("no deal {0} in this show")]
     UnknownDeal(i64),
@@ -115,6 +118,7 @@ impl LiveError {
     pub fn code(&self) -> ErrorCode {
         match self {
             LiveError::UnknownShow(_) => ErrorCode::UnknownShow,
+            LiveError::ShowClosed(_) => ErrorCode::ShowClosed,
             LiveError::UnknownDeal(_) => ErrorCode::UnknownDeal,
             LiveError::UnknownProduct(_) => ErrorCode::UnknownProduct,
             LiveError::UnknownPickup(_) => ErrorCode::UnknownPickup,
@@ -258,25 +262,72 @@ impl Live {
         Ok(room)
     }
 
-    /// After `from`'s host changed the catalogue: every other open room of the same community on
-    /// this node reads it again (the shows of a community share it) and tells its viewers. A room
-    /// that cannot read it now keeps the one it holds and is logged; the change itself is stored.
-    pub async fn share_catalogue(&self, from: &Room) {
-        let Some(community) = from.community() else {
-            return;
-        };
+    /// After a change to `community`'s catalogue: every open room of the community on this node
+    /// but `except`'s (which did it) reads it again (the shows of a community share it) and tells
+    /// its viewers. A room that cannot read it now keeps the one it holds and is logged; the change
+    /// itself is stored.
+    pub async fn share_catalogue(
+        &self,
+        community: crate::store::CommunityId,
+        except: Option<ShowId>,
+    ) {
         let others: Vec<Arc<Room>> = self
             .rooms
             .lock()
             .await
             .values()
-            .filter(|r| r.show() != from.show() && r.community() == Some(community))
+            .filter(|r| Some(r.show()) != except && r.community() == community)
             .cloned()
             .collect();
         for room in others {
             if let Err(e) = room.reload_catalogue().await {
                 tracing::warn!(show = room.show(), error = %e, "catalogue not reloaded");
             }
+        }
+    }
+
+    /// After `show` ended or was cancelled: its deals still on sale end and its open lucky bag
+    /// is drawn, logged as `by`'s. The room is opened for it if it was not (the desks live there).
+    pub async fn close_show(&self, show: ShowId, by: &crate::store::Actor) {
+        match self.room(show).await {
+            Ok(room) => room.close(by).await,
+            Err(e) => tracing::error!(show, error = %e, "show closed, but its room did not open"),
+        }
+    }
+
+    /// Keeps every open room's peak viewer count in the store, every few seconds, until `stop`
+    /// resolves (for the shows' reports: a write per room whose peak rose, none otherwise).
+    pub async fn keep_peaks(self: Arc<Self>, stop: impl std::future::Future<Output = ()>) {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                _ = &mut stop => return,
+                _ = every.tick() => {}
+            }
+            let rooms: Vec<Arc<Room>> = self.rooms.lock().await.values().cloned().collect();
+            for room in rooms {
+                room.keep_peak().await;
+            }
+        }
+    }
+
+    /// The most viewers `show` had at once on this node, if its room is open here (the store's
+    /// figure may be a few seconds behind it).
+    pub async fn peak_viewers(&self, show: ShowId) -> Option<u64> {
+        let room = self.rooms.lock().await.get(&show).cloned()?;
+        Some(room.peak_viewers())
+    }
+
+    /// After a change to the show itself (title, start, stream, status): its room, if open on
+    /// this node, reads it again and tells its viewers.
+    pub async fn show_changed(&self, show: ShowId) {
+        let room = self.rooms.lock().await.get(&show).cloned();
+        if let Some(room) = room
+            && let Err(e) = room.reload_catalogue().await
+        {
+            tracing::warn!(show, error = %e, "show not reloaded");
         }
     }
 }

@@ -35,7 +35,7 @@ use std::time::Duration;
 
 use mulin_shared::{
     BagPhase, Deal, DealId, DealStatus, LuckyBag, Order, ProductId, ResidentId, RoomEvent,
-    ServerMsg, Show, ShowId, UtcMillis,
+    ServerMsg, ShowId, UtcMillis,
 };
 use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 use tokio::time::Instant;
@@ -154,10 +154,8 @@ pub struct Room {
     metrics: Arc<Metrics>,
     /// Where desks run (their own thread).
     desks: tokio::runtime::Handle,
-    /// The show's title and community, for `ShowInfo`.
-    about: Show,
     /// The community whose catalogue the show offers (shared with its other shows).
-    community: Option<crate::store::CommunityId>,
+    community: crate::store::CommunityId,
     state: Mutex<RoomInner>,
     /// The host's changes that are written to the store and then to the room (pin, catalogue) take
     /// turns here, so the two always agree on the last one.
@@ -190,6 +188,10 @@ struct RoomInner {
     /// The last event's number.
     seq: u64,
     viewers: u64,
+    /// Most viewers at once so far (kept in the store every few seconds, for the show's report).
+    peak: u64,
+    /// The peak the store holds.
+    peak_stored: u64,
     recent: VecDeque<Order>,
     /// The show's latest lucky bag, and while it is open, its task.
     bag: Option<LuckyBag>,
@@ -234,13 +236,14 @@ impl Room {
         metrics: Arc<Metrics>,
         desks: tokio::runtime::Handle,
     ) -> Result<Arc<Room>, LiveError> {
-        let info = store
-            .show(show)
+        let catalogue = Catalogue::load(&store, show).await?;
+        let community = store
+            .community_of(show)
             .await?
-            .ok_or(LiveError::UnknownShow(show))?;
-        let catalogue = Catalogue::load(&store, &info).await?;
-        let community = store.community_of(show).await?.map(|c| c.id);
+            .ok_or(LiveError::UnknownShow(show))?
+            .id;
         let deals = store.deals(show).await?;
+        let peak_viewers = store.peak_viewers(show).await?;
         let recent = store.show_orders(show, RECENT_ORDERS as i64).await?;
         let now = now_ms();
         // The host's choice if that deal has not ended; otherwise the newest deal on sale.
@@ -272,7 +275,6 @@ impl Room {
             max_batch,
             metrics,
             desks,
-            about: info,
             community,
             host_gate: tokio::sync::Mutex::new(()),
             requests: tokio::sync::Mutex::new(()),
@@ -284,6 +286,8 @@ impl Room {
                 version: 0,
                 seq: 0,
                 viewers: 0,
+                peak: peak_viewers,
+                peak_stored: peak_viewers,
                 recent: recent.into(),
                 bag: None,
                 bag_task: None,
@@ -345,8 +349,21 @@ impl Room {
     }
 
     /// The community whose catalogue this show offers.
-    pub fn community(&self) -> Option<crate::store::CommunityId> {
+    pub fn community(&self) -> crate::store::CommunityId {
         self.community
+    }
+
+    /// Where an action in this room is asked for, for [`crate::auth::permissions`].
+    pub fn scope(&self) -> crate::auth::permissions::Scope {
+        crate::auth::permissions::Scope {
+            community: self.community,
+            show: Some(self.show),
+        }
+    }
+
+    /// The show as viewers last received it (title, status, start, stream).
+    pub fn about(&self) -> mulin_shared::Show {
+        self.lock().catalogue.show().clone()
     }
 
     /// The current catalogue's version and `ShowInfo` frame (products and pickup points).
@@ -385,10 +402,37 @@ impl Room {
 
     /// Counts a viewer until the guard is dropped.
     pub fn viewer(&self) -> ViewerGuard {
-        self.lock().viewers += 1;
+        {
+            let mut inner = self.lock();
+            inner.viewers += 1;
+            inner.peak = inner.peak.max(inner.viewers);
+        }
         self.count_changed();
         ViewerGuard {
             room: self.me.clone(),
+        }
+    }
+
+    /// The most viewers the room had at once.
+    pub fn peak_viewers(&self) -> u64 {
+        self.lock().peak
+    }
+
+    /// Writes the room's peak viewer count to the store if it rose since the last time.
+    pub async fn keep_peak(&self) {
+        let (peak, stored) = {
+            let inner = self.lock();
+            (inner.peak, inner.peak_stored)
+        };
+        if peak <= stored {
+            return;
+        }
+        match self.store.raise_peak_viewers(self.show, peak as i64).await {
+            Ok(()) => {
+                let mut inner = self.lock();
+                inner.peak_stored = inner.peak_stored.max(peak);
+            }
+            Err(e) => tracing::debug!(show = self.show, error = %e, "peak viewers not stored"),
         }
     }
 

@@ -37,8 +37,9 @@ impl Store {
         &self,
         new: &LuckyBag,
         seed: &[u8; SEED_LEN],
+        by: &super::Actor,
     ) -> Result<BagId, StoreError> {
-        self.write(1, async |tx| {
+        self.write(2, async |tx| {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO bags (show_id, prize, winners_wanted, eligibility, pickup_id, opened_at, \
                  closes_at, seed, commitment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -54,6 +55,16 @@ impl Store {
             .bind(&new.commitment)
             .fetch_one(&mut *tx)
             .await?;
+            let change = super::Change::new(
+                mulin_shared::community::AuditAction::BagOpened,
+                None,
+                format!("lucky bag {id}"),
+            )
+            .after(serde_json::json!({
+                "prize": new.prize, "winners": new.winners_wanted, "closes_at": new.closes_at,
+                "eligibility": new.eligibility, "pickup": new.pickup, "commitment": new.commitment,
+            }));
+            super::audit::record_in_show(tx, new.show, by, &change, new.opened_at).await?;
             Ok(id)
         })
         .await
@@ -100,8 +111,9 @@ impl Store {
         entries_hash: &str,
         drawn_at: UtcMillis,
         winners: &[DrawnWinner],
+        closed_by: Option<&super::Actor>,
     ) -> Result<(), StoreError> {
-        self.write(1, async |tx| {
+        self.write(2, async |tx| {
             sqlx::query("UPDATE bags SET drawn_at = ?, entries_hash = ? WHERE id = ?")
                 .bind(drawn_at)
                 .bind(entries_hash)
@@ -118,6 +130,19 @@ impl Store {
                 .bind(&w.claim_code)
                 .execute(&mut *tx)
                 .await?;
+            }
+            if let Some(by) = closed_by {
+                let show: ShowId = sqlx::query_scalar("SELECT show_id FROM bags WHERE id = ?")
+                    .bind(bag)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let change = super::Change::new(
+                    mulin_shared::community::AuditAction::BagClosed,
+                    None,
+                    format!("lucky bag {bag}"),
+                )
+                .after(serde_json::json!({ "winners": winners.len(), "entries_hash": entries_hash }));
+                super::audit::record_in_show(tx, show, by, &change, drawn_at).await?;
             }
             Ok(())
         })

@@ -1,10 +1,12 @@
 //! A show's catalogue in the store: its community's products and pickup points (every show of a
 //! community offers the same), uploaded pictures, and the version that every change bumps.
 
+use mulin_shared::community::AuditAction;
 use mulin_shared::{PickupId, PickupPoint, Product, ProductId, ShowId, UtcMillis};
 use sha2::{Digest, Sha256};
 use sqlx::{Row, SqliteConnection};
 
+use super::audit::{self, Actor, Change};
 use super::{Store, StoreError};
 
 /// What became of a change to the catalogue.
@@ -21,8 +23,10 @@ pub enum CatalogueChange<T> {
 /// A show's products and pickup points as of one moment, with the catalogue's version then.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StoredCatalogue {
-    /// The version (see [`CatalogueChange::Done`]).
+    /// The version (see [`CatalogueChange::Done`]); it also grows when the show changes.
     pub version: u64,
+    /// The show as of the same moment (title, status, start, stream).
+    pub show: Option<mulin_shared::Show>,
     /// Products, oldest first.
     pub products: Vec<Product>,
     /// Pickup points, oldest first.
@@ -38,6 +42,7 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?
             .unwrap_or(0);
+        let about = super::shows::show_in_conn(&mut tx, show).await?;
         let products = sqlx::query(
             "SELECT id, name, description, origin, unit, normal_price, batch, picture \
              FROM products WHERE community_id = (SELECT community_id FROM shows WHERE id = ?) \
@@ -62,9 +67,24 @@ impl Store {
         tx.commit().await?;
         Ok(StoredCatalogue {
             version: version as u64,
+            show: about,
             products,
             pickup_points,
         })
+    }
+
+    /// A community's pickup points, oldest first.
+    pub async fn pickup_points_of(
+        &self,
+        community: mulin_shared::CommunityId,
+    ) -> Result<Vec<PickupPoint>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, name, address, hours FROM pickup_points WHERE community_id = ? ORDER BY id",
+        )
+        .bind(community)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(pickup_from_row).collect())
     }
 
     /// Adds a product (`id` 0) or changes one of this show's community's.
@@ -72,8 +92,16 @@ impl Store {
         &self,
         show: ShowId,
         p: &Product,
+        by: &Actor,
     ) -> Result<CatalogueChange<Product>, StoreError> {
-        self.write(1, async |tx| {
+        self.write(2, async |tx| {
+            let before = row_json(
+                tx,
+                "SELECT json_object('name', name, 'origin', origin, 'unit', unit, 'normal_price', \
+                 normal_price, 'batch', batch, 'picture', picture) FROM products WHERE id = ?",
+                p.id,
+            )
+            .await?;
             let id: Option<i64> = if p.id == 0 {
                 sqlx::query_scalar(
                     "INSERT INTO products (show_id, community_id, name, description, origin, unit, \
@@ -111,7 +139,12 @@ impl Store {
                 return Ok(CatalogueChange::NotFound);
             };
             let version = bump(&mut *tx, show).await?;
-            Ok(CatalogueChange::Done(Product { id, ..p.clone() }, version))
+            let saved = Product { id, ..p.clone() };
+            let mut change = Change::new(AuditAction::ProductSaved, None, format!("product {id}"))
+                .after(&saved);
+            change.before = before;
+            audit::record_in_show(tx, show, by, &change, crate::now_ms()).await?;
+            Ok(CatalogueChange::Done(saved, version))
         })
         .await
     }
@@ -121,10 +154,17 @@ impl Store {
         &self,
         show: ShowId,
         product: ProductId,
+        by: &Actor,
     ) -> Result<CatalogueChange<()>, StoreError> {
+        let change = Change::new(
+            AuditAction::ProductRemoved,
+            None,
+            format!("product {product}"),
+        );
         self.remove(
             show,
             product,
+            (by, change),
             "SELECT EXISTS (SELECT 1 FROM products WHERE id = ? AND community_id = (SELECT community_id FROM shows WHERE id = ?))",
             "SELECT EXISTS (SELECT 1 FROM deals WHERE product_id = ?1)",
             "DELETE FROM products WHERE id = ? AND community_id = (SELECT community_id FROM shows WHERE id = ?)",
@@ -137,8 +177,16 @@ impl Store {
         &self,
         show: ShowId,
         p: &PickupPoint,
+        by: &Actor,
     ) -> Result<CatalogueChange<PickupPoint>, StoreError> {
-        self.write(1, async |tx| {
+        self.write(2, async |tx| {
+            let before = row_json(
+                tx,
+                "SELECT json_object('name', name, 'address', address, 'hours', hours) \
+                 FROM pickup_points WHERE id = ?",
+                p.id,
+            )
+            .await?;
             let id: Option<i64> = if p.id == 0 {
                 sqlx::query_scalar(
                     "INSERT INTO pickup_points (show_id, community_id, name, address, hours) VALUES \
@@ -167,10 +215,12 @@ impl Store {
                 return Ok(CatalogueChange::NotFound);
             };
             let version = bump(&mut *tx, show).await?;
-            Ok(CatalogueChange::Done(
-                PickupPoint { id, ..p.clone() },
-                version,
-            ))
+            let saved = PickupPoint { id, ..p.clone() };
+            let mut change = Change::new(AuditAction::PickupSaved, None, format!("pickup {id}"))
+                .after(&saved);
+            change.before = before;
+            audit::record_in_show(tx, show, by, &change, crate::now_ms()).await?;
+            Ok(CatalogueChange::Done(saved, version))
         })
         .await
     }
@@ -180,31 +230,37 @@ impl Store {
         &self,
         show: ShowId,
         pickup: PickupId,
+        by: &Actor,
     ) -> Result<CatalogueChange<()>, StoreError> {
+        let change = Change::new(AuditAction::PickupRemoved, None, format!("pickup {pickup}"));
         self.remove(
             show,
             pickup,
+            (by, change),
             "SELECT EXISTS (SELECT 1 FROM pickup_points WHERE id = ? AND community_id = (SELECT community_id FROM shows WHERE id = ?))",
             "SELECT EXISTS (SELECT 1 FROM orders WHERE pickup_id = ?1) \
-             OR EXISTS (SELECT 1 FROM bags WHERE pickup_id = ?1)",
+             OR EXISTS (SELECT 1 FROM bags WHERE pickup_id = ?1) \
+             OR EXISTS (SELECT 1 FROM staff_pickups WHERE pickup_id = ?1)",
             "DELETE FROM pickup_points WHERE id = ? AND community_id = (SELECT community_id FROM shows WHERE id = ?)",
         )
         .await
     }
 
     /// Deletes row `id` of `show` with `delete` unless `in_use` (which binds `id` as `?1`) says it
-    /// is still named somewhere; checked and done in one transaction. A row of another community is not
+    /// is still named somewhere; checked, done and logged (`logged`: by whom, what) in one
+    /// transaction. A row of another community is not
     /// found (`ours`, binding `id` and `show`, says whether it is this community's), whatever names it:
     /// the answer must not tell another community's catalogue apart from nothing.
     async fn remove(
         &self,
         show: ShowId,
         id: i64,
+        logged: (&Actor, Change),
         ours: &str,
         in_use: &str,
         delete: &str,
     ) -> Result<CatalogueChange<()>, StoreError> {
-        self.write(1, async |tx| {
+        self.write(2, async |tx| {
             let ours: bool = sqlx::query_scalar(ours)
                 .bind(id)
                 .bind(show)
@@ -229,6 +285,8 @@ impl Store {
                 return Ok(CatalogueChange::NotFound);
             }
             let version = bump(&mut *tx, show).await?;
+            let (by, change) = &logged;
+            audit::record_in_show(tx, show, by, change, crate::now_ms()).await?;
             Ok(CatalogueChange::Done((), version))
         })
         .await
@@ -313,4 +371,18 @@ fn pickup_from_row(r: &sqlx::sqlite::SqliteRow) -> PickupPoint {
         address: r.get(2),
         hours: r.get(3),
     }
+}
+
+/// The one JSON value `sql` (binding `id`) selects, if the row exists: what a row was before a
+/// change, for the audit log.
+async fn row_json(
+    tx: &mut sqlx::SqliteConnection,
+    sql: &str,
+    id: i64,
+) -> Result<Option<serde_json::Value>, StoreError> {
+    let text: Option<String> = sqlx::query_scalar(sql)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
 }

@@ -8,19 +8,12 @@ use sqlx::{Row, SqliteConnection};
 
 use super::{Store, StoreError};
 
-/// A community's id.
-pub type CommunityId = i64;
+pub use mulin_shared::CommunityId;
+pub use mulin_shared::community::Community;
 
-/// A community, e.g. 公园街道 · 小西湖社区.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Community {
-    /// Its id.
-    pub id: CommunityId,
-    /// The street office (街道) it belongs to; empty if not given.
-    pub district: String,
-    /// Its name.
-    pub name: String,
-}
+/// A name already taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Duplicate;
 
 /// The district and name in a show's community label: the parts around the first middle dot (·),
 /// or no district and the whole label.
@@ -54,6 +47,62 @@ pub(super) async fn community_for_label(
 }
 
 impl Store {
+    /// Makes a community; `duplicate` if one of that name is in that district already.
+    pub async fn create_community(
+        &self,
+        district: &str,
+        name: &str,
+        now: UtcMillis,
+    ) -> Result<Result<Community, Duplicate>, StoreError> {
+        self.write(1, async |tx| {
+            let id: Option<CommunityId> = sqlx::query_scalar(
+                "INSERT INTO communities (district, name, created_at) VALUES (?, ?, ?) \
+                 ON CONFLICT (district, name) DO NOTHING RETURNING id",
+            )
+            .bind(district)
+            .bind(name)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            Ok(id
+                .map(|id| Community {
+                    id,
+                    district: district.to_owned(),
+                    name: name.to_owned(),
+                })
+                .ok_or(Duplicate))
+        })
+        .await
+    }
+
+    /// The community with this id.
+    pub async fn community(&self, id: CommunityId) -> Result<Option<Community>, StoreError> {
+        let row = sqlx::query("SELECT id, district, name FROM communities WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| Community {
+            id: r.get(0),
+            district: r.get(1),
+            name: r.get(2),
+        }))
+    }
+
+    /// Every community, oldest first.
+    pub async fn communities(&self) -> Result<Vec<Community>, StoreError> {
+        let rows = sqlx::query("SELECT id, district, name FROM communities ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Community {
+                id: r.get(0),
+                district: r.get(1),
+                name: r.get(2),
+            })
+            .collect())
+    }
+
     /// The community a show belongs to.
     pub async fn community_of(&self, show: ShowId) -> Result<Option<Community>, StoreError> {
         let row = sqlx::query(

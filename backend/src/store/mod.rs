@@ -4,36 +4,41 @@
 //! can fail with SQLITE_BUSY_SNAPSHOT, which no busy timeout retries. The database runs in WAL mode with
 //! `synchronous = FULL`, so a commit that returned is on disk.
 
+mod audit;
 mod bags;
 mod catalogue;
 mod communities;
+mod deals;
 mod health;
 mod orders;
+mod report;
 mod residents;
 mod seed;
 mod shows;
+mod staff;
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use mulin_shared::{
-    Deal, DealId, DealStatus, ProductId, ResidentId, Role, Show, ShowId, UtcMillis,
-};
+use mulin_shared::{ResidentId, Role, ShowId, UtcMillis};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{ConnectOptions, Connection, Row, SqliteConnection};
 use tokio::sync::Mutex;
 
+pub use audit::{Actor, AuditFilter, Change};
 pub use bags::{DrawnWinner, StoredBag};
 pub use catalogue::{CatalogueChange, StoredCatalogue};
-pub use communities::{Community, CommunityId, split_label};
+pub use communities::{Community, CommunityId, Duplicate, split_label};
+pub use deals::NewDeal;
 pub use health::{Degraded, SpaceLimits, StoreHealth};
 pub use orders::NewOrder;
 pub use residents::{KnownResident, StoredCode};
 pub use seed::DemoShow;
+pub use shows::ShowChangeProblem;
+pub use staff::{InviteProblem, StaffChangeProblem, StaffSeat};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -90,33 +95,18 @@ impl StoreError {
 /// Who a token belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenOwner {
-    /// What the token may do.
-    pub role: Role,
-    /// The show a staff token is for.
+    /// What the token may do (`None`: a staff person's token, whose roles are the person's).
+    pub role: Option<Role>,
+    /// The show a host's or moderator's show token is for.
     pub show: Option<ShowId>,
+    /// That show's community.
+    pub show_community: Option<CommunityId>,
+    /// The staff person a staff token belongs to.
+    pub staff: Option<mulin_shared::StaffId>,
     /// The resident a resident token belongs to.
     pub resident: Option<ResidentId>,
     /// The resident's nickname, or the role's name for staff.
     pub nickname: String,
-}
-
-/// A new deal, before it has an id.
-#[derive(Debug, Clone)]
-pub struct NewDeal {
-    /// The show.
-    pub show: ShowId,
-    /// The product.
-    pub product: ProductId,
-    /// Deal price in fen.
-    pub price: i64,
-    /// Units on sale.
-    pub stock: i64,
-    /// Most units per resident.
-    pub per_resident_limit: i64,
-    /// Opening time.
-    pub starts_at: UtcMillis,
-    /// Closing time.
-    pub ends_at: UtcMillis,
 }
 
 /// Handle to the database; cheap to clone.
@@ -250,132 +240,6 @@ impl Store {
         done
     }
 
-    /// The show, if it exists.
-    pub async fn show(&self, id: ShowId) -> Result<Option<Show>, StoreError> {
-        let row = sqlx::query("SELECT id, title, community FROM shows WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| Show {
-            id: r.get(0),
-            title: r.get(1),
-            community: r.get(2),
-        }))
-    }
-
-    /// Every deal of the show, newest first.
-    pub async fn deals(&self, show: ShowId) -> Result<Vec<Deal>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, show_id, product_id, price, stock, sold, per_resident_limit, starts_at, \
-             ends_at, status FROM deals WHERE show_id = ? ORDER BY id DESC",
-        )
-        .bind(show)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.iter().map(deal_from_row).collect())
-    }
-
-    /// Stores a new live deal and returns it.
-    pub async fn insert_deal(&self, new: &NewDeal) -> Result<Deal, StoreError> {
-        self.write(1, async |tx| {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO deals (show_id, product_id, price, stock, per_resident_limit, starts_at, \
-                 ends_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            )
-            .bind(new.show)
-            .bind(new.product)
-            .bind(new.price)
-            .bind(new.stock)
-            .bind(new.per_resident_limit)
-            .bind(new.starts_at)
-            .bind(new.ends_at)
-            .fetch_one(&mut *tx)
-            .await?;
-            Ok(Deal {
-                id,
-                show: new.show,
-                product: new.product,
-                price: new.price,
-                stock: new.stock,
-                sold: 0,
-                per_resident_limit: new.per_resident_limit,
-                starts_at: new.starts_at,
-                ends_at: new.ends_at,
-                status: DealStatus::Live,
-            })
-        })
-        .await
-    }
-
-    /// Marks a deal ended at `now` (its end time moves to `now` if it was later).
-    pub async fn end_deal(&self, deal: DealId, now: UtcMillis) -> Result<(), StoreError> {
-        self.write(1, async |tx| {
-            sqlx::query(
-                "UPDATE deals SET status = 'ended', ends_at = MIN(ends_at, ?) WHERE id = ?",
-            )
-            .bind(now)
-            .bind(deal)
-            .execute(&mut *tx)
-            .await?;
-            Ok(())
-        })
-        .await
-    }
-
-    /// Moves a live deal's closing time; whether the deal was live.
-    pub async fn extend_deal(&self, deal: DealId, ends_at: UtcMillis) -> Result<bool, StoreError> {
-        self.write(1, async |tx| {
-            let done = sqlx::query("UPDATE deals SET ends_at = ? WHERE id = ? AND status = 'live'")
-                .bind(ends_at)
-                .bind(deal)
-                .execute(&mut *tx)
-                .await?;
-            Ok(done.rows_affected() == 1)
-        })
-        .await
-    }
-
-    /// The deal the host pinned: `None` if never chosen, `Some(None)` if the host chose none.
-    pub async fn pinned_deal(&self, show: ShowId) -> Result<Option<Option<DealId>>, StoreError> {
-        let pinned: Option<i64> = sqlx::query_scalar("SELECT pinned_deal FROM shows WHERE id = ?")
-            .bind(show)
-            .fetch_optional(&self.pool)
-            .await?
-            .flatten();
-        Ok(pinned.map(|id| (id != 0).then_some(id)))
-    }
-
-    /// Remembers the deal the host pinned (or that they chose none).
-    pub async fn set_pinned_deal(
-        &self,
-        show: ShowId,
-        deal: Option<DealId>,
-    ) -> Result<(), StoreError> {
-        self.write(1, async |tx| {
-            sqlx::query("UPDATE shows SET pinned_deal = ? WHERE id = ?")
-                .bind(deal.unwrap_or(0))
-                .bind(show)
-                .execute(&mut *tx)
-                .await?;
-            Ok(())
-        })
-        .await
-    }
-
-    /// Adds units to a live deal's stock; whether the deal was live.
-    pub async fn restock(&self, deal: DealId, units: i64) -> Result<bool, StoreError> {
-        self.write(1, async |tx| {
-            let done =
-                sqlx::query("UPDATE deals SET stock = stock + ? WHERE id = ? AND status = 'live'")
-                    .bind(units)
-                    .bind(deal)
-                    .execute(&mut *tx)
-                    .await?;
-            Ok(done.rows_affected() == 1)
-        })
-        .await
-    }
-
     /// Stores the hash of a host's or moderator's token for one show.
     pub async fn create_staff_token(
         &self,
@@ -420,46 +284,31 @@ impl Store {
     /// Who holds the token with this hash, if anyone.
     pub async fn token_owner(&self, token_hash: &str) -> Result<Option<TokenOwner>, StoreError> {
         let row = sqlx::query(
-            "SELECT t.role, t.show_id, t.resident_id, r.nickname FROM tokens t \
-             LEFT JOIN residents r ON r.id = t.resident_id WHERE t.hash = ?",
+            "SELECT t.role, t.show_id, t.resident_id, r.nickname, t.staff_id, s.community_id \
+             FROM tokens t LEFT JOIN residents r ON r.id = t.resident_id \
+             LEFT JOIN shows s ON s.id = t.show_id WHERE t.hash = ?",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.and_then(|r| {
             let role = match r.get::<String, _>(0).as_str() {
-                "resident" => Role::Resident,
-                "host" => Role::Host,
-                "moderator" => Role::Moderator,
+                "resident" => Some(Role::Resident),
+                "host" => Some(Role::Host),
+                "moderator" => Some(Role::Moderator),
+                "staff" => None,
                 _ => return None,
             };
             let nickname: Option<String> = r.get(3);
             Some(TokenOwner {
                 role,
                 show: r.get(1),
+                show_community: r.get(5),
+                staff: r.get(4),
                 resident: r.get(2),
-                nickname: nickname.unwrap_or_else(|| role.as_str().to_owned()),
+                nickname: nickname
+                    .unwrap_or_else(|| role.map(Role::as_str).unwrap_or("staff").to_owned()),
             })
         }))
-    }
-}
-
-fn deal_from_row(r: &SqliteRow) -> Deal {
-    let status: String = r.get(9);
-    Deal {
-        id: r.get(0),
-        show: r.get(1),
-        product: r.get(2),
-        price: r.get(3),
-        stock: r.get(4),
-        sold: r.get(5),
-        per_resident_limit: r.get(6),
-        starts_at: r.get(7),
-        ends_at: r.get(8),
-        status: if status == "live" {
-            DealStatus::Live
-        } else {
-            DealStatus::Ended
-        },
     }
 }

@@ -239,13 +239,15 @@ impl Store {
     }
 
     /// Cancels an accepted order and gives its units back to the deal, in one transaction.
-    /// `None` when the order is not (or no longer) accepted.
+    /// `None` when the order is not (or no longer) accepted. Staff's cancellations (`by`) are
+    /// logged.
     pub async fn cancel_order(
         &self,
         id: OrderId,
         reason: Option<&str>,
+        by: Option<&super::Actor>,
     ) -> Result<Option<Order>, StoreError> {
-        self.write(1, async |tx| {
+        self.write(2, async |tx| {
             let row = sqlx::query(
                 "UPDATE orders SET status = 'cancelled', cancel_reason = ? \
                  WHERE id = ? AND status = 'accepted' RETURNING deal_id, qty",
@@ -276,7 +278,25 @@ impl Store {
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-            Ok(Some(order_from_row(&order)))
+            let order = order_from_row(&order);
+            if let Some(by) = by {
+                let show: mulin_shared::ShowId =
+                    sqlx::query_scalar("SELECT show_id FROM deals WHERE id = ?")
+                        .bind(deal)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                let change = super::Change::new(
+                    mulin_shared::community::AuditAction::OrderCancelled,
+                    None,
+                    format!("order {id}"),
+                )
+                .before(serde_json::json!({
+                    "status": "accepted", "deal": deal, "qty": qty, "resident": order.resident
+                }))
+                .after(serde_json::json!({ "status": "cancelled", "reason": reason }));
+                super::audit::record_in_show(tx, show, by, &change, crate::now_ms()).await?;
+            }
+            Ok(Some(order))
         })
         .await
     }

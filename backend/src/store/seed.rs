@@ -1,10 +1,11 @@
 //! The demo show a newcomer sees on `make run`: real products of a community market, three pharmacy
 //! branches as pickup points, and a flash deal on sale.
 
-use mulin_shared::{ShowId, UtcMillis};
+use mulin_shared::community::{ShowDraft, StaffDraft};
+use mulin_shared::{CommunityId, Role, ShowId, ShowStatus, StaffId, UtcMillis};
 use sqlx::Row;
 
-use super::{NewDeal, Store, StoreError};
+use super::{Actor, NewDeal, Store, StoreError};
 
 /// How long the demo's flash deal stays open after it is (re)launched.
 const DEMO_DEAL_MS: i64 = 2 * 60 * 60 * 1000;
@@ -16,7 +17,22 @@ pub struct DemoShow {
     pub show: ShowId,
     /// Whether this call created it (first start).
     pub created: bool,
+    /// Its community.
+    pub community: CommunityId,
+    /// The community's next scheduled show (made for tomorrow when there is none).
+    pub next_show: ShowId,
+    /// The demo community's staff, one per role: id, role, name.
+    pub staff: Vec<(StaffId, Role, String)>,
 }
+
+/// The demo community's staff: one person per role (the pickup clerk serves the first branch).
+const STAFF: &[(Role, &str)] = &[
+    (Role::Manager, "周主任"),
+    (Role::Host, "李主播"),
+    (Role::Moderator, "王场控"),
+    (Role::GridWorker, "赵网格员"),
+    (Role::PickupClerk, "刘店员"),
+];
 
 /// Name, origin, unit, normal price, batch (for traceability), picture (served with the widget) and
 /// description.
@@ -125,31 +141,122 @@ impl Store {
             .await?;
             if let Some(p) = product {
                 let normal: i64 = p.get(1);
-                self.insert_deal(&NewDeal {
-                    show,
-                    product: p.get(0),
-                    price: normal * 6 / 10,
-                    stock: 200,
-                    per_resident_limit: 5,
-                    starts_at: now,
-                    ends_at: now + DEMO_DEAL_MS,
-                })
+                self.insert_deal(
+                    &NewDeal {
+                        show,
+                        product: p.get(0),
+                        price: normal * 6 / 10,
+                        stock: 200,
+                        per_resident_limit: 5,
+                        starts_at: now,
+                        ends_at: now + DEMO_DEAL_MS,
+                    },
+                    None,
+                )
                 .await?;
             }
         }
-        Ok(DemoShow { show, created })
+        let community = self
+            .community_of(show)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("show {show} has no community")))?
+            .id;
+        let next_show = self.seed_next_show(community, now).await?;
+        let staff = self.seed_demo_staff(community, now).await?;
+        Ok(DemoShow {
+            show,
+            created,
+            community,
+            next_show,
+            staff,
+        })
+    }
+
+    /// The community's next scheduled show, or a new one for tomorrow at 10:00 Beijing time.
+    async fn seed_next_show(
+        &self,
+        community: CommunityId,
+        now: UtcMillis,
+    ) -> Result<ShowId, StoreError> {
+        let next = self
+            .shows_of(community)
+            .await?
+            .into_iter()
+            .filter(|s| s.status == ShowStatus::Scheduled && s.starts_at > now)
+            .min_by_key(|s| s.starts_at);
+        if let Some(next) = next {
+            return Ok(next.id);
+        }
+        const DAY: i64 = 24 * 60 * 60 * 1000;
+        const BEIJING: i64 = 8 * 60 * 60 * 1000;
+        let tomorrow_10 = (now + BEIJING) / DAY * DAY + DAY + 10 * 60 * 60 * 1000 - BEIJING;
+        let draft = ShowDraft {
+            title: "明日邻里早市".into(),
+            starts_at: tomorrow_10,
+            stream_url: String::new(),
+        };
+        Ok(self
+            .schedule_show(community, &draft, &Actor::command_line(), now)
+            .await?
+            .id)
+    }
+
+    /// The demo staff, made on the first start: id, role and name of each.
+    async fn seed_demo_staff(
+        &self,
+        community: CommunityId,
+        now: UtcMillis,
+    ) -> Result<Vec<(StaffId, Role, String)>, StoreError> {
+        let people = self.staff_of(community).await?;
+        let first_pickup: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM pickup_points WHERE community_id = ? ORDER BY id LIMIT 1",
+        )
+        .bind(community)
+        .fetch_optional(&self.pool)
+        .await?;
+        let mut seeded = Vec::new();
+        for (role, name) in STAFF {
+            if let Some(p) = people
+                .iter()
+                .find(|p| p.name == *name && p.revoked_at.is_none())
+            {
+                seeded.push((p.id, *role, p.name.clone()));
+                continue;
+            }
+            let pickups = match (role, first_pickup) {
+                (Role::PickupClerk, Some(p)) => vec![p],
+                (Role::PickupClerk, None) => continue,
+                _ => Vec::new(),
+            };
+            let draft = StaffDraft {
+                name: (*name).into(),
+                roles: vec![*role],
+                pickups,
+            };
+            // An invite link that is never handed out: the server makes a fresh one per start.
+            let unused = hex::encode(rand::random::<[u8; 32]>());
+            if let Ok(made) = self
+                .invite_staff(community, &draft, &unused, now, &Actor::command_line(), now)
+                .await?
+            {
+                seeded.push((made.id, *role, made.name));
+            }
+        }
+        Ok(seeded)
     }
 
     async fn create_demo_show(&self, now: UtcMillis) -> Result<ShowId, StoreError> {
         self.write(1, async |tx| {
             let community = super::communities::community_for_label(tx, "和平花园社区", now).await?;
             let show: i64 = sqlx::query_scalar(
-                "INSERT INTO shows (title, community, community_id, created_at) VALUES (?, ?, ?, ?) \
-                 RETURNING id",
+                "INSERT INTO shows (title, community, community_id, created_at, status, starts_at, \
+                 started_at) VALUES (?, ?, ?, ?, 'live', ?, ?) RETURNING id",
             )
             .bind("周日丰收集市")
             .bind("和平花园社区")
             .bind(community)
+            .bind(now)
+            .bind(now)
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;

@@ -27,7 +27,7 @@ pub fn HostPage(show: ShowId, token: String) -> impl IntoView {
     let now = server_clock(conn);
     let allowed = Signal::derive(move || {
         conn.me
-            .with(|m| m.as_ref().is_some_and(|m| m.role == Role::Host))
+            .with(|m| m.as_ref().is_some_and(|m| m.roles.contains(&Role::Host)))
     });
     view! {
         <main class="page staff">

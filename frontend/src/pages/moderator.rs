@@ -19,8 +19,11 @@ pub fn ModeratorPage(show: ShowId, token: String) -> impl IntoView {
     let orders = Signal::derive(move || conn.orders.get());
     let allowed = move || {
         conn.me.with(|m| {
-            m.as_ref()
-                .is_some_and(|m| matches!(m.role, Role::Moderator | Role::Host))
+            m.as_ref().is_some_and(|m| {
+                m.roles
+                    .iter()
+                    .any(|r| matches!(r, Role::Moderator | Role::Host | Role::Manager))
+            })
         })
     };
     let totals = move || {

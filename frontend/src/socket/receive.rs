@@ -27,6 +27,7 @@ impl Conn {
                 resident,
                 nickname,
                 token,
+                roles,
                 ..
             } => {
                 if let Some(token) = token {
@@ -36,6 +37,7 @@ impl Conn {
                 self.code_sent.set(None);
                 self.me.set(Some(Me {
                     role,
+                    roles,
                     resident,
                     nickname,
                 }));

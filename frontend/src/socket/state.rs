@@ -20,8 +20,10 @@ pub enum Link {
 /// Who is signed in on this connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Me {
-    /// Resident, host or moderator.
+    /// The first of `roles`.
     pub role: Role,
+    /// Every role held: a resident's, or a staff person's (they add up).
+    pub roles: Vec<Role>,
     /// The resident's id (residents only).
     pub resident: Option<ResidentId>,
     /// Display name.

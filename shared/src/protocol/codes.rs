@@ -99,6 +99,33 @@ wire_enum! {
         TooManyRequests = "too_many_requests",
         /// The text message with the code could not be sent; try again shortly.
         SmsFailed = "sms_failed",
+        /// No such community.
+        UnknownCommunity = "unknown_community",
+        /// No such staff person in the community.
+        UnknownStaff = "unknown_staff",
+        /// A show's field is not acceptable (title, start in the past or over a year ahead, stream
+        /// address); the message names it.
+        InvalidShow = "invalid_show",
+        /// The show has ended or was cancelled: nothing more can be launched, opened or changed in it.
+        ShowClosed = "show_closed",
+        /// The show cannot go there from where it is (only a scheduled show starts or is cancelled,
+        /// only a live one ends).
+        InvalidStatusChange = "invalid_status_change",
+        /// A staff person's field is not acceptable (name, roles, pickup points); the message names it.
+        InvalidStaff = "invalid_staff",
+        /// Someone else in the community already has that name.
+        DuplicateName = "duplicate_name",
+        /// No such invite link (mistyped, or not made here).
+        UnknownInvite = "unknown_invite",
+        /// The invite link was used already: links work once. Ask the manager for a new one.
+        InviteUsed = "invite_used",
+        /// The invite link is past its time (7 days). Ask the manager for a new one.
+        InviteExpired = "invite_expired",
+        /// The change would leave the community without a manager.
+        LastManager = "last_manager",
+        /// This session was ended: the person or one of their roles was revoked. Sent before the
+        /// server closes the connection; sign in again (their remaining roles still work).
+        SessionRevoked = "session_revoked",
         /// (HTTP only) The request is not a well-formed HTTP request, or not a WebSocket handshake at
         /// a WebSocket address.
         BadRequest = "bad_request",

@@ -30,8 +30,13 @@ pub enum ServerMsg {
         nickname: String,
         /// A new session token to keep for `Resume` (only after `SignIn`).
         token: Option<String>,
-        /// The show a host or moderator token is for.
+        /// The show a host or moderator token is for (show tokens from before staff accounts).
         show: Option<ShowId>,
+        /// Every role a staff person holds in their community (`role` is the first of them); just
+        /// `role` for residents and show tokens.
+        roles: Vec<Role>,
+        /// A staff person's community.
+        community: Option<crate::CommunityId>,
     },
     /// Answer to `SignIn` when the phone number must be proven: a 6-digit code was sent to it by
     /// text message (or one sent a moment ago still holds). Send `SignIn` again with `code`.
@@ -360,6 +365,8 @@ impl ServerMsg {
                 nickname: String,
                 token: Option<String>,
                 show: Option<ShowId>,
+                roles: Vec<Role>,
+                community: Option<crate::CommunityId>,
             }),
             "code_sent" => body!(
                 text,

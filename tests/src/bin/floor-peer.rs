@@ -285,6 +285,8 @@ async fn read(
                 nickname: "host".into(),
                 token: None,
                 show: Some(SHOW),
+                roles: vec![Role::Host],
+                community: None,
             },
             ClientMsg::LaunchDeal {
                 product,

@@ -4,7 +4,7 @@
 //! codes, or creating residents by the hundred (limits per number are the store's, see
 //! `auth::phone`).
 
-use mulin_shared::{ErrorCode, Role, ServerMsg, SignInProblem};
+use mulin_shared::{ErrorCode, ServerMsg, SignInProblem};
 
 use super::Session;
 use crate::auth::permissions::{self, Action};
@@ -97,13 +97,14 @@ impl Session {
     pub(super) async fn sign_out(&mut self) {
         let principal = self.principal.take();
         let token = self.token.take();
-        if let (
-            Some(Principal {
-                role: Role::Resident,
-                ..
-            }),
-            Some(token),
-        ) = (&principal, token)
+        self.revocation = None;
+        // A resident's or a staff person's own token is revoked; a show token shared by the
+        // show's staff stays.
+        let own = principal
+            .as_ref()
+            .is_some_and(|p| p.resident.is_some() || p.staff.is_some());
+        if own
+            && let Some(token) = token
             && let Err(e) = self.state.sessions.revoke(&token).await
         {
             // Still signed out here; the token lives on until it is revoked again.
@@ -170,13 +171,23 @@ impl Session {
 
     async fn signed_in(&mut self, principal: Principal, token: Option<String>) {
         self.send(&ServerMsg::SignedIn {
-            role: principal.role,
+            role: principal.role(),
             resident: principal.resident,
             nickname: principal.nickname.clone(),
             token,
             show: principal.show,
+            roles: principal.roles.clone(),
+            community: principal.community,
         })
         .await;
+        self.revocation = principal.staff.map(|staff| {
+            let revocations = self.state.sessions.revocations();
+            super::AbortOnDrop(tokio::spawn(super::watchman::end_on_revocation(
+                revocations,
+                staff,
+                self.out.clone(),
+            )))
+        });
         self.principal = Some(principal);
         self.follow().await;
     }

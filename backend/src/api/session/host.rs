@@ -8,6 +8,7 @@ use mulin_shared::{ClientMsg, ErrorCode, ServerMsg};
 use super::writer::Outgoing;
 use super::{Session, frame};
 use crate::live::{BagSpec, DealSpec, LiveError, Room};
+use crate::store::Actor;
 
 impl Session {
     /// Acts on a host's message (any other message is handled in `Session::handle`).
@@ -30,14 +31,14 @@ impl Session {
                     ends_at,
                 };
                 Box::pin(self.host(
-                    |room| async move { room.launch_deal(spec).await },
+                    |room, by| async move { room.launch_deal(spec, &by).await },
                     |deal| ServerMsg::DealLaunched { deal },
                 ))
                 .await
             }
             ClientMsg::Restock { deal, units } => {
                 Box::pin(self.host(
-                    |room| async move { room.restock(deal, units).await },
+                    |room, by| async move { room.restock(deal, units, &by).await },
                     |deal| ServerMsg::DealRestocked { deal },
                 ))
                 .await
@@ -45,49 +46,49 @@ impl Session {
             // Every viewer also receives a `deal_ended` event (once: ending twice ends once).
             ClientMsg::EndDeal { deal } => {
                 Box::pin(self.host(
-                    |room| async move { room.end_deal(deal).await },
+                    |room, by| async move { room.end_deal(deal, &by).await },
                     |deal| ServerMsg::DealUpdated { deal },
                 ))
                 .await
             }
             ClientMsg::PinDeal { deal } => {
                 Box::pin(self.host(
-                    |room| async move { room.pin_deal(deal).await },
+                    |room, by| async move { room.pin_deal(deal, &by).await },
                     |deal| ServerMsg::DealPinned { deal },
                 ))
                 .await
             }
             ClientMsg::ExtendDeal { deal, ends_at } => {
                 Box::pin(self.host(
-                    |room| async move { room.extend_deal(deal, ends_at).await },
+                    |room, by| async move { room.extend_deal(deal, ends_at, &by).await },
                     |deal| ServerMsg::DealUpdated { deal },
                 ))
                 .await
             }
             ClientMsg::SaveProduct { product } => {
                 Box::pin(self.catalogue(
-                    |room| async move { room.save_product(&product).await },
+                    |room, by| async move { room.save_product(&product, &by).await },
                     |product| ServerMsg::ProductSaved { product },
                 ))
                 .await
             }
             ClientMsg::RemoveProduct { product } => {
                 Box::pin(self.catalogue(
-                    |room| async move { room.remove_product(product).await },
+                    |room, by| async move { room.remove_product(product, &by).await },
                     |()| ServerMsg::ProductRemoved { product },
                 ))
                 .await
             }
             ClientMsg::SavePickup { pickup } => {
                 Box::pin(self.catalogue(
-                    |room| async move { room.save_pickup(&pickup).await },
+                    |room, by| async move { room.save_pickup(&pickup, &by).await },
                     |pickup| ServerMsg::PickupSaved { pickup },
                 ))
                 .await
             }
             ClientMsg::RemovePickup { pickup } => {
                 Box::pin(self.catalogue(
-                    |room| async move { room.remove_pickup(pickup).await },
+                    |room, by| async move { room.remove_pickup(pickup, &by).await },
                     |()| ServerMsg::PickupRemoved { pickup },
                 ))
                 .await
@@ -107,7 +108,7 @@ impl Session {
                     pickup,
                 };
                 Box::pin(self.host(
-                    |room| async move { room.open_bag(spec).await },
+                    |room, by| async move { room.open_bag(spec, &by).await },
                     |bag| ServerMsg::BagOpened { bag },
                 ))
                 .await
@@ -115,7 +116,7 @@ impl Session {
             // Every viewer also receives the `bag_drawn` event (once: closing twice draws once).
             ClientMsg::CloseBag { bag } => {
                 Box::pin(self.host(
-                    |room| async move { room.close_bag(bag).await },
+                    |room, by| async move { room.close_bag(bag, &by).await },
                     |bag| ServerMsg::BagDrawn { bag },
                 ))
                 .await
@@ -138,18 +139,18 @@ impl Session {
     /// A request key makes the action happen once: the same key again gets the first answer.
     async fn host<T, F>(
         &self,
-        act: impl FnOnce(Arc<Room>) -> F,
+        act: impl FnOnce(Arc<Room>, Actor) -> F,
         answer: impl FnOnce(T) -> ServerMsg,
     ) where
         F: Future<Output = Result<T, LiveError>>,
     {
-        let Some(room) = self.host_room().await else {
+        let Some((room, by)) = self.host_room().await else {
             return;
         };
         let acting = room.clone();
         let done = room
             .once(self.request_key.as_deref(), || async move {
-                act(acting).await.map(|t| frame(&answer(t)))
+                act(acting, by).await.map(|t| frame(&answer(t)))
             })
             .await;
         match done {
@@ -164,16 +165,17 @@ impl Session {
     /// community's other open rooms on this node read it again (the shows of a community share it).
     async fn catalogue<T, F>(
         &self,
-        act: impl FnOnce(Arc<Room>) -> F,
+        act: impl FnOnce(Arc<Room>, Actor) -> F,
         answer: impl FnOnce(T) -> ServerMsg,
     ) where
         F: Future<Output = Result<T, LiveError>>,
     {
         let live = self.state.live.clone();
         self.host(
-            |room| async move {
-                let done = act(room.clone()).await?;
-                live.share_catalogue(&room).await;
+            |room, by| async move {
+                let done = act(room.clone(), by).await?;
+                live.share_catalogue(room.community(), Some(room.show()))
+                    .await;
                 Ok(done)
             },
             answer,
@@ -181,19 +183,20 @@ impl Session {
         .await
     }
 
-    /// The joined room, if the signed-in person hosts it; otherwise answers with the reason.
-    async fn host_room(&self) -> Option<Arc<Room>> {
+    /// The joined room and who acts in it, if the signed-in person hosts it; otherwise answers
+    /// with the reason.
+    async fn host_room(&self) -> Option<(Arc<Room>, Actor)> {
         let Some(principal) = &self.principal else {
             self.error(ErrorCode::NotSignedIn, "sign in with a host token first")
                 .await;
             return None;
         };
         let room = self.joined().await?;
-        if !principal.may(crate::auth::permissions::Action::RunShow, room.show()) {
+        if !principal.may(crate::auth::permissions::Action::RunShow, room.scope()) {
             self.error(ErrorCode::Forbidden, "only the show's host may do this")
                 .await;
             return None;
         }
-        Some(room)
+        Some((room, principal.actor()))
     }
 }

@@ -86,6 +86,7 @@ pub(super) async fn run(
         room: None,
         catalogue: 0,
         viewer: None,
+        revocation: None,
     };
     // The writer is a task of its own: a room push then wakes only the writer, not the reader too
     // (which, polled, re-zeroes its read buffer before finding nothing to read), and a request
@@ -165,6 +166,8 @@ struct Session {
     catalogue: u64,
     /// Counts this connection as a viewer of the joined room while held.
     viewer: Option<ViewerGuard>,
+    /// For a staff person: ends this connection when they or one of their roles are revoked.
+    revocation: Option<AbortOnDrop>,
 }
 
 impl Session {
@@ -320,7 +323,7 @@ impl Session {
         let staff = self
             .principal
             .as_ref()
-            .is_some_and(|p| p.may(crate::auth::permissions::Action::SeeAllOrders, room.show()));
+            .is_some_and(|p| p.may(crate::auth::permissions::Action::SeeAllOrders, room.scope()));
         // The viewer count is residents watching: the show's own staff are not counted.
         if staff {
             self.viewer = None;

@@ -71,11 +71,11 @@ impl Session {
         let Some(room) = self.joined().await else {
             return;
         };
-        let by = if principal.may(Action::CancelAnyOrder, room.show()) {
-            Canceller::Staff
+        let by = if principal.may(Action::CancelAnyOrder, room.scope()) {
+            Canceller::Staff(principal.actor())
         } else if let Some(resident) = principal
             .resident
-            .filter(|_| principal.may(Action::CancelOwnOrder, room.show()))
+            .filter(|_| principal.may(Action::CancelOwnOrder, room.scope()))
         {
             Canceller::Resident(resident)
         } else {

@@ -72,3 +72,28 @@ pub(super) async fn watchman(
         }
     }
 }
+
+/// Ends the connection of staff person `staff` when they or one of their roles are revoked: an
+/// `Error` frame with `session_revoked`, then a close frame (4001). A revocation missed because
+/// many came at once ends the connection too: it may have been this person's.
+pub(super) async fn end_on_revocation(
+    mut revocations: tokio::sync::broadcast::Receiver<mulin_shared::StaffId>,
+    staff: mulin_shared::StaffId,
+    out: mpsc::Sender<Outgoing>,
+) {
+    use tokio::sync::broadcast::error::RecvError;
+    loop {
+        match revocations.recv().await {
+            Ok(id) if id != staff => continue,
+            Ok(_) | Err(RecvError::Lagged(_)) => break,
+            Err(RecvError::Closed) => return,
+        }
+    }
+    let revoked = mulin_shared::ServerMsg::Error {
+        code: mulin_shared::ErrorCode::SessionRevoked,
+        message: "your access was changed or revoked by a manager; sign in again".into(),
+        key: None,
+    };
+    let _ = out.send(Outgoing::Frame(revoked.to_json().into())).await;
+    let _ = out.send(Outgoing::Refuse(4001, "session revoked")).await;
+}

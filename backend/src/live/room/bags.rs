@@ -15,7 +15,7 @@ use super::Room;
 use crate::live::LiveError;
 use crate::live::bag::{self, BagCmd};
 use crate::now_ms;
-use crate::store::DrawnWinner;
+use crate::store::{Actor, DrawnWinner};
 
 /// What a host asks for when opening a lucky bag.
 #[derive(Debug, Clone)]
@@ -38,8 +38,9 @@ const MAX_BAG_MS: i64 = 24 * 60 * 60 * 1000;
 
 impl Room {
     /// Opens a lucky bag: draws its secret seed, publishes the commitment, and starts taking entries.
-    pub async fn open_bag(&self, spec: BagSpec) -> Result<LuckyBag, LiveError> {
+    pub async fn open_bag(&self, spec: BagSpec, by: &Actor) -> Result<LuckyBag, LiveError> {
         let now = now_ms();
+        self.refuse_if_closed()?;
         let prize = mulin_shared::sign_in::clean_text(&spec.prize, lucky_bag::MAX_PRIZE_CHARS)
             .ok_or_else(|| {
                 LiveError::InvalidBag(format!(
@@ -81,7 +82,7 @@ impl Room {
             winners: Vec::new(),
             seed: None,
         };
-        bag.id = self.store.insert_bag(&bag, &seed).await?;
+        bag.id = self.store.insert_bag(&bag, &seed, by).await?;
         let task = bag::start(
             self.me.clone(),
             self.store.clone(),
@@ -113,7 +114,7 @@ impl Room {
     }
 
     /// Closes the open bag now and draws.
-    pub async fn close_bag(&self, bag: BagId) -> Result<LuckyBag, LiveError> {
+    pub async fn close_bag(&self, bag: BagId, by: &Actor) -> Result<LuckyBag, LiveError> {
         let task = match self.bag_task(bag) {
             Ok((task, _)) => task,
             // Closed already (asked twice, or by its time): the drawn bag again, nothing redrawn.
@@ -127,10 +128,27 @@ impl Room {
             Err(e) => return Err(e),
         };
         let (reply, answer) = oneshot::channel();
-        task.send(BagCmd::Close { reply })
+        let by = by.clone();
+        task.send(BagCmd::Close { by, reply })
             .await
             .map_err(|_| LiveError::BagClosed)?;
         answer.await.map_err(|_| LiveError::BagClosed)?
+    }
+
+    /// After the show ended or was cancelled: the open bag, if any, closes and draws now.
+    pub(super) async fn close_open_bag(&self, by: &Actor) {
+        let open = {
+            let inner = self.lock();
+            match (&inner.bag, &inner.bag_task) {
+                (Some(b), Some(_)) => Some(b.id),
+                _ => None,
+            }
+        };
+        if let Some(bag) = open
+            && let Err(e) = self.close_bag(bag, by).await
+        {
+            tracing::error!(show = self.show, bag, error = %e, "bag not drawn with its show");
+        }
     }
 
     /// The open bag's task, if `bag` is this show's bag and still open.

@@ -5,26 +5,28 @@
 use std::sync::Arc;
 
 use mulin_shared::catalogue::{check_pickup, check_product};
-use mulin_shared::{PickupId, PickupPoint, Product, ProductId, ServerMsg, Show};
+use mulin_shared::{PickupId, PickupPoint, Product, ProductId, ServerMsg, Show, ShowId};
 
 use super::{Change, Room};
 use crate::live::{Frame, LiveError};
-use crate::store::{CatalogueChange, Store, StoreError, StoredCatalogue};
+use crate::store::{Actor, CatalogueChange, Store, StoredCatalogue};
 
 /// The catalogue as the room holds it: the stored lists and their `ShowInfo` frame, made once.
 #[derive(Debug)]
 pub(super) struct Catalogue {
     pub(super) version: u64,
+    about: Show,
     stored: StoredCatalogue,
     pub(super) frame: Frame,
 }
 
 impl Catalogue {
-    /// Reads the show's catalogue from the store.
-    pub(super) async fn load(store: &Store, show: &Show) -> Result<Catalogue, StoreError> {
-        let stored = store.catalogue(show.id).await?;
+    /// Reads the show and its catalogue from the store.
+    pub(super) async fn load(store: &Store, show: ShowId) -> Result<Catalogue, LiveError> {
+        let stored = store.catalogue(show).await?;
+        let about = stored.show.clone().ok_or(LiveError::UnknownShow(show))?;
         let frame = ServerMsg::ShowInfo {
-            show: show.clone(),
+            show: about.clone(),
             catalogue: stored.version,
             products: stored.products.clone(),
             pickup_points: stored.pickup_points.clone(),
@@ -33,9 +35,15 @@ impl Catalogue {
         .into();
         Ok(Catalogue {
             version: stored.version,
+            about,
             stored,
             frame,
         })
+    }
+
+    /// The show as of this catalogue (its title, status, start and stream).
+    pub(super) fn show(&self) -> &Show {
+        &self.about
     }
 
     pub(super) fn has_product(&self, id: ProductId) -> bool {
@@ -49,18 +57,18 @@ impl Catalogue {
 
 impl Room {
     /// Adds a product (`id` 0) or changes one.
-    pub async fn save_product(&self, product: &Product) -> Result<Product, LiveError> {
+    pub async fn save_product(&self, product: &Product, by: &Actor) -> Result<Product, LiveError> {
         let clean = check_product(product).map_err(LiveError::InvalidProduct)?;
         let _turn = self.host_gate.lock().await;
-        let change = self.store.save_product(self.show, &clean).await?;
+        let change = self.store.save_product(self.show, &clean, by).await?;
         self.catalogue_changed(change, || LiveError::UnknownProduct(product.id), "")
             .await
     }
 
     /// Removes a product no deal has sold.
-    pub async fn remove_product(&self, product: ProductId) -> Result<(), LiveError> {
+    pub async fn remove_product(&self, product: ProductId, by: &Actor) -> Result<(), LiveError> {
         let _turn = self.host_gate.lock().await;
-        let change = self.store.remove_product(self.show, product).await?;
+        let change = self.store.remove_product(self.show, product, by).await?;
         self.catalogue_changed(
             change,
             || LiveError::UnknownProduct(product),
@@ -70,18 +78,22 @@ impl Room {
     }
 
     /// Adds a pickup point (`id` 0) or changes one.
-    pub async fn save_pickup(&self, pickup: &PickupPoint) -> Result<PickupPoint, LiveError> {
+    pub async fn save_pickup(
+        &self,
+        pickup: &PickupPoint,
+        by: &Actor,
+    ) -> Result<PickupPoint, LiveError> {
         let clean = check_pickup(pickup).map_err(LiveError::InvalidPickup)?;
         let _turn = self.host_gate.lock().await;
-        let change = self.store.save_pickup(self.show, &clean).await?;
+        let change = self.store.save_pickup(self.show, &clean, by).await?;
         self.catalogue_changed(change, || LiveError::UnknownPickup(pickup.id), "")
             .await
     }
 
     /// Removes a pickup point no order or lucky bag names.
-    pub async fn remove_pickup(&self, pickup: PickupId) -> Result<(), LiveError> {
+    pub async fn remove_pickup(&self, pickup: PickupId, by: &Actor) -> Result<(), LiveError> {
         let _turn = self.host_gate.lock().await;
-        let change = self.store.remove_pickup(self.show, pickup).await?;
+        let change = self.store.remove_pickup(self.show, pickup, by).await?;
         self.catalogue_changed(
             change,
             || LiveError::UnknownPickup(pickup),
@@ -111,7 +123,7 @@ impl Room {
     /// with a new room state: after this room's change, or another show's of the same community
     /// (they share the catalogue; see [`crate::live::Live::share_catalogue`]).
     pub async fn reload_catalogue(&self) -> Result<(), LiveError> {
-        let fresh = Catalogue::load(&self.store, &self.about).await?;
+        let fresh = Catalogue::load(&self.store, self.show).await?;
         {
             let mut inner = self.lock();
             if fresh.version > inner.catalogue.version {

@@ -10,12 +10,13 @@ use super::{Change, DealSpec, MAX_DEAL_MS, MAX_PRICE, MAX_UNITS, Room, ended};
 use crate::live::LiveError;
 use crate::live::desk::DeskCmd;
 use crate::now_ms;
-use crate::store::NewDeal;
+use crate::store::{Actor, NewDeal};
 
 impl Room {
     /// Opens a new deal now (and pins it) or at its start time, and starts its desk.
-    pub async fn launch_deal(&self, spec: DealSpec) -> Result<Deal, LiveError> {
+    pub async fn launch_deal(&self, spec: DealSpec, by: &Actor) -> Result<Deal, LiveError> {
         let now = now_ms();
+        self.refuse_if_closed()?;
         if !self.lock().catalogue.has_product(spec.product) {
             return Err(LiveError::UnknownProduct(spec.product));
         }
@@ -47,19 +48,22 @@ impl Room {
         }
         let deal = self
             .store
-            .insert_deal(&NewDeal {
-                show: self.show,
-                product: spec.product,
-                price: spec.price,
-                stock: spec.stock,
-                per_resident_limit: spec.per_resident_limit,
-                starts_at,
-                ends_at: spec.ends_at,
-            })
+            .insert_deal(
+                &NewDeal {
+                    show: self.show,
+                    product: spec.product,
+                    price: spec.price,
+                    stock: spec.stock,
+                    per_resident_limit: spec.per_resident_limit,
+                    starts_at,
+                    ends_at: spec.ends_at,
+                },
+                Some(by),
+            )
             .await?;
         self.open_desk(deal.clone()).await?;
         if starts_at == now {
-            self.remember_pin(Some(deal.id)).await;
+            self.remember_pin(Some(deal.id), None).await;
         } else {
             self.at_start(&deal);
         }
@@ -68,7 +72,11 @@ impl Room {
     }
 
     /// Pins a deal that has not ended (on sale or coming up), or none.
-    pub async fn pin_deal(&self, deal: Option<DealId>) -> Result<Option<DealId>, LiveError> {
+    pub async fn pin_deal(
+        &self,
+        deal: Option<DealId>,
+        by: &Actor,
+    ) -> Result<Option<DealId>, LiveError> {
         if let Some(id) = deal {
             let now = now_ms();
             match self.lock().deals.get(&id) {
@@ -81,7 +89,7 @@ impl Room {
                 Some(_) => {}
             }
         }
-        self.remember_pin(deal).await;
+        self.remember_pin(deal, Some(by)).await;
         self.publish(Change::State, true);
         Ok(deal)
     }
@@ -89,30 +97,72 @@ impl Room {
     /// Pins `deal` in the room and in the store, in turn with other host changes so both agree on
     /// the last one. A store failure is logged: the pin holds until a restart, which is better than
     /// refusing the host.
-    async fn remember_pin(&self, deal: Option<DealId>) {
+    async fn remember_pin(&self, deal: Option<DealId>, by: Option<&Actor>) {
         let _turn = self.host_gate.lock().await;
-        if let Err(e) = self.store.set_pinned_deal(self.show, deal).await {
+        if let Err(e) = self.store.set_pinned_deal(self.show, deal, by).await {
             tracing::error!(show = self.show, error = %e, "pin not stored");
         }
         self.lock().pinned = deal;
     }
 
     /// Gives a deal that has not ended a later closing time, through its desk.
-    pub async fn extend_deal(&self, deal: DealId, ends_at: UtcMillis) -> Result<Deal, LiveError> {
-        self.ask(deal, |reply| DeskCmd::Extend { ends_at, reply })
+    pub async fn extend_deal(
+        &self,
+        deal: DealId,
+        ends_at: UtcMillis,
+        by: &Actor,
+    ) -> Result<Deal, LiveError> {
+        let by = by.clone();
+        self.ask(deal, |reply| DeskCmd::Extend { ends_at, by, reply })
             .await
     }
 
     /// Adds units to a live deal through its desk (which owns the stock, so it checks the amount),
     /// after the orders queued before.
-    pub async fn restock(&self, deal: DealId, units: i64) -> Result<Deal, LiveError> {
-        self.ask(deal, |reply| DeskCmd::Restock { units, reply })
+    pub async fn restock(&self, deal: DealId, units: i64, by: &Actor) -> Result<Deal, LiveError> {
+        let by = by.clone();
+        self.ask(deal, |reply| DeskCmd::Restock { units, by, reply })
             .await
     }
 
     /// Closes a deal through its desk, so orders queued before the close are still decided.
-    pub async fn end_deal(&self, deal: DealId) -> Result<Deal, LiveError> {
-        self.ask(deal, |reply| DeskCmd::End { reply }).await
+    pub async fn end_deal(&self, deal: DealId, by: &Actor) -> Result<Deal, LiveError> {
+        let by = by.clone();
+        self.ask(deal, |reply| DeskCmd::End { by, reply }).await
+    }
+
+    /// After the show ended or was cancelled: every deal not ended yet ends (through its desk,
+    /// so orders queued before are still decided), logged as `by`'s.
+    pub async fn end_all_deals(&self, by: &Actor) {
+        let now = now_ms();
+        let open: Vec<DealId> = self
+            .lock()
+            .deals
+            .values()
+            .filter(|d| !ended(d, now))
+            .map(|d| d.id)
+            .collect();
+        for deal in open {
+            if let Err(e) = self.end_deal(deal, by).await {
+                tracing::error!(show = self.show, deal, error = %e, "deal not ended with its show");
+            }
+        }
+    }
+
+    /// After the show ended or was cancelled: its deals end and its open bag is drawn.
+    pub async fn close(&self, by: &Actor) {
+        self.end_all_deals(by).await;
+        self.close_open_bag(by).await;
+    }
+
+    /// Refuses a change to a show that ended or was cancelled.
+    pub(super) fn refuse_if_closed(&self) -> Result<(), LiveError> {
+        let status = self.lock().catalogue.show().status;
+        if status.is_open() {
+            Ok(())
+        } else {
+            Err(LiveError::ShowClosed(self.show))
+        }
     }
 
     /// When a scheduled deal opens, it is pinned unless the pinned deal is still on sale, and
@@ -138,7 +188,7 @@ impl Room {
                 opened && !pinned_on_sale
             };
             if take_pin {
-                room.remember_pin(Some(id)).await;
+                room.remember_pin(Some(id), None).await;
             }
             room.publish(Change::State, true);
         });

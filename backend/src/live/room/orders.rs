@@ -87,8 +87,8 @@ impl Room {
         reason: Option<String>,
     ) -> Result<Order, LiveError> {
         // Only staff give reasons; an empty one is none.
-        let reason = match (by, reason) {
-            (Canceller::Staff, Some(text)) if !text.trim().is_empty() => Some(
+        let reason = match (&by, reason) {
+            (Canceller::Staff(_), Some(text)) if !text.trim().is_empty() => Some(
                 mulin_shared::sign_in::clean_text(&text, MAX_REASON_CHARS).ok_or_else(|| {
                     LiveError::InvalidReason(format!(
                         "a reason must be 1–{MAX_REASON_CHARS} characters on one line"
@@ -107,9 +107,14 @@ impl Room {
         if show != self.show || matches!(by, Canceller::Resident(r) if r != found.resident) {
             return Err(LiveError::UnknownOrder(order));
         }
+        let by = match by {
+            Canceller::Staff(actor) => Some(actor),
+            Canceller::Resident(_) => None,
+        };
         self.ask(found.deal, |reply| DeskCmd::Cancel {
             order,
             reason,
+            by,
             reply,
         })
         .await

@@ -1,0 +1,141 @@
+//! The manager's HTTP API: a community's shows, staff and audit log, under
+//! `/api/communities/{community}/…`, and the invite links staff sign in with. Every route checks
+//! the sender's token (`Authorization: Bearer …`) against the one permissions table, and every
+//! change is written with its audit-log line in one transaction.
+//!
+//! Errors are `{ "error": code, "message": text }` like every HTTP error: a malformed body or
+//! query gets `400 invalid_message`, an id that names nothing `404` with the thing's code.
+
+mod shows;
+mod staff;
+
+use axum::Router;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use mulin_shared::{CommunityId, ErrorCode};
+
+use super::bearer::Signed;
+use super::{ApiError, AppState};
+use crate::auth::permissions::{self, Action, Scope};
+use crate::store::Community;
+
+/// The routes, to nest under `/api`.
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/invites/{code}", post(staff::accept_invite))
+        .route("/me", get(staff::me))
+        .route(
+            "/communities/{community}/shows",
+            get(shows::list).post(shows::create),
+        )
+        .route("/communities/{community}/shows/{show}", put(shows::edit))
+        .route(
+            "/communities/{community}/shows/{show}/{step}",
+            post(shows::change_status),
+        )
+        .route(
+            "/communities/{community}/staff",
+            get(staff::list).post(staff::invite),
+        )
+        .route("/communities/{community}/staff/{staff}", put(staff::change))
+        .route(
+            "/communities/{community}/staff/{staff}/invite",
+            post(staff::renew_invite),
+        )
+        .route(
+            "/communities/{community}/staff/{staff}/revoke",
+            post(staff::revoke),
+        )
+        .route("/communities/{community}/audit", get(staff::audit))
+}
+
+/// A JSON body, or `400 invalid_message` saying what is wrong with it.
+fn body<T>(body: Result<axum::Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    body.map(|axum::Json(t)| t).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidMessage,
+            e.body_text(),
+        )
+    })
+}
+
+/// A query, or `400 invalid_message` saying what is wrong with it.
+fn query<T>(query: Result<axum::extract::Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    query.map(|q| q.0).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidMessage,
+            e.body_text(),
+        )
+    })
+}
+
+/// An id in the path, or `404` with `code` when it is not a number.
+fn id(text: &str, code: ErrorCode, what: &str) -> Result<i64, ApiError> {
+    text.parse()
+        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, code, format!("no {what} {text:?}")))
+}
+
+/// The community in the path, if it exists and `who` may do `action` there. Someone who may not
+/// is refused the same way whether or not the community exists (`403`), so ids cannot be probed.
+async fn community(
+    state: &AppState,
+    who: &Signed,
+    community: &str,
+    action: Action,
+) -> Result<Community, ApiError> {
+    let id: CommunityId = id(community, ErrorCode::UnknownCommunity, "community")?;
+    let scope = Scope {
+        community: id,
+        show: None,
+    };
+    permissions::check(Some(&who.0), action, scope).map_err(forbidden)?;
+    state
+        .store
+        .community(id)
+        .await
+        .map_err(|e| store_error(&e))?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::UnknownCommunity,
+                format!("no community {id}"),
+            )
+        })
+}
+
+fn forbidden(refused: permissions::Refused) -> ApiError {
+    let status = match refused {
+        permissions::Refused::NotSignedIn => StatusCode::UNAUTHORIZED,
+        permissions::Refused::Forbidden => StatusCode::FORBIDDEN,
+    };
+    ApiError::new(
+        status,
+        refused.code(),
+        "your role may not do this in this community",
+    )
+}
+
+fn store_error(e: &crate::store::StoreError) -> ApiError {
+    ApiError::store(
+        e,
+        "manager API",
+        "the server could not do that; please retry",
+    )
+}
+
+fn auth_error(e: crate::auth::AuthError) -> ApiError {
+    match e {
+        crate::auth::AuthError::Store(e) => store_error(&e),
+        other => {
+            tracing::error!(error = %other, "manager API");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::Internal,
+                "the server could not do that; please retry",
+            )
+        }
+    }
+}

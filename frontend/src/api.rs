@@ -1,0 +1,114 @@
+//! The staff console's HTTP calls: the manager's API (`/api/communities/…`) and invite links, as
+//! JSON with the person's token as `Authorization: Bearer …`. The token an invite link gave is kept
+//! on this device, so the person's other consoles open without a link.
+
+use mulin_shared::ErrorCode;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::i18n::error_text;
+use crate::socket::{recall, remember};
+
+/// Where the staff token from an invite link is kept on this device.
+const STAFF_TOKEN_KEY: &str = "mulin.staff.token";
+
+/// The staff token kept on this device, if any.
+pub fn staff_token() -> Option<String> {
+    recall(STAFF_TOKEN_KEY).filter(|t| !t.is_empty())
+}
+
+/// Keeps `token` as this device's staff token.
+pub fn keep_staff_token(token: &str) {
+    remember(STAFF_TOKEN_KEY, token);
+}
+
+/// Why a call did not succeed: the server's code and message, or no code when the server could
+/// not be reached or answered something that is not ours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The server's error code.
+    pub code: Option<ErrorCode>,
+    /// The server's message (English), for the log.
+    pub message: String,
+}
+
+impl Failure {
+    /// What to tell the person, in their language.
+    pub fn words(&self) -> String {
+        match self.code {
+            Some(code) => error_text(code),
+            None => crate::tr!("api.unreachable"),
+        }
+    }
+}
+
+/// `method path` with `body` (JSON) and the staff token, if any: the answer read as `T`.
+pub async fn call<T: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<String>,
+) -> Result<T, Failure> {
+    let unreachable = || Failure {
+        code: None,
+        message: format!("{method} {path}: no answer"),
+    };
+    let headers = web_sys::Headers::new().map_err(|_| unreachable())?;
+    let _ = headers.set("Accept", "application/json");
+    if let Some(token) = token {
+        let _ = headers.set("Authorization", &format!("Bearer {token}"));
+    }
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    if let Some(body) = &body {
+        let _ = headers.set("Content-Type", "application/json");
+        init.set_body(&wasm_bindgen::JsValue::from_str(body));
+    }
+    init.set_headers(&headers);
+    let response: web_sys::Response =
+        JsFuture::from(leptos::prelude::window().fetch_with_str_and_init(path, &init))
+            .await
+            .map_err(|_| unreachable())?
+            .dyn_into()
+            .map_err(|_| unreachable())?;
+    let text = JsFuture::from(response.text().map_err(|_| unreachable())?)
+        .await
+        .map_err(|_| unreachable())?
+        .as_string()
+        .unwrap_or_default();
+    if response.ok() {
+        return serde_json::from_str(&text).map_err(|e| Failure {
+            code: None,
+            message: e.to_string(),
+        });
+    }
+    #[derive(serde::Deserialize)]
+    struct Refusal {
+        error: ErrorCode,
+        message: String,
+    }
+    match serde_json::from_str::<Refusal>(&text) {
+        Ok(r) => Err(Failure {
+            code: Some(r.error),
+            message: r.message,
+        }),
+        Err(_) => Err(Failure {
+            code: None,
+            message: format!("{method} {path}: {}", response.status()),
+        }),
+    }
+}
+
+/// Who the token is, as `/api/me` tells.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct Me {
+    /// Their name.
+    pub name: String,
+    /// Their roles.
+    pub roles: Vec<mulin_shared::Role>,
+    /// Their staff id (staff people only).
+    pub staff: Option<mulin_shared::StaffId>,
+    /// Their community.
+    pub community: Option<mulin_shared::CommunityId>,
+}

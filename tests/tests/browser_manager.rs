@@ -1,0 +1,208 @@
+//! The manager's console and staff invite links in real Chromium: a manager signs in through the
+//! link `make run` printed, schedules a show and puts it on air, invites a host; the host signs in
+//! through their link on their own phone and launches a deal in that show; a resident buys in it.
+//! Screenshots at 360 px and desktop width go to target/screenshots/.
+
+use mulin_shared::{Role, ShowStatus};
+use mulin_tests::TestServer;
+use mulin_tests::browser::Browser;
+use mulin_tests::staff::demo_link;
+
+/// Fills the datetime-local field `id` with `value` (`2027-01-01T10:00`) as typing would.
+async fn set_datetime(page: &Browser, id: &str, value: &str) {
+    page.client
+        .execute(
+            &format!(
+                "const i = document.getElementById('{id}'); i.value = '{value}'; \
+                 i.dispatchEvent(new Event('input', {{ bubbles: true }}));"
+            ),
+            vec![],
+        )
+        .await
+        .expect("value typed");
+}
+
+/// Tomorrow at 10:00 on the browser's clock, as a datetime-local value.
+async fn tomorrow_ten(page: &Browser) -> String {
+    let value = page
+        .client
+        .execute(
+            "const d = new Date(Date.now() + 86400000); const p = n => String(n).padStart(2, '0'); \
+             return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T10:00`;",
+            vec![],
+        )
+        .await
+        .expect("date made");
+    value.as_str().expect("a string").to_owned()
+}
+
+#[tokio::test]
+async fn a_manager_schedules_a_show_and_invites_a_host_who_sells_in_it() {
+    mulin_tests::browser::dist_is_built();
+    let ts = TestServer::start().await;
+    let base = ts.http_url();
+    let community = ts.demo.community;
+
+    // The manager opens the link on a phone.
+    let manager = Browser::start(360, 800).await;
+    manager
+        .open(&format!("{base}{}", demo_link(&ts, Role::Manager)))
+        .await;
+    manager
+        .wait_text("#invite-welcome h2", |t| t.contains("周主任"))
+        .await;
+    manager.screenshot("invite-manager-360").await;
+    manager.click("#go-manage").await;
+    manager
+        .wait_text("#show-list", |t| t.contains("周日丰收集市"))
+        .await;
+    manager.screenshot("manager-360").await;
+
+    // A show in the past is refused in words before anything is sent.
+    manager.type_into("#show-title", "邻里年货节").await;
+    set_datetime(&manager, "show-start", "2020-01-01T10:00").await;
+    manager.click("#show-save").await;
+    manager
+        .wait_text("#show-problem", |t| t.contains("已经过去"))
+        .await;
+    let tomorrow = tomorrow_ten(&manager).await;
+    set_datetime(&manager, "show-start", &tomorrow).await;
+    manager.click("#show-save").await;
+    manager
+        .wait_text("#show-list", |t| t.contains("邻里年货节"))
+        .await;
+    let store = ts.server.store().clone();
+    let made = store
+        .shows_of(community)
+        .await
+        .expect("shows")
+        .into_iter()
+        .find(|s| s.title == "邻里年货节")
+        .expect("scheduled");
+    assert_eq!(made.status, ShowStatus::Scheduled);
+    // On air now.
+    manager.click(&format!("[data-start='{}']", made.id)).await;
+    manager.client.accept_alert().await.expect("confirmed");
+    manager
+        .wait_attr(&format!("[data-show='{}']", made.id), "data-status", |s| {
+            s == "live"
+        })
+        .await;
+
+    // Invite a host: the link is shown once, whole.
+    manager.type_into("#staff-name", "孙主播").await;
+    manager.click("[data-role='host']").await;
+    manager.click("#staff-save").await;
+    let link = manager
+        .wait_attr("#invite-url", "value", |v| v.contains("/invite/"))
+        .await;
+    manager.screenshot("manager-invited-360").await;
+    // The same name again is refused in words.
+    manager.type_into("#staff-name", "孙主播").await;
+    manager.click("[data-role='moderator']").await;
+    manager.click("#staff-save").await;
+    manager
+        .wait_text("#staff-problem", |t| t.contains("同名"))
+        .await;
+
+    // The host, on their own phone, opens the link and goes to the console of the show on air.
+    let host = Browser::start(360, 800).await;
+    host.open(&link).await;
+    host.wait_text("#invite-welcome h2", |t| t.contains("孙主播"))
+        .await;
+    host.wait_attr("#go-host", "href", |h| {
+        h.ends_with(&format!("/show/{}/host", made.id))
+    })
+    .await;
+    host.click("#go-host").await;
+    host.wait_live().await;
+    host.wait_attr("#launch-product", "id", |_| true).await;
+    host.type_into("#launch-price", "9.90").await;
+    host.type_into("#launch-stock", "30").await;
+    host.type_into("#launch-limit", "2").await;
+    host.click("#launch").await;
+    let deal = loop {
+        let deals = store.deals(made.id).await.expect("deals");
+        if let Some(d) = deals.into_iter().next() {
+            break d;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    // The link worked once: opened again elsewhere it is refused.
+    let stranger = Browser::start(360, 800).await;
+    stranger.open(&link).await;
+    stranger
+        .wait_attr("#invite-refused [data-code]", "data-code", |c| {
+            c == "invite_used"
+        })
+        .await;
+
+    // A resident buys in the new show.
+    let mut resident = ts.client().await;
+    resident.join(made.id).await;
+    resident.sign_in("王阿姨").await;
+    match resident.order(deal.id, 1, "browser-manager-1").await {
+        mulin_shared::ServerMsg::OrderAccepted { .. } => {}
+        other => panic!("the order: {other:?}"),
+    }
+
+    // The manager's log shows the host's launch under the host's name, on a laptop too.
+    let desk = Browser::start(1280, 900).await;
+    desk.open(&format!("{base}{}", {
+        // A second device of the manager: a fresh link (the first was used).
+        let sessions = mulin_backend::auth::Sessions::open(store.clone())
+            .await
+            .expect("sessions");
+        let me = store
+            .staff_of(community)
+            .await
+            .expect("staff")
+            .into_iter()
+            .find(|p| p.name == "周主任")
+            .expect("the manager");
+        sessions
+            .renew_invite(
+                community,
+                me.id,
+                &mulin_backend::store::Actor::command_line(),
+                mulin_backend::now_ms(),
+            )
+            .await
+            .expect("stored")
+            .expect("renewed")
+            .path
+    }))
+    .await;
+    desk.click("#go-manage").await;
+    desk.wait_text("#audit-list", |t| {
+        t.contains("孙主播") && t.contains("发起活动")
+    })
+    .await;
+    desk.screenshot("manager-desktop").await;
+
+    // The show's report: the order, its pickup point, the chart, on a laptop and on the phone.
+    desk.click(&format!("[data-report='{}']", made.id)).await;
+    desk.wait_text("#report-totals [data-figure='orders'] dd", |t| t == "1")
+        .await;
+    let pickup_row = desk
+        .wait_text("#report-pickups [data-line='1']", |t| {
+            t.contains("老百姓大药房")
+        })
+        .await;
+    assert!(pickup_row.contains("¥9.90"), "{pickup_row}");
+    desk.wait_attr("#report-chart rect", "data-orders", |n| n == "1")
+        .await;
+    desk.wait_text("#report-state", |t| t.contains("实时"))
+        .await;
+    desk.screenshot("report-desktop").await;
+    manager
+        .open(&format!("{base}/show/{}/report", made.id))
+        .await;
+    manager
+        .wait_text("#report-deals", |t| t.contains("鲜食甜糯玉米"))
+        .await;
+    manager.screenshot("report-360").await;
+    for page in [manager, host, stranger, desk] {
+        page.close().await;
+    }
+}
