@@ -96,3 +96,19 @@ pub async fn staff_member(
     let path = invite["path"].as_str().expect("a path").to_owned();
     (id, accept(addr, &path).await)
 }
+
+/// A connection joined to `show` and signed in with a host's show token made for it (as
+/// `mulin show` makes them).
+pub async fn show_host(ts: &TestServer, show: mulin_shared::ShowId) -> crate::Client {
+    let sessions = mulin_backend::auth::Sessions::open(ts.server.store().clone())
+        .await
+        .expect("sessions");
+    let token = sessions
+        .mint_staff_token(Role::Host, show, mulin_backend::now_ms())
+        .await
+        .expect("token");
+    let mut host = ts.client().await;
+    host.join(show).await;
+    host.resume(&token).await;
+    host
+}

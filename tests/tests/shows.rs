@@ -4,7 +4,7 @@
 
 use mulin_shared::{ClientMsg, DealStatus, Eligibility, ErrorCode, ServerMsg, ShowStatus};
 use mulin_tests::TestServer;
-use mulin_tests::staff::{api, demo_manager};
+use mulin_tests::staff::{api, demo_manager, show_host};
 use serde_json::json;
 
 const HOUR: i64 = 3_600_000;
@@ -111,16 +111,7 @@ async fn a_manager_schedules_starts_and_ends_a_show_and_viewers_see_it() {
     // The demo host token is the demo show's only; in the new show a deal and a bag are run by a
     // show token made for it.
     let store = ts.server.store().clone();
-    let sessions = mulin_backend::auth::Sessions::open(store.clone())
-        .await
-        .expect("sessions");
-    let token = sessions
-        .mint_staff_token(mulin_shared::Role::Host, show, mulin_backend::now_ms())
-        .await
-        .expect("token");
-    let mut host = ts.client().await;
-    host.join(show).await;
-    host.resume(&token).await;
+    let mut host = show_host(&ts, show).await;
     let deal = host.launch_deal(1, 990, 50, 2).await;
     host.send(&ClientMsg::OpenBag {
         prize: "花生油".into(),
@@ -357,22 +348,13 @@ async fn the_community_page_tells_residents_what_is_on_and_when_to_come_back() {
     let next = ts.demo.next_show;
     // A deal scheduled in tomorrow's show, by a show token made for it.
     let store = ts.server.store().clone();
-    let sessions = mulin_backend::auth::Sessions::open(store.clone())
-        .await
-        .expect("sessions");
-    let token = sessions
-        .mint_staff_token(mulin_shared::Role::Host, next, mulin_backend::now_ms())
-        .await
-        .expect("token");
     let starts = store
         .show(next)
         .await
         .expect("read")
         .expect("show")
         .starts_at;
-    let mut host = ts.client().await;
-    host.join(next).await;
-    host.resume(&token).await;
+    let mut host = show_host(&ts, next).await;
     host.send(&ClientMsg::LaunchDeal {
         product: 2,
         price: 3290,

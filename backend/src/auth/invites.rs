@@ -8,14 +8,28 @@ use mulin_shared::{CommunityId, StaffId, UtcMillis};
 use super::{AuthError, Sessions, hash_token};
 use crate::store::{Actor, InviteProblem, StaffChangeProblem};
 
-/// The path of an invite link with `code`.
-fn path(code: &str) -> String {
-    format!("/invite/{code}")
+/// A new link: its code (128 random bits) and when it stops working.
+struct Link {
+    code: String,
+    expires_at: UtcMillis,
 }
 
-/// A fresh link code: 128 random bits.
-fn fresh_code() -> String {
-    hex::encode(rand::random::<[u8; 16]>())
+impl Link {
+    fn fresh(now: UtcMillis) -> Link {
+        Link {
+            code: hex::encode(rand::random::<[u8; 16]>()),
+            expires_at: now + INVITE_VALID_MS,
+        }
+    }
+
+    /// The link as the manager is shown it, for `staff`.
+    fn invite(self, staff: StaffMember) -> Invite {
+        Invite {
+            staff,
+            path: format!("/invite/{}", self.code),
+            expires_at: self.expires_at,
+        }
+    }
 }
 
 impl Sessions {
@@ -27,17 +41,19 @@ impl Sessions {
         by: &Actor,
         now: UtcMillis,
     ) -> Result<Result<Invite, StaffChangeProblem>, AuthError> {
-        let code = fresh_code();
-        let expires_at = now + INVITE_VALID_MS;
+        let link = Link::fresh(now);
         let made = self
             .store
-            .invite_staff(community, draft, &hash_token(&code), expires_at, by, now)
+            .invite_staff(
+                community,
+                draft,
+                &hash_token(&link.code),
+                link.expires_at,
+                by,
+                now,
+            )
             .await?;
-        Ok(made.map(|staff| Invite {
-            staff,
-            path: path(&code),
-            expires_at,
-        }))
+        Ok(made.map(|staff| link.invite(staff)))
     }
 
     /// A new link for a person still on the staff; their unused older links stop working.
@@ -48,17 +64,19 @@ impl Sessions {
         by: &Actor,
         now: UtcMillis,
     ) -> Result<Result<Invite, StaffChangeProblem>, AuthError> {
-        let code = fresh_code();
-        let expires_at = now + INVITE_VALID_MS;
+        let link = Link::fresh(now);
         let made = self
             .store
-            .renew_invite(community, staff, &hash_token(&code), expires_at, by, now)
+            .renew_invite(
+                community,
+                staff,
+                &hash_token(&link.code),
+                link.expires_at,
+                by,
+                now,
+            )
             .await?;
-        Ok(made.map(|staff| Invite {
-            staff,
-            path: path(&code),
-            expires_at,
-        }))
+        Ok(made.map(|staff| link.invite(staff)))
     }
 
     /// Uses an invite link's code: a session token for its person, once.

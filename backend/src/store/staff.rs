@@ -261,16 +261,17 @@ impl Store {
             .await?;
             set_roles(tx, id, draft, now).await?;
             insert_invite(tx, id, link_hash, expires_at, now).await?;
-            let made = member(tx, community, id)
-                .await?
-                .ok_or_else(|| StoreError::Corrupt(format!("staff {id} just made")))?;
-            let change = Change::new(
+            let made = reread(tx, community, id).await?;
+            log(
+                tx,
+                community,
+                by,
                 AuditAction::StaffInvited,
                 None,
-                format!("staff {id} {}", made.name),
+                &made,
+                now,
             )
-            .after(logged(&made));
-            audit::record(tx, community, by, &change, now).await?;
+            .await?;
             Ok(Ok(made))
         })
         .await
@@ -288,25 +289,22 @@ impl Store {
         now: UtcMillis,
     ) -> Result<Result<StaffMember, StaffChangeProblem>, StoreError> {
         self.write(2, async |tx| {
-            let Some(person) = member(tx, community, id).await? else {
-                return Ok(Err(StaffChangeProblem::Unknown));
+            let person = match on_staff(tx, community, id).await? {
+                Ok(person) => person,
+                Err(problem) => return Ok(Err(problem)),
             };
-            if person.revoked_at.is_some() {
-                return Ok(Err(StaffChangeProblem::Revoked));
-            }
-            sqlx::query("UPDATE invites SET expires_at = ? WHERE staff_id = ? AND used_at IS NULL")
-                .bind(now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            void_unused_links(tx, id, now).await?;
             insert_invite(tx, id, link_hash, expires_at, now).await?;
-            let change = Change::new(
+            log(
+                tx,
+                community,
+                by,
                 AuditAction::StaffInvited,
                 None,
-                format!("staff {id} {}", person.name),
+                &person,
+                now,
             )
-            .after(logged(&person));
-            audit::record(tx, community, by, &change, now).await?;
+            .await?;
             Ok(Ok(person))
         })
         .await
@@ -323,19 +321,14 @@ impl Store {
         now: UtcMillis,
     ) -> Result<Result<StaffMember, StaffChangeProblem>, StoreError> {
         self.write(4, async |tx| {
-            let Some(before) = member(tx, community, id).await? else {
-                return Ok(Err(StaffChangeProblem::Unknown));
+            let before = match on_staff(tx, community, id).await? {
+                Ok(person) => person,
+                Err(problem) => return Ok(Err(problem)),
             };
-            if before.revoked_at.is_some() {
-                return Ok(Err(StaffChangeProblem::Revoked));
-            }
             if name_taken(tx, community, &draft.name, id).await? {
                 return Ok(Err(StaffChangeProblem::DuplicateName));
             }
-            if before.roles.contains(&Role::Manager)
-                && !draft.roles.contains(&Role::Manager)
-                && other_managers(tx, community, id).await? == 0
-            {
+            if leaves_no_manager(tx, community, &before, &draft.roles).await? {
                 return Ok(Err(StaffChangeProblem::LastManager));
             }
             if let Some(p) = foreign_pickup(tx, community, &draft.pickups).await? {
@@ -347,17 +340,17 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            let after = member(tx, community, id)
-                .await?
-                .ok_or_else(|| StoreError::Corrupt(format!("staff {id} just changed")))?;
-            let change = Change::new(
+            let after = reread(tx, community, id).await?;
+            log(
+                tx,
+                community,
+                by,
                 AuditAction::StaffChanged,
-                None,
-                format!("staff {id} {}", after.name),
+                Some(&before),
+                &after,
+                now,
             )
-            .before(logged(&before))
-            .after(logged(&after));
-            audit::record(tx, community, by, &change, now).await?;
+            .await?;
             Ok(Ok(after))
         })
         .await
@@ -373,15 +366,11 @@ impl Store {
         now: UtcMillis,
     ) -> Result<Result<StaffMember, StaffChangeProblem>, StoreError> {
         self.write(4, async |tx| {
-            let Some(before) = member(tx, community, id).await? else {
-                return Ok(Err(StaffChangeProblem::Unknown));
+            let before = match on_staff(tx, community, id).await? {
+                Ok(person) => person,
+                Err(problem) => return Ok(Err(problem)),
             };
-            if before.revoked_at.is_some() {
-                return Ok(Err(StaffChangeProblem::Revoked));
-            }
-            if before.roles.contains(&Role::Manager)
-                && other_managers(tx, community, id).await? == 0
-            {
+            if leaves_no_manager(tx, community, &before, &[]).await? {
                 return Ok(Err(StaffChangeProblem::LastManager));
             }
             for sql in [
@@ -391,26 +380,23 @@ impl Store {
             ] {
                 sqlx::query(sql).bind(id).execute(&mut *tx).await?;
             }
-            sqlx::query("UPDATE invites SET expires_at = ? WHERE staff_id = ? AND used_at IS NULL")
-                .bind(now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            void_unused_links(tx, id, now).await?;
             sqlx::query("UPDATE staff SET revoked_at = ? WHERE id = ?")
                 .bind(now)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            let after = member(tx, community, id)
-                .await?
-                .ok_or_else(|| StoreError::Corrupt(format!("staff {id} just revoked")))?;
-            let change = Change::new(
+            let after = reread(tx, community, id).await?;
+            log(
+                tx,
+                community,
+                by,
                 AuditAction::StaffRevoked,
-                None,
-                format!("staff {id} {}", before.name),
+                Some(&before),
+                &after,
+                now,
             )
-            .before(logged(&before));
-            audit::record(tx, community, by, &change, now).await?;
+            .await?;
             Ok(Ok(after))
         })
         .await
@@ -501,6 +487,76 @@ impl Store {
             pickups: m.pickups,
         }))
     }
+}
+
+/// The person `id` as just written.
+async fn reread(
+    conn: &mut SqliteConnection,
+    community: CommunityId,
+    id: StaffId,
+) -> Result<StaffMember, StoreError> {
+    member(conn, community, id)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("staff {id} just written")))
+}
+
+/// The person `id` of `community`, if still on the staff.
+async fn on_staff(
+    conn: &mut SqliteConnection,
+    community: CommunityId,
+    id: StaffId,
+) -> Result<Result<StaffMember, StaffChangeProblem>, StoreError> {
+    Ok(match member(conn, community, id).await? {
+        None => Err(StaffChangeProblem::Unknown),
+        Some(p) if p.revoked_at.is_some() => Err(StaffChangeProblem::Revoked),
+        Some(p) => Ok(p),
+    })
+}
+
+/// Whether `person` keeping only `roles` would leave `community` without a manager.
+async fn leaves_no_manager(
+    conn: &mut SqliteConnection,
+    community: CommunityId,
+    person: &StaffMember,
+    roles: &[Role],
+) -> Result<bool, StoreError> {
+    Ok(person.roles.contains(&Role::Manager)
+        && !roles.contains(&Role::Manager)
+        && other_managers(conn, community, person.id).await? == 0)
+}
+
+/// Ends the person's links not used yet.
+async fn void_unused_links(
+    conn: &mut SqliteConnection,
+    staff: StaffId,
+    now: UtcMillis,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE invites SET expires_at = ? WHERE staff_id = ? AND used_at IS NULL")
+        .bind(now)
+        .bind(staff)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Logs `action` to `person` (as they were `before`, if it matters) by `by`.
+async fn log(
+    conn: &mut SqliteConnection,
+    community: CommunityId,
+    by: &Actor,
+    action: AuditAction,
+    before: Option<&StaffMember>,
+    person: &StaffMember,
+    now: UtcMillis,
+) -> Result<(), StoreError> {
+    let subject = format!("staff {} {}", person.id, before.unwrap_or(person).name);
+    let mut change = Change::new(action, None, subject);
+    change.before = before.map(logged);
+    // A revoked person has nothing after.
+    if person.revoked_at.is_none() {
+        change.after = Some(logged(person));
+    }
+    audit::record(conn, community, by, &change, now).await
 }
 
 async fn insert_invite(

@@ -97,13 +97,16 @@ async fn community(
         .community(id)
         .await
         .map_err(|e| store_error(&e))?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                ErrorCode::UnknownCommunity,
-                format!("no community {id}"),
-            )
-        })
+        .ok_or_else(|| unknown_community(id))
+}
+
+/// `404 unknown_community`.
+fn unknown_community(id: CommunityId) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        ErrorCode::UnknownCommunity,
+        format!("no community {id}"),
+    )
 }
 
 fn forbidden(refused: permissions::Refused) -> ApiError {

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use mulin_shared::community::{ShowDraft, ShowProblem, ShowSummary};
 use mulin_shared::{ErrorCode, ShowStatus};
 
-use super::{ApiError, AppState, Signed, body, community, id, store_error};
+use super::{ApiError, AppState, Signed, body, community, id, store_error, unknown_community};
 use crate::auth::permissions::Action;
 use crate::now_ms;
 use crate::store::ShowChangeProblem;
@@ -25,13 +25,7 @@ pub(super) async fn list(
         .community(id)
         .await
         .map_err(|e| store_error(&e))?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                ErrorCode::UnknownCommunity,
-                format!("no community {id}"),
-            )
-        })?;
+        .ok_or_else(|| unknown_community(id))?;
     let shows = state
         .store
         .shows_of(id)
