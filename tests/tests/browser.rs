@@ -483,7 +483,7 @@ async fn the_widget_speaks_chinese_first_switches_to_english_and_remembers() {
         let page = Browser::start(width, 900).await;
         page.open(&url).await;
         page.wait_live().await;
-        page.wait_text("#link-state", |t| t == "直播中").await;
+        page.wait_text("#link-state", |t| t == "已连接").await;
         page.wait_text("#my-orders", |t| t == "我的订单").await;
         // A bad sign-in is refused at its field, in Chinese.
         page.type_into("#nickname", "英文王").await;
@@ -497,7 +497,7 @@ async fn the_widget_speaks_chinese_first_switches_to_english_and_remembers() {
             .await;
 
         page.click("#lang").await;
-        page.wait_text("#link-state", |t| t == "Live").await;
+        page.wait_text("#link-state", |t| t == "Connected").await;
         page.wait_text("#my-orders", |t| t == "My orders").await;
         page.wait_text("#phone-error", |t| {
             t.starts_with("Please enter a mainland China mobile number")

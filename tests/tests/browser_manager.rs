@@ -206,3 +206,65 @@ async fn a_manager_schedules_a_show_and_invites_a_host_who_sells_in_it() {
         page.close().await;
     }
 }
+
+/// The widget before a show (its start and a countdown, what it will sell) and after it (it says
+/// so; the resident's order and pickup code stay), following the manager's changes live.
+#[tokio::test]
+async fn the_widget_tells_residents_before_and_after_a_show() {
+    use mulin_tests::staff::{api, demo_manager};
+    mulin_tests::browser::dist_is_built();
+    let ts = TestServer::start().await;
+    let (community, manager) = demo_manager(&ts).await;
+    let base = ts.http_url();
+    let next = ts.demo.next_show;
+    let page = Browser::start(360, 800).await;
+    page.open(&format!("{base}/show/{next}")).await;
+    page.wait_live().await;
+    page.wait_text("#show-state", |t| t.contains("开始") && t.contains("还有"))
+        .await;
+    page.screenshot("resident-scheduled-360").await;
+    // Called off by the manager: the open page says so at once.
+    let (status, _) = api(
+        ts.addr(),
+        "POST",
+        &format!("/api/communities/{community}/shows/{next}/cancel"),
+        Some(&manager),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    page.wait_text("#show-state", |t| t.contains("已取消"))
+        .await;
+
+    // The live demo show: the resident buys, the show ends, the order and its code stay.
+    page.open(&format!("{base}/show/{}", ts.show)).await;
+    page.wait_live().await;
+    page.sign_in("王阿姨").await;
+    page.click("#buy").await;
+    page.wait_attr("#purchase", "data-state", |s| s == "accepted")
+        .await;
+    let code = ts
+        .server
+        .store()
+        .show_orders(ts.show, 1)
+        .await
+        .expect("orders")
+        .first()
+        .expect("the order")
+        .pickup_code
+        .clone();
+    let (status, _) = api(
+        ts.addr(),
+        "POST",
+        &format!("/api/communities/{community}/shows/{}/end", ts.show),
+        Some(&manager),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    page.wait_text("#show-state", |t| t.contains("已结束"))
+        .await;
+    page.wait_text(".my-orders", |t| t.contains(&code)).await;
+    page.screenshot("resident-ended-360").await;
+    page.close().await;
+}

@@ -6,13 +6,13 @@
 //! When the host pins another deal than the one on the card, the card offers it.
 
 use leptos::prelude::*;
-use mulin_shared::{BagPhase, Deal, DealId, DealStatus, ShowId, UtcMillis};
+use mulin_shared::{BagPhase, Deal, DealId, DealStatus, ShowId, ShowStatus, UtcMillis};
 
 use crate::components::{AccountBar, DealCard, LargeTextToggle, MyOrderList, ShowBar, ShowDeals};
 use crate::i18n::LangSwitch;
 use crate::i18n::txt;
 use crate::socket::{Conn, Purchase};
-use crate::{draw_later, escape, server_clock, tr};
+use crate::{clock_span, draw_later, escape, local_hm, server_clock, tr};
 use wasm_bindgen::JsCast;
 
 /// Whether a deal can still be bought or is still to come.
@@ -56,8 +56,8 @@ pub fn ResidentPage(show: ShowId) -> impl IntoView {
         })
     });
     let my_orders = Signal::derive(move || conn.my_orders.get());
-    // Above the card, what the resident may want to turn to: the host's pick, when the card shows
-    // another deal, and an open lucky bag not yet entered (its card sits below the deal, out of
+    // Above the card, what the resident may want to know or turn to: the show's start or end, the
+    // host's pick, when the card shows another deal, and an open lucky bag not yet entered (its card sits below the deal, out of
     // sight on a phone). One stretch of HTML with one click handler, for the widget's budget.
     let offers = Memo::new(move |_| {
         let now = now.get();
@@ -66,6 +66,28 @@ pub fn ResidentPage(show: ShowId) -> impl IntoView {
             .with(|r| {
                 let r = r.as_ref()?;
                 let mut html = String::new();
+                // Before the show: when it starts and how long until then; after it: that it is
+                // over (the resident's orders and pickup codes stay below).
+                let state = conn.catalogue.with(|c| {
+                    let show = &c.as_ref()?.show;
+                    Some(match show.status {
+                        // The countdown says which day; the clock face says when.
+                        ShowStatus::Scheduled => tr!(
+                            "showstate.starts",
+                            at = local_hm(show.starts_at),
+                            left = clock_span(show.starts_at - now)
+                        ),
+                        ShowStatus::Live => return None,
+                        ShowStatus::Ended => tr!("showstate.ended"),
+                        ShowStatus::Cancelled => tr!("showstate.cancelled"),
+                    })
+                });
+                if let Some(text) = state {
+                    html.push_str(&format!(
+                        "<p class=\"note\" id=\"show-state\" role=\"status\">{}</p>",
+                        escape(&text)
+                    ));
+                }
                 if let Some(d) = r
                     .pinned_deal()
                     .filter(|d| live(d, now) && Some(d.id) != on_card)
