@@ -53,7 +53,7 @@ pub struct CommunityArgs {
     #[arg(long)]
     pub manager: String,
     /// Where people reach the server, for the printed links.
-    #[arg(long, default_value = "http://127.0.0.1:8080", env = "MULIN_BASE_URL")]
+    #[arg(long, default_value = "http://127.0.0.1:3000", env = "MULIN_BASE_URL")]
     pub base_url: String,
     /// SQLite database file; created with its folder if missing.
     #[arg(long, default_value = "data/mulin.db", env = "MULIN_DB")]
@@ -83,7 +83,7 @@ pub struct InviteArgs {
     #[arg(long = "pickup")]
     pub pickups: Vec<i64>,
     /// Where people reach the server, for the printed link.
-    #[arg(long, default_value = "http://127.0.0.1:8080", env = "MULIN_BASE_URL")]
+    #[arg(long, default_value = "http://127.0.0.1:3000", env = "MULIN_BASE_URL")]
     pub base_url: String,
     /// SQLite database file.
     #[arg(long, default_value = "data/mulin.db", env = "MULIN_DB")]

@@ -359,15 +359,36 @@ impl ServerMsg {
                     server_time: UtcMillis
                 }
             ),
-            "signed_in" => body!(text, M::SignedIn {
-                role: Role,
-                resident: Option<ResidentId>,
-                nickname: String,
-                token: Option<String>,
-                show: Option<ShowId>,
-                roles: Vec<Role>,
-                community: Option<crate::CommunityId>,
-            }),
+            "signed_in" => {
+                // `roles` and `community` came with staff accounts (protocol 2 servers before them
+                // send neither): a tool may still talk to such a server.
+                #[derive(Deserialize)]
+                struct Body {
+                    role: Role,
+                    resident: Option<ResidentId>,
+                    nickname: String,
+                    token: Option<String>,
+                    show: Option<ShowId>,
+                    #[serde(default)]
+                    roles: Vec<Role>,
+                    #[serde(default)]
+                    community: Option<crate::CommunityId>,
+                }
+                let b: Body = serde_json::from_str(text)?;
+                M::SignedIn {
+                    roles: if b.roles.is_empty() {
+                        vec![b.role]
+                    } else {
+                        b.roles
+                    },
+                    role: b.role,
+                    resident: b.resident,
+                    nickname: b.nickname,
+                    token: b.token,
+                    show: b.show,
+                    community: b.community,
+                }
+            }
             "code_sent" => body!(
                 text,
                 M::CodeSent {

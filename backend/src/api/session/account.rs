@@ -117,7 +117,7 @@ impl Session {
 
     /// Changes the signed-in resident's name.
     pub(super) async fn rename(&mut self, nickname: String) {
-        let id = match permissions::resident(self.principal.as_ref(), Action::Rename) {
+        let id = match permissions::resident(self.principal.as_deref(), Action::Rename) {
             Ok(id) => id,
             Err(refused) => {
                 return self
@@ -188,7 +188,7 @@ impl Session {
                 self.out.clone(),
             )))
         });
-        self.principal = Some(principal);
+        self.principal = Some(Box::new(principal));
         self.follow().await;
     }
 }

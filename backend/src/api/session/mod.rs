@@ -154,7 +154,8 @@ struct Session {
     answer_to: mpsc::UnboundedSender<Box<Answer>>,
     /// One permit per purchase in flight.
     slots: Arc<Semaphore>,
-    principal: Option<Principal>,
+    /// Who signed in (boxed: most connections never do, and every idle viewer holds this field).
+    principal: Option<Box<Principal>>,
     /// The token this connection signed in with (to revoke it on signing out).
     token: Option<String>,
     /// The request key of the message being handled: its errors carry it back.

@@ -17,7 +17,7 @@ impl Session {
         forbidden: &str,
         not_signed_in: &str,
     ) -> Option<Buyer> {
-        let refused = match permissions::resident(self.principal.as_ref(), action) {
+        let refused = match permissions::resident(self.principal.as_deref(), action) {
             Ok(resident) => {
                 let nickname = self
                     .principal
