@@ -97,6 +97,13 @@ async fn a_manager_schedules_a_show_and_invites_a_host_who_sells_in_it() {
         .wait_attr("#invite-url", "value", |v| v.contains("/invite/"))
         .await;
     manager.screenshot("manager-invited-360").await;
+    // Copying says whether it worked (headless Chromium may refuse the clipboard: then it says so).
+    manager.click("#copy-link").await;
+    manager
+        .wait_text("#copy-state", |t| {
+            t.contains("已复制") || t.contains("长按")
+        })
+        .await;
     // The same name again is refused in words.
     manager.type_into("#staff-name", "孙主播").await;
     manager.click("[data-role='moderator']").await;
@@ -267,4 +274,32 @@ async fn the_widget_tells_residents_before_and_after_a_show() {
     page.wait_text(".my-orders", |t| t.contains(&code)).await;
     page.screenshot("resident-ended-360").await;
     page.close().await;
+
+    // A grid worker's link: the live figures of the next show, and the community's page.
+    let next_week = serde_json::json!({
+        "title": "周三早市",
+        "starts_at": mulin_backend::now_ms() + 3_600_000,
+    });
+    let (status, made) = api(
+        ts.addr(),
+        "POST",
+        &format!("/api/communities/{community}/shows"),
+        Some(&manager),
+        Some(&next_week),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    let grid = Browser::start(360, 800).await;
+    grid.open(&format!("{base}{}", demo_link(&ts, Role::GridWorker)))
+        .await;
+    grid.wait_attr("#go-community", "href", |h| {
+        h.ends_with(&format!("/c/{community}"))
+    })
+    .await;
+    grid.wait_attr("#go-report", "href", |h| {
+        h.ends_with(&format!("/show/{}/report", made["id"]))
+    })
+    .await;
+    grid.screenshot("invite-grid-worker-360").await;
+    grid.close().await;
 }

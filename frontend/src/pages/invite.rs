@@ -124,8 +124,12 @@ fn Welcome(
         .iter()
         .map(|r| crate::pages::manager::role_name(*r))
         .collect::<Vec<_>>();
+    let clerk_only = roles.iter().all(|r| *r == Role::PickupClerk);
     let has = move |r: Role| roles.contains(&r);
     let (manager, host, moderator) = (has(Role::Manager), has(Role::Host), has(Role::Moderator));
+    // A grid worker follows the show's figures; their ordering desk and the clerks' counter come
+    // with their own pages.
+    let grid_worker = has(Role::GridWorker) && !manager && !host && !moderator;
     view! {
         <section class="card" id="invite-welcome">
             <h2>{tr!("invite.hello", name = name.clone())}</h2>
@@ -146,9 +150,15 @@ fn Welcome(
                             <a class="button secondary" id="go-moderator" href=format!("/show/{id}/moderator")>
                                 {tr!("invite.go_moderator", title = show.title.clone())}</a>
                         })}
+                        {grid_worker.then(|| view! {
+                            <a class="button primary" id="go-report" href=format!("/show/{id}/report")>
+                                {tr!("invite.go_report", title = show.title.clone())}</a>
+                        })}
                     }
                 })}
+                <a class="button secondary" id="go-community" href=format!("/c/{community}")>{txt("invite.go_community")}</a>
             </div>
+            {clerk_only.then(|| view! { <p class="note muted">{txt("invite.clerk_soon")}</p> })}
             <p class="muted small">{txt("invite.kept")}</p>
         </section>
     }

@@ -164,6 +164,19 @@ pub fn ManagerPage(community: CommunityId) -> impl IntoView {
     }
 }
 
+/// Scrolls the element `id` into view once it is drawn (a form filled from a row far above it, a
+/// link made just now).
+fn bring_into_view(id: &'static str) {
+    set_timeout(
+        move || {
+            if let Some(place) = document().get_element_by_id(id) {
+                place.scroll_into_view();
+            }
+        },
+        std::time::Duration::ZERO,
+    );
+}
+
 /// `"12月5日 周六 10:00"` / `"Sat 5 Dec 10:00"`: a moment on this device's clock, for schedules.
 fn local_day_time(at: UtcMillis) -> String {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));

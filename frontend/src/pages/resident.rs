@@ -71,12 +71,22 @@ pub fn ResidentPage(show: ShowId) -> impl IntoView {
                 let state = conn.catalogue.with(|c| {
                     let show = &c.as_ref()?.show;
                     Some(match show.status {
-                        // The countdown says which day; the clock face says when.
-                        ShowStatus::Scheduled => tr!(
-                            "showstate.starts",
-                            at = local_hm(show.starts_at),
-                            left = clock_span(show.starts_at - now)
-                        ),
+                        // The day and the clock face; the time left in days when it is that far.
+                        ShowStatus::Scheduled => {
+                            let d = js_sys::Date::new(&(show.starts_at as f64).into());
+                            let left = show.starts_at - now;
+                            tr!(
+                                "showstate.starts",
+                                m = d.get_month() + 1,
+                                d = d.get_date(),
+                                at = local_hm(show.starts_at),
+                                left = if left > 86_400_000 {
+                                    tr!("showstate.days", n = left / 86_400_000)
+                                } else {
+                                    clock_span(left)
+                                }
+                            )
+                        }
                         ShowStatus::Live => return None,
                         ShowStatus::Ended => tr!("showstate.ended"),
                         ShowStatus::Cancelled => tr!("showstate.cancelled"),

@@ -38,6 +38,33 @@ fn action_name(a: AuditAction) -> String {
     }
 }
 
+/// What a line is about, in the manager's words: the server writes `"show 3"`, `"staff 6 孙丽"`,
+/// `"deal 12"`, `"pickup 2"`, `"lucky bag 4"`, `"order 9"`; a show or pickup point goes by its name.
+fn subject_words(subject: &str, desk: Desk) -> String {
+    let (kind, rest) = match subject.strip_prefix("lucky bag ") {
+        Some(rest) => ("bag", rest),
+        None => subject.split_once(' ').unwrap_or((subject, "")),
+    };
+    let (id, name) = rest.split_once(' ').unwrap_or((rest, ""));
+    let id: i64 = id.parse().unwrap_or_default();
+    match kind {
+        "show" => desk
+            .shows
+            .with(|all| all.iter().find(|s| s.id == id).map(|s| s.title.clone()))
+            .unwrap_or_else(|| tr!("audit.subject_show", id = id)),
+        "staff" => name.to_owned(),
+        "deal" => tr!("audit.subject_deal", id = id),
+        "product" => tr!("audit.subject_product", id = id),
+        "pickup" => desk
+            .pickups
+            .with(|all| all.iter().find(|p| p.id == id).map(|p| p.name.clone()))
+            .unwrap_or_else(|| tr!("audit.subject_pickup", id = id)),
+        "bag" => tr!("audit.subject_bag", id = id),
+        "order" => tr!("audit.subject_order", id = id),
+        _ => subject.to_owned(),
+    }
+}
+
 /// The log with its filters.
 #[component]
 pub(super) fn AuditPanel(desk: Desk) -> impl IntoView {
@@ -93,7 +120,10 @@ pub(super) fn AuditPanel(desk: Desk) -> impl IntoView {
                 };
                 view! {
                     <li class="audit-line" data-action=l.action.as_str()>
-                        <div><strong>{move || action_name(l.action)}</strong>" · "{l.subject.clone()}
+                        <div><strong>{move || action_name(l.action)}</strong>" · "{
+                            let subject = l.subject.clone();
+                            move || subject_words(&subject, desk)
+                        }
                             {l.show.map(|s| view! { <span class="muted">{move || tr!("audit.in_show", show = s)}</span> })}</div>
                         <div class="muted">{move || local_day_time(l.at)}" · "{l.actor.clone()}</div>
                         {(!change.is_empty()).then(|| view! { <code class="change">{change}</code> })}

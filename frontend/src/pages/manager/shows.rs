@@ -166,7 +166,7 @@ pub(super) fn ShowsPanel(desk: Desk) -> impl IntoView {
                             })}
                             {status.is_open().then(|| view! {
                                 <button type="button" class="secondary small" data-edit=id
-                                    on:click=move |_| { problem.set(None); form.set(edit.clone()) }>{txt("mgr.edit")}</button>
+                                    on:click=move |_| { problem.set(None); form.set(edit.clone()); super::bring_into_view("show-form") }>{txt("mgr.edit")}</button>
                                 <a class="button secondary small" href=format!("/show/{id}/host")>{txt("mgr.host_console")}</a>
                             })}
                             {(status != ShowStatus::Scheduled).then(|| view! {
@@ -208,7 +208,8 @@ pub(super) fn ShowsPanel(desk: Desk) -> impl IntoView {
                             else if form.with(|f| f.editing.is_some()) { tr!("mgr.save") } else { tr!("mgr.schedule") }}
                     </button>
                     <button type="button" class="secondary" hidden=move || form.with(|f| *f == Form::default())
-                        on:click=move |_| { problem.set(None); form.set(Form::default()) }>{txt("mgr.discard")}</button>
+                        on:click=move |_| { problem.set(None); form.set(Form::default()) }>
+                        {move || if form.with(|f| f.editing.is_some()) { tr!("mgr.discard") } else { tr!("mgr.clear") }}</button>
                 </div>
                 {move || problem.get().map(|p| view! { <p class="note warn" role="alert" id="show-problem">{p}</p> })}
             </form>

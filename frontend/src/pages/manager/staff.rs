@@ -43,6 +43,8 @@ pub(super) fn StaffPanel(desk: Desk) -> impl IntoView {
     let problem = RwSignal::new(None::<String>);
     let working = RwSignal::new(false);
     let fresh = RwSignal::new(None::<Fresh>);
+    // Whether the link was copied (Some(true)), refused by the browser (Some(false)), or not yet.
+    let copied = RwSignal::new(None::<bool>);
     let load = move || {
         spawn_local(async move {
             let path = format!("{}/staff", desk.base());
@@ -55,19 +57,13 @@ pub(super) fn StaffPanel(desk: Desk) -> impl IntoView {
     load();
     let show_link = move |invite: Invite| {
         let origin = window().location().origin().unwrap_or_default();
+        copied.set(None);
         fresh.set(Some(Fresh {
             name: invite.staff.name,
             url: format!("{origin}{}", invite.path),
         }));
         // The link shows under the form: bring it into view, wherever the button was.
-        set_timeout(
-            || {
-                if let Some(link) = document().get_element_by_id("invite-link") {
-                    link.scroll_into_view();
-                }
-            },
-            std::time::Duration::ZERO,
-        );
+        super::bring_into_view("invite-link");
     };
     // Runs a change and reads the list again; `then` gets the answer.
     let act = move |method: &'static str, path: String, body: Option<String>, invite: bool| {
@@ -160,7 +156,7 @@ pub(super) fn StaffPanel(desk: Desk) -> impl IntoView {
                         {(!gone).then(|| view! {
                             <div class="row-actions">
                                 <button type="button" class="secondary small" data-edit-staff=id
-                                    on:click=move |_| { problem.set(None); fresh.set(None); form.set(edit.clone()) }>{txt("mgr.change_roles")}</button>
+                                    on:click=move |_| { problem.set(None); fresh.set(None); form.set(edit.clone()); super::bring_into_view("staff-form") }>{txt("mgr.change_roles")}</button>
                                 <button type="button" class="secondary small" data-relink=id disabled=move || working.get()
                                     on:click=move |_| act("POST", format!("{}/staff/{id}/invite", desk.base()), None, true)>{txt("mgr.new_link")}</button>
                                 <button type="button" class="danger small" data-revoke=id disabled=move || working.get()
@@ -232,7 +228,8 @@ pub(super) fn StaffPanel(desk: Desk) -> impl IntoView {
                             else if form.with(|f| f.editing.is_some()) { tr!("mgr.save") } else { tr!("mgr.make_link") }}
                     </button>
                     <button type="button" class="secondary" hidden=move || form.with(|f| *f == Form::default())
-                        on:click=move |_| { problem.set(None); form.set(Form::default()) }>{txt("mgr.discard")}</button>
+                        on:click=move |_| { problem.set(None); form.set(Form::default()) }>
+                        {move || if form.with(|f| f.editing.is_some()) { tr!("mgr.discard") } else { tr!("mgr.clear") }}</button>
                 </div>
                 {move || problem.get().map(|p| view! { <p class="note warn" role="alert" id="staff-problem">{p}</p> })}
             </form>
@@ -244,7 +241,14 @@ pub(super) fn StaffPanel(desk: Desk) -> impl IntoView {
                         <input readonly id="invite-url" value=f.url.clone()
                             on:focus=move |ev| { event_target::<web_sys::HtmlInputElement>(&ev).select() } />
                         <button type="button" class="primary small" id="copy-link"
-                            on:click=move |_| copy(&url)>{txt("mgr.copy")}</button>
+                            on:click=move |_| {
+                                let url = url.clone();
+                                spawn_local(async move { copied.set(Some(copy(&url).await)) })
+                            }>{txt("mgr.copy")}</button>
+                        {move || copied.get().map(|done| view! {
+                            <p id="copy-state" role="status" class=if done { "note ok" } else { "note warn" }>
+                                {if done { tr!("mgr.copied") } else { tr!("mgr.copy_failed") }}</p>
+                        })}
                         <p class="muted small">{txt("mgr.link_once")}</p>
                     </div>
                 }
@@ -258,7 +262,9 @@ fn confirm(question: &str) -> bool {
     window().confirm_with_message(question).unwrap_or(false)
 }
 
-/// Puts `text` on the clipboard (the field stays selectable where the browser refuses).
-fn copy(text: &str) {
-    let _ = window().navigator().clipboard().write_text(text);
+/// Puts `text` on the clipboard; whether the browser did (the field stays selectable where it
+/// refuses).
+async fn copy(text: &str) -> bool {
+    let promise = window().navigator().clipboard().write_text(text);
+    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
 }
