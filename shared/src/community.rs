@@ -148,6 +148,18 @@ pub struct ShowSummary {
     pub stream_url: String,
 }
 
+/// A community's shows, latest start first, and its pickup points: the public answer of
+/// `GET /api/communities/{c}/shows` (the community page and the consoles read it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommunityShows {
+    /// The community.
+    pub community: Community,
+    /// Its shows.
+    pub shows: Vec<ShowSummary>,
+    /// Its pickup points.
+    pub pickup_points: Vec<crate::domain::PickupPoint>,
+}
+
 /// Roles a community's staff can hold (residents are not staff).
 pub const STAFF_ROLES: [Role; 5] = [
     Role::Manager,

@@ -53,3 +53,16 @@ impl FromRequestParts<AppState> for Signed {
         }
     }
 }
+
+/// Where an HTTP route about `show` acts, for the permissions table. A show that does not exist
+/// is in no community (0): it is refused like another community's, so ids cannot be probed.
+pub(super) async fn show_scope(
+    state: &AppState,
+    show: mulin_shared::ShowId,
+) -> Result<crate::auth::permissions::Scope, crate::store::StoreError> {
+    let community = state.store.community_of(show).await?.map_or(0, |c| c.id);
+    Ok(crate::auth::permissions::Scope {
+        community,
+        show: Some(show),
+    })
+}

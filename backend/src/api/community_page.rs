@@ -160,6 +160,7 @@ pub(super) async fn page(
         .filter(|s| s.status == ShowStatus::Scheduled)
         .collect();
     coming.sort_by_key(|s| s.starts_at);
+    let mut products: Option<Vec<mulin_shared::Product>> = None;
     let _ = write!(
         body,
         "<section id=\"coming\"><h2>{}</h2>",
@@ -183,14 +184,17 @@ pub(super) async fn page(
                 lang.t("开播", "start"),
             );
             let deals = store.deals(s.id).await.map_err(failed)?;
-            let catalogue = store.catalogue(s.id).await.map_err(failed)?;
+            // The catalogue is the community's, the same for every show: read once.
+            if products.is_none() {
+                products = Some(store.catalogue(s.id).await.map_err(failed)?.products);
+            }
+            let catalogue = products.as_deref().unwrap_or_default();
             let mut upcoming: Vec<_> = deals.iter().filter(|d| d.ends_at > now).collect();
             upcoming.sort_by_key(|d| d.starts_at);
             if !upcoming.is_empty() {
                 body.push_str("<ul class=\"deals\">");
                 for d in upcoming {
                     let name = catalogue
-                        .products
                         .iter()
                         .find(|p| p.id == d.product)
                         .map(|p| p.name.as_str())

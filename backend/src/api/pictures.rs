@@ -12,7 +12,7 @@ use mulin_shared::ErrorCode;
 use mulin_shared::catalogue::{MAX_PICTURE_BYTES, picture_kind};
 use serde_json::json;
 
-use super::bearer::Signed;
+use super::bearer::{Signed, show_scope};
 use super::{ApiError, AppState};
 use crate::now_ms;
 
@@ -33,17 +33,9 @@ pub(super) async fn upload(
     })?;
     // Who asks is settled before the body is read (the `Signed` extractor, which runs first):
     // nobody else can make the server take 2 MB.
-    // A show that does not exist is nobody's: refused like another show's, so ids cannot be probed.
-    let community = state
-        .store
-        .community_of(show)
+    let scope = show_scope(&state, show)
         .await
-        .map_err(|e| ApiError::store(&e, "picture upload", "the server could not read the show"))?
-        .map_or(0, |c| c.id);
-    let scope = crate::auth::permissions::Scope {
-        community,
-        show: Some(show),
-    };
+        .map_err(|e| ApiError::store(&e, "picture upload", "the server could not read the show"))?;
     if !principal.may(crate::auth::permissions::Action::RunShow, scope) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,

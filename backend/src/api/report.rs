@@ -8,10 +8,10 @@ use axum::response::{IntoResponse, Response};
 use mulin_shared::report::{Figures, ShowReport};
 use mulin_shared::{ErrorCode, ShowId, format_yuan};
 
-use super::bearer::Signed;
+use super::bearer::{Signed, show_scope};
 use super::dates::iso_minute;
 use super::{ApiError, AppState};
-use crate::auth::permissions::{self, Action, Scope};
+use crate::auth::permissions::Action;
 use crate::now_ms;
 
 /// The report of the show in the path, if the sender may see it.
@@ -30,27 +30,17 @@ async fn report(state: &AppState, who: &Signed, show: &str) -> Result<ShowReport
             "the server could not read the report; please retry",
         )
     };
-    // A show that does not exist is nobody's: refused like another community's.
-    let community = state
-        .store
-        .community_of(show_id)
-        .await
-        .map_err(failed)?
-        .map_or(0, |c| c.id);
-    let scope = Scope {
-        community,
-        show: Some(show_id),
-    };
-    permissions::check(Some(&who.0), Action::SeeReport, scope).map_err(|r| {
-        ApiError::new(
+    let scope = show_scope(state, show_id).await.map_err(failed)?;
+    if !who.0.may(Action::SeeReport, scope) {
+        return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            r.code(),
+            ErrorCode::Forbidden,
             "only the community's managers, hosts, moderators and grid workers see its reports",
-        )
-    })?;
+        ));
+    }
     let mut report = state
         .store
-        .show_report(community, show_id, now_ms())
+        .show_report(scope.community, show_id, now_ms())
         .await
         .map_err(failed)?
         .ok_or_else(|| {

@@ -138,13 +138,9 @@ impl Store {
             let Some(id) = id else {
                 return Ok(CatalogueChange::NotFound);
             };
-            let version = bump(&mut *tx, show).await?;
             let saved = Product { id, ..p.clone() };
-            let mut change = Change::new(AuditAction::ProductSaved, None, format!("product {id}"))
-                .after(&saved);
-            change.before = before;
-            audit::record_in_show(tx, show, by, &change, crate::now_ms()).await?;
-            Ok(CatalogueChange::Done(saved, version))
+            let change = Change::new(AuditAction::ProductSaved, None, format!("product {id}"));
+            saved_and_logged(tx, show, by, change, before, saved).await
         })
         .await
     }
@@ -214,13 +210,9 @@ impl Store {
             let Some(id) = id else {
                 return Ok(CatalogueChange::NotFound);
             };
-            let version = bump(&mut *tx, show).await?;
             let saved = PickupPoint { id, ..p.clone() };
-            let mut change = Change::new(AuditAction::PickupSaved, None, format!("pickup {id}"))
-                .after(&saved);
-            change.before = before;
-            audit::record_in_show(tx, show, by, &change, crate::now_ms()).await?;
-            Ok(CatalogueChange::Done(saved, version))
+            let change = Change::new(AuditAction::PickupSaved, None, format!("pickup {id}"));
+            saved_and_logged(tx, show, by, change, before, saved).await
         })
         .await
     }
@@ -385,4 +377,20 @@ async fn row_json(
         .fetch_optional(&mut *tx)
         .await?;
     Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+}
+
+/// After a product or pickup point was saved: the catalogue's new version, and the log line with
+/// what it was (`before`, if it was there) and is now.
+async fn saved_and_logged<T: serde::Serialize>(
+    tx: &mut SqliteConnection,
+    show: ShowId,
+    by: &Actor,
+    change: Change,
+    before: Option<serde_json::Value>,
+    saved: T,
+) -> Result<CatalogueChange<T>, StoreError> {
+    let version = bump(&mut *tx, show).await?;
+    let change = Change { before, ..change }.after(&saved);
+    audit::record_in_show(tx, show, by, &change, crate::now_ms()).await?;
+    Ok(CatalogueChange::Done(saved, version))
 }

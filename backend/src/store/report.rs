@@ -163,20 +163,6 @@ impl Store {
             bags,
         }))
     }
-
-    /// Remembers that `show` had `viewers` watching at once, if that is more than it had before.
-    pub async fn raise_peak_viewers(&self, show: ShowId, viewers: i64) -> Result<(), StoreError> {
-        self.write(1, async |tx| {
-            sqlx::query("UPDATE shows SET peak_viewers = ? WHERE id = ? AND peak_viewers < ?")
-                .bind(viewers)
-                .bind(show)
-                .bind(viewers)
-                .execute(&mut *tx)
-                .await?;
-            Ok(())
-        })
-        .await
-    }
 }
 
 /// The minutes with orders, with the quiet minutes between them as 0 (up to a day's worth).

@@ -74,6 +74,22 @@ pub(super) async fn show_in_conn(
     }))
 }
 
+/// The show `id` as the manager's list shows it, if it is `community`'s, read on `conn`.
+async fn summary_in(
+    conn: &mut sqlx::SqliteConnection,
+    community: CommunityId,
+    id: ShowId,
+) -> Result<Option<ShowSummary>, StoreError> {
+    let row = sqlx::query(&format!(
+        "SELECT {SHOW_COLUMNS} FROM shows s WHERE s.id = ? AND s.community_id = ?"
+    ))
+    .bind(id)
+    .bind(community)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.as_ref().map(summary_from_row))
+}
+
 impl Store {
     /// The show, if it exists.
     pub async fn show(&self, id: ShowId) -> Result<Option<Show>, StoreError> {
@@ -90,20 +106,28 @@ impl Store {
         Ok(peak.unwrap_or(0).max(0) as u64)
     }
 
+    /// Remembers that `show` had `viewers` watching at once, if that is more than it had before.
+    pub async fn raise_peak_viewers(&self, show: ShowId, viewers: i64) -> Result<(), StoreError> {
+        self.write(1, async |tx| {
+            sqlx::query("UPDATE shows SET peak_viewers = ? WHERE id = ? AND peak_viewers < ?")
+                .bind(viewers)
+                .bind(show)
+                .bind(viewers)
+                .execute(&mut *tx)
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
     /// The show as the manager's list shows it, if it is `community`'s.
     pub async fn show_summary(
         &self,
         community: CommunityId,
         id: ShowId,
     ) -> Result<Option<ShowSummary>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {SHOW_COLUMNS} FROM shows s WHERE s.id = ? AND s.community_id = ?"
-        ))
-        .bind(id)
-        .bind(community)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.as_ref().map(summary_from_row))
+        let mut conn = self.pool.acquire().await?;
+        summary_in(&mut conn, community, id).await
     }
 
     /// Every show of `community`, the latest start first.
@@ -199,7 +223,7 @@ impl Store {
         now: UtcMillis,
     ) -> Result<Result<ShowSummary, ShowChangeProblem>, StoreError> {
         self.write(2, async |tx| {
-            let Some(before) = self.show_in(tx, community, id).await? else {
+            let Some(before) = summary_in(tx, community, id).await? else {
                 return Ok(Err(ShowChangeProblem::Unknown));
             };
             if !before.status.is_open() {
@@ -248,7 +272,7 @@ impl Store {
         now: UtcMillis,
     ) -> Result<Result<ShowSummary, ShowChangeProblem>, StoreError> {
         self.write(2, async |tx| {
-            let Some(before) = self.show_in(tx, community, id).await? else {
+            let Some(before) = summary_in(tx, community, id).await? else {
                 return Ok(Err(ShowChangeProblem::Unknown));
             };
             let (action, column) = match (before.status, to) {
@@ -284,22 +308,6 @@ impl Store {
             Ok(Ok(after))
         })
         .await
-    }
-
-    async fn show_in(
-        &self,
-        tx: &mut sqlx::SqliteConnection,
-        community: CommunityId,
-        id: ShowId,
-    ) -> Result<Option<ShowSummary>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {SHOW_COLUMNS} FROM shows s WHERE s.id = ? AND s.community_id = ?"
-        ))
-        .bind(id)
-        .bind(community)
-        .fetch_optional(&mut *tx)
-        .await?;
-        Ok(row.as_ref().map(summary_from_row))
     }
 }
 

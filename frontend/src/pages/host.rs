@@ -13,6 +13,7 @@ mod deals;
 use leptos::prelude::*;
 use mulin_shared::{ClientMsg, ErrorCode, Role, ShowId};
 
+use super::confirm;
 use super::moderator::StaffGate;
 use crate::components::ShowBar;
 use crate::i18n::{LangSwitch, error_text};
@@ -85,11 +86,6 @@ fn label_or_working(
             label()
         }
     }
-}
-
-/// Asks the host to confirm a step that cannot be undone.
-fn confirm(question: &str) -> bool {
-    window().confirm_with_message(question).unwrap_or(false)
 }
 
 /// The server's last refusal, in words, if it is one of `codes` (the ones a form can cause).

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use mulin_shared::community::{ShowSummary, StaffSession};
+use mulin_shared::community::{CommunityShows, ShowSummary, StaffSession};
 use mulin_shared::{CommunityId, ErrorCode, Role, ShowStatus};
 
 use crate::api::{Failure, Me, call, keep_staff_token, staff_token};
@@ -98,12 +98,8 @@ fn Welcome(
 ) -> impl IntoView {
     let shows = RwSignal::new(Vec::<ShowSummary>::new());
     spawn_local(async move {
-        #[derive(serde::Deserialize)]
-        struct Listing {
-            shows: Vec<ShowSummary>,
-        }
         let path = format!("/api/communities/{community}/shows");
-        if let Ok(listing) = call::<Listing>("GET", &path, None, None).await {
+        if let Ok(listing) = call::<CommunityShows>("GET", &path, None, None).await {
             shows.set(listing.shows);
         }
     });

@@ -10,7 +10,7 @@ mod staff;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use mulin_shared::community::{Community, ShowSummary};
+use mulin_shared::community::{Community, CommunityShows, ShowSummary};
 use mulin_shared::{CommunityId, PickupPoint, Role, UtcMillis};
 
 use crate::api::{Failure, Me, call, staff_token};
@@ -60,13 +60,8 @@ impl Desk {
     /// Reads the shows and pickup points again.
     fn reload(self) {
         spawn_local(async move {
-            #[derive(serde::Deserialize)]
-            struct Listing {
-                shows: Vec<ShowSummary>,
-                pickup_points: Vec<PickupPoint>,
-            }
             let path = format!("{}/shows", self.base());
-            if let Ok(listing) = call::<Listing>("GET", &path, None, None).await {
+            if let Ok(listing) = call::<CommunityShows>("GET", &path, None, None).await {
                 self.shows.set(listing.shows);
                 self.pickups.set(listing.pickup_points);
             }
@@ -112,14 +107,8 @@ pub fn ManagerPage(community: CommunityId) -> impl IntoView {
         if me.community != Some(community) || !me.roles.contains(&Role::Manager) {
             return gate.set(Gate::Refused(tr!("mgr.not_manager")));
         }
-        #[derive(serde::Deserialize)]
-        struct Listing {
-            community: Community,
-            shows: Vec<ShowSummary>,
-            pickup_points: Vec<PickupPoint>,
-        }
         let path = format!("/api/communities/{community}/shows");
-        match call::<Listing>("GET", &path, None, None).await {
+        match call::<CommunityShows>("GET", &path, None, None).await {
             Ok(listing) => {
                 desk.shows.set(listing.shows);
                 desk.pickups.set(listing.pickup_points);

@@ -13,3 +13,10 @@ pub use manager::ManagerPage;
 pub use moderator::ModeratorPage;
 pub use report::ReportPage;
 pub use resident::ResidentPage;
+
+/// Asks the person at a staff screen to confirm a step that cannot be undone.
+pub(crate) fn confirm(question: &str) -> bool {
+    leptos::prelude::window()
+        .confirm_with_message(question)
+        .unwrap_or(false)
+}

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use mulin_shared::community::{ShowDraft, ShowProblem, ShowSummary};
+use mulin_shared::community::{CommunityShows, ShowDraft, ShowProblem, ShowSummary};
 use mulin_shared::{ErrorCode, ShowStatus};
 
 use super::{ApiError, AppState, Signed, body, community, id, store_error, unknown_community};
@@ -18,29 +18,20 @@ use crate::store::ShowChangeProblem;
 pub(super) async fn list(
     State(state): State<AppState>,
     Path(community): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<CommunityShows>, ApiError> {
     let id = id(&community, ErrorCode::UnknownCommunity, "community")?;
-    let found = state
-        .store
+    let store = &state.store;
+    let failed = |e: crate::store::StoreError| store_error(&e);
+    let found = store
         .community(id)
         .await
-        .map_err(|e| store_error(&e))?
+        .map_err(failed)?
         .ok_or_else(|| unknown_community(id))?;
-    let shows = state
-        .store
-        .shows_of(id)
-        .await
-        .map_err(|e| store_error(&e))?;
-    let pickup_points = state
-        .store
-        .pickup_points_of(id)
-        .await
-        .map_err(|e| store_error(&e))?;
-    Ok(Json(serde_json::json!({
-        "community": found,
-        "shows": shows,
-        "pickup_points": pickup_points,
-    })))
+    Ok(Json(CommunityShows {
+        community: found,
+        shows: store.shows_of(id).await.map_err(failed)?,
+        pickup_points: store.pickup_points_of(id).await.map_err(failed)?,
+    }))
 }
 
 fn invalid(problem: ShowProblem) -> ApiError {

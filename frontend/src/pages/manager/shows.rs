@@ -8,6 +8,7 @@ use mulin_shared::{ShowId, ShowStatus};
 
 use super::{Desk, datetime_local, from_datetime_local, local_day_time, refusal};
 use crate::i18n::txt;
+use crate::pages::confirm;
 use crate::tr;
 
 /// The form's fields as typed; `editing` is the show being changed (none: a new one).
@@ -215,8 +216,4 @@ pub(super) fn ShowsPanel(desk: Desk) -> impl IntoView {
             </form>
         </section>
     }
-}
-
-fn confirm(question: &str) -> bool {
-    window().confirm_with_message(question).unwrap_or(false)
 }

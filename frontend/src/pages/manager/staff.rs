@@ -9,6 +9,7 @@ use mulin_shared::{PickupId, Role, StaffId};
 
 use super::{Desk, local_day_time, refusal, role_name};
 use crate::i18n::txt;
+use crate::pages::confirm;
 use crate::tr;
 
 /// The form's fields; `editing` is the person being changed (none: an invite).
@@ -256,10 +257,6 @@ pub(super) fn StaffPanel(desk: Desk) -> impl IntoView {
 
         </section>
     }
-}
-
-fn confirm(question: &str) -> bool {
-    window().confirm_with_message(question).unwrap_or(false)
 }
 
 /// Puts `text` on the clipboard; whether the browser did (the field stays selectable where it
