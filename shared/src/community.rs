@@ -160,6 +160,16 @@ pub struct CommunityShows {
     pub pickup_points: Vec<crate::domain::PickupPoint>,
 }
 
+/// A community's catalogue as its managers keep it: the answer of
+/// `GET /api/communities/{c}/catalogue`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommunityCatalogue {
+    /// Its products, oldest first.
+    pub products: Vec<crate::domain::Product>,
+    /// Its pickup points, oldest first.
+    pub pickup_points: Vec<crate::domain::PickupPoint>,
+}
+
 /// Roles a community's staff can hold (residents are not staff).
 pub const STAFF_ROLES: [Role; 5] = [
     Role::Manager,

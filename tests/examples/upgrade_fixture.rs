@@ -38,9 +38,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let now = mulin_backend::now_ms();
     let mut host = ts.host().await;
 
-    // The host's catalogue: a product with a stored picture, and a pickup point more.
+    // The catalogue: a product with a stored picture (the host's), and a pickup point more (the
+    // manager's).
+    let community = store.community_of(ts.show).await?.map_or(0, |c| c.id);
+    let of = mulin_backend::store::CatalogueOf {
+        community,
+        show: Some(ts.show),
+    };
     let picture = store
-        .put_picture(ts.show, "image/png", b"\x89PNG\r\n\x1a\nfixture", now)
+        .put_picture(of, "image/png", b"\x89PNG\r\n\x1a\nfixture", now)
         .await?;
     host.send(&ClientMsg::SaveProduct {
         product: Product {
@@ -58,16 +64,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ServerMsg::ProductSaved { product } = answer(&mut host, "product").await else {
         unreachable!()
     };
-    host.send(&ClientMsg::SavePickup {
-        pickup: PickupPoint {
-            id: 0,
-            name: "康宁大药房（公园路店）".into(),
-            address: "公园路 12 号".into(),
-            hours: "每天 8:30–20:30".into(),
-        },
-    })
-    .await;
-    answer(&mut host, "pickup").await;
+    let (mut manager, _) = mulin_tests::staff::manager_in_show(&ts).await;
+    manager
+        .send(&ClientMsg::SavePickup {
+            pickup: PickupPoint {
+                id: 0,
+                name: "康宁大药房（公园路店）".into(),
+                address: "公园路 12 号".into(),
+                hours: "每天 8:30–20:30".into(),
+            },
+        })
+        .await;
+    answer(&mut manager, "pickup").await;
 
     // Two deals: one restocked and still live, one ended.
     let corn = host.launch_deal(1, 990, 50, 5).await.id;

@@ -112,3 +112,13 @@ pub async fn show_host(ts: &TestServer, show: mulin_shared::ShowId) -> crate::Cl
     host.resume(&token).await;
     host
 }
+
+/// A connection joined to the demo show and signed in as its community's manager (周主任), who
+/// keeps the catalogue: the connection and the manager's token.
+pub async fn manager_in_show(ts: &TestServer) -> (crate::Client, String) {
+    let (_, token) = demo_manager(ts).await;
+    let mut manager = ts.client().await;
+    manager.join(ts.show).await;
+    manager.resume(&token).await;
+    (manager, token)
+}

@@ -1,5 +1,5 @@
-//! The host's console over real WebSockets and HTTP: the catalogue (products, pictures, pickup
-//! points) and the deals' schedule, pin and closing time — what every viewer sees change, what is
+//! The host's console over real WebSockets and HTTP: the catalogue (a host adds products and
+//! pictures; the manager changes and removes them and keeps the pickup points) and the deals' schedule, pin and closing time — what every viewer sees change, what is
 //! refused and why, and what survives a restart.
 
 use std::time::Duration;
@@ -75,10 +75,11 @@ async fn state_where(c: &mut Client, mut pick: impl FnMut(&RoomState) -> bool) -
 }
 
 #[tokio::test]
-async fn the_host_manages_the_catalogue_and_every_viewer_is_sent_it_before_the_state_that_needs_it()
+async fn the_host_adds_products_the_manager_keeps_the_catalogue_and_every_viewer_is_sent_it_first()
 {
     let ts = TestServer::start().await;
     let mut host = ts.host().await;
+    let (mut manager, _) = mulin_tests::staff::manager_in_show(&ts).await;
     let mut viewer = ts.client().await;
     let first = viewer.join(ts.show).await;
 
@@ -111,9 +112,13 @@ async fn the_host_manages_the_catalogue_and_every_viewer_is_sent_it_before_the_s
     assert_eq!(stored, &potatoes);
     assert_eq!(stored.description, "现挖现发，带泥保鲜。");
 
-    // Change it: names are cleaned, the id stays.
+    // Changing it is the manager's: the host is refused. Names are cleaned, the id stays.
+    assert_eq!(
+        save_product(&mut host, potatoes.clone()).await,
+        Err(ErrorCode::Forbidden)
+    );
     let renamed = save_product(
-        &mut host,
+        &mut manager,
         Product {
             name: "  滕州黄心土豆 ".into(),
             ..potatoes.clone()
@@ -147,14 +152,17 @@ async fn the_host_manages_the_catalogue_and_every_viewer_is_sent_it_before_the_s
         ),
         (product(9_999, "x"), ErrorCode::UnknownProduct),
     ] {
-        assert_eq!(save_product(&mut host, bad).await, Err(code));
+        assert_eq!(save_product(&mut manager, bad.clone()).await, Err(code));
+        if bad.id == 0 {
+            assert_eq!(save_product(&mut host, bad).await, Err(code));
+        }
     }
 
     // A product that has been on sale stays; one that never was can go.
     host.launch_deal(potatoes.id, 1990, 10, 2).await;
     assert_eq!(
         act(
-            &mut host,
+            &mut manager,
             ClientMsg::RemoveProduct {
                 product: potatoes.id
             }
@@ -163,8 +171,12 @@ async fn the_host_manages_the_catalogue_and_every_viewer_is_sent_it_before_the_s
         Err(ErrorCode::InUse)
     );
     let spare = save_product(&mut host, product(0, "备用")).await.unwrap();
-    assert!(matches!(
+    assert_eq!(
         act(&mut host, ClientMsg::RemoveProduct { product: spare.id }).await,
+        Err(ErrorCode::Forbidden)
+    );
+    assert!(matches!(
+        act(&mut manager, ClientMsg::RemoveProduct { product: spare.id }).await,
         Ok(ServerMsg::ProductRemoved { product }) if product == spare.id
     ));
     let (_, products, _) = loop {
@@ -175,19 +187,21 @@ async fn the_host_manages_the_catalogue_and_every_viewer_is_sent_it_before_the_s
     };
     assert!(products.iter().any(|p| p.id == potatoes.id));
 
-    // Pickup points: add, change, remove an unused one; one with orders stays.
-    let saved = act(
-        &mut host,
-        ClientMsg::SavePickup {
-            pickup: PickupPoint {
-                id: 0,
-                name: "老百姓大药房（春风路店）".into(),
-                address: "春风路 6 号".into(),
-                hours: String::new(),
-            },
+    // Pickup points (the manager's; the host is refused): add, change, remove an unused one; one
+    // with orders stays.
+    let spring_store = ClientMsg::SavePickup {
+        pickup: PickupPoint {
+            id: 0,
+            name: "老百姓大药房（春风路店）".into(),
+            address: "春风路 6 号".into(),
+            hours: String::new(),
         },
-    )
-    .await;
+    };
+    assert_eq!(
+        act(&mut host, spring_store.clone()).await,
+        Err(ErrorCode::Forbidden)
+    );
+    let saved = act(&mut manager, spring_store).await;
     let Ok(ServerMsg::PickupSaved { pickup: spring }) = saved else {
         panic!("pickup not saved: {saved:?}");
     };
@@ -195,7 +209,7 @@ async fn the_host_manages_the_catalogue_and_every_viewer_is_sent_it_before_the_s
     assert!(points.contains(&spring));
     assert_eq!(
         act(
-            &mut host,
+            &mut manager,
             ClientMsg::SavePickup {
                 pickup: PickupPoint {
                     address: "".into(),
@@ -223,15 +237,15 @@ async fn the_host_manages_the_catalogue_and_every_viewer_is_sent_it_before_the_s
         .recv_until(|m| matches!(m, ServerMsg::OrderAccepted { .. }).then_some(()))
         .await;
     assert_eq!(
-        act(&mut host, ClientMsg::RemovePickup { pickup: spring.id }).await,
+        act(&mut manager, ClientMsg::RemovePickup { pickup: spring.id }).await,
         Err(ErrorCode::InUse)
     );
     assert!(matches!(
-        act(&mut host, ClientMsg::RemovePickup { pickup: 3 }).await,
+        act(&mut manager, ClientMsg::RemovePickup { pickup: 3 }).await,
         Ok(ServerMsg::PickupRemoved { pickup: 3 })
     ));
     assert_eq!(
-        act(&mut host, ClientMsg::RemovePickup { pickup: 3 }).await,
+        act(&mut manager, ClientMsg::RemovePickup { pickup: 3 }).await,
         Err(ErrorCode::UnknownPickup)
     );
     // An order for a removed pickup point is refused.

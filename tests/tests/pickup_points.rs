@@ -1,4 +1,4 @@
-//! Pickup points carry their opening hours, as the host enters them, to every viewer.
+//! Pickup points carry their opening hours, as the manager enters them, to every viewer.
 
 use mulin_shared::{ClientMsg, ErrorCode, PickupPoint, ServerMsg};
 use mulin_tests::TestServer;
@@ -6,7 +6,7 @@ use mulin_tests::TestServer;
 #[tokio::test]
 async fn a_pickup_points_hours_reach_every_viewer_and_bad_ones_are_named() {
     let ts = TestServer::start().await;
-    let mut host = ts.host().await;
+    let (mut host, _) = mulin_tests::staff::manager_in_show(&ts).await;
     let point = |hours: &str| ClientMsg::SavePickup {
         pickup: PickupPoint {
             id: 0,

@@ -384,12 +384,13 @@ async fn refusals_do_not_tell_what_another_show_or_resident_has() {
         })
         .await;
     other_host.launch_deal(theirs, 1990, 5, 1).await;
-    // This show's host cannot tell it from a product that never was.
-    let mut host = ts.host().await;
+    // This community's manager cannot tell it from a product that never was.
+    let (mut manager, _) = mulin_tests::staff::manager_in_show(&ts).await;
     for product in [theirs, 987_654] {
-        host.send(&ClientMsg::RemoveProduct { product }).await;
-        assert_eq!(host.next_error().await.0, ErrorCode::UnknownProduct);
+        manager.send(&ClientMsg::RemoveProduct { product }).await;
+        assert_eq!(manager.next_error().await.0, ErrorCode::UnknownProduct);
     }
+    let mut host = ts.host().await;
     // A resident cannot tell another's order from one that never was.
     let deal = host.launch_deal(1, 990, 10, 2).await;
     let mut a = ts.client().await;

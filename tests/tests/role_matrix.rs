@@ -80,6 +80,16 @@ async fn every_action_is_refused_to_every_role_that_may_not_do_it() {
     let mut host_elsewhere = staff(&ts, &other_host).await;
     let mut moderator_elsewhere = staff(&ts, &other_moderator).await;
 
+    let product = mulin_shared::Product {
+        id: 1,
+        name: "改名".into(),
+        description: String::new(),
+        origin: "x".into(),
+        unit: "x".into(),
+        normal_price: 1,
+        batch: String::new(),
+        picture: None,
+    };
     let run_show = vec![
         ClientMsg::LaunchDeal {
             product: 1,
@@ -99,18 +109,25 @@ async fn every_action_is_refused_to_every_role_that_may_not_do_it() {
             deal: deal.id,
             ends_at: now + 3_600_000,
         },
+        // A host adds a product during the show.
         ClientMsg::SaveProduct {
             product: mulin_shared::Product {
-                id: 1,
-                name: "改名".into(),
-                description: String::new(),
-                origin: "x".into(),
-                unit: "x".into(),
-                normal_price: 1,
-                batch: String::new(),
-                picture: None,
+                id: 0,
+                ..product.clone()
             },
         },
+        ClientMsg::OpenBag {
+            prize: "x".into(),
+            winners: 1,
+            closes_at: now + 60_000,
+            eligibility: Eligibility::Everyone,
+            pickup: 1,
+        },
+        ClientMsg::CloseBag { bag },
+    ];
+    // Changing the catalogue is the managers' (not even the show's host may).
+    let keep_catalogue = vec![
+        ClientMsg::SaveProduct { product },
         ClientMsg::RemoveProduct { product: 5 },
         ClientMsg::SavePickup {
             pickup: mulin_shared::PickupPoint {
@@ -121,14 +138,6 @@ async fn every_action_is_refused_to_every_role_that_may_not_do_it() {
             },
         },
         ClientMsg::RemovePickup { pickup: 3 },
-        ClientMsg::OpenBag {
-            prize: "x".into(),
-            winners: 1,
-            closes_at: now + 60_000,
-            eligibility: Eligibility::Everyone,
-            pickup: 1,
-        },
-        ClientMsg::CloseBag { bag },
     ];
     let resident_only = vec![
         ClientMsg::PlaceOrder {
@@ -149,6 +158,7 @@ async fn every_action_is_refused_to_every_role_that_may_not_do_it() {
 
     let everything: Vec<ClientMsg> = run_show
         .iter()
+        .chain(&keep_catalogue)
         .chain(&resident_only)
         .chain(&cancel)
         .cloned()
@@ -176,6 +186,17 @@ async fn every_action_is_refused_to_every_role_that_may_not_do_it() {
         for action in actions {
             client.send(action).await;
             assert_eq!(client.next_error().await.0, code, "{who}: {action:?}");
+        }
+    }
+    for (who, client) in [
+        ("a resident", &mut resident),
+        ("the show's host", &mut host),
+        ("the moderator", &mut moderator),
+        ("another show's host", &mut host_elsewhere),
+    ] {
+        for action in &keep_catalogue {
+            client.send(action).await;
+            assert_eq!(client.next_error().await.0, forbidden, "{who}: {action:?}");
         }
     }
     // Staff may not buy, enter bags or have a name; another show's staff may not cancel here.
@@ -308,6 +329,9 @@ async fn the_managers_routes_are_refused_to_everyone_else() {
     let show = ts.show;
     let draft = json!({ "title": "不该有的直播", "starts_at": now + 3_600_000 });
     let person = json!({ "name": "不该有的人", "roles": ["host"] });
+    let goods = json!({ "id": 0, "name": "不该有的货", "origin": "x", "unit": "x",
+        "normal_price": 100 });
+    let store_front = json!({ "id": 0, "name": "不该有的店", "address": "x" });
     let routes: Vec<(&str, String, Option<serde_json::Value>)> = vec![
         ("POST", format!("{base}/shows"), Some(draft.clone())),
         ("PUT", format!("{base}/shows/{show}"), Some(draft)),
@@ -320,6 +344,13 @@ async fn the_managers_routes_are_refused_to_everyone_else() {
         ("POST", format!("{base}/staff/{victim}/invite"), None),
         ("POST", format!("{base}/staff/{victim}/revoke"), None),
         ("GET", format!("{base}/audit"), None),
+        ("GET", format!("{base}/catalogue"), None),
+        ("POST", format!("{base}/products"), Some(goods.clone())),
+        ("PUT", format!("{base}/products/1"), Some(goods)),
+        ("DELETE", format!("{base}/products/5"), None),
+        ("POST", format!("{base}/pickups"), Some(store_front.clone())),
+        ("PUT", format!("{base}/pickups/1"), Some(store_front)),
+        ("DELETE", format!("{base}/pickups/3"), None),
     ];
     let before = (
         store.shows_of(community).await.expect("shows"),
@@ -328,8 +359,25 @@ async fn the_managers_routes_are_refused_to_everyone_else() {
             .audit_log(community, &Default::default())
             .await
             .expect("log"),
+        store.catalogue(show).await.expect("catalogue"),
     );
     for (who, token, status, code) in &people {
+        // A picture for the community's catalogue: refused before the body is read.
+        let auth = token.as_ref().map(|t| format!("Bearer {t}"));
+        let mut headers = vec![("Content-Type", "image/png")];
+        if let Some(auth) = &auth {
+            headers.push(("Authorization", auth.as_str()));
+        }
+        let png = mulin_tests::TINY_PNG;
+        let path = format!("{base}/pictures");
+        let upload = http_request(addr, "POST", &path, &headers, png)
+            .await
+            .expect("answered");
+        assert_eq!(
+            (upload.status, upload.json()["error"].as_str()),
+            (*status, Some(*code)),
+            "{who}: POST {path}"
+        );
         for (method, path, body) in &routes {
             let (got, answer) = api(addr, method, path, token.as_deref(), body.as_ref()).await;
             assert_eq!(
@@ -346,6 +394,7 @@ async fn the_managers_routes_are_refused_to_everyone_else() {
             .audit_log(community, &Default::default())
             .await
             .expect("log"),
+        store.catalogue(show).await.expect("catalogue"),
     );
     assert_eq!(after, before, "nothing refused changed the store");
     // The demo show is still live: nobody above could end it.

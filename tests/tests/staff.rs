@@ -347,7 +347,7 @@ async fn a_pickup_clerk_serves_the_communitys_pickup_points() {
     assert_eq!(status, 201, "{made}");
     assert_eq!(made["staff"]["pickups"], json!([1, 2]));
     // A pickup point a clerk serves stays: removing it is `in_use`.
-    let mut host = ts.host().await;
-    host.send(&ClientMsg::RemovePickup { pickup: 2 }).await;
-    assert_eq!(host.next_error().await.0, ErrorCode::InUse);
+    let path = format!("/api/communities/{community}/pickups/2");
+    let (status, refused) = api(addr, "DELETE", &path, Some(&manager), None).await;
+    assert_eq!((status, &refused["error"]), (409, &json!("in_use")));
 }

@@ -150,9 +150,15 @@ async fn a_database_of_schema_0012_upgrades_with_everything_in_it_intact() {
     let other = catalogue_of(2).await.expect("catalogue");
     assert!(other.products.is_empty() && other.pickup_points.is_empty());
     // A product added to one show now is its community's: the other show offers it too.
+    let next_week = record.shows[1].show.id;
+    let community = store.community_of(next_week).await.expect("read");
+    let of = mulin_backend::store::CatalogueOf {
+        community: community.expect("a community").id,
+        show: Some(next_week),
+    };
     let added = store
         .save_product(
-            record.shows[1].show.id,
+            of,
             &mulin_tests::new_product("散养土鸡蛋"),
             &mulin_backend::store::Actor::command_line(),
         )

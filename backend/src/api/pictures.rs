@@ -1,5 +1,6 @@
-//! Product pictures. A host uploads one as the body of `POST /api/shows/{show}/pictures` with their
-//! token as `Authorization: Bearer …`, and gets back its address; anyone fetches it from
+//! Product pictures. A host uploads one as the body of `POST /api/shows/{show}/pictures`, a manager
+//! as that of `POST /api/communities/{c}/pictures`, with their token as `Authorization: Bearer …`,
+//! and gets back its address; anyone fetches it from
 //! `GET /pictures/{sha256}.{ext}`. Pictures live in the store, so every node serves every picture,
 //! and are named by their content, so a browser may cache them for good.
 
@@ -14,9 +15,11 @@ use serde_json::json;
 
 use super::bearer::{Signed, show_scope};
 use super::{ApiError, AppState};
+use crate::auth::permissions::{Action, Scope};
 use crate::now_ms;
+use crate::store::CatalogueOf;
 
-/// Stores an uploaded picture for a show's host; answers `201 { "url": "/pictures/…" }`.
+/// Stores a picture a show's host uploads during the show; answers `201 { "url": "/pictures/…" }`.
 pub(super) async fn upload(
     State(state): State<AppState>,
     Path(show): Path<String>,
@@ -36,13 +39,56 @@ pub(super) async fn upload(
     let scope = show_scope(&state, show)
         .await
         .map_err(|e| ApiError::store(&e, "picture upload", "the server could not read the show"))?;
-    if !principal.may(crate::auth::permissions::Action::RunShow, scope) {
+    if !principal.may(Action::RunShow, scope) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             ErrorCode::Forbidden,
             "only the show's host may upload pictures",
         ));
     }
+    let of = CatalogueOf {
+        community: scope.community,
+        show: Some(show),
+    };
+    receive(&state, of, &headers, body).await
+}
+
+/// Stores a picture a manager uploads for the community's catalogue (`POST
+/// /api/communities/{c}/pictures`); answers like [`upload`].
+pub(super) async fn upload_for_community(
+    State(state): State<AppState>,
+    Path(community): Path<String>,
+    Signed(principal): Signed,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    // An id that is not a number is in no community: refused like another community's.
+    let scope = Scope {
+        community: community.parse().unwrap_or(0),
+        show: None,
+    };
+    if !principal.may(Action::ManageCatalogue, scope) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            "only the community's managers may upload pictures for its catalogue",
+        ));
+    }
+    let of = CatalogueOf {
+        community: scope.community,
+        show: None,
+    };
+    receive(&state, of, &headers, body).await
+}
+
+/// Reads an upload's body (within the size limit and the body deadline), checks that it is a
+/// picture and keeps it for `of`'s catalogue.
+async fn receive(
+    state: &AppState,
+    of: CatalogueOf,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -91,7 +137,7 @@ pub(super) async fn upload(
     })?;
     let name = state
         .store
-        .put_picture(show, content_type, &bytes, now_ms())
+        .put_picture(of, content_type, &bytes, now_ms())
         .await
         .map_err(|e| {
             ApiError::store(

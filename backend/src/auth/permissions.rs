@@ -20,14 +20,14 @@ pub enum Action {
     CancelAnyOrder,
     /// See every order of the show as it is placed.
     SeeAllOrders,
-    /// Run the show: launch, restock, extend, pin and end deals; keep the catalogue; open and close
-    /// lucky bags; upload pictures.
+    /// Run the show: launch, restock, extend, pin and end deals; add a product (with its picture);
+    /// open and close lucky bags.
     RunShow,
     /// Create, schedule, edit, start, end and cancel the community's shows.
     ManageShows,
     /// Invite staff, change their roles, revoke them.
     ManageStaff,
-    /// Keep the community's catalogue and pickup points.
+    /// Keep the community's catalogue and pickup points: add, change and remove them.
     ManageCatalogue,
     /// Read the community's audit log.
     ReadAudit,

@@ -2,7 +2,7 @@
 //! community offers the same), uploaded pictures, and the version that every change bumps.
 
 use mulin_shared::community::AuditAction;
-use mulin_shared::{PickupId, PickupPoint, Product, ProductId, ShowId, UtcMillis};
+use mulin_shared::{CommunityId, PickupId, PickupPoint, Product, ProductId, ShowId, UtcMillis};
 use sha2::{Digest, Sha256};
 use sqlx::{Row, SqliteConnection};
 
@@ -18,6 +18,17 @@ pub enum CatalogueChange<T> {
     NotFound,
     /// Still named by a deal, an order or a lucky bag.
     InUse,
+}
+
+/// Whose catalogue a change is made to: the community's, from one of its shows (a host adding a
+/// product during the show) or from the manager's console (no show). The show goes into the audit
+/// log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CatalogueOf {
+    /// The community whose catalogue it is.
+    pub community: CommunityId,
+    /// The show the change was made from, if one.
+    pub show: Option<ShowId>,
 }
 
 /// A show's products and pickup points as of one moment, with the catalogue's version then.
@@ -87,10 +98,22 @@ impl Store {
         Ok(rows.iter().map(pickup_from_row).collect())
     }
 
-    /// Adds a product (`id` 0) or changes one of this show's community's.
+    /// A community's products, oldest first.
+    pub async fn products_of(&self, community: CommunityId) -> Result<Vec<Product>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, name, description, origin, unit, normal_price, batch, picture \
+             FROM products WHERE community_id = ? ORDER BY id",
+        )
+        .bind(community)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(product_from_row).collect())
+    }
+
+    /// Adds a product (`id` 0) or changes one of the community's.
     pub async fn save_product(
         &self,
-        show: ShowId,
+        of: CatalogueOf,
         p: &Product,
         by: &Actor,
     ) -> Result<CatalogueChange<Product>, StoreError> {
@@ -105,10 +128,10 @@ impl Store {
             let id: Option<i64> = if p.id == 0 {
                 sqlx::query_scalar(
                     "INSERT INTO products (show_id, community_id, name, description, origin, unit, \
-                     normal_price, batch, picture) VALUES (?1, (SELECT community_id FROM shows \
-                     WHERE id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+                     normal_price, batch, picture) SELECT ?, id, ?, ?, ?, ?, ?, ?, ? \
+                     FROM communities WHERE id = ? RETURNING id",
                 )
-                .bind(show)
+                .bind(of.show)
                 .bind(&p.name)
                 .bind(&p.description)
                 .bind(&p.origin)
@@ -116,12 +139,14 @@ impl Store {
                 .bind(p.normal_price)
                 .bind(&p.batch)
                 .bind(&p.picture)
+                .bind(of.community)
                 .fetch_optional(&mut *tx)
                 .await?
             } else {
                 sqlx::query_scalar(
                     "UPDATE products SET name = ?, description = ?, origin = ?, unit = ?, \
-                     normal_price = ?, batch = ?, picture = ? WHERE id = ? AND community_id = (SELECT community_id FROM shows WHERE id = ?) RETURNING id",
+                     normal_price = ?, batch = ?, picture = ? WHERE id = ? AND community_id = ? \
+                     RETURNING id",
                 )
                 .bind(&p.name)
                 .bind(&p.description)
@@ -131,7 +156,7 @@ impl Store {
                 .bind(&p.batch)
                 .bind(&p.picture)
                 .bind(p.id)
-                .bind(show)
+                .bind(of.community)
                 .fetch_optional(&mut *tx)
                 .await?
             };
@@ -139,31 +164,29 @@ impl Store {
                 return Ok(CatalogueChange::NotFound);
             };
             let saved = Product { id, ..p.clone() };
-            let change = Change::new(AuditAction::ProductSaved, None, format!("product {id}"));
-            saved_and_logged(tx, show, by, change, before, saved).await
+            let change = Change::new(AuditAction::ProductSaved, of.show, format!("product {id}"));
+            saved_and_logged(tx, of.community, by, change, before, saved).await
         })
         .await
     }
 
-    /// Removes a product of this show's community that no deal has sold.
+    /// Removes a product of the community that no deal has sold.
     pub async fn remove_product(
         &self,
-        show: ShowId,
+        of: CatalogueOf,
         product: ProductId,
         by: &Actor,
     ) -> Result<CatalogueChange<()>, StoreError> {
         let change = Change::new(
             AuditAction::ProductRemoved,
-            None,
+            of.show,
             format!("product {product}"),
         );
         self.remove(
-            show,
-            product,
+            of.community,
+            ("products", product),
             (by, change),
-            "SELECT EXISTS (SELECT 1 FROM products WHERE id = ? AND community_id = (SELECT community_id FROM shows WHERE id = ?))",
             "SELECT EXISTS (SELECT 1 FROM deals WHERE product_id = ?1)",
-            "DELETE FROM products WHERE id = ? AND community_id = (SELECT community_id FROM shows WHERE id = ?)",
         )
         .await
     }
@@ -171,7 +194,7 @@ impl Store {
     /// Adds a pickup point (`id` 0) or changes one of this show's community's.
     pub async fn save_pickup(
         &self,
-        show: ShowId,
+        of: CatalogueOf,
         p: &PickupPoint,
         by: &Actor,
     ) -> Result<CatalogueChange<PickupPoint>, StoreError> {
@@ -185,25 +208,26 @@ impl Store {
             .await?;
             let id: Option<i64> = if p.id == 0 {
                 sqlx::query_scalar(
-                    "INSERT INTO pickup_points (show_id, community_id, name, address, hours) VALUES \
-                     (?1, (SELECT community_id FROM shows WHERE id = ?1), ?2, ?3, ?4) RETURNING id",
+                    "INSERT INTO pickup_points (show_id, community_id, name, address, hours) \
+                     SELECT ?, id, ?, ?, ? FROM communities WHERE id = ? RETURNING id",
                 )
-                .bind(show)
+                .bind(of.show)
                 .bind(&p.name)
                 .bind(&p.address)
                 .bind(&p.hours)
+                .bind(of.community)
                 .fetch_optional(&mut *tx)
                 .await?
             } else {
                 sqlx::query_scalar(
                     "UPDATE pickup_points SET name = ?, address = ?, hours = ? \
-                     WHERE id = ? AND community_id = (SELECT community_id FROM shows WHERE id = ?) RETURNING id",
+                     WHERE id = ? AND community_id = ? RETURNING id",
                 )
                 .bind(&p.name)
                 .bind(&p.address)
                 .bind(&p.hours)
                 .bind(p.id)
-                .bind(show)
+                .bind(of.community)
                 .fetch_optional(&mut *tx)
                 .await?
             };
@@ -211,53 +235,54 @@ impl Store {
                 return Ok(CatalogueChange::NotFound);
             };
             let saved = PickupPoint { id, ..p.clone() };
-            let change = Change::new(AuditAction::PickupSaved, None, format!("pickup {id}"));
-            saved_and_logged(tx, show, by, change, before, saved).await
+            let change = Change::new(AuditAction::PickupSaved, of.show, format!("pickup {id}"));
+            saved_and_logged(tx, of.community, by, change, before, saved).await
         })
         .await
     }
 
-    /// Removes a pickup point of this show's community that no order or lucky bag names.
+    /// Removes a pickup point of the community that no order, lucky bag or clerk names.
     pub async fn remove_pickup(
         &self,
-        show: ShowId,
+        of: CatalogueOf,
         pickup: PickupId,
         by: &Actor,
     ) -> Result<CatalogueChange<()>, StoreError> {
-        let change = Change::new(AuditAction::PickupRemoved, None, format!("pickup {pickup}"));
+        let change = Change::new(
+            AuditAction::PickupRemoved,
+            of.show,
+            format!("pickup {pickup}"),
+        );
         self.remove(
-            show,
-            pickup,
+            of.community,
+            ("pickup_points", pickup),
             (by, change),
-            "SELECT EXISTS (SELECT 1 FROM pickup_points WHERE id = ? AND community_id = (SELECT community_id FROM shows WHERE id = ?))",
             "SELECT EXISTS (SELECT 1 FROM orders WHERE pickup_id = ?1) \
              OR EXISTS (SELECT 1 FROM bags WHERE pickup_id = ?1) \
              OR EXISTS (SELECT 1 FROM staff_pickups WHERE pickup_id = ?1)",
-            "DELETE FROM pickup_points WHERE id = ? AND community_id = (SELECT community_id FROM shows WHERE id = ?)",
         )
         .await
     }
 
-    /// Deletes row `id` of `show` with `delete` unless `in_use` (which binds `id` as `?1`) says it
-    /// is still named somewhere; checked, done and logged (`logged`: by whom, what) in one
-    /// transaction. A row of another community is not
-    /// found (`ours`, binding `id` and `show`, says whether it is this community's), whatever names it:
-    /// the answer must not tell another community's catalogue apart from nothing.
+    /// Deletes row `id` of `community`'s `table` unless `in_use` (which binds `id` as `?1`) says
+    /// it is still named somewhere; checked, done and logged (`logged`: by whom, what) in one
+    /// transaction. A row of another community is not found, whatever names it: the answer must
+    /// not tell another community's catalogue apart from nothing.
     async fn remove(
         &self,
-        show: ShowId,
-        id: i64,
+        community: CommunityId,
+        (table, id): (&'static str, i64),
         logged: (&Actor, Change),
-        ours: &str,
         in_use: &str,
-        delete: &str,
     ) -> Result<CatalogueChange<()>, StoreError> {
         self.write(2, async |tx| {
-            let ours: bool = sqlx::query_scalar(ours)
-                .bind(id)
-                .bind(show)
-                .fetch_one(&mut *tx)
-                .await?;
+            let ours: bool = sqlx::query_scalar(&format!(
+                "SELECT EXISTS (SELECT 1 FROM {table} WHERE id = ? AND community_id = ?)"
+            ))
+            .bind(id)
+            .bind(community)
+            .fetch_one(&mut *tx)
+            .await?;
             if !ours {
                 return Ok(CatalogueChange::NotFound);
             }
@@ -268,17 +293,13 @@ impl Store {
             if used {
                 return Ok(CatalogueChange::InUse);
             }
-            let done = sqlx::query(delete)
+            sqlx::query(&format!("DELETE FROM {table} WHERE id = ?"))
                 .bind(id)
-                .bind(show)
                 .execute(&mut *tx)
                 .await?;
-            if done.rows_affected() == 0 {
-                return Ok(CatalogueChange::NotFound);
-            }
-            let version = bump(&mut *tx, show).await?;
+            let version = bump(&mut *tx, community).await?;
             let (by, change) = &logged;
-            audit::record_in_show(tx, show, by, change, crate::now_ms()).await?;
+            audit::record(tx, community, by, change, crate::now_ms()).await?;
             Ok(CatalogueChange::Done((), version))
         })
         .await
@@ -288,7 +309,7 @@ impl Store {
     /// name, the hex SHA-256 of its bytes. The same picture uploaded twice is kept once.
     pub async fn put_picture(
         &self,
-        show: ShowId,
+        of: CatalogueOf,
         content_type: &str,
         bytes: &[u8],
         now: UtcMillis,
@@ -298,11 +319,12 @@ impl Store {
         let pages = bytes.len() as u64 / 4096 + 4;
         self.write(pages, async |tx| {
             sqlx::query(
-                "INSERT INTO pictures (sha256, show_id, content_type, bytes, created_at) \
-                 VALUES (?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
+                "INSERT INTO pictures (sha256, community_id, show_id, content_type, bytes, \
+                 created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
             )
             .bind(&name)
-            .bind(show)
+            .bind(of.community)
+            .bind(of.show)
             .bind(content_type)
             .bind(bytes)
             .bind(now)
@@ -323,22 +345,23 @@ impl Store {
     }
 }
 
-/// Bumps the catalogue version of every show of `show`'s community (they share its catalogue)
-/// inside the change's transaction; returns `show`'s new version. Each show keeps a version of its
-/// own, so a viewer's held version never goes backwards, whichever show it watches.
-async fn bump(tx: &mut SqliteConnection, show: ShowId) -> Result<u64, StoreError> {
+/// Bumps the catalogue version of every show of `community` (they share its catalogue) inside the
+/// change's transaction; returns the highest version now (0 for a community without shows). Each
+/// show keeps a version of its own, so a viewer's held version never goes backwards, whichever
+/// show it watches.
+async fn bump(tx: &mut SqliteConnection, community: CommunityId) -> Result<u64, StoreError> {
     sqlx::query(
-        "UPDATE shows SET catalogue_version = catalogue_version + 1 \
-         WHERE community_id = (SELECT community_id FROM shows WHERE id = ?)",
+        "UPDATE shows SET catalogue_version = catalogue_version + 1 WHERE community_id = ?",
     )
-    .bind(show)
+    .bind(community)
     .execute(&mut *tx)
     .await?;
-    let v: i64 = sqlx::query_scalar("SELECT catalogue_version FROM shows WHERE id = ?")
-        .bind(show)
-        .fetch_one(&mut *tx)
-        .await?;
-    Ok(v as u64)
+    let v: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(catalogue_version) FROM shows WHERE community_id = ?")
+            .bind(community)
+            .fetch_one(&mut *tx)
+            .await?;
+    Ok(v.unwrap_or(0) as u64)
 }
 
 /// A product from a row of `id, name, description, origin, unit, normal_price, batch, picture`.
@@ -383,14 +406,14 @@ async fn row_json(
 /// what it was (`before`, if it was there) and is now.
 async fn saved_and_logged<T: serde::Serialize>(
     tx: &mut SqliteConnection,
-    show: ShowId,
+    community: CommunityId,
     by: &Actor,
     change: Change,
     before: Option<serde_json::Value>,
     saved: T,
 ) -> Result<CatalogueChange<T>, StoreError> {
-    let version = bump(&mut *tx, show).await?;
+    let version = bump(&mut *tx, community).await?;
     let change = Change { before, ..change }.after(&saved);
-    audit::record_in_show(tx, show, by, &change, crate::now_ms()).await?;
+    audit::record(tx, community, by, &change, crate::now_ms()).await?;
     Ok(CatalogueChange::Done(saved, version))
 }

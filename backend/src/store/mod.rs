@@ -30,7 +30,7 @@ use tokio::sync::Mutex;
 
 pub use audit::{Actor, AuditFilter, Change};
 pub use bags::{DrawnWinner, StoredBag};
-pub use catalogue::{CatalogueChange, StoredCatalogue};
+pub use catalogue::{CatalogueChange, CatalogueOf, StoredCatalogue};
 pub use communities::{Community, CommunityId, Duplicate, split_label};
 pub use deals::NewDeal;
 pub use health::{Degraded, SpaceLimits, StoreHealth};

@@ -1,4 +1,4 @@
-//! The manager's HTTP API: a community's shows, staff and audit log, under
+//! The manager's HTTP API: a community's shows, staff, catalogue and audit log, under
 //! `/api/communities/{community}/…`, and the invite links staff sign in with. Every route checks
 //! the sender's token (`Authorization: Bearer …`) against the one permissions table, and every
 //! change is written with its audit-log line in one transaction.
@@ -6,6 +6,7 @@
 //! Errors are `{ "error": code, "message": text }` like every HTTP error: a malformed body or
 //! query gets `400 invalid_message`, an id that names nothing `404` with the thing's code.
 
+mod catalogue;
 mod shows;
 mod staff;
 
@@ -48,6 +49,27 @@ pub(super) fn routes() -> Router<AppState> {
             post(staff::revoke),
         )
         .route("/communities/{community}/audit", get(staff::audit))
+        .route("/communities/{community}/catalogue", get(catalogue::read))
+        .route(
+            "/communities/{community}/products",
+            post(catalogue::save_product),
+        )
+        .route(
+            "/communities/{community}/products/{item}",
+            put(catalogue::save_product).delete(catalogue::remove_product),
+        )
+        .route(
+            "/communities/{community}/pickups",
+            post(catalogue::save_pickup),
+        )
+        .route(
+            "/communities/{community}/pickups/{item}",
+            put(catalogue::save_pickup).delete(catalogue::remove_pickup),
+        )
+        .route(
+            "/communities/{community}/pictures",
+            post(super::pictures::upload_for_community),
+        )
 }
 
 /// A JSON body, or `400 invalid_message` saying what is wrong with it.

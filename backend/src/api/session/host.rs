@@ -1,5 +1,5 @@
-//! The host's actions: deals, the catalogue and lucky bags. Everyone but the show's host is refused
-//! before anything happens.
+//! The host's actions: deals, lucky bags and a product added during the show; and the managers'
+//! changes to the catalogue over the socket. Everyone else is refused before anything happens.
 
 use std::sync::Arc;
 
@@ -7,6 +7,7 @@ use mulin_shared::{ClientMsg, ErrorCode, ServerMsg};
 
 use super::writer::Outgoing;
 use super::{Session, frame};
+use crate::auth::permissions::Action;
 use crate::live::{BagSpec, DealSpec, LiveError, Room};
 use crate::store::Actor;
 
@@ -65,8 +66,15 @@ impl Session {
                 ))
                 .await
             }
+            // A host adds a product during the show; changing the catalogue is the managers' work.
             ClientMsg::SaveProduct { product } => {
+                let may: &[Action] = if product.id == 0 {
+                    &[Action::RunShow, Action::ManageCatalogue]
+                } else {
+                    &[Action::ManageCatalogue]
+                };
                 Box::pin(self.catalogue(
+                    may,
                     |room, by| async move { room.save_product(&product, &by).await },
                     |product| ServerMsg::ProductSaved { product },
                 ))
@@ -74,6 +82,7 @@ impl Session {
             }
             ClientMsg::RemoveProduct { product } => {
                 Box::pin(self.catalogue(
+                    &[Action::ManageCatalogue],
                     |room, by| async move { room.remove_product(product, &by).await },
                     |()| ServerMsg::ProductRemoved { product },
                 ))
@@ -81,6 +90,7 @@ impl Session {
             }
             ClientMsg::SavePickup { pickup } => {
                 Box::pin(self.catalogue(
+                    &[Action::ManageCatalogue],
                     |room, by| async move { room.save_pickup(&pickup, &by).await },
                     |pickup| ServerMsg::PickupSaved { pickup },
                 ))
@@ -88,6 +98,7 @@ impl Session {
             }
             ClientMsg::RemovePickup { pickup } => {
                 Box::pin(self.catalogue(
+                    &[Action::ManageCatalogue],
                     |room, by| async move { room.remove_pickup(pickup, &by).await },
                     |()| ServerMsg::PickupRemoved { pickup },
                 ))
@@ -144,7 +155,19 @@ impl Session {
     ) where
         F: Future<Output = Result<T, LiveError>>,
     {
-        let Some((room, by)) = self.host_room().await else {
+        self.run(&[Action::RunShow], act, answer).await
+    }
+
+    /// [`Session::host`] for an action one of `may` allows.
+    async fn run<T, F>(
+        &self,
+        may: &[Action],
+        act: impl FnOnce(Arc<Room>, Actor) -> F,
+        answer: impl FnOnce(T) -> ServerMsg,
+    ) where
+        F: Future<Output = Result<T, LiveError>>,
+    {
+        let Some((room, by)) = self.room_for(may).await else {
             return;
         };
         let acting = room.clone();
@@ -161,17 +184,20 @@ impl Session {
         }
     }
 
-    /// A change to the catalogue, done as [`Session::host`] does any host action; then the
-    /// community's other open rooms on this node read it again (the shows of a community share it).
+    /// A change to the catalogue (which one of `may` allows), done as [`Session::host`] does any host
+    /// action; then the community's other open rooms on this node read it again (the shows of a
+    /// community share it).
     async fn catalogue<T, F>(
         &self,
+        may: &[Action],
         act: impl FnOnce(Arc<Room>, Actor) -> F,
         answer: impl FnOnce(T) -> ServerMsg,
     ) where
         F: Future<Output = Result<T, LiveError>>,
     {
         let live = self.state.live.clone();
-        self.host(
+        self.run(
+            may,
             |room, by| async move {
                 let done = act(room.clone(), by).await?;
                 live.share_catalogue(room.community(), Some(room.show()))
@@ -183,18 +209,22 @@ impl Session {
         .await
     }
 
-    /// The joined room and who acts in it, if the signed-in person hosts it; otherwise answers
-    /// with the reason.
-    async fn host_room(&self) -> Option<(Arc<Room>, Actor)> {
+    /// The joined room and who acts in it, if the signed-in person may do one of `may` there
+    /// (host it, or keep its community's catalogue); otherwise answers with the reason.
+    async fn room_for(&self, may: &[Action]) -> Option<(Arc<Room>, Actor)> {
         let Some(principal) = &self.principal else {
             self.error(ErrorCode::NotSignedIn, "sign in with a host token first")
                 .await;
             return None;
         };
         let room = self.joined().await?;
-        if !principal.may(crate::auth::permissions::Action::RunShow, room.scope()) {
-            self.error(ErrorCode::Forbidden, "only the show's host may do this")
-                .await;
+        if !may.iter().any(|&action| principal.may(action, room.scope())) {
+            let why = if may == [Action::ManageCatalogue] {
+                "only the community's managers change its catalogue"
+            } else {
+                "only the show's host may do this"
+            };
+            self.error(ErrorCode::Forbidden, why).await;
             return None;
         }
         Some((room, principal.actor()))

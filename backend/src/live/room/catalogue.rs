@@ -9,7 +9,7 @@ use mulin_shared::{PickupId, PickupPoint, Product, ProductId, ServerMsg, Show, S
 
 use super::{Change, Room};
 use crate::live::{Frame, LiveError};
-use crate::store::{Actor, CatalogueChange, Store, StoredCatalogue};
+use crate::store::{Actor, CatalogueChange, CatalogueOf, Store, StoredCatalogue};
 
 /// The catalogue as the room holds it: the stored lists and their `ShowInfo` frame, made once.
 #[derive(Debug)]
@@ -60,7 +60,10 @@ impl Room {
     pub async fn save_product(&self, product: &Product, by: &Actor) -> Result<Product, LiveError> {
         let clean = check_product(product).map_err(LiveError::InvalidProduct)?;
         let _turn = self.host_gate.lock().await;
-        let change = self.store.save_product(self.show, &clean, by).await?;
+        let change = self
+            .store
+            .save_product(self.catalogue_of(), &clean, by)
+            .await?;
         self.catalogue_changed(change, || LiveError::UnknownProduct(product.id), "")
             .await
     }
@@ -68,7 +71,10 @@ impl Room {
     /// Removes a product no deal has sold.
     pub async fn remove_product(&self, product: ProductId, by: &Actor) -> Result<(), LiveError> {
         let _turn = self.host_gate.lock().await;
-        let change = self.store.remove_product(self.show, product, by).await?;
+        let change = self
+            .store
+            .remove_product(self.catalogue_of(), product, by)
+            .await?;
         self.catalogue_changed(
             change,
             || LiveError::UnknownProduct(product),
@@ -85,7 +91,10 @@ impl Room {
     ) -> Result<PickupPoint, LiveError> {
         let clean = check_pickup(pickup).map_err(LiveError::InvalidPickup)?;
         let _turn = self.host_gate.lock().await;
-        let change = self.store.save_pickup(self.show, &clean, by).await?;
+        let change = self
+            .store
+            .save_pickup(self.catalogue_of(), &clean, by)
+            .await?;
         self.catalogue_changed(change, || LiveError::UnknownPickup(pickup.id), "")
             .await
     }
@@ -93,13 +102,24 @@ impl Room {
     /// Removes a pickup point no order or lucky bag names.
     pub async fn remove_pickup(&self, pickup: PickupId, by: &Actor) -> Result<(), LiveError> {
         let _turn = self.host_gate.lock().await;
-        let change = self.store.remove_pickup(self.show, pickup, by).await?;
+        let change = self
+            .store
+            .remove_pickup(self.catalogue_of(), pickup, by)
+            .await?;
         self.catalogue_changed(
             change,
             || LiveError::UnknownPickup(pickup),
             "orders or a lucky bag name this pickup point; it stays",
         )
         .await
+    }
+
+    /// This room's community's catalogue, changed from this show.
+    fn catalogue_of(&self) -> CatalogueOf {
+        CatalogueOf {
+            community: self.community(),
+            show: Some(self.show),
+        }
     }
 
     /// After a stored change: reads the catalogue back and publishes it with a new room state, so
