@@ -78,7 +78,9 @@ pub async fn call<T: DeserializeOwned>(
         .as_string()
         .unwrap_or_default();
     if response.ok() {
-        return serde_json::from_str(&text).map_err(|e| Failure {
+        // `204 No Content` (a removal) reads as `null`, so `T = ()` takes it.
+        let text = if text.is_empty() { "null" } else { &text };
+        return serde_json::from_str(text).map_err(|e| Failure {
             code: None,
             message: e.to_string(),
         });

@@ -303,3 +303,123 @@ async fn the_widget_tells_residents_before_and_after_a_show() {
     grid.screenshot("invite-grid-worker-360").await;
     grid.close().await;
 }
+
+/// The manager keeps the catalogue on a phone: adds a pickup point and a product, changes the
+/// product, is told in words why a product that has been on sale stays, removes one that never
+/// was; viewers of the show on air get each change, and the store holds what the screen says.
+#[tokio::test]
+async fn a_manager_keeps_the_catalogue_from_the_console_on_a_phone() {
+    mulin_tests::browser::dist_is_built();
+    let ts = TestServer::start().await;
+    let base = ts.http_url();
+    let community = ts.demo.community;
+    let store = ts.server.store().clone();
+    let mut viewer = ts.client().await;
+    viewer.join(ts.show).await;
+
+    let manager = Browser::start(360, 800).await;
+    manager
+        .open(&format!("{base}{}", demo_link(&ts, Role::Manager)))
+        .await;
+    manager.click("#go-manage").await;
+    manager
+        .wait_text("#pickup-list", |t| !t.trim().is_empty())
+        .await;
+
+    // A pickup point: a missing address is named before anything is sent.
+    manager
+        .type_into("#pickup-name", "益丰大药房（春风路店）")
+        .await;
+    manager.click("#pickup-save").await;
+    manager
+        .wait_text("#pickup-problem", |t| t.contains("地址"))
+        .await;
+    manager.type_into("#pickup-address", "春风路 6 号").await;
+    manager.type_into("#pickup-hours", "每天 8:00–21:00").await;
+    manager.click("#pickup-save").await;
+    manager
+        .wait_text("#pickup-list", |t| t.contains("益丰大药房（春风路店）"))
+        .await;
+    manager
+        .wait_text("#pickup-done", |t| t.contains("已保存"))
+        .await;
+    let points = store.pickup_points_of(community).await.expect("read");
+    let spring = points
+        .iter()
+        .find(|p| p.name == "益丰大药房（春风路店）")
+        .expect("stored");
+    assert_eq!(
+        (spring.address.as_str(), spring.hours.as_str()),
+        ("春风路 6 号", "每天 8:00–21:00")
+    );
+
+    // A product, then a change to its price.
+    manager.type_into("#product-name", "五常稻花香大米").await;
+    manager.type_into("#product-origin", "黑龙江五常").await;
+    manager.type_into("#product-unit", "5 kg").await;
+    manager.type_into("#product-price", "69.90").await;
+    manager.click("#product-save").await;
+    manager
+        .wait_text("#product-list", |t| t.contains("五常稻花香大米"))
+        .await;
+    let rice = store
+        .products_of(community)
+        .await
+        .expect("read")
+        .into_iter()
+        .find(|p| p.name == "五常稻花香大米")
+        .expect("stored");
+    assert_eq!(rice.normal_price, 6990);
+    manager
+        .click(&format!("button[data-edit='{}']", rice.id))
+        .await;
+    manager
+        .wait_text("#product-form h4", |t| t.contains("修改商品"))
+        .await;
+    manager.type_into("#product-price", "59.90").await;
+    manager.click("#product-save").await;
+    manager
+        .wait_text("#product-list", |t| t.contains("59.90"))
+        .await;
+    manager.screenshot("manager-catalogue-360").await;
+    // The viewer of the show on air was sent the new price.
+    viewer
+        .recv_until(|m| match m {
+            mulin_shared::ServerMsg::ShowInfo { products, .. } => products
+                .iter()
+                .any(|p| p.id == rice.id && p.normal_price == 5990)
+                .then_some(()),
+            _ => None,
+        })
+        .await;
+
+    // The demo deal's product stays, and the manager is told why; the new product can go.
+    manager.click("button[data-remove='1']").await;
+    manager
+        .client
+        .accept_alert()
+        .await
+        .expect("a confirm to accept");
+    manager
+        .wait_text("#product-problem", |t| t.contains("不能删除"))
+        .await;
+    manager
+        .click(&format!("button[data-remove='{}']", rice.id))
+        .await;
+    manager
+        .client
+        .accept_alert()
+        .await
+        .expect("a confirm to accept");
+    manager
+        .wait_text("#product-done", |t| t.contains("已删除"))
+        .await;
+    let products = store.products_of(community).await.expect("read");
+    assert!(products.iter().any(|p| p.id == 1));
+    assert!(!products.iter().any(|p| p.id == rice.id));
+    assert!(
+        !manager.scrolls_sideways().await,
+        "nothing wider than the phone"
+    );
+    manager.close().await;
+}

@@ -1,5 +1,5 @@
-//! The host console: keep the catalogue, launch or schedule flash deals, pin, extend, restock and
-//! end them while watching every deal sell, and run lucky bags.
+//! The host console: launch or schedule flash deals, pin, extend, restock and
+//! end them while watching every deal sell, run lucky bags, and add a product the catalogue lacks.
 //!
 //! On a phone the live deals come first (what is selling, what is left), the forms after them.
 //! Every action goes out with a request key (`Conn::request`): its button says "working…" and the
@@ -42,7 +42,7 @@ pub fn HostPage(show: ShowId, token: String) -> impl IntoView {
                 <deals::LaunchForm conn now />
                 <deals::RestockForm conn now />
                 <bag::BagPanel conn now />
-                <catalogue::CataloguePanel conn show token=upload_token.get_value() />
+                <catalogue::QuickAdd conn show token=upload_token.get_value() />
             </Show>
         </main>
     }

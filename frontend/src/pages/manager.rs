@@ -1,10 +1,12 @@
 //! The manager's console (`/c/{community}/manage`): the community's shows (create, schedule, edit,
-//! start, end, cancel), its staff (invite, roles, revoke) and the audit log of every change. It
+//! start, end, cancel), its staff (invite, roles, revoke), its catalogue (products and pickup
+//! points) and the audit log of every change. It
 //! talks to the manager's HTTP API with the token the manager's invite link left on this device.
 //!
 //! On a phone the sections stack (shows first: what is on today); on a laptop they sit side by side.
 
 mod audit;
+mod catalogue;
 mod shows;
 mod staff;
 
@@ -138,6 +140,7 @@ pub fn ManagerPage(community: CommunityId) -> impl IntoView {
                         <nav class="jump" aria-label=txt("mgr.sections")>
                             <a href="#shows-title">{txt("mgr.shows")}</a>
                             <a href="#staff-title">{txt("mgr.staff")}</a>
+                            <a href="#catalogue-title">{txt("mgr.catalogue")}</a>
                             <a href="#audit-title">{txt("mgr.audit")}</a>
                         </nav>
                         <LangSwitch />
@@ -145,6 +148,7 @@ pub fn ManagerPage(community: CommunityId) -> impl IntoView {
                     <div class="manager-grid">
                         <shows::ShowsPanel desk />
                         <staff::StaffPanel desk />
+                        <catalogue::CataloguePanel desk />
                         <audit::AuditPanel desk />
                     </div>
                 }.into_any(),
@@ -223,6 +227,13 @@ fn refusal(f: &Failure) -> String {
         Some(E::UnknownStaff) => tr!("mgr.unknown_staff"),
         Some(E::UnknownShow) => tr!("mgr.unknown_show"),
         Some(E::UnknownPickup) => tr!("mgr.unknown_pickup"),
+        Some(
+            code @ (E::InUse
+            | E::InvalidProduct
+            | E::InvalidPickup
+            | E::InvalidPicture
+            | E::PictureTooLarge),
+        ) => crate::pages::catalogue::refusal(code),
         Some(E::InvalidToken | E::NotSignedIn) => tr!("mgr.no_token"),
         _ => f.words(),
     }

@@ -1,5 +1,6 @@
 //! One page per person: residents, hosts, moderators, managers, and staff invite links.
 
+mod catalogue;
 mod host;
 mod invite;
 pub mod manager;

@@ -218,7 +218,10 @@ impl Session {
             return None;
         };
         let room = self.joined().await?;
-        if !may.iter().any(|&action| principal.may(action, room.scope())) {
+        if !may
+            .iter()
+            .any(|&action| principal.may(action, room.scope()))
+        {
             let why = if may == [Action::ManageCatalogue] {
                 "only the community's managers change its catalogue"
             } else {
