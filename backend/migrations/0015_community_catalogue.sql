@@ -2,9 +2,8 @@
 -- product, pickup point or picture belongs to a community, and names the show it was added from
 -- only when a host added it during one (`show_id`, now optional). SQLite cannot drop NOT NULL in
 -- place, so the three tables are rebuilt; every row and id stays. Deals, orders, lucky bags and
--- clerks name products and pickup points by id: the foreign keys are checked once, at commit,
--- against the rebuilt tables.
-PRAGMA defer_foreign_keys = ON;
+-- clerks name products and pickup points by id: the store runs migrations with foreign keys off
+-- and checks every reference after them (`store::migrate`), as SQLite prescribes for a rebuild.
 
 CREATE TABLE products_new (
     id           INTEGER PRIMARY KEY,

@@ -125,6 +125,8 @@ fn order(id: i64, code: &str, status: OrderStatus) -> Order {
         status,
         created_at: NOW,
         cancel_reason: None,
+        product: 1,
+        show: 1,
     }
 }
 
@@ -349,10 +351,19 @@ async fn my_orders_show_the_pickup_code_and_offer_cancel_only_before_pickup() {
     let conn = Conn::detached();
     conn.catalogue.set(Some(catalogue()));
     let order = |id, status| order(id, &format!("90110{id}"), status);
+    // One bought in an earlier show of the community: named, with its day; shown at the counter,
+    // but cancelled in its own show.
+    let earlier = Order {
+        show: 0,
+        deal: 3,
+        created_at: NOW - 7 * 86_400_000,
+        ..order(4, OrderStatus::Accepted)
+    };
     let orders = RwSignal::new(vec![
         order(1, OrderStatus::Accepted),
         order(2, OrderStatus::Cancelled),
         order(3, OrderStatus::PickedUp),
+        earlier,
     ]);
     let root = mount(move || view! { <MyOrderList conn orders=orders.into() /> });
     settle().await;
@@ -375,6 +386,13 @@ async fn my_orders_show_the_pickup_code_and_offer_cancel_only_before_pickup() {
         attr(&root, &format!("{} [data-counter]", row(1)), "aria-label").as_deref(),
         Some("到店出示取货码 901101")
     );
+    let before = text(&root, &row(4));
+    assert!(
+        before.contains("鲜食甜糯玉米") && before.contains("往期直播"),
+        "{before}"
+    );
+    assert!(find(&root, &format!("{} [data-counter]", row(4))).is_some());
+    assert!(find(&root, &format!("{} [data-cancel]", row(4))).is_none());
 }
 
 #[wasm_bindgen_test]

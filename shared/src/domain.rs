@@ -201,6 +201,13 @@ pub struct Order {
     /// Why staff cancelled it, in their words, for the resident (absent otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancel_reason: Option<String>,
+    /// The product bought (its deal's): a resident's orders from other shows of the community
+    /// name what they are without that show's deals.
+    #[serde(default)]
+    pub product: ProductId,
+    /// The show it was bought in.
+    #[serde(default)]
+    pub show: ShowId,
 }
 
 wire_enum! {

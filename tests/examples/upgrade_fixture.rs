@@ -217,7 +217,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let mut mine = Vec::new();
         for t in tokens.iter().filter_map(|t| t.resident) {
-            let orders = store.resident_orders(id, t).await?;
+            let community = store.community_of(id).await?.map_or(0, |c| c.id);
+            let orders: Vec<_> = store
+                .resident_orders(community, t)
+                .await?
+                .into_iter()
+                .filter(|o| o.show == id)
+                .collect();
             let prizes = store
                 .prizes(id, t)
                 .await?

@@ -78,3 +78,53 @@ async fn shows_of_a_community_share_its_catalogue_and_its_changes() {
         Vec::<Product>::new()
     );
 }
+
+/// A resident who bought in this week's show finds that order, with its product and show, in
+/// "my orders" of next week's show of the community (signed in once, known in every show); it is
+/// cancelled in its own show, not from another.
+#[tokio::test]
+async fn a_residents_orders_follow_them_to_the_communitys_other_shows() {
+    let ts = TestServer::start().await;
+    let store = ts.server.store().clone();
+    let community = store
+        .show(ts.show)
+        .await
+        .expect("read")
+        .expect("show")
+        .community;
+    let next_week = store
+        .create_show("下周丰收集市", &community, mulin_backend::now_ms())
+        .await
+        .expect("show");
+    let mut buyer = ts.client().await;
+    let state = buyer.join(ts.show).await;
+    let (_, token) = buyer.sign_in("王阿姨").await;
+    let deal = state.pinned_deal().expect("the demo deal");
+    let ServerMsg::OrderAccepted { order, .. } = buyer.order(deal.id, 1, "week-1").await else {
+        panic!("the order");
+    };
+    assert_eq!((order.product, order.show), (deal.product, ts.show));
+
+    let mut later = ts.client().await;
+    later.join(next_week).await;
+    later.resume(&token).await;
+    let mine = later
+        .recv_until(|m| match m {
+            ServerMsg::MyOrders { orders } => Some(orders.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(mine, vec![order.clone()], "the same order, as stored");
+    later
+        .send(&ClientMsg::CancelOrder {
+            order: order.id,
+            reason: None,
+        })
+        .await;
+    assert_eq!(
+        later.next_error().await.0,
+        mulin_shared::ErrorCode::UnknownOrder
+    );
+    let (kept, _) = store.order(order.id).await.expect("read").expect("kept");
+    assert_eq!(kept.status, mulin_shared::OrderStatus::Accepted);
+}

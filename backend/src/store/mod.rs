@@ -203,7 +203,7 @@ impl Store {
             .before_acquire(|conn, _| Box::pin(not_left_in_a_transaction(conn)))
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations").run(&writer).await?;
+        migrate(&writer).await?;
         Ok(Store {
             pool,
             writer,
@@ -311,4 +311,30 @@ impl Store {
             })
         }))
     }
+}
+
+/// Brings the schema up to date. A migration that rebuilds a table other tables refer to (SQLite's
+/// only way to change a column) runs with foreign keys off, as SQLite prescribes for that; every
+/// reference is checked once all are done, and a broken one stops the store from opening.
+async fn migrate(writer: &SqlitePool) -> Result<(), StoreError> {
+    let mut conn = writer.acquire().await?;
+    sqlx::query("PRAGMA foreign_keys = OFF")
+        .execute(&mut *conn)
+        .await?;
+    let migrated = sqlx::migrate!("./migrations").run(&mut *conn).await;
+    let broken = sqlx::query("PRAGMA foreign_key_check")
+        .fetch_all(&mut *conn)
+        .await?;
+    sqlx::query("PRAGMA foreign_keys = ON")
+        .execute(&mut *conn)
+        .await?;
+    migrated?;
+    if let Some(row) = broken.first() {
+        let table: String = row.try_get(0).unwrap_or_default();
+        return Err(StoreError::Corrupt(format!(
+            "{} rows name rows that are not there (first in {table})",
+            broken.len()
+        )));
+    }
+    Ok(())
 }

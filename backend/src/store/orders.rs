@@ -3,7 +3,10 @@
 
 use std::collections::HashMap;
 
-use mulin_shared::{DealId, Order, OrderId, OrderStatus, PickupId, ResidentId, ShowId, UtcMillis};
+use mulin_shared::{
+    CommunityId, DealId, Order, OrderId, OrderStatus, PickupId, ProductId, ResidentId, ShowId,
+    UtcMillis,
+};
 use sqlx::query_builder::Separated;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
@@ -11,7 +14,11 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use super::{Store, StoreError};
 
 const ORDER_COLUMNS: &str = "o.id, o.deal_id, o.resident_id, r.nickname, o.qty, o.unit_price, \
-     o.pickup_id, o.pickup_code, o.status, o.created_at, o.cancel_reason";
+     o.pickup_id, o.pickup_code, o.status, o.created_at, o.cancel_reason, d.product_id, d.show_id";
+
+/// What every query with [`ORDER_COLUMNS`] selects from: an order, its buyer and its deal.
+const ORDER_TABLES: &str =
+    "orders o JOIN residents r ON r.id = o.resident_id JOIN deals d ON d.id = o.deal_id";
 
 /// Statement sizes for multi-row inserts, largest first: a batch of any size takes a few statements
 /// of these shapes, each compiled once and then cached (512 rows × 8 parameters stays far below
@@ -86,15 +93,14 @@ impl Store {
     /// Orders of a deal by key, to answer retries of purchase intents already accepted.
     pub async fn orders_by_key(&self, deal: DealId) -> Result<Vec<(String, Order)>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {ORDER_COLUMNS}, o.key FROM orders o JOIN residents r ON r.id = o.resident_id \
-             WHERE o.deal_id = ?"
+            "SELECT {ORDER_COLUMNS}, o.key FROM {ORDER_TABLES} WHERE o.deal_id = ?"
         ))
         .bind(deal)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .iter()
-            .map(|r| (r.get(11), order_from_row(r)))
+            .map(|r| (r.get(13), order_from_row(r)))
             .collect())
     }
 
@@ -114,16 +120,16 @@ impl Store {
         // deal's and the tables' own.
         let pages = 4 + orders.len() as u64;
         self.write(pages, async |tx| {
-            let limit: Option<i64> = sqlx::query_scalar(
+            let limit: Option<(i64, ProductId, ShowId)> = sqlx::query_as(
                 "UPDATE deals SET sold = sold + ? WHERE id = ? AND status = 'live' AND sold + ? <= stock \
-                 RETURNING per_resident_limit",
+                 RETURNING per_resident_limit, product_id, show_id",
             )
             .bind(total)
             .bind(deal)
             .bind(total)
             .fetch_optional(&mut *tx)
             .await?;
-            let Some(limit) = limit else {
+            let Some((limit, product, show)) = limit else {
                 return Err(StoreError::Conflict(format!(
                     "deal {deal} is not live or has fewer than {total} units left"
                 )));
@@ -219,6 +225,8 @@ impl Store {
                     status: OrderStatus::Accepted,
                     created_at: o.created_at,
                     cancel_reason: None,
+                    product,
+                    show,
                 })
                 .collect();
             Ok(stored)
@@ -229,13 +237,16 @@ impl Store {
     /// One order and the show it was bought in.
     pub async fn order(&self, id: OrderId) -> Result<Option<(Order, ShowId)>, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT {ORDER_COLUMNS}, d.show_id FROM orders o JOIN residents r ON r.id = o.resident_id \
-             JOIN deals d ON d.id = o.deal_id WHERE o.id = ?"
+            "SELECT {ORDER_COLUMNS} FROM {ORDER_TABLES} WHERE o.id = ?"
         ))
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| (order_from_row(&r), r.get(11))))
+        Ok(row.map(|r| {
+            let order = order_from_row(&r);
+            let show = order.show;
+            (order, show)
+        }))
     }
 
     /// Cancels an accepted order and gives its units back to the deal, in one transaction.
@@ -273,18 +284,14 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             let order = sqlx::query(&format!(
-                "SELECT {ORDER_COLUMNS} FROM orders o JOIN residents r ON r.id = o.resident_id WHERE o.id = ?"
+                "SELECT {ORDER_COLUMNS} FROM {ORDER_TABLES} WHERE o.id = ?"
             ))
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
             let order = order_from_row(&order);
             if let Some(by) = by {
-                let show: mulin_shared::ShowId =
-                    sqlx::query_scalar("SELECT show_id FROM deals WHERE id = ?")
-                        .bind(deal)
-                        .fetch_one(&mut *tx)
-                        .await?;
+                let show = order.show;
                 let change = super::Change::new(
                     mulin_shared::community::AuditAction::OrderCancelled,
                     None,
@@ -304,8 +311,7 @@ impl Store {
     /// The show's orders, newest first, at most `limit`.
     pub async fn show_orders(&self, show: ShowId, limit: i64) -> Result<Vec<Order>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {ORDER_COLUMNS} FROM orders o JOIN residents r ON r.id = o.resident_id \
-             JOIN deals d ON d.id = o.deal_id WHERE d.show_id = ? ORDER BY o.id DESC LIMIT ?"
+            "SELECT {ORDER_COLUMNS} FROM {ORDER_TABLES} WHERE d.show_id = ? ORDER BY o.id DESC LIMIT ?"
         ))
         .bind(show)
         .bind(limit)
@@ -314,24 +320,28 @@ impl Store {
         Ok(rows.iter().map(order_from_row).collect())
     }
 
-    /// One resident's orders in a show, newest first.
+    /// One resident's orders in every show of a community, newest first: the latest
+    /// [`RESIDENT_ORDERS`] (a resident buys a few things a week; this is months of them).
     pub async fn resident_orders(
         &self,
-        show: ShowId,
+        community: CommunityId,
         resident: ResidentId,
     ) -> Result<Vec<Order>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {ORDER_COLUMNS} FROM orders o JOIN residents r ON r.id = o.resident_id \
-             JOIN deals d ON d.id = o.deal_id WHERE d.show_id = ? AND o.resident_id = ? \
-             ORDER BY o.id DESC"
+            "SELECT {ORDER_COLUMNS} FROM {ORDER_TABLES} JOIN shows s ON s.id = d.show_id \
+             WHERE s.community_id = ? AND o.resident_id = ? ORDER BY o.id DESC LIMIT ?"
         ))
-        .bind(show)
+        .bind(community)
         .bind(resident)
+        .bind(RESIDENT_ORDERS)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.iter().map(order_from_row).collect())
     }
 }
+
+/// How many of a resident's latest orders "my orders" lists.
+pub const RESIDENT_ORDERS: i64 = 100;
 
 pub(super) fn order_from_row(r: &SqliteRow) -> Order {
     let status: String = r.get(8);
@@ -351,5 +361,7 @@ pub(super) fn order_from_row(r: &SqliteRow) -> Order {
         },
         created_at: r.get(9),
         cancel_reason: r.get(10),
+        product: r.get(11),
+        show: r.get(12),
     }
 }

@@ -45,9 +45,13 @@ pub fn MyOrderList(conn: Conn, orders: Signal<Vec<Order>>) -> impl IntoView {
                 html.push_str(&prize_row(names, p));
             }
         });
+        // Orders from the community's other shows are listed too, with their day; they are
+        // cancelled in their own show.
+        let here = conn.catalogue.with(|c| c.as_ref().map(|c| c.show.id));
         orders.with(|list| {
             for o in list {
-                html.push_str(&order_row(names, o, confirming == Some(o.id)));
+                let here = Some(o.show) == here;
+                html.push_str(&order_row(names, o, confirming == Some(o.id), here));
             }
         });
         html
@@ -143,10 +147,22 @@ fn prize_row(names: Names, p: &Prize) -> String {
     )
 }
 
-/// One order: what, where, its code and state, and what can be done with it.
-fn order_row(names: Names, o: &Order, confirming: bool) -> String {
+/// One order: what, where, its code and state, and what can be done with it (`here`: it was
+/// bought in this show, so it can be cancelled here; else its day is given).
+fn order_row(names: Names, o: &Order, confirming: bool, here: bool) -> String {
     let waiting = o.status == OrderStatus::Accepted;
-    let actions = if waiting && !confirming {
+    let placed = if here {
+        tr!("orders.placed_at", time = local_time(o.created_at))
+    } else {
+        let d = js_sys::Date::new(&(o.created_at as f64).into());
+        tr!("orders.earlier", m = d.get_month() + 1, d = d.get_date())
+    };
+    let actions = if waiting && !here {
+        format!(
+            "<div class=\"my-order-actions\">{}</div>",
+            counter_button('o', o.id, &o.pickup_code)
+        )
+    } else if waiting && !confirming {
         format!(
             "<div class=\"my-order-actions\">{}<button type=\"button\" class=\"secondary\" \
              data-cancel=\"{}\" aria-label=\"{}\">{}</button></div>",
@@ -184,11 +200,11 @@ fn order_row(names: Names, o: &Order, confirming: bool) -> String {
          <span class=\"muted\">{}</span></div>{actions}</li>",
         o.id,
         status_key(o.status),
-        escape(&names.product(o.deal)),
+        escape(&names.product(o.product)),
         o.qty,
         yuan(o.qty * o.unit_price),
         escape(&names.pickup(o.pickup)),
-        escape(&tr!("orders.placed_at", time = local_time(o.created_at))),
+        escape(&placed),
         escape(&tr!("orders.code")),
         escape(&o.pickup_code),
         escape(&status_word(o.status)),
@@ -219,7 +235,7 @@ fn counter_html(
     } else {
         orders.with(|o| {
             o.iter().find(|o| o.id == id).map(|o| {
-                let what = format!("{} × {}", names.product(o.deal), o.qty);
+                let what = format!("{} × {}", names.product(o.product), o.qty);
                 (
                     what,
                     o.pickup_code.clone(),

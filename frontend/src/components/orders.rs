@@ -13,20 +13,15 @@ pub(crate) struct Names {
 }
 
 impl Names {
-    pub(crate) fn product(&self, deal: i64) -> String {
-        let conn = self.conn;
-        let product = conn.room.with(|r| {
-            r.as_ref()
-                .and_then(|r| r.deals.iter().find(|d| d.id == deal).map(|d| d.product))
-        });
-        product
-            .and_then(|p| {
-                conn.catalogue.with(|c| {
-                    c.as_ref()
-                        .and_then(|c| c.product(p).map(|p| p.name.clone()))
-                })
+    /// A product's name (the community's catalogue holds every product any order names).
+    pub(crate) fn product(&self, id: i64) -> String {
+        self.conn
+            .catalogue
+            .with(|c| {
+                c.as_ref()
+                    .and_then(|c| c.product(id).map(|p| p.name.clone()))
             })
-            .unwrap_or_else(|| tr!("deal.product", id = deal))
+            .unwrap_or_else(|| tr!("deal.product", id = id))
     }
 
     pub(crate) fn pickup(&self, id: i64) -> String {

@@ -114,6 +114,8 @@ fn every_server_message_round_trips_through_parse() {
         status: OrderStatus::Accepted,
         created_at: 5,
         cancel_reason: None,
+        product: 2,
+        show: 1,
     };
     let bag = LuckyBag {
         id: 3,

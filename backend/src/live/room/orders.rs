@@ -19,9 +19,13 @@ impl Room {
         ServerMsg::Orders { orders }.to_json().into()
     }
 
-    /// A resident's orders in this show, newest first.
+    /// A resident's orders in every show of this show's community, newest first: a resident is
+    /// known, with their orders, in every show of the community.
     pub async fn resident_orders(&self, resident: ResidentId) -> Result<Vec<Order>, LiveError> {
-        Ok(self.store.resident_orders(self.show, resident).await?)
+        Ok(self
+            .store
+            .resident_orders(self.community(), resident)
+            .await?)
     }
 
     /// Hands a purchase to the deal's desk. `Ok` means exactly one answer will reach `reply` (for an

@@ -58,7 +58,7 @@ pub fn OrderTable(conn: Conn, orders: Signal<Vec<Order>>, staff: bool) -> impl I
                             <tr>
                                 <td>{local_time(o.created_at)}</td>
                                 {staff.then(|| view! { <td>{o.nickname.clone()}</td> })}
-                                <td>{names.product(o.deal)}</td>
+                                <td>{names.product(o.product)}</td>
                                 <td class="num">{o.qty}</td>
                                 <td class="num">{yuan(o.qty * o.unit_price)}</td>
                                 <td>{names.pickup(o.pickup)}</td>
