@@ -168,13 +168,23 @@ pub async fn start(config: ServerConfig) -> Result<Server, StartError> {
         let now = now_ms();
         let seeded = store.seed_demo(now).await?;
         let mut staff_links = Vec::new();
-        for (id, role, name) in &seeded.staff {
-            let by = store::Actor::command_line();
-            if let Ok(invite) = sessions
-                .renew_invite(seeded.community, *id, &by, now)
-                .await?
-            {
-                staff_links.push((*role, name.clone(), invite.path));
+        let by = store::Actor::command_line();
+        for person in &seeded.staff {
+            // A fresh link per start, so the printed ones work: the first start invites.
+            let invite = match person.id {
+                Some(id) => {
+                    sessions
+                        .renew_invite(seeded.community, id, &by, now)
+                        .await?
+                }
+                None => {
+                    sessions
+                        .invite(seeded.community, &person.draft, &by, now)
+                        .await?
+                }
+            };
+            if let Ok(invite) = invite {
+                staff_links.push((person.role, person.draft.name.clone(), invite.path));
             }
         }
         Some(Demo {

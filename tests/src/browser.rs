@@ -146,7 +146,7 @@ impl Browser {
     /// Signs in through the widget's form with `nickname` and a fresh phone number (the community
     /// is offered already), and waits for Buy.
     pub async fn sign_in(&self, nickname: &str) {
-        // The form stands in the deal card, which appears once the show has loaded.
+        // The form stands below the deal card, drawn a moment after the show has loaded.
         self.wait_attr("#nickname", "id", |_| true).await;
         self.type_into("#nickname", nickname).await;
         self.type_into("#phone", &fresh_phone()).await;

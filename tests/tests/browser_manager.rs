@@ -229,6 +229,21 @@ async fn the_widget_tells_residents_before_and_after_a_show() {
     page.wait_live().await;
     page.wait_text("#show-state", |t| t.contains("开始") && t.contains("还有"))
         .await;
+    // Before the show: no viewer count and no "stay tuned" card, and the way in to one's orders
+    // (no deal card carries the sign-in form yet).
+    page.wait_attr("#nickname", "id", |_| true).await;
+    let shown = page
+        .client
+        .execute(
+            "const shown = e => !!e && getComputedStyle(e).display !== 'none'; \
+             return [shown(document.querySelector('.bar .viewers')), \
+                     shown(document.querySelector('.empty-deal')), \
+                     shown(document.getElementById('nickname'))];",
+            vec![],
+        )
+        .await
+        .expect("read");
+    assert_eq!(shown, serde_json::json!([false, false, true]));
     page.screenshot("resident-scheduled-360").await;
     // Called off by the manager: the open page says so at once.
     let (status, _) = api(
@@ -274,6 +289,15 @@ async fn the_widget_tells_residents_before_and_after_a_show() {
     page.wait_text(".my-orders", |t| t.contains(&code)).await;
     page.screenshot("resident-ended-360").await;
     page.close().await;
+    // On another phone, not signed in: the ended show offers the way in to one's orders.
+    let other = Browser::start(360, 800).await;
+    other.open(&format!("{base}/show/{}", ts.show)).await;
+    other.wait_live().await;
+    other
+        .wait_text("#show-state", |t| t.contains("已结束"))
+        .await;
+    other.wait_attr("#nickname", "id", |_| true).await;
+    other.close().await;
 
     // A grid worker's link: the live figures of the next show, and the community's page.
     let next_week = serde_json::json!({

@@ -409,8 +409,12 @@ async fn the_community_page_tells_residents_what_is_on_and_when_to_come_back() {
     assert!(!zh.contains("<b>旧"), "never markup");
     assert!(zh.contains("已取消"));
     assert!(zh.contains("老百姓大药房（和平路店）"));
+    // How to buy and collect, and whom to ask, for someone here the first time.
+    let how = &zh[zh.find("id=\"how\"").expect("how it works")..];
+    assert!(how.contains("取货码") && how.contains("网格员"), "{how}");
     let (_, en) = page(format!("/c/{community}?lang=en"), "zh-CN").await;
     assert!(en.contains("Coming up") && en.contains("On air now") && en.contains("called off"));
+    assert!(en.contains("How to buy and collect"));
     let (_, browser_en) = page(format!("/c/{community}"), "en-GB,en;q=0.8").await;
     assert!(browser_en.contains("<html lang=\"en\">"));
     for bad in ["/c/99999", "/c/abc"] {

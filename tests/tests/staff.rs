@@ -351,3 +351,23 @@ async fn a_pickup_clerk_serves_the_communitys_pickup_points() {
     let (status, refused) = api(addr, "DELETE", &path, Some(&manager), None).await;
     assert_eq!((status, &refused["error"]), (409, &json!("in_use")));
 }
+
+/// The demo's staff are invited once per start (the links `make run` prints): one log line each,
+/// by the command line, not one for making them and another for their link.
+#[tokio::test]
+async fn the_demo_staff_are_invited_once_per_start() {
+    let ts = TestServer::start().await;
+    let lines = ts
+        .server
+        .store()
+        .audit_log(ts.demo.community, &Default::default())
+        .await
+        .expect("log");
+    let invited: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.action == mulin_shared::community::AuditAction::StaffInvited)
+        .map(|l| l.actor.as_str())
+        .collect();
+    assert_eq!(invited, vec!["command line"; ts.demo.staff_links.len()]);
+    assert_eq!(ts.demo.staff_links.len(), 5, "one person per role");
+}

@@ -186,7 +186,7 @@ pub(super) async fn page(
             let deals = store.deals(s.id).await.map_err(failed)?;
             // The catalogue is the community's, the same for every show: read once.
             if products.is_none() {
-                products = Some(store.catalogue(s.id).await.map_err(failed)?.products);
+                products = Some(store.products_of(id).await.map_err(failed)?);
             }
             let catalogue = products.as_deref().unwrap_or_default();
             let mut upcoming: Vec<_> = deals.iter().filter(|d| d.ends_at > now).collect();
@@ -272,6 +272,35 @@ pub(super) async fn page(
         }
         body.push_str("</ul></section>");
     }
+
+    // How it works, for someone here for the first time (and whom to ask).
+    let steps = [
+        lang.t(
+            "直播开始后，点「进入直播间下单」，选好件数和自提点，点「抢」。",
+            "When a show is on, open it, choose how many and where to collect, and press Buy.",
+        ),
+        lang.t(
+            "抢到了会给您一个取货码，在「我的订单」里随时能看。",
+            "A successful order gets a pickup code; it stays under \"My orders\".",
+        ),
+        lang.t(
+            "到您选的自提点，把取货码给店员看，就能取货。",
+            "Show the code at the pickup point you chose to collect your goods.",
+        ),
+        lang.t(
+            "不方便用手机下单？请找您的网格员，他们可以帮您下单。",
+            "Can't order on a phone? Your grid worker (网格员) can order for you.",
+        ),
+    ];
+    let _ = write!(
+        body,
+        "<section id=\"how\"><h2>{}</h2><ol class=\"how\">",
+        lang.t("怎么买、怎么取", "How to buy and collect")
+    );
+    for step in steps {
+        let _ = write!(body, "<li>{step}</li>");
+    }
+    body.push_str("</ol></section>");
 
     let (code, switch, switch_lang, switch_href) = match lang {
         Lang::Zh => ("zh-CN", "English", "en", format!("/c/{id}?lang=en")),

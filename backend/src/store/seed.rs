@@ -21,8 +21,20 @@ pub struct DemoShow {
     pub community: CommunityId,
     /// The community's next scheduled show (made for tomorrow when there is none).
     pub next_show: ShowId,
-    /// The demo community's staff, one per role: id, role, name.
-    pub staff: Vec<(StaffId, Role, String)>,
+    /// The demo community's staff, one per role: who is on it already (with their id) and who is
+    /// still to be invited (the server invites them with the link it prints).
+    pub staff: Vec<DemoStaff>,
+}
+
+/// One of the demo community's staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoStaff {
+    /// Their id, once they are on the staff.
+    pub id: Option<StaffId>,
+    /// Their role.
+    pub role: Role,
+    /// Their name, roles and pickup points.
+    pub draft: StaffDraft,
 }
 
 /// The demo community's staff: one person per role (the pickup clerk serves the first branch).
@@ -162,7 +174,7 @@ impl Store {
             .ok_or_else(|| StoreError::Corrupt(format!("show {show} has no community")))?
             .id;
         let next_show = self.seed_next_show(community, now).await?;
-        let staff = self.seed_demo_staff(community, now).await?;
+        let staff = self.seed_demo_staff(community).await?;
         Ok(DemoShow {
             show,
             created,
@@ -201,12 +213,9 @@ impl Store {
             .id)
     }
 
-    /// The demo staff, made on the first start: id, role and name of each.
-    async fn seed_demo_staff(
-        &self,
-        community: CommunityId,
-        now: UtcMillis,
-    ) -> Result<Vec<(StaffId, Role, String)>, StoreError> {
+    /// The demo staff: those on the staff already, and those still to invite (on the first
+    /// start). The server invites or re-invites each with a link it prints: one log line each.
+    async fn seed_demo_staff(&self, community: CommunityId) -> Result<Vec<DemoStaff>, StoreError> {
         let people = self.staff_of(community).await?;
         let first_pickup: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM pickup_points WHERE community_id = ? ORDER BY id LIMIT 1",
@@ -216,31 +225,24 @@ impl Store {
         .await?;
         let mut seeded = Vec::new();
         for (role, name) in STAFF {
-            if let Some(p) = people
-                .iter()
-                .find(|p| p.name == *name && p.revoked_at.is_none())
-            {
-                seeded.push((p.id, *role, p.name.clone()));
-                continue;
-            }
             let pickups = match (role, first_pickup) {
                 (Role::PickupClerk, Some(p)) => vec![p],
                 (Role::PickupClerk, None) => continue,
                 _ => Vec::new(),
             };
-            let draft = StaffDraft {
-                name: (*name).into(),
-                roles: vec![*role],
-                pickups,
-            };
-            // An invite link that is never handed out: the server makes a fresh one per start.
-            let unused = hex::encode(rand::random::<[u8; 32]>());
-            if let Ok(made) = self
-                .invite_staff(community, &draft, &unused, now, &Actor::command_line(), now)
-                .await?
-            {
-                seeded.push((made.id, *role, made.name));
-            }
+            let id = people
+                .iter()
+                .find(|p| p.name == *name && p.revoked_at.is_none())
+                .map(|p| p.id);
+            seeded.push(DemoStaff {
+                id,
+                role: *role,
+                draft: StaffDraft {
+                    name: (*name).into(),
+                    roles: vec![*role],
+                    pickups,
+                },
+            });
         }
         Ok(seeded)
     }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use mulin_shared::{Deal, DealId, OrderStatus, PickupId, Refusal, UtcMillis};
 
-use super::{SignIn, StockMeter};
+use super::StockMeter;
 use crate::i18n::error_text;
 use crate::i18n::txt;
 use crate::socket::{Conn, Link, Purchase, recall, remember};
@@ -203,15 +203,10 @@ pub fn DealCard(
             // Where the chosen point is and when it opens, so nobody orders to a store they can't reach.
             <p class="muted small-print" id="pickup-where">{where_it_is}</p>
             // Before sign-in, "sign in to buy" stands where Buy will be (on a phone's first screen)
-            // and leads to the form below it, so nobody wonders why Buy is grey.
-            <Show when=signed_in fallback=move || {
-                // The form comes a task after the buttons: the deal's first paint does not wait for it.
-                let place = NodeRef::new();
-                crate::draw_later(1, place, move || view! { <SignIn conn /> });
-                view! {
-                    <a class="buy" id="sign-in-to-buy" href="#nickname">{txt("deal.sign_in_to_buy")}</a>
-                    <div class="later" node_ref=place></div>
-                }
+            // and leads to the page's sign-in form just below the card, so nobody wonders why Buy
+            // is grey.
+            <Show when=signed_in fallback=move || view! {
+                <a class="buy" id="sign-in-to-buy" href="#nickname">{txt("deal.sign_in_to_buy")}</a>
             }>
                 <button type="button" id="buy" class="buy" data-state=button_state disabled=move || !can_buy() on:click=buy>
                     {button_label}

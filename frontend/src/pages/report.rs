@@ -68,6 +68,12 @@ pub fn ReportPage(show: ShowId, token: String) -> impl IntoView {
                 }))}</span>
             </header>
             <div class="tools">
+                // Back to where the report was opened from (the manager's console, the host's
+                // page); a report opened on its own has nowhere to go back to.
+                {(window().history().and_then(|h| h.length()).unwrap_or(0) > 1).then(|| view! {
+                    <button type="button" class="secondary small" id="report-back"
+                        on:click=|_| { let _ = window().history().and_then(|h| h.back()); }>{txt("report.back")}</button>
+                })}
                 <button type="button" class="secondary small" id="report-csv" on:click=download>{txt("report.csv")}</button>
                 <LangSwitch />
             </div>
@@ -171,6 +177,15 @@ fn Lines(
     title: impl Fn() -> String + Copy + Send + Sync + 'static,
     lines: Vec<Line>,
 ) -> impl IntoView {
+    if lines.is_empty() {
+        return view! {
+            <section class="card">
+                <h2>{title}</h2>
+                <p class="muted" id=id>{txt("report.no_orders")}</p>
+            </section>
+        }
+        .into_any();
+    }
     view! {
         <section class="card">
             <h2>{title}</h2>
@@ -182,6 +197,7 @@ fn Lines(
             </table></div>
         </section>
     }
+    .into_any()
 }
 
 /// Orders per minute as bars, in plain SVG: the console stays small, and the chart is as sharp on

@@ -8,7 +8,9 @@
 use leptos::prelude::*;
 use mulin_shared::{BagPhase, Deal, DealId, DealStatus, ShowId, ShowStatus, UtcMillis};
 
-use crate::components::{AccountBar, DealCard, LargeTextToggle, MyOrderList, ShowBar, ShowDeals};
+use crate::components::{
+    AccountBar, DealCard, LargeTextToggle, MyOrderList, ShowBar, ShowDeals, SignIn,
+};
 use crate::i18n::LangSwitch;
 use crate::i18n::txt;
 use crate::socket::{Conn, Purchase};
@@ -136,6 +138,7 @@ pub fn ResidentPage(show: ShowId) -> impl IntoView {
     // screen moves under a finger (no layout shift). The parts below the card are drawn once,
     // after the card's own parts (`draw_later`): short tasks instead of one long one on a slow phone.
     let loading = move || conn.room.with(Option::is_none);
+    let signin_place = NodeRef::new();
     let below = StoredValue::new(false);
     let below_place = NodeRef::new();
     // Drawn for the page's life: under the page's owner, not the effect's (whose owner is cleaned
@@ -147,6 +150,7 @@ pub fn ResidentPage(show: ShowId) -> impl IntoView {
             // After the card's parts (its buttons a task after the deal, the sign-in form a task
             // after those): nothing drawn later pushes these down.
             page.with(|| {
+                draw_later(2, signin_place, move || view! { <SignIn conn /> });
                 draw_later(3, below_place, move || {
                     view! {
                         <crate::components::LuckyBagCard conn now />
@@ -174,6 +178,13 @@ pub fn ResidentPage(show: ShowId) -> impl IntoView {
                 }>
                 <DealCard conn deal=shown now choice />
             </Show>
+            // One sign-in form for the page, under the card, while nobody is signed in: the card's
+            // "sign in to buy" leads to it, and before or after a show (no deal on the card) it is
+            // the way to one's orders and codes. Drawn after the card's own parts (the card does
+            // not wait for it, and it does not move when they come); shown once drawn.
+            <section class="card signin-card" hidden=move || conn.me.with(Option::is_some)>
+                <div class="later" node_ref=signin_place></div>
+            </section>
             <div class="later" node_ref=below_place></div>
         </main>
     }

@@ -65,6 +65,160 @@ fn subject_words(subject: &str, desk: Desk) -> String {
     }
 }
 
+/// Who made a change: a person by name; the command line and the show tokens from before staff
+/// accounts by what they are.
+fn actor_words(actor: String) -> impl Fn() -> String + Send + Sync + 'static {
+    move || {
+        if actor == "command line" {
+            return tr!("audit.by_command_line");
+        }
+        // `"host (show 3 token)"`: a host's or moderator's link made for one show.
+        let token = actor
+            .strip_suffix(" token)")
+            .and_then(|rest| rest.split_once(" (show "))
+            .and_then(|(role, show)| {
+                let role: mulin_shared::Role =
+                    serde_json::from_value(serde_json::Value::from(role)).ok()?;
+                Some(tr!(
+                    "audit.by_show_token",
+                    role = super::role_name(role)(),
+                    show = show
+                ))
+            });
+        token.unwrap_or_else(|| actor.clone())
+    }
+}
+
+/// A field of a logged change, in the manager's words (an unknown one as the server names it).
+fn field_name(key: &str) -> String {
+    match key {
+        "title" => tr!("audit.f_title"),
+        "starts_at" => tr!("audit.f_starts_at"),
+        "stream_url" => tr!("audit.f_stream_url"),
+        "name" => tr!("audit.f_name"),
+        "origin" => tr!("audit.f_origin"),
+        "unit" => tr!("audit.f_unit"),
+        "normal_price" => tr!("audit.f_normal_price"),
+        "price" => tr!("audit.f_price"),
+        "batch" => tr!("audit.f_batch"),
+        "picture" => tr!("audit.f_picture"),
+        "description" => tr!("audit.f_description"),
+        "address" => tr!("audit.f_address"),
+        "hours" => tr!("audit.f_hours"),
+        "stock" => tr!("audit.f_stock"),
+        "per_resident_limit" => tr!("audit.f_limit"),
+        "ends_at" | "closes_at" => tr!("audit.f_ends_at"),
+        "status" => tr!("audit.f_status"),
+        "units_added" => tr!("audit.f_units_added"),
+        "reason" => tr!("audit.f_reason"),
+        "qty" => tr!("audit.f_qty"),
+        "roles" => tr!("audit.f_roles"),
+        "pickups" | "pickup" => tr!("audit.f_pickups"),
+        "prize" => tr!("audit.f_prize"),
+        "winners" => tr!("audit.f_winners"),
+        "product" => tr!("audit.f_product"),
+        other => other.to_owned(),
+    }
+}
+
+/// Fields a line carries that say nothing to a manager (ids, counters, proofs).
+const QUIET: [&str; 9] = [
+    "id",
+    "show",
+    "sold",
+    "deal",
+    "resident",
+    "commitment",
+    "entries_hash",
+    "eligibility",
+    "created_at",
+];
+
+/// A logged value of field `key`, in words: money as yuan, moments as a day and time, roles and
+/// states by name, pickup points by name.
+fn value_words(key: &str, v: &serde_json::Value, desk: Desk) -> String {
+    use serde_json::Value as V;
+    let pickup = |id: i64| {
+        desk.pickups
+            .with(|all| all.iter().find(|p| p.id == id).map(|p| p.name.clone()))
+            .unwrap_or_else(|| tr!("audit.subject_pickup", id = id))
+    };
+    match (key, v) {
+        (_, V::Null) => "—".to_owned(),
+        ("price" | "normal_price", V::Number(n)) => crate::yuan(n.as_i64().unwrap_or_default()),
+        ("starts_at" | "ends_at" | "closes_at", V::Number(n)) => {
+            local_day_time(n.as_i64().unwrap_or_default())
+        }
+        ("pickup" | "pickups", V::Number(n)) => pickup(n.as_i64().unwrap_or_default()),
+        ("roles", V::Array(all)) => all
+            .iter()
+            .filter_map(|r| serde_json::from_value::<mulin_shared::Role>(r.clone()).ok())
+            .map(|r| super::role_name(r)())
+            .collect::<Vec<_>>()
+            .join("、"),
+        ("pickups", V::Array(all)) => all
+            .iter()
+            .filter_map(V::as_i64)
+            .map(pickup)
+            .collect::<Vec<_>>()
+            .join("、"),
+        (_, V::String(text)) => status_word(text).unwrap_or_else(|| text.clone()),
+        (_, V::Array(all)) => all
+            .iter()
+            .map(|v| value_words("", v, desk))
+            .collect::<Vec<_>>()
+            .join("、"),
+        (_, other) => other.to_string(),
+    }
+}
+
+/// A show's, deal's or order's state as the log writes it, in words.
+fn status_word(text: &str) -> Option<String> {
+    Some(match text {
+        "scheduled" => tr!("show.scheduled"),
+        "live" => tr!("show.live"),
+        "ended" => tr!("show.ended"),
+        "cancelled" => tr!("show.cancelled"),
+        "accepted" => tr!("audit.v_accepted"),
+        _ => return None,
+    })
+}
+
+/// What a line changed, one field per entry: `name: before → after` for what differs, the values
+/// of something new, and what something was when it went.
+fn change_words(before: Option<&str>, after: Option<&str>, desk: Desk) -> Vec<String> {
+    use serde_json::Value as V;
+    let parse = |t: Option<&str>| t.and_then(|t| serde_json::from_str::<V>(t).ok());
+    match (parse(before), parse(after)) {
+        (Some(V::Object(b)), Some(V::Object(a))) => a
+            .iter()
+            .filter(|(k, v)| !QUIET.contains(&k.as_str()) && b.get(k.as_str()) != Some(*v))
+            .map(|(k, v)| {
+                let was = b.get(k.as_str()).unwrap_or(&V::Null);
+                format!(
+                    "{}：{} → {}",
+                    field_name(k),
+                    value_words(k, was, desk),
+                    value_words(k, v, desk)
+                )
+            })
+            .collect(),
+        (None, Some(V::Object(fields))) | (Some(V::Object(fields)), None) => fields
+            .iter()
+            .filter(|(k, v)| !QUIET.contains(&k.as_str()) && !v.is_null() && **v != "")
+            .map(|(k, v)| format!("{}：{}", field_name(k), value_words(k, v, desk)))
+            .collect(),
+        (b, a) => {
+            let words = |v: Option<V>| v.map(|v| value_words("", &v, desk));
+            match (words(b), words(a)) {
+                (Some(b), Some(a)) => vec![format!("{b} → {a}")],
+                (None, Some(one)) | (Some(one), None) => vec![one],
+                (None, None) => Vec::new(),
+            }
+        }
+    }
+}
+
 /// The log with its filters.
 #[component]
 pub(super) fn AuditPanel(desk: Desk) -> impl IntoView {
@@ -112,12 +266,8 @@ pub(super) fn AuditPanel(desk: Desk) -> impl IntoView {
             .get()
             .into_iter()
             .map(|l| {
-                let change = match (&l.before, &l.after) {
-                    (Some(b), Some(a)) => format!("{b} → {a}"),
-                    (None, Some(a)) => a.clone(),
-                    (Some(b), None) => format!("{b} → —"),
-                    (None, None) => String::new(),
-                };
+                let (before, after) = (l.before.clone(), l.after.clone());
+                let change = move || change_words(before.as_deref(), after.as_deref(), desk);
                 view! {
                     <li class="audit-line" data-action=l.action.as_str()>
                         <div><strong>{move || action_name(l.action)}</strong>" · "{
@@ -125,8 +275,8 @@ pub(super) fn AuditPanel(desk: Desk) -> impl IntoView {
                             move || subject_words(&subject, desk)
                         }
                             {l.show.map(|s| view! { <span class="muted">{move || tr!("audit.in_show", show = s)}</span> })}</div>
-                        <div class="muted">{move || local_day_time(l.at)}" · "{l.actor.clone()}</div>
-                        {(!change.is_empty()).then(|| view! { <code class="change">{change}</code> })}
+                        <div class="muted">{move || local_day_time(l.at)}" · "{actor_words(l.actor.clone())}</div>
+                        <ul class="change">{move || change().into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}</ul>
                     </li>
                 }
             })

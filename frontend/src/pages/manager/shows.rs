@@ -56,15 +56,44 @@ fn in_order(mut shows: Vec<ShowSummary>) -> Vec<ShowSummary> {
     shows
 }
 
+/// The question before a show goes live, with what the manager may not have in mind: that it is
+/// well before its start, or that another show of the community is on air.
+fn start_question(
+    desk: Desk,
+    id: ShowId,
+    title: &str,
+    starts_at: mulin_shared::UtcMillis,
+) -> String {
+    let mut question = tr!("mgr.start_confirm", title = title.to_owned());
+    let early = starts_at - js_sys::Date::now() as i64;
+    if early > 15 * 60_000 {
+        question.push_str("\n\n");
+        question.push_str(&tr!("mgr.start_early", at = local_day_time(starts_at)));
+    }
+    let on_air = desk.shows.with_untracked(|all| {
+        all.iter()
+            .find(|s| s.id != id && s.status == ShowStatus::Live)
+            .map(|s| s.title.clone())
+    });
+    if let Some(other) = on_air {
+        question.push_str("\n\n");
+        question.push_str(&tr!("mgr.another_live", title = other));
+    }
+    question
+}
+
 /// The shows and the form.
 #[component]
 pub(super) fn ShowsPanel(desk: Desk) -> impl IntoView {
     let form = RwSignal::new(Form::default());
     let problem = RwSignal::new(None::<String>);
+    // What the last change did, in words ("scheduled for …"), until the next one.
+    let done = RwSignal::new(None::<String>);
     let working = RwSignal::new(false);
     let step = move |show: ShowId, step: &'static str| {
         working.set(true);
         problem.set(None);
+        done.set(None);
         spawn_local(async move {
             let path = format!("{}/shows/{show}/{step}", desk.base());
             match desk.call::<ShowSummary>("POST", &path, None).await {
@@ -112,13 +141,19 @@ pub(super) fn ShowsPanel(desk: Desk) -> impl IntoView {
         let body = serde_json::to_string(&draft).ok();
         working.set(true);
         problem.set(None);
+        done.set(None);
         spawn_local(async move {
             let (method, path) = match typed.editing {
                 Some(id) => ("PUT", format!("{}/shows/{id}", desk.base())),
                 None => ("POST", format!("{}/shows", desk.base())),
             };
             match desk.call::<ShowSummary>(method, &path, body).await {
-                Ok(_) => {
+                Ok(show) => {
+                    let at = local_day_time(show.starts_at);
+                    done.set(Some(match typed.editing {
+                        Some(_) => tr!("mgr.show_saved", title = show.title, at = at),
+                        None => tr!("mgr.show_scheduled", title = show.title, at = at),
+                    }));
                     form.set(Form::default());
                     desk.changed();
                 }
@@ -151,19 +186,11 @@ pub(super) fn ShowsPanel(desk: Desk) -> impl IntoView {
                         <div class="row-actions">
                             {(status == ShowStatus::Scheduled).then(|| view! {
                                 <button type="button" class="primary small" data-start=id disabled=move || working.get()
-                                    on:click=move |_| if confirm(&tr!("mgr.start_confirm", title = title.clone())) { step(id, "start") }>
+                                    on:click=move |_| if confirm(&start_question(desk, id, &title, s.starts_at)) { step(id, "start") }>
                                     {txt("mgr.start")}</button>
                                 <button type="button" class="secondary small" data-cancel=id disabled=move || working.get()
                                     on:click=move |_| if confirm(&tr!("mgr.cancel_confirm", title = title_end.clone())) { step(id, "cancel") }>
                                     {txt("mgr.cancel")}</button>
-                            })}
-                            {(status == ShowStatus::Live).then(|| {
-                                let title = s.title.clone();
-                                view! {
-                                    <button type="button" class="danger small" data-end=id disabled=move || working.get()
-                                        on:click=move |_| if confirm(&tr!("mgr.end_confirm", title = title.clone())) { step(id, "end") }>
-                                        {txt("mgr.end")}</button>
-                                }
                             })}
                             {status.is_open().then(|| view! {
                                 <button type="button" class="secondary small" data-edit=id
@@ -174,6 +201,15 @@ pub(super) fn ShowsPanel(desk: Desk) -> impl IntoView {
                                 <a class="button secondary small" data-report=id href=format!("/show/{id}/report")>{txt("mgr.report")}</a>
                             })}
                             <a class="button secondary small" href=format!("/show/{id}")>{txt("mgr.resident_page")}</a>
+                            // Last, apart from the rest: ending a show cannot be undone.
+                            {(status == ShowStatus::Live).then(|| {
+                                let title = s.title.clone();
+                                view! {
+                                    <button type="button" class="danger small end-show" data-end=id disabled=move || working.get()
+                                        on:click=move |_| if confirm(&tr!("mgr.end_confirm", title = title.clone())) { step(id, "end") }>
+                                        {txt("mgr.end")}</button>
+                                }
+                            })}
                         </div>
                     </li>
                 }
@@ -213,6 +249,7 @@ pub(super) fn ShowsPanel(desk: Desk) -> impl IntoView {
                         {move || if form.with(|f| f.editing.is_some()) { tr!("mgr.discard") } else { tr!("mgr.clear") }}</button>
                 </div>
                 {move || problem.get().map(|p| view! { <p class="note warn" role="alert" id="show-problem">{p}</p> })}
+                {move || done.get().map(|d| view! { <p class="note ok" role="status" id="show-done">{d}</p> })}
             </form>
         </section>
     }
