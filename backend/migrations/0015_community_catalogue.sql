@@ -1,12 +1,14 @@
 -- A manager keeps the community's catalogue from the manager's console, outside any show: a
 -- product, pickup point or picture belongs to a community, and names the show it was added from
 -- only when a host added it during one (`show_id`, now optional). SQLite cannot drop NOT NULL in
--- place, so the three tables are rebuilt; every row and id stays. Deals, orders, lucky bags and
+-- place, so the three tables are rebuilt; every row and id stays. A removed product's or pickup
+-- point's id is never given to a new one (AUTOINCREMENT): the audit log, a resident's old orders
+-- and a page open since keep meaning what they meant. Deals, orders, lucky bags and
 -- clerks name products and pickup points by id: the store runs migrations with foreign keys off
 -- and checks every reference after them (`store::migrate`), as SQLite prescribes for a rebuild.
 
 CREATE TABLE products_new (
-    id           INTEGER PRIMARY KEY,
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
     community_id INTEGER NOT NULL REFERENCES communities(id),
     show_id      INTEGER REFERENCES shows(id),
     name         TEXT    NOT NULL,
@@ -26,7 +28,7 @@ ALTER TABLE products_new RENAME TO products;
 CREATE INDEX products_community ON products(community_id);
 
 CREATE TABLE pickup_points_new (
-    id           INTEGER PRIMARY KEY,
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
     community_id INTEGER NOT NULL REFERENCES communities(id),
     show_id      INTEGER REFERENCES shows(id),
     name         TEXT    NOT NULL,

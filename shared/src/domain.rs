@@ -31,7 +31,16 @@ pub fn format_yuan(fen: Fen) -> String {
 /// Parses a yuan amount typed by a person (`"12"`, `"12.5"`, `"12.50"`, `"¥12.50"`) into fen.
 /// Refuses negatives, more than two decimals, and anything that is not a number.
 pub fn parse_yuan(text: &str) -> Option<Fen> {
-    let t = text.trim().trim_start_matches(['¥', '￥']).trim();
+    // A Chinese keyboard's full-width digits and point (１９．９) read as what they are.
+    let t: String = text
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            '．' | '。' => '.',
+            c => c,
+        })
+        .collect();
+    let t = t.trim().trim_start_matches(['¥', '￥']).trim();
     let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
     if whole.is_empty() && frac.is_empty() {
         return None;
@@ -243,6 +252,8 @@ mod tests {
     #[test]
     fn yuan_parsing() {
         assert_eq!(parse_yuan("12"), Some(1200));
+        assert_eq!(parse_yuan("１９．９"), Some(1990));
+        assert_eq!(parse_yuan("￥２０。５"), Some(2050));
         assert_eq!(parse_yuan(" ¥12.5 "), Some(1250));
         assert_eq!(parse_yuan("0.05"), Some(5));
         assert_eq!(parse_yuan(".5"), Some(50));

@@ -170,16 +170,33 @@ async fn the_manager_keeps_products_and_viewers_of_the_open_show_see_each_change
     catalogue_where(&mut viewer, |p, _| !p.iter().any(|p| p.id == added.id)).await;
     let (status, again) = api(addr, "DELETE", &path, token, None).await;
     assert_eq!((status, &again["error"]), (404, &json!("unknown_product")));
+    // Its number is never given to a new product.
+    let (status, next) = api(
+        addr,
+        "POST",
+        &format!("{base}/products"),
+        token,
+        Some(&potatoes()),
+    )
+    .await;
+    assert_eq!(status, 201, "{next}");
+    assert!(next["id"].as_i64() > Some(added.id), "{next}");
 
     // Each change is in the audit log, by the manager, about no show.
     let (_, log) = api(addr, "GET", &format!("{base}/audit"), token, None).await;
-    let subject = format!("product {}", added.id);
+    // Named as well as numbered: the name says what went.
+    let subject = format!("product {} ", added.id);
     let lines: Vec<&Value> = log
         .as_array()
         .expect("lines")
         .iter()
-        .filter(|l| l["subject"] == json!(subject))
+        .filter(|l| {
+            l["subject"]
+                .as_str()
+                .is_some_and(|s| s.starts_with(&subject))
+        })
         .collect();
+    assert_eq!(lines[0]["subject"], json!(format!("{subject}黄心土豆")));
     let actions: Vec<&str> = lines.iter().filter_map(|l| l["action"].as_str()).collect();
     assert_eq!(
         actions,

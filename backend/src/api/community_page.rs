@@ -280,8 +280,10 @@ pub(super) async fn page(
             "When a show is on, open it, choose how many and where to collect, and press Buy.",
         ),
         lang.t(
-            "抢到了会给您一个取货码，在「我的订单」里随时能看。",
-            "A successful order gets a pickup code; it stays under \"My orders\".",
+            "第一次买时用手机号登录。抢到了会给您一个取货码；以后打开本社区任何一场直播，\
+             「我的订单」里都有您的订单和取货码。",
+            "You sign in with your mobile number the first time. A successful order gets a pickup \
+             code; any show of the community lists your orders and codes under \"My orders\".",
         ),
         lang.t(
             "到您选的自提点，把取货码给店员看，就能取货。",

@@ -120,8 +120,9 @@ impl Store {
         self.write(2, async |tx| {
             let before = row_json(
                 tx,
-                "SELECT json_object('name', name, 'origin', origin, 'unit', unit, 'normal_price', \
-                 normal_price, 'batch', batch, 'picture', picture) FROM products WHERE id = ?",
+                "SELECT json_object('name', name, 'description', description, 'origin', origin, \
+                 'unit', unit, 'normal_price', normal_price, 'batch', batch, 'picture', picture) \
+                 FROM products WHERE id = ?",
                 p.id,
             )
             .await?;
@@ -164,7 +165,11 @@ impl Store {
                 return Ok(CatalogueChange::NotFound);
             };
             let saved = Product { id, ..p.clone() };
-            let change = Change::new(AuditAction::ProductSaved, of.show, format!("product {id}"));
+            let change = Change::new(
+                AuditAction::ProductSaved,
+                of.show,
+                format!("product {id} {}", saved.name),
+            );
             saved_and_logged(tx, of.community, by, change, before, saved).await
         })
         .await
@@ -235,7 +240,11 @@ impl Store {
                 return Ok(CatalogueChange::NotFound);
             };
             let saved = PickupPoint { id, ..p.clone() };
-            let change = Change::new(AuditAction::PickupSaved, of.show, format!("pickup {id}"));
+            let change = Change::new(
+                AuditAction::PickupSaved,
+                of.show,
+                format!("pickup {id} {}", saved.name),
+            );
             saved_and_logged(tx, of.community, by, change, before, saved).await
         })
         .await
@@ -276,16 +285,16 @@ impl Store {
         in_use: &str,
     ) -> Result<CatalogueChange<()>, StoreError> {
         self.write(2, async |tx| {
-            let ours: bool = sqlx::query_scalar(&format!(
-                "SELECT EXISTS (SELECT 1 FROM {table} WHERE id = ? AND community_id = ?)"
+            let name: Option<String> = sqlx::query_scalar(&format!(
+                "SELECT name FROM {table} WHERE id = ? AND community_id = ?"
             ))
             .bind(id)
             .bind(community)
-            .fetch_one(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
-            if !ours {
+            let Some(name) = name else {
                 return Ok(CatalogueChange::NotFound);
-            }
+            };
             let used: bool = sqlx::query_scalar(in_use)
                 .bind(id)
                 .fetch_one(&mut *tx)
@@ -298,8 +307,14 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             let version = bump(&mut *tx, community).await?;
-            let (by, change) = &logged;
-            audit::record(tx, community, by, change, crate::now_ms()).await?;
+            // The log names what went: its id may be given to something new later.
+            let (by, change) = logged;
+            let change = Change {
+                subject: format!("{} {name}", change.subject),
+                ..change
+            }
+            .before(serde_json::json!({ "name": name }));
+            audit::record(tx, community, by, &change, crate::now_ms()).await?;
             Ok(CatalogueChange::Done((), version))
         })
         .await

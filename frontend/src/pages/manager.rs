@@ -170,6 +170,20 @@ fn bring_into_view(id: &'static str) {
     );
 }
 
+/// Scrolls the note `id` up from below the screen's edge once it is drawn (to the bottom of the
+/// screen, so what the manager tapped stays as near as it can): an answer to a tap far from its
+/// form's notes.
+fn bring_note_into_view(id: &'static str) {
+    set_timeout(
+        move || {
+            if let Some(note) = document().get_element_by_id(id) {
+                note.scroll_into_view_with_bool(false);
+            }
+        },
+        std::time::Duration::ZERO,
+    );
+}
+
 /// `"12月5日 周六 10:00"` / `"Sat 5 Dec 10:00"`: a moment on this device's clock, for schedules.
 fn local_day_time(at: UtcMillis) -> String {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));

@@ -22,13 +22,13 @@ pub fn QuickAdd(conn: Conn, show: ShowId, token: String) -> impl IntoView {
     let (problem_text, set_problem) = signal(None::<String>);
     let uploading = RwSignal::new(false);
     let refused = server_problem(conn, &[ErrorCode::InvalidProduct]);
+    // The product just added, named, until the next try: it is in the launch form's list now.
+    let added = RwSignal::new(None::<String>);
     // Added: the form starts afresh.
     Effect::new(move |_| {
-        if conn
-            .done
-            .with(|d| matches!(d, Some(ServerMsg::ProductSaved { .. })))
-        {
+        if let Some(ServerMsg::ProductSaved { product }) = conn.done.get() {
             draft.set(Draft::default());
+            added.set(Some(tr!("cat.added", name = product.name)));
         }
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -37,6 +37,7 @@ pub fn QuickAdd(conn: Conn, show: ShowId, token: String) -> impl IntoView {
             .get_untracked()
             .product()
             .map(|product| ClientMsg::SaveProduct { product });
+        added.set(None);
         send_or_explain(conn, "product-save", set_problem, parsed);
     };
     let words = move || {
@@ -68,6 +69,7 @@ pub fn QuickAdd(conn: Conn, show: ShowId, token: String) -> impl IntoView {
                     </button>
                 </div>
                 {move || words().map(|p| view! { <p class="note warn" role="alert" id="product-problem">{p}</p> })}
+                {move || added.get().map(|a| view! { <p class="note ok" role="status" id="product-added">{a}</p> })}
                 <p class="note muted">{txt("cat.managers_keep")}</p>
             </form>
         </section>

@@ -39,7 +39,8 @@ fn action_name(a: AuditAction) -> String {
 }
 
 /// What a line is about, in the manager's words: the server writes `"show 3"`, `"staff 6 孙丽"`,
-/// `"deal 12"`, `"pickup 2"`, `"lucky bag 4"`, `"order 9"`; a show or pickup point goes by its name.
+/// `"deal 12"`, `"product 5 海鸭蛋"`, `"pickup 2 康宁大药房"`, `"lucky bag 4"`, `"order 9"`; a show,
+/// product or pickup point goes by its name.
 fn subject_words(subject: &str, desk: Desk) -> String {
     let (kind, rest) = match subject.strip_prefix("lucky bag ") {
         Some(rest) => ("bag", rest),
@@ -54,6 +55,8 @@ fn subject_words(subject: &str, desk: Desk) -> String {
             .unwrap_or_else(|| tr!("audit.subject_show", id = id)),
         "staff" => name.to_owned(),
         "deal" => tr!("audit.subject_deal", id = id),
+        // Named at the time (a removed one is not in the lists any more).
+        "product" | "pickup" if !name.is_empty() => name.to_owned(),
         "product" => tr!("audit.subject_product", id = id),
         "pickup" => desk
             .pickups
@@ -145,6 +148,7 @@ fn value_words(key: &str, v: &serde_json::Value, desk: Desk) -> String {
     };
     match (key, v) {
         (_, V::Null) => "—".to_owned(),
+        ("picture", V::String(_)) => tr!("audit.v_picture"),
         ("price" | "normal_price", V::Number(n)) => crate::yuan(n.as_i64().unwrap_or_default()),
         ("starts_at" | "ends_at" | "closes_at", V::Number(n)) => {
             local_day_time(n.as_i64().unwrap_or_default())
@@ -184,29 +188,82 @@ fn status_word(text: &str) -> Option<String> {
     })
 }
 
+/// The order fields are listed in: what a thing is called first, then what it costs and when.
+const FIELD_ORDER: [&str; 22] = [
+    "title",
+    "name",
+    "prize",
+    "roles",
+    "pickups",
+    "pickup",
+    "starts_at",
+    "stream_url",
+    "price",
+    "normal_price",
+    "stock",
+    "units_added",
+    "per_resident_limit",
+    "winners",
+    "ends_at",
+    "closes_at",
+    "status",
+    "reason",
+    "qty",
+    "origin",
+    "unit",
+    "batch",
+];
+
+/// Where field `key` stands in [`FIELD_ORDER`] (fields it does not name come last).
+fn rank(key: &str) -> usize {
+    FIELD_ORDER
+        .iter()
+        .position(|k| *k == key)
+        .unwrap_or(FIELD_ORDER.len())
+}
+
+/// Whether a logged value says anything (not `null`, `""` or `[]`).
+fn says_something(v: &serde_json::Value) -> bool {
+    !(v.is_null() || *v == "" || v.as_array().is_some_and(Vec::is_empty))
+}
+
 /// What a line changed, one field per entry: `name: before → after` for what differs, the values
 /// of something new, and what something was when it went.
 fn change_words(before: Option<&str>, after: Option<&str>, desk: Desk) -> Vec<String> {
     use serde_json::Value as V;
     let parse = |t: Option<&str>| t.and_then(|t| serde_json::from_str::<V>(t).ok());
+    let sorted = |fields: serde_json::Map<String, V>| {
+        let mut fields: Vec<(String, V)> = fields
+            .into_iter()
+            .filter(|(k, _)| !QUIET.contains(&k.as_str()))
+            .collect();
+        fields.sort_by_key(|(k, _)| rank(k));
+        fields
+    };
     match (parse(before), parse(after)) {
-        (Some(V::Object(b)), Some(V::Object(a))) => a
-            .iter()
-            .filter(|(k, v)| !QUIET.contains(&k.as_str()) && b.get(k.as_str()) != Some(*v))
-            .map(|(k, v)| {
-                let was = b.get(k.as_str()).unwrap_or(&V::Null);
-                format!(
+        (Some(V::Object(b)), Some(V::Object(a))) => sorted(a)
+            .into_iter()
+            .filter_map(|(k, v)| {
+                let was = b.get(&k).cloned().unwrap_or(V::Null);
+                if was == v || (!says_something(&was) && !says_something(&v)) {
+                    return None;
+                }
+                // A picture is an address nobody reads: that it changed is what matters.
+                if k == "picture" && says_something(&was) && says_something(&v) {
+                    return Some(format!("{}：{}", field_name(&k), tr!("audit.v_replaced")));
+                }
+                Some(format!(
                     "{}：{} → {}",
-                    field_name(k),
-                    value_words(k, was, desk),
-                    value_words(k, v, desk)
-                )
+                    field_name(&k),
+                    value_words(&k, &was, desk),
+                    value_words(&k, &v, desk)
+                ))
             })
             .collect(),
-        (None, Some(V::Object(fields))) | (Some(V::Object(fields)), None) => fields
-            .iter()
-            .filter(|(k, v)| !QUIET.contains(&k.as_str()) && !v.is_null() && **v != "")
-            .map(|(k, v)| format!("{}：{}", field_name(k), value_words(k, v, desk)))
+        (None, Some(V::Object(fields))) | (Some(V::Object(fields)), None) => sorted(fields)
+            .into_iter()
+            .filter(|(_, v)| says_something(v))
+            .map(|(k, v)| format!("{}：{}", field_name(&k), value_words(&k, &v, desk)))
             .collect(),
         (b, a) => {
             let words = |v: Option<V>| v.map(|v| value_words("", &v, desk));

@@ -52,31 +52,86 @@ enum Step {
     Done(String),
 }
 
-/// Sends `method path` with `body`; on success reads the catalogue again (`load`), tells the rest
-/// of the console and says `done`; on a refusal, says why in `problem`.
-fn send<T: serde::de::DeserializeOwned + 'static>(
+/// How a list's form reaches the server: the items under `{base}/{kind}`, the form's step and
+/// problem, and the catalogue's reading (`load`) to repeat after a change.
+#[derive(Clone, Copy)]
+struct Sender<L> {
     desk: Desk,
-    (method, path, body): (&'static str, String, Option<String>),
+    /// `products` or `pickups`: the path, and the form's notes' ids (`product-done`, …).
+    kind: &'static str,
     step: RwSignal<Step>,
     problem: WriteSignal<Option<String>>,
-    load: impl Fn() + 'static,
-    done: impl FnOnce(T) -> String + 'static,
-) {
-    step.set(Step::Working);
-    problem.set(None);
-    spawn_local(async move {
-        match desk.call::<T>(method, &path, body).await {
-            Ok(answer) => {
-                step.set(Step::Done(done(answer)));
-                load();
-                desk.changed();
-            }
-            Err(f) => {
-                step.set(Step::Idle);
-                problem.set(Some(refusal(&f)));
-            }
+    load: L,
+}
+
+impl<L: Fn() + Copy + 'static> Sender<L> {
+    /// Adds `item` (`id` 0) or changes it; `done` says in words what was saved.
+    fn save<T: serde::Serialize + serde::de::DeserializeOwned + 'static>(
+        self,
+        id: i64,
+        item: &T,
+        done: impl FnOnce(T) -> String + 'static,
+    ) {
+        let base = format!("{}/{}", self.desk.base(), self.kind);
+        let (method, path) = if id == 0 {
+            ("POST", base)
+        } else {
+            ("PUT", format!("{base}/{id}"))
+        };
+        self.send(method, path, serde_json::to_string(item).ok(), done);
+    }
+
+    /// Removes item `id` (named `name`), once the manager confirms.
+    fn remove(self, id: i64, name: String) {
+        if !confirm(&tr!("cat.remove_confirm", name = name.clone())) {
+            return;
         }
-    });
+        let path = format!("{}/{}/{id}", self.desk.base(), self.kind);
+        self.send("DELETE", path, None, move |()| {
+            tr!("mgr.removed", name = name)
+        });
+    }
+
+    /// Sends `method path` with `body`; on success reads the catalogue again, tells the rest of
+    /// the console and says `done`; on a refusal, says why.
+    fn send<T: serde::de::DeserializeOwned + 'static>(
+        self,
+        method: &'static str,
+        path: String,
+        body: Option<String>,
+        done: impl FnOnce(T) -> String + 'static,
+    ) {
+        let Sender {
+            desk,
+            kind,
+            step,
+            problem,
+            load,
+        } = self;
+        // The answer is told under the form, which may be far below a list row's button.
+        let (done_note, problem_note) = if kind == "products" {
+            ("product-done", "product-problem")
+        } else {
+            ("pickup-done", "pickup-problem")
+        };
+        step.set(Step::Working);
+        problem.set(None);
+        spawn_local(async move {
+            match desk.call::<T>(method, &path, body).await {
+                Ok(answer) => {
+                    step.set(Step::Done(done(answer)));
+                    load();
+                    desk.changed();
+                    super::bring_note_into_view(done_note);
+                }
+                Err(f) => {
+                    step.set(Step::Idle);
+                    problem.set(Some(refusal(&f)));
+                    super::bring_note_into_view(problem_note);
+                }
+            }
+        });
+    }
 }
 
 #[component]
@@ -90,46 +145,29 @@ fn Products(
     let uploading = RwSignal::new(false);
     let step = RwSignal::new(Step::Idle);
     let base = desk.base();
+    let sender = Sender {
+        desk,
+        kind: "products",
+        step,
+        problem: set_problem,
+        load,
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let typed = draft.get_untracked();
         let product = match typed.product() {
             Ok(p) => p,
-            Err(why) => return set_problem.set(Some(why)),
+            Err(why) => {
+                step.set(Step::Idle);
+                return set_problem.set(Some(why));
+            }
         };
-        let (method, path) = if product.id == 0 {
-            ("POST", format!("{}/products", desk.base()))
-        } else {
-            ("PUT", format!("{}/products/{}", desk.base(), product.id))
-        };
-        let body = serde_json::to_string(&product).ok();
-        send(
-            desk,
-            (method, path, body),
-            step,
-            set_problem,
-            load,
-            move |saved: Product| {
-                draft.set(Draft::default());
-                tr!("mgr.saved", name = saved.name)
-            },
-        );
+        sender.save(product.id, &product, move |saved: Product| {
+            draft.set(Draft::default());
+            tr!("mgr.saved", name = saved.name)
+        });
     };
-    let remove = move |p: &Product| {
-        if !confirm(&tr!("cat.remove_confirm", name = p.name.clone())) {
-            return;
-        }
-        let name = p.name.clone();
-        let path = format!("{}/products/{}", desk.base(), p.id);
-        send(
-            desk,
-            ("DELETE", path, None),
-            step,
-            set_problem,
-            load,
-            move |()| tr!("mgr.removed", name = name),
-        );
-    };
+    let remove = move |p: &Product| sender.remove(p.id, p.name.clone());
     let products =
         move || catalogue.with(|c| c.as_ref().map(|c| c.products.clone()).unwrap_or_default());
     let working = move || step.with(|s| *s == Step::Working);
@@ -169,7 +207,7 @@ fn Products(
                         else if draft.with(|d| d.id == 0) { tr!("cat.add") } else { tr!("cat.save") }}
                 </button>
                 <button type="button" class="secondary" hidden=move || draft.with(|d| *d == Draft::default())
-                    on:click=move |_| { set_problem.set(None); draft.set(Draft::default()) }>{txt("cat.cancel")}</button>
+                    on:click=move |_| { set_problem.set(None); step.set(Step::Idle); draft.set(Draft::default()) }>{txt("cat.cancel")}</button>
             </div>
             {move || problem_text.get().map(|p| view! { <p class="note warn" role="alert" id="product-problem">{p}</p> })}
             {move || match step.get() {
@@ -189,45 +227,28 @@ fn Pickups(
     let draft = RwSignal::new(no_pickup());
     let (problem_text, set_problem) = signal(None::<String>);
     let step = RwSignal::new(Step::Idle);
+    let sender = Sender {
+        desk,
+        kind: "pickups",
+        step,
+        problem: set_problem,
+        load,
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let point = match check_pickup(&draft.get_untracked()) {
             Ok(p) => p,
-            Err(p) => return set_problem.set(Some(problem(p))),
+            Err(p) => {
+                step.set(Step::Idle);
+                return set_problem.set(Some(problem(p)));
+            }
         };
-        let (method, path) = if point.id == 0 {
-            ("POST", format!("{}/pickups", desk.base()))
-        } else {
-            ("PUT", format!("{}/pickups/{}", desk.base(), point.id))
-        };
-        let body = serde_json::to_string(&point).ok();
-        send(
-            desk,
-            (method, path, body),
-            step,
-            set_problem,
-            load,
-            move |saved: PickupPoint| {
-                draft.set(no_pickup());
-                tr!("mgr.saved", name = saved.name)
-            },
-        );
+        sender.save(point.id, &point, move |saved: PickupPoint| {
+            draft.set(no_pickup());
+            tr!("mgr.saved", name = saved.name)
+        });
     };
-    let remove = move |p: &PickupPoint| {
-        if !confirm(&tr!("cat.remove_confirm", name = p.name.clone())) {
-            return;
-        }
-        let name = p.name.clone();
-        let path = format!("{}/pickups/{}", desk.base(), p.id);
-        send(
-            desk,
-            ("DELETE", path, None),
-            step,
-            set_problem,
-            load,
-            move |()| tr!("mgr.removed", name = name),
-        );
-    };
+    let remove = move |p: &PickupPoint| sender.remove(p.id, p.name.clone());
     let points = move || {
         catalogue.with(|c| {
             c.as_ref()
@@ -272,7 +293,7 @@ fn Pickups(
                         else if draft.with(|d| d.id == 0) { tr!("cat.add_pickup") } else { tr!("cat.save") }}
                 </button>
                 <button type="button" class="secondary" hidden=move || draft.with(|d| *d == no_pickup())
-                    on:click=move |_| { set_problem.set(None); draft.set(no_pickup()) }>{txt("cat.cancel")}</button>
+                    on:click=move |_| { set_problem.set(None); step.set(Step::Idle); draft.set(no_pickup()) }>{txt("cat.cancel")}</button>
             </div>
             {move || problem_text.get().map(|p| view! { <p class="note warn" role="alert" id="pickup-problem">{p}</p> })}
             {move || match step.get() {
