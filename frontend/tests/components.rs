@@ -178,8 +178,9 @@ async fn the_deal_card_shows_the_deal_and_its_buy_button_in_either_language() {
         text(&root, "#pickup-where"),
         "和平路 88 号 · 营业时间：每天 8:00–21:00"
     );
-    // Signed out: the sign-in form stands where Buy would be.
-    drawn(&root, "#sign-in").await;
+    // Signed out: "sign in to buy" stands where Buy would be, and leads to the page's form.
+    let way_in = drawn(&root, "#sign-in-to-buy").await;
+    assert_eq!(way_in.get_attribute("href").as_deref(), Some("#nickname"));
     assert!(find(&root, "#buy").is_none());
 
     conn.me.set(Some(Me {
