@@ -378,20 +378,23 @@ async fn a_manager_keeps_the_catalogue_from_the_console_on_a_phone() {
     );
 
     // A product, then a change to its price.
-    manager.type_into("#product-name", "五常稻花香大米").await;
+    let named = |name: &str| name == "东北长粒香大米";
+    let before = store.products_of(community).await.expect("read");
+    assert!(!before.iter().any(|p| named(&p.name)), "not a demo product");
+    manager.type_into("#product-name", "东北长粒香大米").await;
     manager.type_into("#product-origin", "黑龙江五常").await;
     manager.type_into("#product-unit", "5 kg").await;
     manager.type_into("#product-price", "69.90").await;
     manager.click("#product-save").await;
     manager
-        .wait_text("#product-list", |t| t.contains("五常稻花香大米"))
+        .wait_text("#product-list", |t| t.contains("东北长粒香大米"))
         .await;
     let rice = store
         .products_of(community)
         .await
         .expect("read")
         .into_iter()
-        .find(|p| p.name == "五常稻花香大米")
+        .find(|p| named(&p.name))
         .expect("stored");
     assert_eq!(rice.normal_price, 6990);
     manager
@@ -440,10 +443,28 @@ async fn a_manager_keeps_the_catalogue_from_the_console_on_a_phone() {
         .await;
     let products = store.products_of(community).await.expect("read");
     assert!(products.iter().any(|p| p.id == 1));
-    assert!(!products.iter().any(|p| p.id == rice.id));
+    assert!(!products.iter().any(|p| named(&p.name)), "{products:?}");
     assert!(
         !manager.scrolls_sideways().await,
         "nothing wider than the phone"
     );
+    // On a laptop the products and pickup points sit side by side.
+    manager
+        .client
+        .set_window_size(1280, 900)
+        .await
+        .expect("resized");
+    manager
+        .client
+        .execute(
+            "document.getElementById('catalogue-title').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .expect("scrolled");
+    let [products_x, ..] = manager.rect("#product-list").await;
+    let [pickups_x, ..] = manager.rect("#pickup-list").await;
+    assert!(pickups_x > products_x + 300.0, "{products_x} {pickups_x}");
+    manager.screenshot("manager-catalogue-desktop").await;
     manager.close().await;
 }

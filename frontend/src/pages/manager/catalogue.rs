@@ -38,8 +38,10 @@ pub(super) fn CataloguePanel(desk: Desk) -> impl IntoView {
             <h2 id="catalogue-title">{txt("cat.title")}</h2>
             <p class="muted small">{txt("mgr.catalogue_hint")}</p>
             {move || load_problem.get().map(|p| view! { <p class="note warn" role="alert">{p}</p> })}
-            <Products desk catalogue load />
-            <Pickups desk catalogue load />
+            <div class="catalogue-halves">
+                <div><Products desk catalogue load /></div>
+                <div><Pickups desk catalogue load /></div>
+            </div>
         </section>
     }
 }
