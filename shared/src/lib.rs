@@ -8,6 +8,7 @@ mod wire;
 
 pub mod catalogue;
 pub mod community;
+pub mod control;
 pub mod domain;
 pub mod lucky_bag;
 pub mod protocol;

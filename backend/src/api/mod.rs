@@ -6,6 +6,7 @@ mod community_page;
 mod dates;
 mod demo;
 mod manage;
+mod orders;
 mod parse_errors;
 mod pictures;
 mod report;
@@ -113,6 +114,7 @@ pub fn router(state: AppState, dist: &Path) -> Router {
         .route("/bags/{bag}", get(bag_record))
         .route("/shows/{show}/pictures", post(pictures::upload))
         .route("/shows/{show}/report", get(report::json))
+        .route("/shows/{show}/orders", get(orders::find))
         .route("/shows/{show}/{file}", get(report::csv))
         .merge(manage::routes())
         .fallback(any(api_not_found))

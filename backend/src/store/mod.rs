@@ -34,7 +34,7 @@ pub use catalogue::{CatalogueChange, CatalogueOf, StoredCatalogue};
 pub use communities::{Community, CommunityId, Duplicate, split_label};
 pub use deals::NewDeal;
 pub use health::{Degraded, SpaceLimits, StoreHealth};
-pub use orders::NewOrder;
+pub use orders::{NewOrder, OrderSearch};
 pub use residents::{KnownResident, StoredCode};
 pub use seed::DemoShow;
 pub use shows::ShowChangeProblem;

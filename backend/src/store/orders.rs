@@ -340,6 +340,61 @@ impl Store {
     }
 }
 
+/// Which of a show's orders staff look for: any of them by `q` (a pickup code, the last four
+/// digits of the buyer's phone, or part of their name), and only those of a deal, a pickup point
+/// or a status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderSearch {
+    /// A pickup code, the last four digits of a phone, or part of a name.
+    pub q: Option<String>,
+    /// Only this deal's orders.
+    pub deal: Option<DealId>,
+    /// Only orders to collect here.
+    pub pickup: Option<PickupId>,
+    /// Only orders in this state.
+    pub status: Option<OrderStatus>,
+    /// At most this many (1–500, 100 if not given).
+    pub limit: Option<i64>,
+}
+
+impl Store {
+    /// A show's orders that `search` finds, newest first, each with its buyer's phone as stored
+    /// (the caller masks it before it leaves the server).
+    pub async fn find_orders(
+        &self,
+        show: ShowId,
+        search: &OrderSearch,
+    ) -> Result<Vec<(Order, String)>, StoreError> {
+        let q = search.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+        let status = search.status.map(|s| match s {
+            OrderStatus::Accepted => "accepted",
+            OrderStatus::Cancelled => "cancelled",
+            OrderStatus::PickedUp => "picked_up",
+        });
+        let rows = sqlx::query(&format!(
+            "SELECT {ORDER_COLUMNS}, r.phone FROM {ORDER_TABLES} WHERE d.show_id = ?1 \
+             AND (?2 IS NULL OR o.pickup_code = ?2 \
+                  OR (length(?2) = 4 AND substr(r.phone, -4) = ?2) \
+                  OR instr(r.nickname, ?2) > 0) \
+             AND (?3 IS NULL OR o.deal_id = ?3) AND (?4 IS NULL OR o.pickup_id = ?4) \
+             AND (?5 IS NULL OR o.status = ?5) ORDER BY o.id DESC LIMIT ?6"
+        ))
+        .bind(show)
+        .bind(q)
+        .bind(search.deal)
+        .bind(search.pickup)
+        .bind(status)
+        .bind(search.limit.unwrap_or(100).clamp(1, 500))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (order_from_row(r), r.get(13)))
+            .collect())
+    }
+}
+
 /// How many of a resident's latest orders "my orders" lists.
 pub const RESIDENT_ORDERS: i64 = 100;
 

@@ -1,0 +1,82 @@
+//! Finding a show's orders, for its staff: `GET /api/shows/{show}/orders?q=&deal=&pickup=&status=&limit=`.
+//! A moderator at the desk types a pickup code, the last four digits of a phone or part of a name;
+//! the answer carries each buyer's phone masked (`138****8000`), never whole.
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use mulin_shared::control::{FoundOrder, mask_phone};
+use mulin_shared::{ErrorCode, ShowId};
+
+use super::bearer::{Signed, show_scope};
+use super::{ApiError, AppState};
+use crate::auth::permissions::Action;
+use crate::store::OrderSearch;
+
+/// The longest search text: a name, a six-digit code or four digits fit with room to spare.
+const MAX_QUERY_CHARS: usize = 24;
+
+/// `GET /api/shows/{show}/orders`: the show's orders the search finds, newest first.
+pub(super) async fn find(
+    State(state): State<AppState>,
+    Path(show): Path<String>,
+    who: Signed,
+    search: Result<Query<OrderSearch>, QueryRejection>,
+) -> Result<Json<Vec<FoundOrder>>, ApiError> {
+    let show_id: ShowId = show.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::UnknownShow,
+            format!("no show {show:?}"),
+        )
+    })?;
+    let failed = |e: crate::store::StoreError| {
+        ApiError::store(
+            &e,
+            "finding orders",
+            "the server could not look; please retry",
+        )
+    };
+    // Who asks is settled first: someone who may not learns nothing, not even a bad query.
+    let scope = show_scope(&state, show_id).await.map_err(failed)?;
+    if !who.0.may(Action::SeeAllOrders, scope) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            "only the show's staff find its orders",
+        ));
+    }
+    let search = search.map(|q| q.0).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidMessage,
+            e.body_text(),
+        )
+    })?;
+    if search
+        .q
+        .as_deref()
+        .is_some_and(|q| q.trim().chars().count() > MAX_QUERY_CHARS)
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidMessage,
+            format!("search for at most {MAX_QUERY_CHARS} characters"),
+        ));
+    }
+    let found = state
+        .store
+        .find_orders(show_id, &search)
+        .await
+        .map_err(failed)?;
+    Ok(Json(
+        found
+            .into_iter()
+            .map(|(order, phone)| FoundOrder {
+                order,
+                phone: mask_phone(&phone),
+            })
+            .collect(),
+    ))
+}
