@@ -368,3 +368,68 @@ async fn the_host_adds_a_product_with_a_photo_and_schedules_it_and_residents_see
         b.close().await;
     }
 }
+
+/// At the moderator's desk on a phone: a resident calls with the last four digits of their phone;
+/// the moderator finds the order (the phone masked), cancels it with a reason, and the found order
+/// reads cancelled without searching again; the resident is told why.
+#[tokio::test]
+async fn a_moderator_finds_an_order_by_phone_and_cancels_it_with_a_reason() {
+    mulin_tests::browser::dist_is_built();
+    let ts = TestServer::start().await;
+    let mut resident = ts.client().await;
+    let deal = resident
+        .join(ts.show)
+        .await
+        .pinned_deal()
+        .expect("the demo deal")
+        .id;
+    let signed = resident.sign_in_with("孙奶奶", "13800138000", None).await;
+    assert!(matches!(signed, ServerMsg::SignedIn { .. }), "{signed:?}");
+    let ServerMsg::OrderAccepted { order, .. } = resident.order(deal, 1, "call-1").await else {
+        panic!("the order");
+    };
+
+    let desk = Browser::start(360, 800).await;
+    desk.open(&format!(
+        "{}/show/{}/moderator?token={}",
+        ts.http_url(),
+        ts.show,
+        ts.moderator_token
+    ))
+    .await;
+    desk.type_into("#find-q", "8000").await;
+    desk.click("#find-go").await;
+    let row = format!("#find-results li[data-order='{}']", order.id);
+    let found = desk.wait_text(&row, |t| t.contains("孙奶奶")).await;
+    assert!(
+        found.contains("138****8000") && found.contains(&order.pickup_code),
+        "{found}"
+    );
+    assert!(
+        !found.contains("13800138000"),
+        "never the whole number: {found}"
+    );
+    desk.screenshot("moderator-find-360").await;
+
+    desk.click(&format!("{row} button")).await;
+    desk.client
+        .send_alert_text("货已售完，已退款")
+        .await
+        .expect("the prompt takes text");
+    desk.client.accept_alert().await.expect("prompt accepted");
+    desk.wait_attr(&row, "data-status", |s| s == "cancelled")
+        .await;
+    let told = resident
+        .recv_until(|m| match m {
+            ServerMsg::OrderCancelled { order } => order.cancel_reason.clone(),
+            _ => None,
+        })
+        .await;
+    assert_eq!(told, "货已售完，已退款");
+    // Something nobody bought finds nothing, in words.
+    desk.type_into("#find-q", "没有这个人").await;
+    desk.click("#find-go").await;
+    desk.wait_text("#find-none", |t| t.contains("没有找到"))
+        .await;
+    desk.close().await;
+}

@@ -1,5 +1,6 @@
-//! The moderator desk: every order of the show, live.
+//! The moderator desk: every order of the show, live, and finding one a resident asks about.
 
+mod find;
 mod order_table;
 
 use leptos::prelude::*;
@@ -15,6 +16,7 @@ use order_table::OrderTable;
 /// Live orders for community staff.
 #[component]
 pub fn ModeratorPage(show: ShowId, token: String) -> impl IntoView {
+    let search_token = token.clone();
     let conn = Conn::open_staff(show, token);
     let orders = Signal::derive(move || conn.orders.get());
     let allowed = move || {
@@ -42,6 +44,7 @@ pub fn ModeratorPage(show: ShowId, token: String) -> impl IntoView {
             <ShowBar conn role=|| tr!("bar.moderator") />
             <div class="tools"><LangSwitch /></div>
             <StaffGate conn allowed=Signal::derive(allowed) />
+            <find::FindOrders conn show token=search_token />
             <section class="card" aria-labelledby="orders-title">
                 <h2 id="orders-title">{txt("staff.orders")}</h2>
                 <p class="totals" id="order-totals">

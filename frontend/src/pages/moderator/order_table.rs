@@ -9,7 +9,7 @@ use crate::socket::Conn;
 use crate::{local_time, tr, yuan};
 
 /// "Cancel" for an order that can still be cancelled.
-fn cancel_button(conn: Conn, o: &Order) -> Option<impl IntoView + use<>> {
+pub(super) fn cancel_button(conn: Conn, o: &Order) -> Option<impl IntoView + use<>> {
     (o.status == OrderStatus::Accepted).then(|| {
         let id = o.id;
         let code = o.pickup_code.clone();

@@ -1,0 +1,146 @@
+//! Finding an order at the desk: a resident on the phone or at the counter gives their pickup code,
+//! the last four digits of their phone or their name, and the moderator finds the order (with the
+//! phone masked by the server), narrowed by state or pickup point, and can cancel it from there.
+//! The answers are read again whenever an order of the show changes, so a state shown is current.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use mulin_shared::control::FoundOrder;
+use mulin_shared::{OrderStatus, ShowId};
+
+use super::order_table::cancel_button;
+use crate::api::call;
+use crate::components::orders::{Names, status_key, status_word};
+use crate::i18n::txt;
+use crate::socket::Conn;
+use crate::{local_time, tr, yuan};
+
+/// What the moderator searches for.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Search {
+    q: String,
+    status: String,
+    pickup: String,
+}
+
+impl Search {
+    /// The query string of `GET /api/shows/{show}/orders`.
+    fn query(&self) -> String {
+        let mut parts = vec!["limit=50".to_owned()];
+        for (name, value) in [
+            ("q", &self.q),
+            ("status", &self.status),
+            ("pickup", &self.pickup),
+        ] {
+            let value = value.trim();
+            if !value.is_empty() {
+                parts.push(format!("{name}={}", js_sys::encode_uri_component(value)));
+            }
+        }
+        parts.join("&")
+    }
+}
+
+/// The search form and what it found.
+#[component]
+pub fn FindOrders(conn: Conn, show: ShowId, token: String) -> impl IntoView {
+    let token = StoredValue::new(token);
+    let typed = RwSignal::new(Search::default());
+    // The last search sent (none yet: nothing is listed).
+    let asked = RwSignal::new(None::<Search>);
+    let found = RwSignal::new(None::<Vec<FoundOrder>>);
+    let problem = RwSignal::new(None::<String>);
+    let names = Names { conn };
+    let run = move |search: Search| {
+        spawn_local(async move {
+            let path = format!("/api/shows/{show}/orders?{}", search.query());
+            match call::<Vec<FoundOrder>>("GET", &path, Some(&token.get_value()), None).await {
+                Ok(list) => {
+                    problem.set(None);
+                    found.set(Some(list));
+                }
+                Err(f) => problem.set(Some(f.words())),
+            }
+        })
+    };
+    // An order placed, cancelled or changed anywhere in the show: the answers are read again.
+    Effect::new(move |_| {
+        conn.orders.track();
+        if let Some(search) = asked.get_untracked() {
+            run(search);
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let search = typed.get_untracked();
+        asked.set(Some(search.clone()));
+        run(search);
+    };
+    let pickups = move || {
+        conn.catalogue.with(|c| {
+            c.as_ref()
+                .map(|c| c.pickup_points.clone())
+                .unwrap_or_default()
+        })
+    };
+    let statuses = [
+        OrderStatus::Accepted,
+        OrderStatus::Cancelled,
+        OrderStatus::PickedUp,
+    ];
+    view! {
+        <section class="card" aria-labelledby="find-title">
+            <h2 id="find-title">{txt("find.title")}</h2>
+            <form id="find-form" class="grid" on:submit=submit role="search">
+                <label>{txt("find.what")}
+                    <input id="find-q" type="search" maxlength="24" placeholder=txt("find.placeholder")
+                        prop:value=move || typed.with(|s| s.q.clone())
+                        on:input=move |ev| typed.update(|s| s.q = event_target_value(&ev)) />
+                </label>
+                <label>{txt("orders.status")}
+                    <select id="find-status" on:change=move |ev| typed.update(|s| s.status = event_target_value(&ev))>
+                        <option value="">{txt("find.any")}</option>
+                        {statuses.into_iter().map(|st| view! {
+                            <option value=status_key(st)>{move || status_word(st)}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>{txt("orders.pickup")}
+                    <select id="find-pickup" on:change=move |ev| typed.update(|s| s.pickup = event_target_value(&ev))>
+                        <option value="">{txt("find.any")}</option>
+                        {move || pickups().into_iter().map(|p| view! {
+                            <option value=p.id.to_string()>{p.name.clone()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <div class="actions"><button type="submit" id="find-go" class="primary">{txt("find.go")}</button></div>
+            </form>
+            {move || problem.get().map(|p| view! { <p class="note warn" role="alert">{p}</p> })}
+            {move || found.get().map(|list| if list.is_empty() {
+                view! { <p class="muted" id="find-none" role="status">{txt("find.none")}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="found-list" id="find-results" role="status">
+                        {list.into_iter().map(|f| {
+                            let o = f.order;
+                            let code = o.pickup_code.clone();
+                            view! {
+                                <li class="found" data-order=o.id data-status=status_key(o.status)>
+                                    <div class="grow">
+                                        <strong>{o.nickname.clone()}</strong>" "
+                                        <span class="muted phone">{f.phone.clone()}</span>
+                                        <div>{names.product(o.product)}" × "{o.qty}" · "{yuan(o.qty * o.unit_price)}</div>
+                                        <div class="muted">{local_time(o.created_at)}" · "{names.pickup(o.pickup)}" · "
+                                            {move || tr!("find.code", code = code.clone())}" · "
+                                            <span data-status=status_key(o.status)>{move || status_word(o.status)}</span></div>
+                                    </div>
+                                    {cancel_button(conn, &o)}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            })}
+        </section>
+    }
+}
