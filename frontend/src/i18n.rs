@@ -160,6 +160,7 @@ pub fn error_text(code: ErrorCode) -> String {
         ErrorCode::CodeExpired => crate::tr!("error.code_expired"),
         ErrorCode::TooManyRequests => crate::tr!("error.too_many_requests"),
         ErrorCode::SmsFailed => crate::tr!("error.sms_failed"),
+        ErrorCode::Muted => crate::tr!("error.muted"),
         other => crate::tr!("error.other", code = code_name(other)),
     }
 }

@@ -315,6 +315,10 @@ wire_enum! {
         BagClosed = "bag_closed",
         /// Staff cancelled a resident's order.
         OrderCancelled = "order_cancelled",
+        /// Staff stopped a resident from ordering and entering lucky bags.
+        ResidentMuted = "resident_muted",
+        /// A resident's mute was lifted.
+        MuteLifted = "mute_lifted",
     }
 }
 

@@ -4,7 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::Order;
+use crate::domain::{Order, ResidentId, UtcMillis};
+use crate::sign_in::clean_text;
 
 /// An order as staff find it: the order, and its buyer's phone masked (`138****8000`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -13,6 +14,62 @@ pub struct FoundOrder {
     pub order: Order,
     /// The buyer's phone as staff may see it (see [`mask_phone`]); empty if they gave none.
     pub phone: String,
+}
+
+/// Most characters of a mute's reason (the resident is shown it).
+pub const MAX_MUTE_REASON_CHARS: usize = 60;
+
+/// The longest a mute lasts when given a time: 90 days (beyond, it is "until lifted").
+pub const MAX_MUTE_MINUTES: i64 = 90 * 24 * 60;
+
+/// A resident stopped from ordering and entering lucky bags in a community.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mute {
+    /// Its id.
+    pub id: i64,
+    /// Who.
+    pub resident: ResidentId,
+    /// Their name as shown.
+    pub nickname: String,
+    /// Why, in staff's words (the resident is shown it).
+    pub reason: String,
+    /// Until when; none: until lifted.
+    pub until: Option<UtcMillis>,
+    /// Who muted them (a name at the time).
+    pub by: String,
+    /// When.
+    pub created_at: UtcMillis,
+}
+
+/// Staff's request to mute a resident: who, why, and for how many minutes (none: until lifted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MuteDraft {
+    /// Who.
+    pub resident: ResidentId,
+    /// Why (1–60 characters, on one line).
+    pub reason: String,
+    /// For how long, in minutes (1 to 90 days); none: until lifted.
+    #[serde(default)]
+    pub minutes: Option<i64>,
+}
+
+impl MuteDraft {
+    /// The draft with its reason cleaned, or what is wrong with it.
+    pub fn check(&self) -> Result<MuteDraft, &'static str> {
+        let reason = clean_text(&self.reason, MAX_MUTE_REASON_CHARS)
+            .ok_or("a reason must be 1–60 characters on one line")?;
+        if self
+            .minutes
+            .is_some_and(|m| !(1..=MAX_MUTE_MINUTES).contains(&m))
+        {
+            return Err("a mute lasts from 1 minute to 90 days, or until lifted");
+        }
+        Ok(MuteDraft {
+            reason,
+            ..self.clone()
+        })
+    }
 }
 
 /// A phone number as staff may see it: the first three and the last four digits, the rest as

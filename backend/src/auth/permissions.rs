@@ -33,11 +33,13 @@ pub enum Action {
     ReadAudit,
     /// Read a show's report (figures, chart, CSV).
     SeeReport,
+    /// Stop a resident from ordering and entering lucky bags in the community, and lift it.
+    MuteResidents,
 }
 
 impl Action {
     /// Every action, for tests that walk the table.
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 13] = [
         Action::Buy,
         Action::EnterBag,
         Action::Rename,
@@ -50,6 +52,7 @@ impl Action {
         Action::ManageCatalogue,
         Action::ReadAudit,
         Action::SeeReport,
+        Action::MuteResidents,
     ];
 }
 
@@ -87,10 +90,19 @@ pub fn allowed(role: Role, action: Action) -> bool {
     match role {
         Role::Resident => matches!(action, Buy | EnterBag | Rename | CancelOwnOrder),
         Role::Host => matches!(action, RunShow | CancelAnyOrder | SeeAllOrders | SeeReport),
-        Role::Moderator => matches!(action, CancelAnyOrder | SeeAllOrders | SeeReport),
+        Role::Moderator => matches!(
+            action,
+            CancelAnyOrder | SeeAllOrders | SeeReport | MuteResidents
+        ),
         Role::Manager => matches!(
             action,
-            ManageShows | ManageStaff | ManageCatalogue | ReadAudit | SeeReport | SeeAllOrders
+            ManageShows
+                | ManageStaff
+                | ManageCatalogue
+                | ReadAudit
+                | SeeReport
+                | SeeAllOrders
+                | MuteResidents
         ),
         // Ordering for neighbours and handing over at the counter come with their own actions.
         Role::GridWorker => matches!(action, SeeReport),
@@ -138,7 +150,10 @@ mod tests {
                 Role::Host,
                 &[CancelAnyOrder, SeeAllOrders, RunShow, SeeReport],
             ),
-            (Role::Moderator, &[CancelAnyOrder, SeeAllOrders, SeeReport]),
+            (
+                Role::Moderator,
+                &[CancelAnyOrder, SeeAllOrders, SeeReport, MuteResidents],
+            ),
             (
                 Role::Manager,
                 &[
@@ -148,6 +163,7 @@ mod tests {
                     ManageCatalogue,
                     ReadAudit,
                     SeeReport,
+                    MuteResidents,
                 ],
             ),
             (Role::GridWorker, &[SeeReport]),

@@ -11,7 +11,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use mulin_shared::{CatalogueProblem, ErrorCode, ShowId};
+use mulin_shared::control::Mute;
+use mulin_shared::{CatalogueProblem, CommunityId, ErrorCode, ShowId};
 use tokio::sync::Mutex;
 
 use crate::store::{Store, StoreError};
@@ -224,6 +225,16 @@ pub struct Live {
     desks: DeskThread,
     // A tokio mutex held while a room loads, so two first viewers can never start two desks for a deal.
     rooms: Mutex<HashMap<ShowId, Arc<Room>>>,
+    mutes: Mutes,
+}
+
+/// The mutes in force per community, read from the store on a community's first purchase and again
+/// after every change (so a purchase checks memory, not the store). `changes` counts the changes: a
+/// list read before one is not kept after it.
+#[derive(Debug, Default)]
+struct Mutes {
+    lists: std::sync::RwLock<HashMap<CommunityId, Arc<Vec<Mute>>>>,
+    changes: AtomicU64,
 }
 
 impl Live {
@@ -236,7 +247,48 @@ impl Live {
             metrics: Arc::new(Metrics::default()),
             desks: DeskThread::start()?,
             rooms: Mutex::new(HashMap::new()),
+            mutes: Mutes::default(),
         })
+    }
+
+    /// The mute in force for `resident` in `community` at `now`, if any.
+    pub async fn muted(
+        &self,
+        community: CommunityId,
+        resident: mulin_shared::ResidentId,
+        now: mulin_shared::UtcMillis,
+    ) -> Result<Option<Mute>, LiveError> {
+        let held = self
+            .mutes
+            .lists
+            .read()
+            .ok()
+            .and_then(|lists| lists.get(&community).cloned());
+        let list = match held {
+            Some(list) => list,
+            None => {
+                let seen = self.mutes.changes.load(Ordering::SeqCst);
+                let list = Arc::new(self.store.mutes_in_force(community, now).await?);
+                if let Ok(mut lists) = self.mutes.lists.write()
+                    && self.mutes.changes.load(Ordering::SeqCst) == seen
+                {
+                    lists.insert(community, list.clone());
+                }
+                list
+            }
+        };
+        Ok(list
+            .iter()
+            .find(|m| m.resident == resident && m.until.is_none_or(|until| until > now))
+            .cloned())
+    }
+
+    /// After a mute in `community` was made or lifted: the next purchase reads the list again.
+    pub fn mutes_changed(&self, community: CommunityId) {
+        self.mutes.changes.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut lists) = self.mutes.lists.write() {
+            lists.remove(&community);
+        }
     }
 
     /// The desks' counters.

@@ -10,6 +10,7 @@ mod catalogue;
 mod communities;
 mod deals;
 mod health;
+mod mutes;
 mod orders;
 mod report;
 mod residents;

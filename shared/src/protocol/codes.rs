@@ -123,6 +123,13 @@ wire_enum! {
         InviteExpired = "invite_expired",
         /// The change would leave the community without a manager.
         LastManager = "last_manager",
+        /// Staff stopped this resident from ordering and entering lucky bags in this community, for
+        /// a time or until lifted; the message gives their reason.
+        Muted = "muted",
+        /// No such mute in this community (or it was lifted already).
+        UnknownMute = "unknown_mute",
+        /// No such resident in this community.
+        UnknownResident = "unknown_resident",
         /// This session was ended: the person or one of their roles was revoked. Sent before the
         /// server closes the connection; sign in again (their remaining roles still work).
         SessionRevoked = "session_revoked",

@@ -7,6 +7,7 @@
 //! query gets `400 invalid_message`, an id that names nothing `404` with the thing's code.
 
 mod catalogue;
+mod mutes;
 mod shows;
 mod staff;
 
@@ -65,6 +66,14 @@ pub(super) fn routes() -> Router<AppState> {
         .route(
             "/communities/{community}/pickups/{item}",
             put(catalogue::save_pickup).delete(catalogue::remove_pickup),
+        )
+        .route(
+            "/communities/{community}/mutes",
+            get(mutes::list).post(mutes::mute),
+        )
+        .route(
+            "/communities/{community}/mutes/{mute}/lift",
+            post(mutes::lift),
         )
         .route(
             "/communities/{community}/pictures",

@@ -41,6 +41,41 @@ impl Session {
         None
     }
 
+    /// Whether `resident` is muted in `community` now; if so (or if that cannot be told), they are
+    /// sent why, with `key`.
+    async fn refused_as_muted(
+        &self,
+        key: Option<&str>,
+        community: mulin_shared::CommunityId,
+        resident: mulin_shared::ResidentId,
+    ) -> bool {
+        match self
+            .state
+            .live
+            .muted(community, resident, crate::now_ms())
+            .await
+        {
+            Ok(None) => false,
+            Ok(Some(mute)) => {
+                let message = format!(
+                    "community staff stopped your orders and lucky-bag entries here: {}",
+                    mute.reason
+                );
+                self.send(&ServerMsg::error_for(
+                    key.map(str::to_owned),
+                    ErrorCode::Muted,
+                    &message,
+                ))
+                .await;
+                true
+            }
+            Err(e) => {
+                self.live_error_for(key.map(str::to_owned), e).await;
+                true
+            }
+        }
+    }
+
     pub(super) async fn enter_bag(&self, bag: i64) {
         let Some(Buyer { resident, .. }) = self
             .resident_or_refuse(
@@ -56,6 +91,12 @@ impl Session {
         let Some(room) = self.joined().await else {
             return;
         };
+        if self
+            .refused_as_muted(None, room.community(), resident)
+            .await
+        {
+            return;
+        }
         match room.enter_bag(bag, resident).await {
             Ok(()) => self.send(&ServerMsg::BagEntered { bag }).await,
             Err(e) => self.live_error(e).await,
@@ -109,6 +150,12 @@ impl Session {
                 ServerMsg::error_for(Some(key), ErrorCode::NotJoined, "join the show first");
             return self.send(&refusal).await;
         };
+        if self
+            .refused_as_muted(Some(&key), room.community(), buyer.resident)
+            .await
+        {
+            return;
+        }
         // Waiting here for a free slot stops reading this socket: a flood pushes back on its sender.
         let Ok(slot) = self.slots.clone().acquire_owned().await else {
             return;

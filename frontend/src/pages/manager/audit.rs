@@ -35,6 +35,8 @@ fn action_name(a: AuditAction) -> String {
         AuditAction::BagOpened => tr!("audit.bag_opened"),
         AuditAction::BagClosed => tr!("audit.bag_closed"),
         AuditAction::OrderCancelled => tr!("audit.order_cancelled"),
+        AuditAction::ResidentMuted => tr!("audit.resident_muted"),
+        AuditAction::MuteLifted => tr!("audit.mute_lifted"),
     }
 }
 
@@ -53,7 +55,7 @@ fn subject_words(subject: &str, desk: Desk) -> String {
             .shows
             .with(|all| all.iter().find(|s| s.id == id).map(|s| s.title.clone()))
             .unwrap_or_else(|| tr!("audit.subject_show", id = id)),
-        "staff" => name.to_owned(),
+        "staff" | "resident" => name.to_owned(),
         "deal" => tr!("audit.subject_deal", id = id),
         // Named at the time (a removed one is not in the lists any more).
         "product" | "pickup" if !name.is_empty() => name.to_owned(),
