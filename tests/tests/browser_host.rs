@@ -433,3 +433,78 @@ async fn a_moderator_finds_an_order_by_phone_and_cancels_it_with_a_reason() {
         .await;
     desk.close().await;
 }
+
+/// A staff moderator pauses a resident's orders from an order found at the desk (why, and for a
+/// day), the resident is refused with `muted`, and lifting it from the list lets them buy again.
+#[tokio::test]
+async fn a_moderator_pauses_a_residents_orders_and_lifts_it() {
+    use mulin_tests::staff::{demo_manager, staff_member};
+    mulin_tests::browser::dist_is_built();
+    let ts = TestServer::start().await;
+    let (community, manager) = demo_manager(&ts).await;
+    let (_, moderator) = staff_member(
+        ts.addr(),
+        community,
+        &manager,
+        "场控小陈",
+        &[mulin_shared::Role::Moderator],
+        &[],
+    )
+    .await;
+    let mut resident = ts.client().await;
+    let deal = resident
+        .join(ts.show)
+        .await
+        .pinned_deal()
+        .expect("the demo deal")
+        .id;
+    let signed = resident.sign_in_with("钱大爷", "13700137000", None).await;
+    assert!(matches!(signed, ServerMsg::SignedIn { .. }), "{signed:?}");
+    let ServerMsg::OrderAccepted { order, .. } = resident.order(deal, 1, "first").await else {
+        panic!("the order");
+    };
+
+    let desk = Browser::start(360, 800).await;
+    desk.open(&format!(
+        "{}/show/{}/moderator?token={moderator}",
+        ts.http_url(),
+        ts.show
+    ))
+    .await;
+    desk.wait_text("#mutes-none", |t| t.contains("没有")).await;
+    desk.type_into("#find-q", "7000").await;
+    desk.click("#find-go").await;
+    let pause = format!("button[data-mute-resident='{}']", order.resident);
+    desk.click(&pause).await;
+    desk.client
+        .send_alert_text("三次下单未取货")
+        .await
+        .expect("the prompt takes text");
+    desk.client.accept_alert().await.expect("reason given");
+    desk.client.accept_alert().await.expect("for a day");
+    desk.wait_text("#mute-list", |t| {
+        t.contains("钱大爷") && t.contains("三次下单未取货") && t.contains("场控小陈")
+    })
+    .await;
+    desk.screenshot("moderator-mutes-360").await;
+    resident
+        .send(&ClientMsg::PlaceOrder {
+            deal,
+            qty: 1,
+            pickup: 1,
+            key: "paused".into(),
+        })
+        .await;
+    assert_eq!(
+        resident.next_error().await.0,
+        mulin_shared::ErrorCode::Muted
+    );
+
+    desk.click("#mute-list button[data-lift]").await;
+    desk.wait_text("#mutes-none", |t| t.contains("没有")).await;
+    assert!(matches!(
+        resident.order(deal, 1, "again").await,
+        ServerMsg::OrderAccepted { .. }
+    ));
+    desk.close().await;
+}

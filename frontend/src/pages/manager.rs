@@ -185,7 +185,7 @@ fn bring_note_into_view(id: &'static str) {
 }
 
 /// `"12月5日 周六 10:00"` / `"Sat 5 Dec 10:00"`: a moment on this device's clock, for schedules.
-fn local_day_time(at: UtcMillis) -> String {
+pub(crate) fn local_day_time(at: UtcMillis) -> String {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
     let weekday = d.get_day() as usize;
     let (month, day) = (d.get_month() + 1, d.get_date());

@@ -1,6 +1,7 @@
 //! The moderator desk: every order of the show, live, and finding one a resident asks about.
 
 mod find;
+mod mutes;
 mod order_table;
 
 use leptos::prelude::*;
@@ -17,6 +18,7 @@ use order_table::OrderTable;
 #[component]
 pub fn ModeratorPage(show: ShowId, token: String) -> impl IntoView {
     let search_token = token.clone();
+    let mute_desk = mutes::MuteDesk::open(token.clone());
     let conn = Conn::open_staff(show, token);
     let orders = Signal::derive(move || conn.orders.get());
     let allowed = move || {
@@ -44,7 +46,8 @@ pub fn ModeratorPage(show: ShowId, token: String) -> impl IntoView {
             <ShowBar conn role=|| tr!("bar.moderator") />
             <div class="tools"><LangSwitch /></div>
             <StaffGate conn allowed=Signal::derive(allowed) />
-            <find::FindOrders conn show token=search_token />
+            <find::FindOrders conn show token=search_token mutes=mute_desk />
+            <mutes::MuteList desk=mute_desk />
             <section class="card" aria-labelledby="orders-title">
                 <h2 id="orders-title">{txt("staff.orders")}</h2>
                 <p class="totals" id="order-totals">

@@ -43,7 +43,12 @@ impl Search {
 
 /// The search form and what it found.
 #[component]
-pub fn FindOrders(conn: Conn, show: ShowId, token: String) -> impl IntoView {
+pub fn FindOrders(
+    conn: Conn,
+    show: ShowId,
+    token: String,
+    mutes: super::mutes::MuteDesk,
+) -> impl IntoView {
     let token = StoredValue::new(token);
     let typed = RwSignal::new(Search::default());
     // The last search sent (none yet: nothing is listed).
@@ -124,6 +129,7 @@ pub fn FindOrders(conn: Conn, show: ShowId, token: String) -> impl IntoView {
                         {list.into_iter().map(|f| {
                             let o = f.order;
                             let code = o.pickup_code.clone();
+                            let (buyer, buyer_name) = (o.resident, o.nickname.clone());
                             view! {
                                 <li class="found" data-order=o.id data-status=status_key(o.status)>
                                     <div class="grow">
@@ -135,6 +141,9 @@ pub fn FindOrders(conn: Conn, show: ShowId, token: String) -> impl IntoView {
                                             <span data-status=status_key(o.status)>{move || status_word(o.status)}</span></div>
                                     </div>
                                     {cancel_button(conn, &o)}
+                                    <button type="button" class="secondary small" data-mute-resident=buyer
+                                        hidden=move || !mutes.usable()
+                                        on:click=move |_| mutes.mute(buyer, &buyer_name)>{txt("mute.do")}</button>
                                 </li>
                             }
                         }).collect_view()}
