@@ -394,6 +394,26 @@ impl Client {
         .await;
     }
 
+    /// Joins `show` and returns the id of its pinned deal (the demo's deal on sale).
+    pub async fn join_pinned(&mut self, show: ShowId) -> i64 {
+        self.join(show)
+            .await
+            .pinned_deal()
+            .expect("a pinned deal on sale")
+            .id
+    }
+
+    /// Signs in as a resident with `phone` (a new number: no code asked on a test server) and
+    /// returns their id.
+    pub async fn sign_in_as(&mut self, nickname: &str, phone: &str) -> i64 {
+        match self.sign_in_with(nickname, phone, None).await {
+            ServerMsg::SignedIn {
+                resident: Some(id), ..
+            } => id,
+            other => panic!("{nickname}'s sign-in: {other:?}"),
+        }
+    }
+
     /// Joins a show and waits for its first room state.
     pub async fn join(&mut self, show: ShowId) -> mulin_shared::RoomState {
         self.send_join(show).await;

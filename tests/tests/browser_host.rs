@@ -377,14 +377,8 @@ async fn a_moderator_finds_an_order_by_phone_and_cancels_it_with_a_reason() {
     mulin_tests::browser::dist_is_built();
     let ts = TestServer::start().await;
     let mut resident = ts.client().await;
-    let deal = resident
-        .join(ts.show)
-        .await
-        .pinned_deal()
-        .expect("the demo deal")
-        .id;
-    let signed = resident.sign_in_with("孙奶奶", "13800138000", None).await;
-    assert!(matches!(signed, ServerMsg::SignedIn { .. }), "{signed:?}");
+    let deal = resident.join_pinned(ts.show).await;
+    resident.sign_in_as("孙奶奶", "13800138000").await;
     let ServerMsg::OrderAccepted { order, .. } = resident.order(deal, 1, "call-1").await else {
         panic!("the order");
     };
@@ -452,14 +446,8 @@ async fn a_moderator_pauses_a_residents_orders_and_lifts_it() {
     )
     .await;
     let mut resident = ts.client().await;
-    let deal = resident
-        .join(ts.show)
-        .await
-        .pinned_deal()
-        .expect("the demo deal")
-        .id;
-    let signed = resident.sign_in_with("钱大爷", "13700137000", None).await;
-    assert!(matches!(signed, ServerMsg::SignedIn { .. }), "{signed:?}");
+    let deal = resident.join_pinned(ts.show).await;
+    resident.sign_in_as("钱大爷", "13700137000").await;
     let ServerMsg::OrderAccepted { order, .. } = resident.order(deal, 1, "first").await else {
         panic!("the order");
     };

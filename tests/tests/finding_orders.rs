@@ -11,11 +11,7 @@ use mulin_tests::{Client, TestServer};
 async fn buyer(ts: &TestServer, name: &str, phone: &str, deal: i64) -> (Client, Order) {
     let mut c = ts.client().await;
     c.join(ts.show).await;
-    let signed = c.sign_in_with(name, phone, None).await;
-    assert!(
-        matches!(signed, ServerMsg::SignedIn { .. }),
-        "sign-in: {signed:?}"
-    );
+    c.sign_in_as(name, phone).await;
     let ServerMsg::OrderAccepted { order, .. } = c.order(deal, 1, &format!("find-{phone}")).await
     else {
         panic!("{name}'s order");
@@ -28,12 +24,7 @@ async fn staff_find_orders_by_code_phone_or_name_and_see_phones_masked() {
     let ts = TestServer::start().await;
     let addr = ts.addr();
     let mut probe = ts.client().await;
-    let deal = probe
-        .join(ts.show)
-        .await
-        .pinned_deal()
-        .expect("the demo deal")
-        .id;
+    let deal = probe.join_pinned(ts.show).await;
     let (mut wang, wangs) = buyer(&ts, "王阿姨", "13800138000", deal).await;
     let (_li, lis) = buyer(&ts, "李叔", "13912345678", deal).await;
     let token = Some(ts.moderator_token.as_str());

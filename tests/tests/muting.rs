@@ -25,12 +25,7 @@ async fn a_muted_resident_cannot_buy_or_enter_until_lifted() {
     let base = format!("/api/communities/{community}/mutes");
 
     let mut resident = ts.client().await;
-    let deal = resident
-        .join(ts.show)
-        .await
-        .pinned_deal()
-        .expect("the demo deal")
-        .id;
+    let deal = resident.join_pinned(ts.show).await;
     let (id, _) = resident.sign_in("吵闹的人").await;
     assert!(matches!(
         resident.order(deal, 1, "before").await,
@@ -125,12 +120,7 @@ async fn muting_bad_input_and_everyone_else_is_refused_and_nothing_is_written() 
     let (community, manager) = demo_manager(&ts).await;
     let base = format!("/api/communities/{community}/mutes");
     let mut resident = ts.client().await;
-    let deal = resident
-        .join(ts.show)
-        .await
-        .pinned_deal()
-        .expect("the demo deal")
-        .id;
+    let deal = resident.join_pinned(ts.show).await;
     let (id, resident_token) = resident.sign_in("王阿姨").await;
     resident.order(deal, 1, "known").await;
     let log_before = store

@@ -31,19 +31,8 @@ async fn no_staff_frame_or_answer_carries_a_whole_phone_number() {
     let mut host = ts.host().await;
 
     let mut resident = ts.client().await;
-    let deal = resident
-        .join(ts.show)
-        .await
-        .pinned_deal()
-        .expect("the demo deal")
-        .id;
-    let signed = resident.sign_in_with("周阿姨", PHONE, None).await;
-    let ServerMsg::SignedIn {
-        resident: Some(id), ..
-    } = signed
-    else {
-        panic!("sign-in: {signed:?}");
-    };
+    let deal = resident.join_pinned(ts.show).await;
+    let id = resident.sign_in_as("周阿姨", PHONE).await;
     let ServerMsg::OrderAccepted { order, .. } = resident.order(deal, 1, "privacy-1").await else {
         panic!("the order");
     };

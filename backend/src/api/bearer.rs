@@ -66,3 +66,14 @@ pub(super) async fn show_scope(
         show: Some(show),
     })
 }
+
+/// The show id in a route's path, or `404 unknown_show` when it is not a number.
+pub(super) fn show_in_path(text: &str) -> Result<mulin_shared::ShowId, super::ApiError> {
+    text.parse().map_err(|_| {
+        super::ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            mulin_shared::ErrorCode::UnknownShow,
+            format!("no show {text:?}"),
+        )
+    })
+}

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use mulin_shared::control::{FoundOrder, mask_phone};
 use mulin_shared::{ErrorCode, ShowId};
 
-use super::bearer::{Signed, show_scope};
+use super::bearer::{Signed, show_in_path, show_scope};
 use super::{ApiError, AppState};
 use crate::auth::permissions::Action;
 use crate::store::OrderSearch;
@@ -24,13 +24,7 @@ pub(super) async fn find(
     who: Signed,
     search: Result<Query<OrderSearch>, QueryRejection>,
 ) -> Result<Json<Vec<FoundOrder>>, ApiError> {
-    let show_id: ShowId = show.parse().map_err(|_| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            ErrorCode::UnknownShow,
-            format!("no show {show:?}"),
-        )
-    })?;
+    let show_id: ShowId = show_in_path(&show)?;
     let failed = |e: crate::store::StoreError| {
         ApiError::store(
             &e,

@@ -13,7 +13,7 @@ use mulin_shared::ErrorCode;
 use mulin_shared::catalogue::{MAX_PICTURE_BYTES, picture_kind};
 use serde_json::json;
 
-use super::bearer::{Signed, show_scope};
+use super::bearer::{Signed, show_in_path, show_scope};
 use super::{ApiError, AppState};
 use crate::auth::permissions::{Action, Scope};
 use crate::now_ms;
@@ -27,13 +27,7 @@ pub(super) async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    let show: i64 = show.parse().map_err(|_| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            ErrorCode::UnknownShow,
-            format!("no show {show:?}"),
-        )
-    })?;
+    let show = show_in_path(&show)?;
     // Who asks is settled before the body is read (the `Signed` extractor, which runs first):
     // nobody else can make the server take 2 MB.
     let scope = show_scope(&state, show)

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use mulin_shared::report::{Figures, ShowReport};
 use mulin_shared::{ErrorCode, ShowId, format_yuan};
 
-use super::bearer::{Signed, show_scope};
+use super::bearer::{Signed, show_in_path, show_scope};
 use super::dates::iso_minute;
 use super::{ApiError, AppState};
 use crate::auth::permissions::Action;
@@ -16,13 +16,7 @@ use crate::now_ms;
 
 /// The report of the show in the path, if the sender may see it.
 async fn report(state: &AppState, who: &Signed, show: &str) -> Result<ShowReport, ApiError> {
-    let show_id: ShowId = show.parse().map_err(|_| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            ErrorCode::UnknownShow,
-            format!("no show {show:?}"),
-        )
-    })?;
+    let show_id: ShowId = show_in_path(show)?;
     let failed = |e: crate::store::StoreError| {
         ApiError::store(
             &e,
