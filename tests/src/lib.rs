@@ -307,6 +307,25 @@ impl Client {
         .await
     }
 
+    /// Opens a lucky bag of `prize` for everyone (this connection being the host's): one winner,
+    /// collected at pickup point 1, closing in ten minutes; its id. Panics if refused.
+    pub async fn open_bag(&mut self, prize: &str) -> i64 {
+        self.send(&ClientMsg::OpenBag {
+            prize: prize.into(),
+            winners: 1,
+            closes_at: mulin_backend::now_ms() + 600_000,
+            eligibility: mulin_shared::Eligibility::Everyone,
+            pickup: 1,
+        })
+        .await;
+        self.recv_until(|m| match m {
+            ServerMsg::BagOpened { bag } => Some(bag.id),
+            ServerMsg::Error { code, message, .. } => panic!("bag refused: {code:?} {message}"),
+            _ => None,
+        })
+        .await
+    }
+
     /// Sends a protocol message.
     pub async fn send(&mut self, msg: &ClientMsg) {
         self.wire.send(msg).await.expect("frame sent");

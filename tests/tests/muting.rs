@@ -2,7 +2,7 @@
 //! lucky bags in the community, with a reason; the resident is refused with `muted` and nothing is
 //! stored; lifting it restores buying at once; every refusal of who may mute, and bad input.
 
-use mulin_shared::{ClientMsg, Eligibility, ErrorCode, Role, ServerMsg};
+use mulin_shared::{ClientMsg, ErrorCode, Role, ServerMsg};
 use mulin_tests::TestServer;
 use mulin_tests::staff::{api, demo_manager, staff_member};
 use serde_json::json;
@@ -68,20 +68,7 @@ async fn a_muted_resident_cannot_buy_or_enter_until_lifted() {
     );
     // Lucky bags too.
     let mut host = ts.host().await;
-    host.send(&ClientMsg::OpenBag {
-        prize: "花生油".into(),
-        winners: 1,
-        closes_at: mulin_backend::now_ms() + 600_000,
-        eligibility: Eligibility::Everyone,
-        pickup: 1,
-    })
-    .await;
-    let bag = host
-        .recv_until(|m| match m {
-            ServerMsg::BagOpened { bag } => Some(bag.id),
-            _ => None,
-        })
-        .await;
+    let bag = host.open_bag("花生油").await;
     resident.send(&ClientMsg::EnterBag { bag }).await;
     assert_eq!(resident.next_error().await.0, ErrorCode::Muted);
     assert!(store.bag_entries(bag).await.expect("entries").is_empty());

@@ -4,7 +4,7 @@
 //! per connection. The codes are read from the server's log, where the development provider writes
 //! them, or from the file an `--sms-command` writes, as an operator's gateway would get them.
 
-use mulin_shared::{ClientMsg, Eligibility, ErrorCode, Refusal, ServerMsg};
+use mulin_shared::{ClientMsg, ErrorCode, Refusal, ServerMsg};
 use mulin_tests::{Client, Options, TestServer, fresh_phone, sms_log};
 
 async fn code_sent(c: &mut Client, name: &str, phone: &str) -> (String, i64, i64) {
@@ -66,20 +66,7 @@ async fn a_number_signed_in_again_proves_the_phone_and_finds_its_resident() {
         buy(&mut first, deal.id, 2, "p1").await,
         ServerMsg::OrderAccepted { .. }
     ));
-    host.send(&ClientMsg::OpenBag {
-        prize: "大米".into(),
-        winners: 1,
-        closes_at: mulin_backend::now_ms() + 600_000,
-        eligibility: Eligibility::Everyone,
-        pickup: 1,
-    })
-    .await;
-    let bag = host
-        .recv_until(|m| match m {
-            ServerMsg::BagOpened { bag } => Some(bag.id),
-            _ => None,
-        })
-        .await;
+    let bag = host.open_bag("大米").await;
     first.send(&ClientMsg::EnterBag { bag }).await;
     first
         .recv_until(|m| matches!(m, ServerMsg::BagEntered { .. }).then_some(()))

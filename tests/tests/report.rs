@@ -3,7 +3,7 @@
 //! may read it.
 
 use mulin_shared::report::ShowReport;
-use mulin_shared::{ClientMsg, Eligibility, Role, ServerMsg};
+use mulin_shared::{ClientMsg, Role, ServerMsg};
 use mulin_tests::TestServer;
 use mulin_tests::staff::{api, demo_manager, staff_member};
 use sqlx::{Connection, Row, SqliteConnection};
@@ -73,20 +73,7 @@ async fn every_figure_of_the_report_matches_the_store() {
     host.recv_until(|m| matches!(m, ServerMsg::OrderCancelled { .. }).then_some(()))
         .await;
     // A lucky bag with an entrant, drawn.
-    host.send(&ClientMsg::OpenBag {
-        prize: "花生油".into(),
-        winners: 1,
-        closes_at: mulin_backend::now_ms() + 600_000,
-        eligibility: Eligibility::Everyone,
-        pickup: 1,
-    })
-    .await;
-    let bag = host
-        .recv_until(|m| match m {
-            ServerMsg::BagOpened { bag } => Some(bag.id),
-            _ => None,
-        })
-        .await;
+    let bag = host.open_bag("花生油").await;
     people[0].send(&ClientMsg::EnterBag { bag }).await;
     people[0]
         .recv_until(|m| matches!(m, ServerMsg::BagEntered { .. }).then_some(()))

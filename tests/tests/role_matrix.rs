@@ -35,20 +35,7 @@ async fn every_action_is_refused_to_every_role_that_may_not_do_it() {
     let now = mulin_backend::now_ms();
     let mut host = ts.host().await;
     let deal = host.launch_deal(2, 2990, 10, 2).await;
-    host.send(&ClientMsg::OpenBag {
-        prize: "花生油".into(),
-        winners: 1,
-        closes_at: now + 600_000,
-        eligibility: Eligibility::Everyone,
-        pickup: 1,
-    })
-    .await;
-    let bag = host
-        .recv_until(|m| match m {
-            ServerMsg::BagOpened { bag } => Some(bag.id),
-            _ => None,
-        })
-        .await;
+    let bag = host.open_bag("花生油").await;
     // A resident's order, for the cancellations.
     let mut buyer = ts.client().await;
     buyer.join(ts.show).await;

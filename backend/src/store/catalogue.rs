@@ -48,33 +48,16 @@ impl Store {
     /// A show's catalogue, read in one transaction so the version matches the lists.
     pub async fn catalogue(&self, show: ShowId) -> Result<StoredCatalogue, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let version: i64 = sqlx::query_scalar("SELECT catalogue_version FROM shows WHERE id = ?")
-            .bind(show)
-            .fetch_optional(&mut *tx)
-            .await?
-            .unwrap_or(0);
+        let row: Option<(i64, Option<CommunityId>)> =
+            sqlx::query_as("SELECT catalogue_version, community_id FROM shows WHERE id = ?")
+                .bind(show)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let (version, community) = row.unwrap_or((0, None));
         let about = super::shows::show_in_conn(&mut tx, show).await?;
-        let products = sqlx::query(
-            "SELECT id, name, description, origin, unit, normal_price, batch, picture \
-             FROM products WHERE community_id = (SELECT community_id FROM shows WHERE id = ?) \
-             ORDER BY id",
-        )
-        .bind(show)
-        .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(product_from_row)
-        .collect();
-        let pickup_points = sqlx::query(
-            "SELECT id, name, address, hours FROM pickup_points \
-             WHERE community_id = (SELECT community_id FROM shows WHERE id = ?) ORDER BY id",
-        )
-        .bind(show)
-        .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(pickup_from_row)
-        .collect();
+        let community = community.unwrap_or_default();
+        let products = products_in(&mut tx, community).await?;
+        let pickup_points = pickups_in(&mut tx, community).await?;
         tx.commit().await?;
         Ok(StoredCatalogue {
             version: version as u64,
@@ -87,27 +70,14 @@ impl Store {
     /// A community's pickup points, oldest first.
     pub async fn pickup_points_of(
         &self,
-        community: mulin_shared::CommunityId,
+        community: CommunityId,
     ) -> Result<Vec<PickupPoint>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, name, address, hours FROM pickup_points WHERE community_id = ? ORDER BY id",
-        )
-        .bind(community)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.iter().map(pickup_from_row).collect())
+        pickups_in(&mut *self.pool.acquire().await?, community).await
     }
 
     /// A community's products, oldest first.
     pub async fn products_of(&self, community: CommunityId) -> Result<Vec<Product>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, name, description, origin, unit, normal_price, batch, picture \
-             FROM products WHERE community_id = ? ORDER BY id",
-        )
-        .bind(community)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.iter().map(product_from_row).collect())
+        products_in(&mut *self.pool.acquire().await?, community).await
     }
 
     /// Adds a product (`id` 0) or changes one of the community's.
@@ -377,6 +347,35 @@ async fn bump(tx: &mut SqliteConnection, community: CommunityId) -> Result<u64, 
             .fetch_one(&mut *tx)
             .await?;
     Ok(v.unwrap_or(0) as u64)
+}
+
+/// `community`'s products, oldest first.
+async fn products_in(
+    conn: &mut SqliteConnection,
+    community: CommunityId,
+) -> Result<Vec<Product>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, name, description, origin, unit, normal_price, batch, picture \
+         FROM products WHERE community_id = ? ORDER BY id",
+    )
+    .bind(community)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.iter().map(product_from_row).collect())
+}
+
+/// `community`'s pickup points, oldest first.
+async fn pickups_in(
+    conn: &mut SqliteConnection,
+    community: CommunityId,
+) -> Result<Vec<PickupPoint>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, name, address, hours FROM pickup_points WHERE community_id = ? ORDER BY id",
+    )
+    .bind(community)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.iter().map(pickup_from_row).collect())
 }
 
 /// A product from a row of `id, name, description, origin, unit, normal_price, batch, picture`.

@@ -3,7 +3,7 @@
 
 use mulin_shared::community::AuditAction;
 use mulin_shared::control::{Mute, MuteDraft};
-use mulin_shared::{CommunityId, ResidentId, UtcMillis};
+use mulin_shared::{CommunityId, UtcMillis};
 use sqlx::Row;
 
 use super::audit::{self, Actor, Change};
@@ -139,19 +139,5 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.iter().map(mute_from_row).collect())
-    }
-
-    /// Whether `resident` is muted in `community` at `now`: the mute in force, if any.
-    pub async fn mute_of(
-        &self,
-        community: CommunityId,
-        resident: ResidentId,
-        now: UtcMillis,
-    ) -> Result<Option<Mute>, StoreError> {
-        Ok(self
-            .mutes_in_force(community, now)
-            .await?
-            .into_iter()
-            .find(|m| m.resident == resident))
     }
 }
