@@ -227,6 +227,7 @@ mod tests {
                         || shown.contains("/pages/invite")
                         || shown.contains("/pages/report")
                         || shown.ends_with("/pages/catalogue.rs")
+                        || shown.ends_with("/pages/control_room.rs")
                         || shown.ends_with("/src/api.rs")
                         || shown.ends_with("/bin/mulin-console.rs");
                     for opening in ["tr!(\"", "txt(\"", "text(\""] {

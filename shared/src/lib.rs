@@ -12,6 +12,7 @@ pub mod control;
 pub mod domain;
 pub mod lucky_bag;
 pub mod protocol;
+pub mod pulse;
 pub mod report;
 pub mod sign_in;
 

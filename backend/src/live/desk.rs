@@ -10,7 +10,7 @@ use std::sync::{Arc, Weak};
 use mulin_shared::{Deal, DealStatus, Order, OrderId, OrderStatus, PickupId, Refusal, ResidentId};
 use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
 
-use super::room::{MAX_DEAL_MS, MAX_UNITS, Room, Snapshot};
+use super::room::{MAX_DEAL_MS, MAX_UNITS, Refusals, Room, Snapshot};
 use super::{LiveError, Metrics};
 use crate::now_ms;
 use crate::store::{Actor, NewOrder, Store};
@@ -185,6 +185,8 @@ struct DealDesk {
     room: Weak<Room>,
     max_batch: usize,
     metrics: Arc<Metrics>,
+    /// The room's count of refusals and failures, for its control room.
+    refusals: Arc<Refusals>,
 }
 
 /// Rebuilds a desk for `deal` from the store and starts it; returns where to send it requests.
@@ -195,6 +197,7 @@ pub(super) async fn start(
     room: Weak<Room>,
     max_batch: usize,
     metrics: Arc<Metrics>,
+    refusals: Arc<Refusals>,
 ) -> Result<mpsc::Sender<DeskCmd>, LiveError> {
     let mut desk = DealDesk {
         deal,
@@ -204,6 +207,7 @@ pub(super) async fn start(
         room,
         max_batch,
         metrics,
+        refusals,
     };
     desk.reload().await?;
     let (tx, rx) = mpsc::channel(QUEUE);
@@ -295,6 +299,7 @@ impl DealDesk {
             None
         };
         if let Some(reason) = refusal {
+            self.refusals.refused(reason);
             let held = self.held.get(&key.0).copied().unwrap_or(0);
             to.send(
                 answer_key,
@@ -362,6 +367,7 @@ impl DealDesk {
                     tracing::error!(deal = self.deal.id, error = %reload, "desk reload failed");
                 }
                 // Residents hear that it failed and may retry; the why (SQL and all) stays in the log.
+                self.refusals.failed(batch.orders.len() as u64);
                 for (key, to) in batch.replies.into_iter().flatten() {
                     to.send(key, Err(LiveError::batch_failed(&e)), None);
                 }
@@ -390,7 +396,12 @@ impl DealDesk {
             kept.status = OrderStatus::Cancelled;
         }
         if let Some(room) = self.room.upgrade() {
-            room.order_changed(&self.deal, &order);
+            let before = Order {
+                status: OrderStatus::Accepted,
+                cancel_reason: None,
+                ..order.clone()
+            };
+            room.order_changed(&self.deal, &before, &order);
         }
         Ok(order)
     }

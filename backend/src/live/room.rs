@@ -21,12 +21,14 @@ mod deals;
 mod orders;
 mod personal;
 mod publish;
+mod pulse;
 mod requests;
 
 use publish::{deliver, lock_screens, publisher};
 
 pub use bags::BagSpec;
 pub use personal::Inbox;
+pub use pulse::Refusals;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -173,6 +175,10 @@ pub struct Room {
     personal: Arc<personal::Residents>,
     /// `Event` frames, in `seq` order.
     events: broadcast::Sender<Frame>,
+    /// The control room's figures, counted as orders come and change.
+    tally: Mutex<pulse::Tally>,
+    /// Refusals and failures, counted by the desks.
+    refusals: Arc<Refusals>,
     dirty: Arc<Notify>,
     me: Weak<Room>,
 }
@@ -245,6 +251,11 @@ impl Room {
         let deals = store.deals(show).await?;
         let peak_viewers = store.peak_viewers(show).await?;
         let recent = store.show_orders(show, RECENT_ORDERS as i64).await?;
+        let tally = pulse::Tally::load(
+            &store.tallied_orders(show).await?,
+            store.bag_times(show).await?,
+            &deals,
+        );
         let now = now_ms();
         // The host's choice if that deal has not ended; otherwise the newest deal on sale.
         let chosen = store.pinned_deal(show).await?;
@@ -301,6 +312,8 @@ impl Room {
             orders,
             personal: Arc::default(),
             events,
+            tally: Mutex::new(tally),
+            refusals: Arc::default(),
             dirty: dirty.clone(),
             me: me.clone(),
         });
@@ -340,6 +353,7 @@ impl Room {
             tokio::spawn(tokio::task::coop::unconstrained(delivery));
         }
         tokio::spawn(publisher(Arc::downgrade(&room), dirty));
+        tokio::spawn(pulse::beat(Arc::downgrade(&room)));
         Ok(room)
     }
 
@@ -459,6 +473,7 @@ impl Room {
             self.me.clone(),
             self.max_batch,
             self.metrics.clone(),
+            self.refusals.clone(),
         )
         .await?;
         self.lock().desks.insert(id, tx);

@@ -39,6 +39,7 @@ pub fn HostPage(show: ShowId, token: String) -> impl IntoView {
             // nothing already on screen moves (no layout shift).
             <Show when=move || allowed.get()>
                 <deals::DealList conn now can_act=allowed />
+                <super::control_room::ControlRoom conn />
                 <deals::LaunchForm conn now />
                 <deals::RestockForm conn now />
                 <bag::BagPanel conn now />

@@ -1,6 +1,18 @@
 //! One page per person: residents, hosts, moderators, managers, and staff invite links.
 
 mod catalogue;
+#[cfg(feature = "console")]
+mod control_room;
+/// The widget's build carries no control room: its figures (`Conn::pulse`) exist only in the
+/// console's build, and the staff pages that show it are never drawn by the widget.
+#[cfg(not(feature = "console"))]
+mod control_room {
+    /// Draws nothing.
+    #[leptos::component]
+    pub fn ControlRoom(conn: crate::socket::Conn) -> impl leptos::IntoView {
+        let _ = conn;
+    }
+}
 mod host;
 mod invite;
 pub mod manager;

@@ -46,6 +46,7 @@ pub fn ModeratorPage(show: ShowId, token: String) -> impl IntoView {
             <ShowBar conn role=|| tr!("bar.moderator") />
             <div class="tools"><LangSwitch /></div>
             <StaffGate conn allowed=Signal::derive(allowed) />
+            <super::control_room::ControlRoom conn />
             <find::FindOrders conn show token=search_token mutes=mute_desk />
             <mutes::MuteList desk=mute_desk />
             <section class="card" aria-labelledby="orders-title">

@@ -43,6 +43,9 @@ pub struct Conn {
     pub my_orders: RwSignal<Vec<Order>>,
     /// Staff: the show's orders, newest first.
     pub orders: RwSignal<Vec<Order>>,
+    /// Staff: the control room's latest figures.
+    #[cfg(feature = "console")]
+    pub pulse: RwSignal<Option<mulin_shared::pulse::Pulse>>,
     /// The resident's current purchase.
     pub purchase: RwSignal<Purchase>,
     /// Lucky bags this resident has entered.
@@ -98,6 +101,8 @@ impl Conn {
             me: RwSignal::new(None),
             my_orders: RwSignal::new(Vec::new()),
             orders: RwSignal::new(Vec::new()),
+            #[cfg(feature = "console")]
+            pulse: RwSignal::new(None),
             purchase: RwSignal::new(Purchase::Idle),
             entered_bags: RwSignal::new(Vec::new()),
             prizes: RwSignal::new(Vec::new()),

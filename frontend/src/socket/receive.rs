@@ -140,6 +140,14 @@ impl Conn {
                 self.orders.set(orders);
                 Vec::new()
             }
+            #[cfg(feature = "console")]
+            ServerMsg::Pulse { pulse } => {
+                self.pulse.set(Some(pulse));
+                Vec::new()
+            }
+            // The widget never reads one (`ServerMsg::parse_for_resident` skips it).
+            #[cfg(not(feature = "console"))]
+            ServerMsg::Pulse { .. } => Vec::new(),
             ServerMsg::OrderPlaced { order } => {
                 self.orders.update(|all| {
                     if !all.iter().any(|o| o.id == order.id) {

@@ -155,6 +155,12 @@ pub enum ServerMsg {
         /// The order.
         order: Order,
     },
+    /// Moderators, hosts and managers: the show's control-room figures, about once a second while
+    /// they follow it (and at once on joining).
+    Pulse {
+        /// The figures.
+        pulse: crate::pulse::Pulse,
+    },
     /// Something that happened in the joined room (a deal launched or ended), in order: `seq` grows
     /// by one per event. The `Room` state that follows already includes it. A client that misses
     /// events (it fell behind, or reconnected) is sent the current `Room` state instead.
@@ -347,7 +353,7 @@ impl ServerMsg {
         Ok(Some(match kind.as_str() {
             "orders" | "order_placed" | "order_updated" | "deal_launched" | "deal_restocked"
             | "deal_pinned" | "deal_updated" | "product_saved" | "product_removed"
-            | "pickup_saved" | "pickup_removed" | "bag_opened" | "bag_drawn"
+            | "pickup_saved" | "pickup_removed" | "bag_opened" | "bag_drawn" | "pulse"
                 if !staff =>
             {
                 return Ok(None);
@@ -440,6 +446,12 @@ impl ServerMsg {
             "my_orders" => body!(text, M::MyOrders { orders: Vec<Order> }),
             "orders" => body!(text, M::Orders { orders: Vec<Order> }),
             "order_placed" => body!(text, M::OrderPlaced { order: Order }),
+            "pulse" => body!(
+                text,
+                M::Pulse {
+                    pulse: crate::pulse::Pulse
+                }
+            ),
             "event" => {
                 #[derive(Deserialize)]
                 struct Body<'a> {
@@ -508,6 +520,7 @@ impl ServerMsg {
         "my_orders",
         "orders",
         "order_placed",
+        "pulse",
         "event",
         "bag_opened",
         "bag_drawn",

@@ -78,6 +78,7 @@ fn tag(m: &ServerMsg) -> &'static str {
         ServerMsg::MyOrders { .. } => "my_orders",
         ServerMsg::Orders { .. } => "orders",
         ServerMsg::OrderPlaced { .. } => "order_placed",
+        ServerMsg::Pulse { .. } => "pulse",
         ServerMsg::Event { .. } => "event",
         ServerMsg::BagOpened { .. } => "bag_opened",
         ServerMsg::BagDrawn { .. } => "bag_drawn",
@@ -244,6 +245,45 @@ fn every_server_message_round_trips_through_parse() {
         },
         ServerMsg::Orders { orders: vec![] },
         ServerMsg::OrderPlaced { order },
+        ServerMsg::Pulse {
+            pulse: crate::pulse::Pulse {
+                at: 60_000,
+                minutes: vec![crate::pulse::Minute {
+                    at: 60_000,
+                    orders: 1,
+                    units: 2,
+                    sales: 1980,
+                    refused: 3,
+                }],
+                marks: vec![crate::pulse::Mark::DealLaunched { at: 1, deal: 7 }],
+                deals: vec![crate::pulse::DealPulse {
+                    deal: 7,
+                    product: 2,
+                    stock: 10,
+                    sold: 3,
+                    last_minute: 1,
+                    minute_before: 0,
+                    sold_out_at: None,
+                    starts_at: 1,
+                    open: true,
+                }],
+                pickups: vec![crate::pulse::PickupPulse {
+                    pickup: 3,
+                    orders: 1,
+                    units: 2,
+                }],
+                orders: 1,
+                units: 2,
+                sales: 1980,
+                viewers: 5,
+                peak: 8,
+                buyers: 1,
+                alerts: vec![crate::pulse::Alert::Refusals {
+                    count: 30,
+                    reason: Refusal::SoldOut,
+                }],
+            },
+        },
         ServerMsg::Event {
             seq: 4,
             event: RoomEvent::BagDrawn {

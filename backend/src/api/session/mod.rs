@@ -342,6 +342,7 @@ impl Session {
             .await;
         if staff {
             let _ = self.out.send(Outgoing::Frame(room.orders_frame())).await;
+            let _ = self.out.send(Outgoing::Frame(room.pulse_frame())).await;
         } else if let Some(resident) = self.principal.as_ref().and_then(|p| p.resident) {
             match room.resident_orders(resident).await {
                 Ok(orders) => self.send(&ServerMsg::MyOrders { orders }).await,

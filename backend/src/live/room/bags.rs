@@ -90,6 +90,7 @@ impl Room {
             seed,
             HashSet::new(),
         );
+        self.tally().bag_opened(bag.id, bag.opened_at);
         self.emit_with(|inner| {
             inner.bag = Some(bag.clone());
             inner.bag_task = Some(task);
@@ -218,6 +219,7 @@ impl Room {
         entries: Vec<ResidentId>,
         codes: &[DrawnWinner],
     ) {
+        self.tally().bag_drawn(bag.id, crate::now_ms());
         self.emit_with(|inner| {
             inner.bag = Some(bag.clone());
             inner.bag_task = None;

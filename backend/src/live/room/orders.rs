@@ -141,6 +141,7 @@ impl Room {
             }
             inner.recent.truncate(RECENT_ORDERS);
         }
+        self.tally().placed(deal, new_orders);
         for order in new_orders {
             self.tell_staff(|| ServerMsg::OrderPlaced {
                 order: order.clone(),
@@ -152,8 +153,9 @@ impl Room {
         })
     }
 
-    /// Called by a desk after an order changed (cancelled): staff hear of it, viewers see the stock.
-    pub(in crate::live) fn order_changed(&self, deal: &Deal, order: &Order) {
+    /// Called by a desk after an order changed from `before` (cancelled, fewer units, another
+    /// pickup point): staff hear of it, viewers see the stock.
+    pub(in crate::live) fn order_changed(&self, deal: &Deal, before: &Order, order: &Order) {
         {
             let mut inner = self.lock();
             inner.deals.insert(deal.id, deal.clone());
@@ -161,6 +163,7 @@ impl Room {
                 *kept = order.clone();
             }
         }
+        self.tally().changed(deal, before, order);
         self.tell_staff(|| ServerMsg::OrderUpdated {
             order: order.clone(),
         });
