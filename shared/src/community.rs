@@ -315,6 +315,8 @@ wire_enum! {
         BagClosed = "bag_closed",
         /// Staff cancelled a resident's order.
         OrderCancelled = "order_cancelled",
+        /// Staff changed an order's quantity or pickup point.
+        OrderChanged = "order_changed",
         /// Staff stopped a resident from ordering and entering lucky bags.
         ResidentMuted = "resident_muted",
         /// A resident's mute was lifted.

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Order, ResidentId, UtcMillis};
+use crate::domain::{Order, PickupId, ResidentId, UtcMillis};
 use crate::sign_in::clean_text;
 
 /// An order as staff find it: the order, and its buyer's phone masked (`138****8000`).
@@ -71,6 +71,51 @@ impl MuteDraft {
         })
     }
 }
+
+/// Staff's fix of an accepted order: fewer units, another pickup point, or both. `was_qty` and
+/// `was_pickup` are what the page showed: if the order changed meanwhile, nothing is done
+/// (`order_changed`) and the page looks again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderChange {
+    /// Units from now on: at least 1, and no more than it had.
+    pub qty: i64,
+    /// Where it is collected from now on.
+    pub pickup: PickupId,
+    /// Units the page showed.
+    pub was_qty: i64,
+    /// Pickup point the page showed.
+    pub was_pickup: PickupId,
+    /// Why, for the audit log (up to 100 characters); may be left out.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+impl OrderChange {
+    /// The change with its reason cleaned (an empty one is none), or what is wrong with it.
+    pub fn check(&self) -> Result<OrderChange, &'static str> {
+        if self.qty < 1 || self.qty > self.was_qty {
+            return Err("the quantity can only be reduced, to 1 or more");
+        }
+        if self.qty == self.was_qty && self.pickup == self.was_pickup {
+            return Err("nothing to change: give fewer units or another pickup point");
+        }
+        let reason = match self.reason.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(
+                clean_text(text, MAX_CHANGE_REASON_CHARS)
+                    .ok_or("a reason must be at most 100 characters on one line")?,
+            ),
+        };
+        Ok(OrderChange {
+            reason,
+            ..self.clone()
+        })
+    }
+}
+
+/// Most characters of the reason for an order's change.
+pub const MAX_CHANGE_REASON_CHARS: usize = 100;
 
 /// A phone number as staff may see it: the first three and the last four digits, the rest as
 /// `*` (`13800138000` → `138****8000`). Anything shorter than eight characters is all stars.

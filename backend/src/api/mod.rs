@@ -94,6 +94,30 @@ impl ApiError {
     }
 }
 
+impl From<crate::live::LiveError> for ApiError {
+    /// A live room's refusal as an HTTP answer: its code and words, with the status that fits.
+    fn from(e: crate::live::LiveError) -> ApiError {
+        use crate::live::LiveError as L;
+        let status = match &e {
+            L::Store(inner) => return ApiError::store(inner, "live room", "please retry"),
+            L::UnknownShow(_)
+            | L::UnknownDeal(_)
+            | L::UnknownOrder(_)
+            | L::UnknownPickup(_)
+            | L::UnknownProduct(_)
+            | L::UnknownBag(_) => StatusCode::NOT_FOUND,
+            L::NotCancellable(_) | L::OrderChanged(_) | L::ShowClosed(_) | L::InUse(_) => {
+                StatusCode::CONFLICT
+            }
+            L::Unavailable | L::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            L::NotStored => StatusCode::INTERNAL_SERVER_ERROR,
+            L::InvalidChange(_) => StatusCode::BAD_REQUEST,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        ApiError::new(status, e.code(), e.to_string())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = json!({ "error": self.code, "message": self.message });
@@ -115,6 +139,7 @@ pub fn router(state: AppState, dist: &Path) -> Router {
         .route("/shows/{show}/pictures", post(pictures::upload))
         .route("/shows/{show}/report", get(report::json))
         .route("/shows/{show}/orders", get(orders::find))
+        .route("/shows/{show}/orders/{order}/change", post(orders::change))
         .route("/shows/{show}/{file}", get(report::csv))
         .merge(manage::routes())
         .fallback(any(api_not_found))

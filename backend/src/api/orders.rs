@@ -1,13 +1,15 @@
-//! Finding a show's orders, for its staff: `GET /api/shows/{show}/orders?q=&deal=&pickup=&status=&limit=`.
-//! A moderator at the desk types a pickup code, the last four digits of a phone or part of a name;
-//! the answer carries each buyer's phone masked (`138****8000`), never whole.
+//! A show's orders, for its staff. `GET /api/shows/{show}/orders?q=&deal=&pickup=&status=&limit=`
+//! finds them: a moderator at the desk types a pickup code, the last four digits of a phone or
+//! part of a name; the answer carries each buyer's phone masked (`138****8000`), never whole.
+//! `POST /api/shows/{show}/orders/{order}/change` fixes one (fewer units, another pickup point)
+//! through its deal's desk.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use mulin_shared::control::{FoundOrder, mask_phone};
-use mulin_shared::{ErrorCode, ShowId};
+use mulin_shared::control::{FoundOrder, OrderChange, mask_phone};
+use mulin_shared::{ErrorCode, Order, OrderId, ShowId};
 
 use super::bearer::{Signed, show_in_path, show_scope};
 use super::{ApiError, AppState};
@@ -72,5 +74,48 @@ pub(super) async fn find(
                 phone: mask_phone(&phone),
             })
             .collect(),
+    ))
+}
+
+/// `POST /api/shows/{show}/orders/{order}/change` with an [`OrderChange`]: the order as it now is.
+/// Staff who may cancel any order of the show may change one.
+pub(super) async fn change(
+    State(state): State<AppState>,
+    Path((show, order)): Path<(String, String)>,
+    who: Signed,
+    body: Result<Json<OrderChange>, JsonRejection>,
+) -> Result<Json<Order>, ApiError> {
+    let show_id: ShowId = show_in_path(&show)?;
+    let scope = show_scope(&state, show_id).await.map_err(|e| {
+        ApiError::store(
+            &e,
+            "changing an order",
+            "the server could not look; please retry",
+        )
+    })?;
+    if !who.0.may(Action::CancelAnyOrder, scope) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            "only the show's hosts, moderators and managers fix its orders",
+        ));
+    }
+    let order: OrderId = order.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::UnknownOrder,
+            format!("no order {order:?}"),
+        )
+    })?;
+    let Json(change) = body.map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidMessage,
+            e.body_text(),
+        )
+    })?;
+    let room = state.live.room(show_id).await?;
+    Ok(Json(
+        room.change_order(order, &change, who.0.actor()).await?,
     ))
 }

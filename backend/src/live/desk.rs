@@ -13,7 +13,7 @@ use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
 use super::room::{MAX_DEAL_MS, MAX_UNITS, Refusals, Room, Snapshot};
 use super::{LiveError, Metrics};
 use crate::now_ms;
-use crate::store::{Actor, NewOrder, Store};
+use crate::store::{Actor, NewOrder, OrderChangeOutcome, Store};
 
 /// Requests a desk holds before senders wait: enough for a spike's first second.
 const QUEUE: usize = 8192;
@@ -141,6 +141,18 @@ pub(super) enum DeskCmd {
         by: Option<Actor>,
         reply: oneshot::Sender<Result<Order, LiveError>>,
     },
+    /// Change an accepted order (fewer units, another pickup point) and put the units it gives up
+    /// back on sale.
+    Change {
+        order: OrderId,
+        /// (units, pickup point) from now on.
+        to: (i64, PickupId),
+        /// (units, pickup point) as the asking page showed them.
+        was: (i64, PickupId),
+        reason: Option<String>,
+        by: Actor,
+        reply: oneshot::Sender<Result<Order, LiveError>>,
+    },
     /// Add units to the stock (after deciding everything queued before this).
     Restock {
         units: i64,
@@ -250,6 +262,18 @@ impl DealDesk {
                     } => {
                         self.commit(&mut pending).await;
                         let done = self.cancel(order, reason.as_deref(), by.as_ref()).await;
+                        let _ = reply.send(done);
+                    }
+                    DeskCmd::Change {
+                        order,
+                        to,
+                        was,
+                        reason,
+                        by,
+                        reply,
+                    } => {
+                        self.commit(&mut pending).await;
+                        let done = self.change(order, to, was, reason.as_deref(), &by).await;
                         let _ = reply.send(done);
                     }
                     DeskCmd::Restock { units, by, reply } => {
@@ -404,6 +428,36 @@ impl DealDesk {
             room.order_changed(&self.deal, &before, &order);
         }
         Ok(order)
+    }
+
+    /// Changes an order through the store first; memory follows only what the store did.
+    async fn change(
+        &mut self,
+        id: OrderId,
+        to: (i64, PickupId),
+        was: (i64, PickupId),
+        reason: Option<&str>,
+        by: &Actor,
+    ) -> Result<Order, LiveError> {
+        let (before, after) = match self.store.change_order(id, to, was, reason, by).await? {
+            OrderChangeOutcome::Changed { before, after } => (before, after),
+            OrderChangeOutcome::Missing => return Err(LiveError::UnknownOrder(id)),
+            OrderChangeOutcome::Closed(_) => return Err(LiveError::NotCancellable(id)),
+            OrderChangeOutcome::Stale(now) => return Err(LiveError::OrderChanged(Box::new(now))),
+        };
+        let returned = before.qty - after.qty;
+        self.deal.sold = (self.deal.sold - returned).max(0);
+        if let Some(held) = self.held.get_mut(&after.resident) {
+            *held = (*held - returned).max(0);
+        }
+        // A retry of the original key reports the order as it is now.
+        if let Some(kept) = self.accepted_keys.values_mut().find(|o| o.id == id) {
+            *kept = after.clone();
+        }
+        if let Some(room) = self.room.upgrade() {
+            room.order_changed(&self.deal, &before, &after);
+        }
+        Ok(after)
     }
 
     /// Adds units through the store first; viewers see the stock rise.

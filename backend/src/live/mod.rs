@@ -51,6 +51,12 @@ pub enum LiveError {
     /// The order is already cancelled or picked up.
     #[error("order {0} was already cancelled or picked up")]
     NotCancellable(i64),
+    /// The order is not as the page that asked showed it: nothing was done.
+    #[error(
+        "order {} changed meanwhile: it is now {} unit(s) for pickup point {}; look at it again",
+        .0.id, .0.qty, .0.pickup
+    )]
+    OrderChanged(Box<mulin_shared::Order>),
     /// Quantity below 1 (or absurdly large).
     #[error("quantity must be between 1 and {max}, got {got}")]
     InvalidQuantity {
@@ -78,6 +84,9 @@ pub enum LiveError {
     /// failing or read-only file): nothing was stored; the same request may succeed shortly.
     #[error("{}", crate::store::UNAVAILABLE_MESSAGE)]
     StoreUnavailable,
+    /// An order's change is not acceptable (more units, nothing to change, a long reason).
+    #[error("{0}")]
+    InvalidChange(String),
     /// Lucky-bag fields out of range.
     #[error("{0}")]
     InvalidBag(String),
@@ -125,6 +134,7 @@ impl LiveError {
             LiveError::UnknownPickup(_) => ErrorCode::UnknownPickup,
             LiveError::UnknownOrder(_) => ErrorCode::UnknownOrder,
             LiveError::NotCancellable(_) => ErrorCode::NotCancellable,
+            LiveError::OrderChanged(_) => ErrorCode::OrderChanged,
             LiveError::InvalidReason(_) => ErrorCode::InvalidReason,
             LiveError::InvalidQuantity { .. } => ErrorCode::InvalidQuantity,
             LiveError::InvalidKey => ErrorCode::InvalidKey,
@@ -133,6 +143,7 @@ impl LiveError {
             LiveError::Store(e) if e.is_unavailable() => ErrorCode::StoreUnavailable,
             LiveError::StoreUnavailable => ErrorCode::StoreUnavailable,
             LiveError::Store(_) | LiveError::NotStored => ErrorCode::Internal,
+            LiveError::InvalidChange(_) => ErrorCode::InvalidMessage,
             LiveError::InvalidBag(_) => ErrorCode::InvalidBag,
             LiveError::UnknownBag(_) => ErrorCode::UnknownBag,
             LiveError::BagAlreadyOpen => ErrorCode::BagAlreadyOpen,

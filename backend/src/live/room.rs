@@ -456,7 +456,12 @@ impl Room {
         deal: DealId,
         cmd: impl FnOnce(oneshot::Sender<Result<T, LiveError>>) -> DeskCmd,
     ) -> Result<T, LiveError> {
-        let desk = self.desk(deal)?;
+        let desk = match self.desk(deal) {
+            // A deal that ended before the server last started has no desk; fixing or cancelling
+            // one of its orders opens one (it sells nothing: the deal is closed).
+            Err(LiveError::Unavailable) => self.reopen_desk(deal).await?,
+            found => found?,
+        };
         let (reply, answer) = oneshot::channel();
         desk.send(cmd(reply))
             .await
@@ -478,6 +483,21 @@ impl Room {
         .await?;
         self.lock().desks.insert(id, tx);
         Ok(())
+    }
+
+    /// Opens a desk for a deal of the room that has none, once however many ask at the same time.
+    async fn reopen_desk(&self, deal: DealId) -> Result<mpsc::Sender<DeskCmd>, LiveError> {
+        let _turn = self.host_gate.lock().await;
+        let known = {
+            let inner = self.lock();
+            if let Some(tx) = inner.desks.get(&deal) {
+                return Ok(tx.clone());
+            }
+            inner.deals.get(&deal).cloned()
+        };
+        let known = known.ok_or(LiveError::UnknownDeal(deal))?;
+        self.open_desk(known).await?;
+        self.desk(deal)
     }
 
     fn desk(&self, deal: DealId) -> Result<mpsc::Sender<DeskCmd>, LiveError> {

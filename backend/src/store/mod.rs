@@ -36,7 +36,7 @@ pub use catalogue::{CatalogueChange, CatalogueOf, StoredCatalogue};
 pub use communities::{Community, CommunityId, Duplicate, split_label};
 pub use deals::NewDeal;
 pub use health::{Degraded, SpaceLimits, StoreHealth};
-pub use orders::{NewOrder, OrderSearch};
+pub use orders::{NewOrder, OrderChangeOutcome, OrderSearch};
 pub use pulse::{BagTimes, TalliedOrder};
 pub use residents::{KnownResident, StoredCode};
 pub use seed::DemoShow;

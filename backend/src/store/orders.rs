@@ -20,6 +20,24 @@ const ORDER_COLUMNS: &str = "o.id, o.deal_id, o.resident_id, r.nickname, o.qty, 
 const ORDER_TABLES: &str =
     "orders o JOIN residents r ON r.id = o.resident_id JOIN deals d ON d.id = o.deal_id";
 
+/// What came of asking to change an order ([`Store::change_order`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderChangeOutcome {
+    /// Changed, from `before` to `after`.
+    Changed {
+        /// The order as it was.
+        before: Order,
+        /// The order as it is now.
+        after: Order,
+    },
+    /// No such order.
+    Missing,
+    /// Cancelled or picked up: nothing changed.
+    Closed(Order),
+    /// Not as the page showed it (or more units asked for than it has): nothing changed.
+    Stale(Order),
+}
+
 /// Statement sizes for multi-row inserts, largest first: a batch of any size takes a few statements
 /// of these shapes, each compiled once and then cached (512 rows × 8 parameters stays far below
 /// SQLite's limit of 32,766).
@@ -304,6 +322,64 @@ impl Store {
                 super::audit::record_in_show(tx, show, by, &change, crate::now_ms()).await?;
             }
             Ok(Some(order))
+        })
+        .await
+    }
+
+    /// Changes an accepted order's quantity (fewer units only) and pickup point, gives the units
+    /// it no longer holds back to the deal, and logs it as `by`'s, in one transaction. Nothing
+    /// changes unless the order is still accepted with `was` (units, pickup point): what the
+    /// page that asked showed.
+    pub async fn change_order(
+        &self,
+        id: OrderId,
+        (qty, pickup): (i64, PickupId),
+        was: (i64, PickupId),
+        reason: Option<&str>,
+        by: &super::Actor,
+    ) -> Result<OrderChangeOutcome, StoreError> {
+        self.write(2, async |tx| {
+            let read = format!("SELECT {ORDER_COLUMNS} FROM {ORDER_TABLES} WHERE o.id = ?");
+            let Some(row) = sqlx::query(&read).bind(id).fetch_optional(&mut *tx).await? else {
+                return Ok(OrderChangeOutcome::Missing);
+            };
+            let before = order_from_row(&row);
+            if before.status != OrderStatus::Accepted {
+                return Ok(OrderChangeOutcome::Closed(before));
+            }
+            if (before.qty, before.pickup) != was || qty > before.qty {
+                return Ok(OrderChangeOutcome::Stale(before));
+            }
+            let returned = before.qty - qty;
+            sqlx::query("UPDATE orders SET qty = ?, pickup_id = ? WHERE id = ?")
+                .bind(qty)
+                .bind(pickup)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE deals SET sold = sold - ? WHERE id = ?")
+                .bind(returned)
+                .bind(before.deal)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "UPDATE holdings SET units = units - ? WHERE deal_id = ? AND resident_id = ?",
+            )
+            .bind(returned)
+            .bind(before.deal)
+            .bind(before.resident)
+            .execute(&mut *tx)
+            .await?;
+            let after = order_from_row(&sqlx::query(&read).bind(id).fetch_one(&mut *tx).await?);
+            let change = super::Change::new(
+                mulin_shared::community::AuditAction::OrderChanged,
+                None,
+                format!("order {id}"),
+            )
+            .before(serde_json::json!({ "qty": before.qty, "pickup": before.pickup }))
+            .after(serde_json::json!({ "qty": qty, "pickup": pickup, "reason": reason }));
+            super::audit::record_in_show(tx, before.show, by, &change, crate::now_ms()).await?;
+            Ok(OrderChangeOutcome::Changed { before, after })
         })
         .await
     }

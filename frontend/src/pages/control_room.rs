@@ -62,7 +62,11 @@ fn Alerts(pulse: Pulse, names: Names) -> impl IntoView {
         .map(|a| match a {
             Alert::SellingOut { deal, left } => (
                 "warn",
-                tr!("pulse.alert.selling_out", name = product_of(*deal), left = left),
+                tr!(
+                    "pulse.alert.selling_out",
+                    name = product_of(*deal),
+                    left = left
+                ),
             ),
             Alert::Quiet { deal, since } => (
                 "info",

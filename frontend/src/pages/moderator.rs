@@ -1,6 +1,7 @@
 //! The moderator desk: every order of the show, live, and finding one a resident asks about.
 
 mod find;
+mod fix;
 mod mutes;
 mod order_table;
 

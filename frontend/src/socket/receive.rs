@@ -167,6 +167,8 @@ impl Conn {
                 Vec::new()
             }
             ServerMsg::OrderUpdated { order } => {
+                // Staff see every order change; a resident, their own order changed by staff.
+                self.my_orders.update(|mine| replace(mine, &order));
                 self.orders.update(|all| replace(all, &order));
                 Vec::new()
             }

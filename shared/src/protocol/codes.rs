@@ -130,6 +130,9 @@ wire_enum! {
         UnknownMute = "unknown_mute",
         /// No such resident in this community.
         UnknownResident = "unknown_resident",
+        /// The order changed since the page showed it (another member of staff, or the resident):
+        /// nothing was done; look at it again.
+        OrderChanged = "order_changed",
         /// This session was ended: the person or one of their roles was revoked. Sent before the
         /// server closes the connection; sign in again (their remaining roles still work).
         SessionRevoked = "session_revoked",

@@ -95,7 +95,8 @@ pub enum ServerMsg {
         /// The order.
         order: Order,
     },
-    /// Moderators and hosts: an order of the joined show changed (e.g. was cancelled).
+    /// Moderators and hosts: an order of the joined show changed (cancelled, fewer units, another
+    /// pickup point). The resident whose order staff changed (not cancelled) receives it too.
     OrderUpdated {
         /// The order as it is now.
         order: Order,
@@ -351,9 +352,9 @@ impl ServerMsg {
         let Tag { kind } = serde_json::from_str(text)?;
         use ServerMsg as M;
         Ok(Some(match kind.as_str() {
-            "orders" | "order_placed" | "order_updated" | "deal_launched" | "deal_restocked"
-            | "deal_pinned" | "deal_updated" | "product_saved" | "product_removed"
-            | "pickup_saved" | "pickup_removed" | "bag_opened" | "bag_drawn" | "pulse"
+            "orders" | "order_placed" | "deal_launched" | "deal_restocked" | "deal_pinned"
+            | "deal_updated" | "product_saved" | "product_removed" | "pickup_saved"
+            | "pickup_removed" | "bag_opened" | "bag_drawn" | "pulse"
                 if !staff =>
             {
                 return Ok(None);

@@ -8,6 +8,7 @@ use tokio::sync::mpsc;
 use super::{MAX_UNITS, Publication, RECENT_ORDERS, Room};
 use crate::live::desk::{AnswerTo, Buyer, Canceller, DeskCmd, OrderRequest};
 use crate::live::{Frame, LiveError};
+use crate::store::Actor;
 
 /// Longest reason staff may give for cancelling an order, in characters.
 const MAX_REASON_CHARS: usize = 100;
@@ -124,6 +125,46 @@ impl Room {
         .await
     }
 
+    /// Changes an order of this show (fewer units, another pickup point) through its deal's desk,
+    /// as `by`, if it is still as `change` says the page showed it. Viewers see the stock rise by
+    /// the units given up; the resident's open pages see the order as it now is.
+    pub async fn change_order(
+        &self,
+        order: OrderId,
+        change: &mulin_shared::control::OrderChange,
+        by: Actor,
+    ) -> Result<Order, LiveError> {
+        if !(1..=change.was_qty).contains(&change.qty) {
+            return Err(LiveError::InvalidQuantity {
+                got: change.qty,
+                max: change.was_qty.max(1),
+            });
+        }
+        let change = change
+            .check()
+            .map_err(|e| LiveError::InvalidChange(e.into()))?;
+        if !self.lock().catalogue.has_pickup(change.pickup) {
+            return Err(LiveError::UnknownPickup(change.pickup));
+        }
+        let (found, show) = self
+            .store
+            .order(order)
+            .await?
+            .ok_or(LiveError::UnknownOrder(order))?;
+        if show != self.show {
+            return Err(LiveError::UnknownOrder(order));
+        }
+        self.ask(found.deal, |reply| DeskCmd::Change {
+            order,
+            to: (change.qty, change.pickup),
+            was: (change.was_qty, change.was_pickup),
+            reason: change.reason,
+            by,
+            reply,
+        })
+        .await
+    }
+
     /// Called by a desk after it committed orders or changed its deal. If a push is due, returns the
     /// new state unsent: the desk attaches it to its answers, and viewers get it when the
     /// [`Publication`] drops, after the answers. Sent first, a push to thousands of viewers queued
@@ -169,6 +210,10 @@ impl Room {
         });
         if order.status == OrderStatus::Cancelled {
             self.tell_resident(order.resident, || ServerMsg::OrderCancelled {
+                order: order.clone(),
+            });
+        } else {
+            self.tell_resident(order.resident, || ServerMsg::OrderUpdated {
                 order: order.clone(),
             });
         }

@@ -35,6 +35,7 @@ fn action_name(a: AuditAction) -> String {
         AuditAction::BagOpened => tr!("audit.bag_opened"),
         AuditAction::BagClosed => tr!("audit.bag_closed"),
         AuditAction::OrderCancelled => tr!("audit.order_cancelled"),
+        AuditAction::OrderChanged => tr!("audit.order_changed"),
         AuditAction::ResidentMuted => tr!("audit.resident_muted"),
         AuditAction::MuteLifted => tr!("audit.mute_lifted"),
     }

@@ -1,6 +1,7 @@
 //! Finding an order at the desk: a resident on the phone or at the counter gives their pickup code,
 //! the last four digits of their phone or their name, and the moderator finds the order (with the
-//! phone masked by the server), narrowed by state or pickup point, and can cancel it from there.
+//! phone masked by the server), narrowed by state or pickup point, and can cancel or change it
+//! from there.
 //! The answers are read again whenever an order of the show changes, so a state shown is current.
 
 use leptos::prelude::*;
@@ -55,6 +56,8 @@ pub fn FindOrders(
     let asked = RwSignal::new(None::<Search>);
     let found = RwSignal::new(None::<Vec<FoundOrder>>);
     let problem = RwSignal::new(None::<String>);
+    // What came of the last fix (done?, words).
+    let said = RwSignal::new(None::<(bool, String)>);
     let names = Names { conn };
     let run = move |search: Search| {
         spawn_local(async move {
@@ -121,6 +124,9 @@ pub fn FindOrders(
                 <div class="actions"><button type="submit" id="find-go" class="primary">{txt("find.go")}</button></div>
             </form>
             {move || problem.get().map(|p| view! { <p class="note warn" role="alert">{p}</p> })}
+            {move || said.get().map(|(ok, words)| view! {
+                <p class=if ok { "note ok" } else { "note warn" } id="fix-said" role="status">{words}</p>
+            })}
             {move || found.get().map(|list| if list.is_empty() {
                 view! { <p class="muted" id="find-none" role="status">{txt("find.none")}</p> }.into_any()
             } else {
@@ -141,6 +147,9 @@ pub fn FindOrders(
                                             <span data-status=status_key(o.status)>{move || status_word(o.status)}</span></div>
                                     </div>
                                     {cancel_button(conn, &o)}
+                                    {(o.status == OrderStatus::Accepted).then(|| view! {
+                                        <super::fix::FixOrder conn show token order=o.clone() said />
+                                    })}
                                     <button type="button" class="secondary small" data-mute-resident=buyer
                                         hidden=move || !mutes.usable()
                                         on:click=move |_| mutes.mute(buyer, &buyer_name)>{txt("mute.do")}</button>
