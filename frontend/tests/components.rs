@@ -127,6 +127,7 @@ fn order(id: i64, code: &str, status: OrderStatus) -> Order {
         cancel_reason: None,
         product: 1,
         show: 1,
+        placed_by: None,
     }
 }
 

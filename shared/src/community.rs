@@ -317,6 +317,8 @@ wire_enum! {
         OrderCancelled = "order_cancelled",
         /// Staff changed an order's quantity or pickup point.
         OrderChanged = "order_changed",
+        /// Staff registered a neighbour who had no account.
+        ResidentRegistered = "resident_registered",
         /// Staff stopped a resident from ordering and entering lucky bags.
         ResidentMuted = "resident_muted",
         /// A resident's mute was lifted.

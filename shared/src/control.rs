@@ -114,6 +114,81 @@ impl OrderChange {
     }
 }
 
+/// Most characters of a neighbour's building and unit (`3 栋 2 单元 501`).
+pub const MAX_BUILDING_CHARS: usize = 30;
+
+/// A resident as a grid worker or moderator finds them by typing their whole phone number. The
+/// number comes back whole: it is the one they typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Neighbour {
+    /// Their id.
+    pub resident: ResidentId,
+    /// Their name as shown.
+    pub nickname: String,
+    /// Their phone number, as typed.
+    pub phone: String,
+    /// Building and unit, if given.
+    pub building: String,
+}
+
+/// Staff registering a neighbour who has no account yet (name, phone, optional building/unit).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NeighbourDraft {
+    /// Name as shown (1–24 characters).
+    pub nickname: String,
+    /// Mainland mobile number (11 digits).
+    pub phone: String,
+    /// Building and unit (up to 30 characters), if given.
+    #[serde(default)]
+    pub building: String,
+}
+
+impl NeighbourDraft {
+    /// The draft cleaned (full-width digits and spaces in the number accepted), or what is wrong.
+    pub fn check(&self) -> Result<NeighbourDraft, crate::ErrorCode> {
+        let nickname = clean_text(&self.nickname, crate::sign_in::MAX_NICKNAME_CHARS)
+            .ok_or(crate::ErrorCode::InvalidNickname)?;
+        let phone =
+            crate::sign_in::clean_phone(&self.phone).ok_or(crate::ErrorCode::InvalidPhone)?;
+        let building = match self.building.trim() {
+            "" => String::new(),
+            text => clean_text(text, MAX_BUILDING_CHARS).ok_or(crate::ErrorCode::InvalidMessage)?,
+        };
+        Ok(NeighbourDraft {
+            nickname,
+            phone,
+            building,
+        })
+    }
+}
+
+/// Staff ordering a live deal for a neighbour (代客下单): the same desk, limit and idempotency as
+/// the resident's own Buy. `key` is one per intent, sent again on every retry of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProxyOrder {
+    /// Whose order it is.
+    pub resident: ResidentId,
+    /// The deal.
+    pub deal: crate::DealId,
+    /// Units.
+    pub qty: i64,
+    /// Where they collect it.
+    pub pickup: PickupId,
+    /// The purchase intent's key (1–64 bytes).
+    pub key: String,
+}
+
+/// An order a member of staff placed for a neighbour, for their list of the day and the slips.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlacedOrder {
+    /// The order (its `nickname` is the neighbour's).
+    pub order: Order,
+    /// The neighbour's building and unit, if known.
+    pub building: String,
+}
+
 /// Most characters of the reason for an order's change.
 pub const MAX_CHANGE_REASON_CHARS: usize = 100;
 

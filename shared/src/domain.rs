@@ -217,6 +217,9 @@ pub struct Order {
     /// The show it was bought in.
     #[serde(default)]
     pub show: ShowId,
+    /// The member of staff who placed it for the resident (a grid worker's 代客下单), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placed_by: Option<crate::community::StaffId>,
 }
 
 wire_enum! {

@@ -61,6 +61,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 pickup_code: format!("{:06}", i % 1_000_000),
                 key: format!("{r:08x}-{i:08x}-4a1c-9b7e"),
                 created_at: now,
+                placed_by: None,
             })
             .collect();
         stored += store.commit_orders(deal.id, &orders).await?.len();

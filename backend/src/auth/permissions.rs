@@ -8,7 +8,7 @@ use super::Principal;
 /// Everything someone can ask for that not everyone may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
-    /// Buy in a deal (residents only: staff order for residents through their own flow, later).
+    /// Buy in a deal (residents only: staff order for residents with `OrderForResidents`).
     Buy,
     /// Enter a lucky bag.
     EnterBag,
@@ -35,11 +35,14 @@ pub enum Action {
     SeeReport,
     /// Stop a resident from ordering and entering lucky bags in the community, and lift it.
     MuteResidents,
+    /// Order for a neighbour who cannot (代客下单): find them by their whole number or register
+    /// them, order a live deal for them, list and print what one placed.
+    OrderForResidents,
 }
 
 impl Action {
     /// Every action, for tests that walk the table.
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 14] = [
         Action::Buy,
         Action::EnterBag,
         Action::Rename,
@@ -53,6 +56,7 @@ impl Action {
         Action::ReadAudit,
         Action::SeeReport,
         Action::MuteResidents,
+        Action::OrderForResidents,
     ];
 }
 
@@ -92,7 +96,7 @@ pub fn allowed(role: Role, action: Action) -> bool {
         Role::Host => matches!(action, RunShow | CancelAnyOrder | SeeAllOrders | SeeReport),
         Role::Moderator => matches!(
             action,
-            CancelAnyOrder | SeeAllOrders | SeeReport | MuteResidents
+            CancelAnyOrder | SeeAllOrders | SeeReport | MuteResidents | OrderForResidents
         ),
         Role::Manager => matches!(
             action,
@@ -104,8 +108,8 @@ pub fn allowed(role: Role, action: Action) -> bool {
                 | SeeAllOrders
                 | MuteResidents
         ),
-        // Ordering for neighbours and handing over at the counter come with their own actions.
-        Role::GridWorker => matches!(action, SeeReport),
+        // Handing over at the counter comes with its own action.
+        Role::GridWorker => matches!(action, SeeReport | OrderForResidents),
         Role::PickupClerk => false,
     }
 }
@@ -152,7 +156,13 @@ mod tests {
             ),
             (
                 Role::Moderator,
-                &[CancelAnyOrder, SeeAllOrders, SeeReport, MuteResidents],
+                &[
+                    CancelAnyOrder,
+                    SeeAllOrders,
+                    SeeReport,
+                    MuteResidents,
+                    OrderForResidents,
+                ],
             ),
             (
                 Role::Manager,
@@ -166,7 +176,7 @@ mod tests {
                     MuteResidents,
                 ],
             ),
-            (Role::GridWorker, &[SeeReport]),
+            (Role::GridWorker, &[SeeReport, OrderForResidents]),
             (Role::PickupClerk, &[]),
         ];
         assert_eq!(expected.len(), Role::ALL.len());

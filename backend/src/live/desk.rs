@@ -25,6 +25,8 @@ pub struct Buyer {
     pub resident: ResidentId,
     /// Their nickname, for the moderators' list.
     pub nickname: String,
+    /// The member of staff ordering for them (代客下单), if it is not the resident.
+    pub placed_by: Option<mulin_shared::StaffId>,
 }
 
 /// Who asks to cancel an order.
@@ -348,6 +350,7 @@ impl DealDesk {
             pickup_code: format!("{:06}", rand::random_range(0..1_000_000u32)),
             key: key.1,
             created_at: now,
+            placed_by: req.buyer.placed_by,
         });
         pending.replies.push(vec![(answer_key, to)]);
     }

@@ -13,11 +13,14 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use super::{Store, StoreError};
 
-const ORDER_COLUMNS: &str = "o.id, o.deal_id, o.resident_id, r.nickname, o.qty, o.unit_price, \
-     o.pickup_id, o.pickup_code, o.status, o.created_at, o.cancel_reason, d.product_id, d.show_id";
+pub(super) const ORDER_COLUMNS: &str = "o.id, o.deal_id, o.resident_id, r.nickname, o.qty, o.unit_price, \
+     o.pickup_id, o.pickup_code, o.status, o.created_at, o.cancel_reason, d.product_id, d.show_id, o.placed_by";
+
+/// How many columns [`ORDER_COLUMNS`] has: a query's own column after them is at this index.
+pub(super) const ORDER_FIELDS: usize = 14;
 
 /// What every query with [`ORDER_COLUMNS`] selects from: an order, its buyer and its deal.
-const ORDER_TABLES: &str =
+pub(super) const ORDER_TABLES: &str =
     "orders o JOIN residents r ON r.id = o.resident_id JOIN deals d ON d.id = o.deal_id";
 
 /// What came of asking to change an order ([`Store::change_order`]).
@@ -39,7 +42,7 @@ pub enum OrderChangeOutcome {
 }
 
 /// Statement sizes for multi-row inserts, largest first: a batch of any size takes a few statements
-/// of these shapes, each compiled once and then cached (512 rows × 8 parameters stays far below
+/// of these shapes, each compiled once and then cached (512 rows × 9 parameters stays far below
 /// SQLite's limit of 32,766).
 const INSERT_SIZES: [usize; 5] = [512, 128, 32, 8, 1];
 
@@ -90,6 +93,8 @@ pub struct NewOrder {
     pub key: String,
     /// Acceptance time.
     pub created_at: UtcMillis,
+    /// The member of staff who placed it for the resident, if any.
+    pub placed_by: Option<mulin_shared::StaffId>,
 }
 
 impl Store {
@@ -118,7 +123,7 @@ impl Store {
         .await?;
         Ok(rows
             .iter()
-            .map(|r| (r.get(13), order_from_row(r)))
+            .map(|r| (r.get(ORDER_FIELDS), order_from_row(r)))
             .collect())
     }
 
@@ -184,7 +189,7 @@ impl Store {
             let (stored_rows, last) = insert_values(
                 &mut *tx,
                 "INSERT INTO orders (deal_id, resident_id, qty, unit_price, pickup_id, pickup_code, \
-                 key, created_at) ",
+                 key, created_at, placed_by) ",
                 "",
                 orders,
                 |row, o| {
@@ -195,7 +200,8 @@ impl Store {
                         .push_bind(o.pickup)
                         .push_bind(&o.pickup_code)
                         .push_bind(&o.key)
-                        .push_bind(o.created_at);
+                        .push_bind(o.created_at)
+                        .push_bind(o.placed_by);
                 },
             )
             .await?;
@@ -245,6 +251,7 @@ impl Store {
                     cancel_reason: None,
                     product,
                     show,
+                    placed_by: o.placed_by,
                 })
                 .collect();
             Ok(stored)
@@ -466,7 +473,7 @@ impl Store {
         .await?;
         Ok(rows
             .iter()
-            .map(|r| (order_from_row(r), r.get(13)))
+            .map(|r| (order_from_row(r), r.get(ORDER_FIELDS)))
             .collect())
     }
 }
@@ -494,5 +501,6 @@ pub(super) fn order_from_row(r: &SqliteRow) -> Order {
         cancel_reason: r.get(10),
         product: r.get(11),
         show: r.get(12),
+        placed_by: r.get(13),
     }
 }

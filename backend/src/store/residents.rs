@@ -52,6 +52,26 @@ impl Store {
         }))
     }
 
+    /// Makes `community` the resident's own if they have none yet: the community of the show they
+    /// first signed in from (grid workers then find them by their number).
+    pub async fn settle_community(
+        &self,
+        resident: ResidentId,
+        community: mulin_shared::CommunityId,
+    ) -> Result<(), StoreError> {
+        self.write(1, async |tx| {
+            sqlx::query(
+                "UPDATE residents SET community_id = ? WHERE id = ? AND community_id IS NULL",
+            )
+            .bind(community)
+            .bind(resident)
+            .execute(&mut *tx)
+            .await?;
+            Ok(())
+        })
+        .await
+    }
+
     /// Creates a resident and, in the same transaction, stores the hash of their session token,
     /// which `token_hash` makes once the resident's id is known. `None` if the number has a
     /// resident already (someone signed in with it meanwhile).

@@ -167,8 +167,19 @@ impl Conn {
                 Vec::new()
             }
             ServerMsg::OrderUpdated { order } => {
-                // Staff see every order change; a resident, their own order changed by staff.
-                self.my_orders.update(|mine| replace(mine, &order));
+                // Staff see every order change; a resident, their own order changed or placed
+                // for them by staff (a new one goes first).
+                self.my_orders.update(|mine| {
+                    if self
+                        .me
+                        .with_untracked(|m| m.as_ref().and_then(|m| m.resident))
+                        == Some(order.resident)
+                        && !mine.iter().any(|o| o.id == order.id)
+                    {
+                        mine.insert(0, order.clone());
+                    }
+                    replace(mine, &order)
+                });
                 self.orders.update(|all| replace(all, &order));
                 Vec::new()
             }

@@ -133,6 +133,12 @@ wire_enum! {
         /// The order changed since the page showed it (another member of staff, or the resident):
         /// nothing was done; look at it again.
         OrderChanged = "order_changed",
+        /// (HTTP only) Staff registering a neighbour: this number belongs to a resident of another
+        /// community.
+        ResidentElsewhere = "resident_elsewhere",
+        /// (HTTP only) Staff ordering for a neighbour: the deal's desk refused it (the answer's
+        /// `reason`, `remaining` and `held` say why).
+        Refused = "refused",
         /// This session was ended: the person or one of their roles was revoked. Sent before the
         /// server closes the connection; sign in again (their remaining roles still work).
         SessionRevoked = "session_revoked",

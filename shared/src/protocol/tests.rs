@@ -117,6 +117,7 @@ fn every_server_message_round_trips_through_parse() {
         cancel_reason: None,
         product: 2,
         show: 1,
+        placed_by: None,
     };
     let bag = LuckyBag {
         id: 3,

@@ -8,6 +8,7 @@
 
 mod catalogue;
 mod mutes;
+mod neighbours;
 mod shows;
 mod staff;
 
@@ -75,6 +76,19 @@ pub(super) fn routes() -> Router<AppState> {
             "/communities/{community}/mutes/{mute}/lift",
             post(mutes::lift),
         )
+        .route(
+            "/communities/{community}/neighbours",
+            post(neighbours::register),
+        )
+        .route(
+            "/communities/{community}/neighbours/find",
+            post(neighbours::find),
+        )
+        .route(
+            "/communities/{community}/placed-orders",
+            get(neighbours::placed),
+        )
+        .route("/shows/{show}/proxy-orders", post(neighbours::order))
         .route(
             "/communities/{community}/pictures",
             post(super::pictures::upload_for_community),

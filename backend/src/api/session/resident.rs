@@ -24,7 +24,11 @@ impl Session {
                     .as_ref()
                     .map(|p| p.nickname.clone())
                     .unwrap_or_default();
-                return Some(Buyer { resident, nickname });
+                return Some(Buyer {
+                    resident,
+                    nickname,
+                    placed_by: None,
+                });
             }
             Err(refused) => refused,
         };

@@ -187,6 +187,12 @@ impl Room {
             self.tell_staff(|| ServerMsg::OrderPlaced {
                 order: order.clone(),
             });
+            // Ordered for them by staff: their own open pages list it at once.
+            if order.placed_by.is_some() {
+                self.tell_resident(order.resident, || ServerMsg::OrderUpdated {
+                    order: order.clone(),
+                });
+            }
         }
         Some(Publication {
             snapshot: self.prepare_change()?,

@@ -487,6 +487,7 @@ mod tests {
             cancel_reason: None,
             product: 1,
             show: 1,
+            placed_by: None,
         }
     }
 

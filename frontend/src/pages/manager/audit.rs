@@ -36,6 +36,7 @@ fn action_name(a: AuditAction) -> String {
         AuditAction::BagClosed => tr!("audit.bag_closed"),
         AuditAction::OrderCancelled => tr!("audit.order_cancelled"),
         AuditAction::OrderChanged => tr!("audit.order_changed"),
+        AuditAction::ResidentRegistered => tr!("audit.resident_registered"),
         AuditAction::ResidentMuted => tr!("audit.resident_muted"),
         AuditAction::MuteLifted => tr!("audit.mute_lifted"),
     }
@@ -123,6 +124,8 @@ fn field_name(key: &str) -> String {
         "prize" => tr!("audit.f_prize"),
         "winners" => tr!("audit.f_winners"),
         "product" => tr!("audit.f_product"),
+        "phone" => tr!("audit.f_phone"),
+        "building" => tr!("audit.f_building"),
         other => other.to_owned(),
     }
 }
