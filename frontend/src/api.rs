@@ -31,6 +31,8 @@ pub struct Failure {
     pub code: Option<ErrorCode>,
     /// The server's message (English), for the log.
     pub message: String,
+    /// The whole answer, for a caller that reads more of it than the code.
+    pub body: String,
 }
 
 impl Failure {
@@ -53,6 +55,7 @@ pub async fn call<T: DeserializeOwned>(
     let unreachable = || Failure {
         code: None,
         message: format!("{method} {path}: no answer"),
+        body: String::new(),
     };
     let headers = web_sys::Headers::new().map_err(|_| unreachable())?;
     let _ = headers.set("Accept", "application/json");
@@ -83,6 +86,7 @@ pub async fn call<T: DeserializeOwned>(
         return serde_json::from_str(text).map_err(|e| Failure {
             code: None,
             message: e.to_string(),
+            body: String::new(),
         });
     }
     #[derive(serde::Deserialize)]
@@ -94,10 +98,12 @@ pub async fn call<T: DeserializeOwned>(
         Ok(r) => Err(Failure {
             code: Some(r.error),
             message: r.message,
+            body: text,
         }),
         Err(_) => Err(Failure {
             code: None,
             message: format!("{method} {path}: {}", response.status()),
+            body: text,
         }),
     }
 }

@@ -226,6 +226,7 @@ mod tests {
                         || shown.contains("/pages/manager")
                         || shown.contains("/pages/invite")
                         || shown.contains("/pages/report")
+                        || shown.contains("/pages/neighbours")
                         || shown.ends_with("/pages/catalogue.rs")
                         || shown.ends_with("/pages/control_room.rs")
                         || shown.ends_with("/src/api.rs")

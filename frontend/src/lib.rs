@@ -15,7 +15,9 @@ use leptos::prelude::*;
 use mulin_shared::{ShowId, UtcMillis};
 
 use crate::i18n::txt;
-use crate::pages::{HostPage, InvitePage, ManagerPage, ModeratorPage, ReportPage, ResidentPage};
+use crate::pages::{
+    HostPage, InvitePage, ManagerPage, ModeratorPage, NeighboursPage, ReportPage, ResidentPage,
+};
 use crate::socket::Conn;
 
 /// The show a bare visit to `/` opens.
@@ -33,6 +35,8 @@ pub enum Page {
     Moderator(ShowId, String),
     /// `/show/{id}/report`: the show's report.
     Report(ShowId, String),
+    /// `/show/{id}/neighbours`: ordering for neighbours (grid workers, moderators).
+    Neighbours(ShowId, String),
     /// `/invite/{code}`: a staff invite link.
     Invite(String),
     /// `/c/{community}/manage`: the manager's console.
@@ -52,6 +56,7 @@ impl Page {
                 (Ok(show), ["host"]) => Page::Host(show, token),
                 (Ok(show), ["moderator"]) => Page::Moderator(show, token),
                 (Ok(show), ["report"]) => Page::Report(show, token),
+                (Ok(show), ["neighbours"]) => Page::Neighbours(show, token),
                 _ => Page::NotFound,
             },
             ["invite", code] => Page::Invite((*code).to_owned()),
@@ -108,6 +113,10 @@ pub fn Console() -> impl IntoView {
             view! { <ModeratorPage show token /> }.into_any()
         }
         Page::Report(show, token) => view! { <ReportPage show token /> }.into_any(),
+        Page::Neighbours(show, token) => {
+            let token = or_kept(token);
+            view! { <NeighboursPage show token /> }.into_any()
+        }
         Page::Invite(code) => view! { <InvitePage code /> }.into_any(),
         Page::Manage(community) => view! { <ManagerPage community /> }.into_any(),
         _ => not_found().into_any(),
@@ -242,6 +251,10 @@ mod tests {
         assert_eq!(
             Page::from_url("/show/7/moderator", t()),
             Page::Moderator(7, t())
+        );
+        assert_eq!(
+            Page::from_url("/show/7/neighbours", t()),
+            Page::Neighbours(7, t())
         );
         assert_eq!(Page::from_url("/show/x", t()), Page::NotFound);
         assert_eq!(

@@ -52,6 +52,7 @@ pub(super) fn router(dist: &Path) -> Router {
         .route_service("/show/{show}/host", page(&console))
         .route_service("/show/{show}/moderator", page(&console))
         .route_service("/show/{show}/report", page(&console))
+        .route_service("/show/{show}/neighbours", page(&console))
         .route_service("/invite/{code}", page(&console))
         .route_service("/c/{community}/manage", page(&console))
         .fallback_service(

@@ -123,8 +123,8 @@ fn Welcome(
     let clerk_only = roles.iter().all(|r| *r == Role::PickupClerk);
     let has = move |r: Role| roles.contains(&r);
     let (manager, host, moderator) = (has(Role::Manager), has(Role::Host), has(Role::Moderator));
-    // A grid worker follows the show's figures; their ordering desk and the clerks' counter come
-    // with their own pages.
+    // A grid worker orders for neighbours and follows the show's figures; the clerks' counter
+    // comes with its own page.
     let grid_worker = has(Role::GridWorker) && !manager && !host && !moderator;
     view! {
         <section class="card" id="invite-welcome">
@@ -147,7 +147,9 @@ fn Welcome(
                                 {tr!("invite.go_moderator", title = show.title.clone())}</a>
                         })}
                         {grid_worker.then(|| view! {
-                            <a class="button primary" id="go-report" href=format!("/show/{id}/report")>
+                            <a class="button primary" id="go-neighbours" href=format!("/show/{id}/neighbours")>
+                                {tr!("invite.go_neighbours", title = show.title.clone())}</a>
+                            <a class="button secondary" id="go-report" href=format!("/show/{id}/report")>
                                 {tr!("invite.go_report", title = show.title.clone())}</a>
                         })}
                     }

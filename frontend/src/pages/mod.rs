@@ -17,6 +17,7 @@ mod host;
 mod invite;
 pub mod manager;
 mod moderator;
+mod neighbours;
 mod report;
 mod resident;
 
@@ -24,6 +25,7 @@ pub use host::HostPage;
 pub use invite::InvitePage;
 pub use manager::ManagerPage;
 pub use moderator::ModeratorPage;
+pub use neighbours::NeighboursPage;
 pub use report::ReportPage;
 pub use resident::ResidentPage;
 

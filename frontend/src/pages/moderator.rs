@@ -45,7 +45,10 @@ pub fn ModeratorPage(show: ShowId, token: String) -> impl IntoView {
     view! {
         <main class="page staff">
             <ShowBar conn role=|| tr!("bar.moderator") />
-            <div class="tools"><LangSwitch /></div>
+            <div class="tools">
+                <a class="button secondary small" id="go-neighbours" href=format!("/show/{show}/neighbours")>{txt("staff.neighbours")}</a>
+                <LangSwitch />
+            </div>
             <StaffGate conn allowed=Signal::derive(allowed) />
             <super::control_room::ControlRoom conn />
             <find::FindOrders conn show token=search_token mutes=mute_desk />

@@ -15,7 +15,7 @@ pub(super) fn socket_url() -> String {
 }
 
 /// A fresh random purchase-intent key (128 bits from the browser's CSPRNG, as hex).
-pub(super) fn new_key() -> String {
+pub fn new_key() -> String {
     let mut bytes = [0u8; 16];
     let filled = window()
         .crypto()

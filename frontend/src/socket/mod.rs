@@ -23,10 +23,10 @@ mod receive;
 mod state;
 mod transport;
 
-pub use device::{recall, remember};
+pub use device::{new_key, recall, remember};
 pub use state::{Catalogue, Link, Me, Purchase, Working};
 
-use device::{new_key, storage_get, storage_remove};
+use device::{storage_get, storage_remove};
 
 /// Handle to the connection's signals; cheap to copy into any component.
 #[derive(Clone, Copy)]

@@ -325,8 +325,10 @@ impl Session {
             .principal
             .as_ref()
             .is_some_and(|p| p.may(crate::auth::permissions::Action::SeeAllOrders, room.scope()));
-        // The viewer count is residents watching: the show's own staff are not counted.
-        if staff {
+        // The viewer count is residents watching: the show's own staff (and a grid worker ordering
+        // for neighbours) are not counted.
+        let counted = !staff && self.principal.as_ref().is_none_or(|p| p.staff.is_none());
+        if !counted {
             self.viewer = None;
         } else if self.viewer.is_none() {
             self.viewer = Some(room.viewer());

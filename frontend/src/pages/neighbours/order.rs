@@ -1,0 +1,201 @@
+//! Step 2: a deal on sale, how many, where to collect, and the order for the neighbour. The key of
+//! an intent is made when its choices are made and kept until it has an answer, so a second tap
+//! (or one after a dropped connection) is the same order, never a second one.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use mulin_shared::control::{Neighbour, ProxyOrder};
+use mulin_shared::{Deal, ErrorCode, Order, Refusal};
+
+use super::{Desk, words};
+use crate::api::call;
+use crate::components::orders::Names;
+use crate::i18n::txt;
+use crate::socket::new_key;
+use crate::{tr, yuan};
+
+/// What came of the last tap.
+#[derive(Debug, Clone, PartialEq)]
+enum Outcome {
+    Placed(Order),
+    Refused(String),
+}
+
+/// Ordering a deal on sale for `neighbour`.
+#[component]
+pub(super) fn OrderFor(desk: Desk, neighbour: Neighbour) -> impl IntoView {
+    let names = Names { conn: desk.conn };
+    let deal = RwSignal::new(None::<i64>);
+    let qty = RwSignal::new(1_i64);
+    let pickup = RwSignal::new(None::<i64>);
+    // The intent's key: none until the first tap, then the same until an answer comes.
+    let key = StoredValue::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let outcome = RwSignal::new(None::<Outcome>);
+    let on_sale = move || {
+        let now = desk.conn.server_now();
+        desk.conn.room.with(|r| {
+            r.as_ref()
+                .map(|r| {
+                    r.deals
+                        .iter()
+                        .filter(|d| d.is_open_at(now) && d.remaining() > 0)
+                        .cloned()
+                        .collect::<Vec<Deal>>()
+                })
+                .unwrap_or_default()
+        })
+    };
+    let chosen = move || {
+        deal.get()
+            .and_then(|id| on_sale().into_iter().find(|d| d.id == id))
+    };
+    let pickups = move || {
+        desk.conn.catalogue.with(|c| {
+            c.as_ref()
+                .map(|c| c.pickup_points.clone())
+                .unwrap_or_default()
+        })
+    };
+    // Any change of choice is a new intent.
+    let changed = move || {
+        key.set_value(None);
+        outcome.set(None);
+    };
+    let resident = neighbour.resident;
+    let who = neighbour.nickname.clone();
+    let place = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (Some(d), Some(p)) = (deal.get_untracked(), pickup.get_untracked()) else {
+            outcome.set(Some(Outcome::Refused(tr!("nb.choose_first"))));
+            return;
+        };
+        let intent = key.get_value().unwrap_or_else(new_key);
+        key.set_value(Some(intent.clone()));
+        let ask = ProxyOrder {
+            resident,
+            deal: d,
+            qty: qty.get_untracked(),
+            pickup: p,
+            key: intent,
+        };
+        busy.set(true);
+        spawn_local(async move {
+            let path = format!("/api/shows/{}/proxy-orders", desk.show);
+            let body = serde_json::to_string(&ask).unwrap_or_default();
+            let token = desk.token.get_value();
+            let answer = call::<Order>("POST", &path, Some(&token), Some(body)).await;
+            busy.set(false);
+            match answer {
+                Ok(order) => {
+                    key.set_value(None);
+                    desk.placed.update(|n| *n += 1);
+                    outcome.set(Some(Outcome::Placed(order)));
+                }
+                // No answer: the tap may be retried, with the same key.
+                Err(f) if f.code.is_none() => outcome.set(Some(Outcome::Refused(f.words()))),
+                Err(f) => {
+                    key.set_value(None);
+                    let text = if f.code == Some(ErrorCode::Refused) {
+                        refusal_words(&f.body)
+                    } else {
+                        words(&f)
+                    };
+                    outcome.set(Some(Outcome::Refused(text)));
+                }
+            }
+        });
+    };
+    let first_pickup = move || pickups().first().map(|p| p.id);
+    Effect::new(move |_| {
+        if pickup.get().is_none() {
+            pickup.set(first_pickup());
+        }
+    });
+    view! {
+        <section class="card" aria-labelledby="nb-order-title">
+            <h2 id="nb-order-title">{tr!("nb.order_title", name = who.clone())}</h2>
+            <form class="stack" id="nb-order-form" on:submit=place>
+                <fieldset class="deal-choice">
+                    <legend>{txt("nb.deal")}</legend>
+                    {move || {
+                        let deals = on_sale();
+                        if deals.is_empty() {
+                            return view! { <p class="muted" id="nb-no-deals">{txt("nb.no_deals")}</p> }.into_any();
+                        }
+                        deals.into_iter().map(|d| {
+                            let id = d.id;
+                            view! {
+                                <label class="choice">
+                                    <input type="radio" name="nb-deal" id=format!("nb-deal-{id}")
+                                        prop:checked=move || deal.get() == Some(id)
+                                        on:change=move |_| { deal.set(Some(id)); qty.set(1); changed() } />
+                                    <span><strong>{names.product(d.product)}</strong>" "{yuan(d.price)}
+                                        <small>{tr!("nb.deal_left", left = d.remaining(), limit = d.per_resident_limit)}</small></span>
+                                </label>
+                            }
+                        }).collect_view().into_any()
+                    }}
+                </fieldset>
+                <div class="qty-row">
+                    <span>{txt("nb.qty")}</span>
+                    <button type="button" class="secondary" id="nb-qty-less" aria-label=txt("nb.qty_less")
+                        disabled=move || qty.get() <= 1
+                        on:click=move |_| { qty.update(|q| *q = (*q - 1).max(1)); changed() }>"−"</button>
+                    <output id="nb-qty">{move || qty.get()}</output>
+                    <button type="button" class="secondary" id="nb-qty-more" aria-label=txt("nb.qty_more")
+                        disabled=move || chosen().is_none_or(|d| qty.get() >= d.per_resident_limit.min(d.remaining()))
+                        on:click=move |_| { qty.update(|q| *q += 1); changed() }>"+"</button>
+                </div>
+                <label>{txt("nb.pickup")}
+                    <select id="nb-pickup" on:change=move |ev| {
+                        pickup.set(event_target_value(&ev).parse().ok());
+                        changed()
+                    }>
+                        {move || pickups().into_iter().map(|p| {
+                            let id = p.id;
+                            view! { <option value=id.to_string() selected=move || pickup.get() == Some(id)>{p.name.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <button type="submit" class="primary big" id="nb-order" disabled=move || busy.get() || chosen().is_none()>
+                    {move || match chosen() {
+                        Some(d) => tr!("nb.order_for", name = who.clone(), amount = yuan(d.price * qty.get())),
+                        None => tr!("nb.choose_first"),
+                    }}
+                </button>
+            </form>
+            {move || outcome.get().map(|o| match o {
+                Outcome::Placed(order) => view! {
+                    <div class="note ok placed" id="nb-placed" role="status">
+                        <p>{tr!("nb.placed", product = names.product(order.product), qty = order.qty,
+                            pickup = names.pickup(order.pickup))}</p>
+                        <p class="code-line">{txt("nb.code")}" "<strong class="code">{order.pickup_code.clone()}</strong></p>
+                    </div>
+                }.into_any(),
+                Outcome::Refused(text) => view! {
+                    <p class="note warn" role="alert" id="nb-refused">{text}</p>
+                }.into_any(),
+            })}
+        </section>
+    }
+}
+
+/// The desk's refusal (`409 refused` with `reason`, `remaining`, `held`), in words.
+fn refusal_words(body: &str) -> String {
+    #[derive(serde::Deserialize)]
+    struct Refused {
+        reason: Refusal,
+        remaining: i64,
+        held: i64,
+    }
+    match serde_json::from_str::<Refused>(body) {
+        Ok(r) => match r.reason {
+            Refusal::SoldOut => tr!("nb.sold_out"),
+            Refusal::NotEnoughStock => tr!("nb.not_enough", left = r.remaining),
+            Refusal::LimitReached => tr!("nb.limit", held = r.held),
+            Refusal::DealClosed => tr!("nb.closed"),
+        },
+        Err(_) => tr!("nb.sold_out"),
+    }
+}
