@@ -79,6 +79,8 @@ pub struct Intent {
     pub answer: Answer,
     /// From the first send to the first answer.
     pub latency: Duration,
+    /// When it was first sent (`sent + latency` is when it was answered).
+    pub sent: Instant,
 }
 
 /// One resident of the spike.
@@ -238,6 +240,7 @@ pub async fn place(
                 key: key.into(),
                 answer: Answer::Unanswered,
                 latency: sent.elapsed(),
+                sent,
             };
         }
     }
@@ -268,6 +271,7 @@ pub async fn place(
         key: key.into(),
         answer,
         latency,
+        sent,
     }
 }
 
@@ -397,6 +401,11 @@ pub async fn sign_in(target: &Target, deal: DealId, cfg: &SpikeConfig) -> Result
 }
 
 impl Buyers {
+    /// The deal they buy in.
+    pub fn deal(&self) -> DealId {
+        self.deal
+    }
+
     /// Lets every buyer buy (each at a random moment within the window) and waits for all answers.
     pub async fn go(self) -> Result<SpikeRun, String> {
         let started = Instant::now();

@@ -289,7 +289,7 @@ fn DealTable(pulse: Pulse, names: Names) -> impl IntoView {
     view! {
         <h3>{txt("pulse.deals")}</h3>
         <div class="table-wrap">
-            <table class="orders pulse-deals">
+            <table class="pulse-table pulse-deals">
                 <thead><tr>
                     <th scope="col">{txt("pulse.deal")}</th>
                     <th scope="col" class="num">{txt("pulse.sold")}</th>
@@ -352,7 +352,7 @@ fn PickupTable(pulse: Pulse, names: Names) -> impl IntoView {
                 .collect_view();
             view! {
                 <div class="table-wrap">
-                    <table class="orders pulse-pickups">
+                    <table class="pulse-table pulse-pickups">
                         <thead><tr>
                             <th scope="col">{txt("pulse.pickup")}</th>
                             <th scope="col" class="num">{txt("pulse.pickup_orders")}</th>
