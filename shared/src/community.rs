@@ -319,6 +319,8 @@ wire_enum! {
         OrderChanged = "order_changed",
         /// Staff registered a neighbour who had no account.
         ResidentRegistered = "resident_registered",
+        /// A moderator had a resident's whole phone number shown (to call them).
+        PhoneRevealed = "phone_revealed",
         /// Staff stopped a resident from ordering and entering lucky bags.
         ResidentMuted = "resident_muted",
         /// A resident's mute was lifted.

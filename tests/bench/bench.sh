@@ -269,6 +269,16 @@ stock change, ten times a second to everyone, and those pushes alone took the co
 this load against that server the 5,000 sign-ins took 176 and 188 s, against 4.7 and 5.6 s in two
 runs with the count held to once a second (2026-12-02, alternating).
 
+**The control room during that spike:** the host's connection in that run follows the show's
+control-room figures, as a moderator's console does (\`pulse\` frames, once a second while staff
+follow the show). From each accepted order's acknowledgement to the first figures that counted it
+(the deal's units sold reaching that many): $(order_field "$FB" control_room_lag_p50_ms) ms at the
+median, $(order_field "$FB" control_room_lag_p99_ms) ms at the 99th percentile, at most
+$(order_field "$FB" control_room_lag_max_ms) ms (target: under 2 s). The figures are counted as the
+desks commit (a few map updates per order under the room's own lock) and put together once a
+second, so the lag is the beat plus one frame's way; the acknowledgements above are taken with the
+control room open.
+
 | fan-out target | measured | met |
 | --- | --- | --- |
 | 10,000 viewers, delay p99 < 100 ms | $(field "$F" delay_p99_ms) ms | $(verdict "$(field "$F" delay_p99_ms) < 100") |

@@ -27,7 +27,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         residents.push(
             store
-                .create_resident(&form, now, |_| format!("h{i}"))
+                .create_resident(&form, None, now, |_| format!("h{i}"))
                 .await?
                 .ok_or("every number is new")?,
         );

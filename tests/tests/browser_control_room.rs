@@ -161,7 +161,8 @@ async fn a_moderator_changes_then_cancels_an_order_and_the_residents_page_follow
         .await;
 
     // Then cancelled with a reason: the page says so, with the reason.
-    desk.click(&format!("{row} button")).await;
+    desk.click(&format!("{row} button[data-staff-cancel]"))
+        .await;
     desk.client
         .send_alert_text("商品临时缺货")
         .await
@@ -178,4 +179,44 @@ async fn a_moderator_changes_then_cancels_an_order_and_the_residents_page_follow
     for b in [page, desk] {
         b.close().await;
     }
+}
+
+/// A resident paused by staff taps Buy: her page gives the staff's reason in her language and
+/// does not ask her to try again.
+#[tokio::test]
+async fn a_paused_resident_is_told_why_on_her_page() {
+    use mulin_tests::staff::{api, demo_manager};
+    dist_is_built();
+    let ts = TestServer::start().await;
+    let page = Browser::resident(&ts, 360, 800).await;
+    page.sign_in("冯阿姨").await;
+    let mut db = SqliteConnection::connect(&format!("sqlite://{}?mode=ro", ts.db.display()))
+        .await
+        .expect("db");
+    let resident: i64 = sqlx::query_scalar("SELECT id FROM residents WHERE nickname = '冯阿姨'")
+        .fetch_one(&mut db)
+        .await
+        .expect("her id");
+    let (community, manager) = demo_manager(&ts).await;
+    let (status, _) = api(
+        ts.addr(),
+        "POST",
+        &format!("/api/communities/{community}/mutes"),
+        Some(&manager),
+        Some(&serde_json::json!({ "resident": resident, "reason": "三次未取货" })),
+    )
+    .await;
+    assert_eq!(status, 201);
+    page.click("#buy").await;
+    page.wait_attr("#purchase", "data-code", |s| s == "muted")
+        .await;
+    let said = page
+        .wait_text("#purchase", |t| t.contains("三次未取货"))
+        .await;
+    assert!(
+        said.contains("暂停") && !said.contains("再点一次"),
+        "{said}"
+    );
+    page.screenshot("resident-360-paused").await;
+    page.close().await;
 }

@@ -405,7 +405,8 @@ async fn a_moderator_finds_an_order_by_phone_and_cancels_it_with_a_reason() {
     );
     desk.screenshot("moderator-find-360").await;
 
-    desk.click(&format!("{row} button")).await;
+    desk.click(&format!("{row} button[data-staff-cancel]"))
+        .await;
     desk.client
         .send_alert_text("货已售完，已退款")
         .await

@@ -101,3 +101,88 @@ async fn staff_find_orders_by_code_phone_or_name_and_see_phones_masked() {
     let (got, _) = api(addr, "GET", "/api/shows/987654/orders", token, None).await;
     assert_eq!(got, 403, "another show is not the moderator's");
 }
+
+/// A moderator who must call a resident asks for the whole number: it is given, and each time is
+/// in the audit log; nobody else of the staff may.
+#[tokio::test]
+async fn a_moderator_sees_a_whole_number_only_on_asking_and_it_is_logged() {
+    use mulin_shared::Role;
+    use mulin_tests::staff::{demo_manager, staff_member};
+    let ts = TestServer::start().await;
+    let addr = ts.addr();
+    let mut probe = ts.client().await;
+    let deal = probe.join_pinned(ts.show).await;
+    let (_, order) = buyer(&ts, "陈阿姨", "13900139000", deal).await;
+    let (community, manager) = demo_manager(&ts).await;
+    let (_, moderator) = staff_member(
+        addr,
+        community,
+        &manager,
+        "场控小吴",
+        &[Role::Moderator],
+        &[],
+    )
+    .await;
+    let path = format!("/api/shows/{}/orders/{}/phone", ts.show, order.id);
+    let (status, answer) = api(addr, "POST", &path, Some(&moderator), None).await;
+    assert_eq!(
+        (status, &answer["phone"]),
+        (200, &serde_json::json!("13900139000"))
+    );
+    let (_, log) = api(
+        addr,
+        "GET",
+        &format!("/api/communities/{community}/audit"),
+        Some(&manager),
+        None,
+    )
+    .await;
+    let text = log.to_string();
+    assert!(
+        text.contains("phone_revealed") && text.contains("场控小吴") && text.contains("陈阿姨"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("13900139000"),
+        "the log names who, not the number"
+    );
+
+    let (status, answer) = api(
+        addr,
+        "POST",
+        &format!("/api/shows/{}/orders/987654/phone", ts.show),
+        Some(&moderator),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (404, Some("unknown_order"))
+    );
+    let mut refused = vec![("nobody", None, 401)];
+    let (_, resident_token) = probe.sign_in("路人").await;
+    refused.push(("a resident", Some(resident_token), 403));
+    for (name, roles) in [
+        ("主播丙", vec![Role::Host]),
+        ("网格员丁", vec![Role::GridWorker]),
+        ("经理戊", vec![Role::Manager]),
+    ] {
+        let (_, token) = staff_member(addr, community, &manager, name, &roles, &[]).await;
+        refused.push((name, Some(token), 403));
+    }
+    let (_, clerk) = staff_member(
+        addr,
+        community,
+        &manager,
+        "店员己",
+        &[Role::PickupClerk],
+        &[1],
+    )
+    .await;
+    refused.push(("a pickup clerk", Some(clerk), 403));
+    for (who, token, status) in refused {
+        let (got, answer) = api(addr, "POST", &path, token.as_deref(), None).await;
+        assert_eq!(got, status, "{who}: {answer}");
+        assert!(!answer.to_string().contains("13900139000"), "{who}");
+    }
+}

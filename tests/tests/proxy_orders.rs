@@ -114,6 +114,40 @@ async fn a_grid_worker_registers_a_neighbour_orders_for_her_and_lists_it() {
     .await;
     assert_eq!(found[0]["phone"], json!("136****6000"));
     assert_eq!(found[0]["order"]["placed_by"], json!(gw_id));
+    // "Placed by staff" finds it, and only such orders; a resident's own are the others.
+    let mut own = ts.client().await;
+    own.join(ts.show).await;
+    own.sign_in("自己买").await;
+    let ServerMsg::OrderAccepted {
+        order: own_order, ..
+    } = own.order(deal, 1, "own-1").await
+    else {
+        panic!("a resident's own order");
+    };
+    let search = |filter: &'static str| {
+        let path = format!("/api/shows/{}/orders?placed={filter}", ts.show);
+        let token = ts.moderator_token.clone();
+        let addr = ts.addr();
+        async move {
+            let (status, found) = api(addr, "GET", &path, Some(&token), None).await;
+            (status, found)
+        }
+    };
+    let ids = |found: &Value| -> Vec<i64> {
+        found
+            .as_array()
+            .map(|a| a.iter().filter_map(|f| f["order"]["id"].as_i64()).collect())
+            .unwrap_or_default()
+    };
+    let (_, by_staff) = search("staff").await;
+    assert_eq!(ids(&by_staff), [first.id]);
+    let (_, by_residents) = search("resident").await;
+    assert!(ids(&by_residents).contains(&own_order.id) && !ids(&by_residents).contains(&first.id));
+    let (status, answer) = search("robot").await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (400, Some("invalid_message"))
+    );
     let (_, log) = api(
         ts.addr(),
         "GET",

@@ -140,6 +140,10 @@ pub fn router(state: AppState, dist: &Path) -> Router {
         .route("/shows/{show}/report", get(report::json))
         .route("/shows/{show}/orders", get(orders::find))
         .route("/shows/{show}/orders/{order}/change", post(orders::change))
+        .route(
+            "/shows/{show}/orders/{order}/phone",
+            post(orders::reveal_phone),
+        )
         .route("/shows/{show}/{file}", get(report::csv))
         .merge(manage::routes())
         .fallback(any(api_not_found))

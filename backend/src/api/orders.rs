@@ -77,6 +77,51 @@ pub(super) async fn find(
     ))
 }
 
+/// `POST /api/shows/{show}/orders/{order}/phone`: the buyer's whole number, `{"phone": …}`, for a
+/// moderator who must call them; each time is in the audit log.
+pub(super) async fn reveal_phone(
+    State(state): State<AppState>,
+    Path((show, order)): Path<(String, String)>,
+    who: Signed,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let show_id: ShowId = show_in_path(&show)?;
+    let failed = |e: crate::store::StoreError| {
+        ApiError::store(
+            &e,
+            "revealing a phone",
+            "the server could not look; please retry",
+        )
+    };
+    let scope = show_scope(&state, show_id).await.map_err(failed)?;
+    if !who.0.may(Action::RevealPhone, scope) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            "only the community's moderators see a whole phone number",
+        ));
+    }
+    let order: OrderId = order.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::UnknownOrder,
+            format!("no order {order:?}"),
+        )
+    })?;
+    let phone = state
+        .store
+        .reveal_phone(show_id, order, &who.0.actor(), crate::now_ms())
+        .await
+        .map_err(failed)?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::UnknownOrder,
+                format!("no order {order} in this show"),
+            )
+        })?;
+    Ok(Json(serde_json::json!({ "phone": phone })))
+}
+
 /// `POST /api/shows/{show}/orders/{order}/change` with an [`OrderChange`]: the order as it now is.
 /// Staff who may cancel any order of the show may change one.
 pub(super) async fn change(

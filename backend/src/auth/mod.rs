@@ -368,7 +368,7 @@ mod tests {
             token,
             created: true,
         } = s
-            .sign_in_resident(" 王阿姨 ", "138 0013 8000", "幸福里", None, 5)
+            .sign_in_resident(" 王阿姨 ", "138 0013 8000", "幸福里", None, None, 5)
             .await
             .expect("signed in")
         else {
@@ -385,12 +385,13 @@ mod tests {
             Err(AuthError::InvalidToken)
         ));
         assert!(matches!(
-            s.sign_in_resident("王", "12345", "幸福里", None, 5).await,
+            s.sign_in_resident("王", "12345", "幸福里", None, None, 5)
+                .await,
             Err(AuthError::Form(SignInProblem::Phone))
         ));
         // The same number again must prove itself, even with new numbers free.
         assert!(matches!(
-            s.sign_in_resident("王姨", "13800138000", "幸福里", None, 6)
+            s.sign_in_resident("王姨", "13800138000", "幸福里", None, None, 6)
                 .await,
             Ok(SignIn::CodeSent(CodeSent { sent: true, .. }))
         ));

@@ -38,11 +38,13 @@ pub enum Action {
     /// Order for a neighbour who cannot (代客下单): find them by their whole number or register
     /// them, order a live deal for them, list and print what one placed.
     OrderForResidents,
+    /// See a resident's whole phone number on an order (to call them), logged each time.
+    RevealPhone,
 }
 
 impl Action {
     /// Every action, for tests that walk the table.
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::Buy,
         Action::EnterBag,
         Action::Rename,
@@ -57,6 +59,7 @@ impl Action {
         Action::SeeReport,
         Action::MuteResidents,
         Action::OrderForResidents,
+        Action::RevealPhone,
     ];
 }
 
@@ -96,7 +99,12 @@ pub fn allowed(role: Role, action: Action) -> bool {
         Role::Host => matches!(action, RunShow | CancelAnyOrder | SeeAllOrders | SeeReport),
         Role::Moderator => matches!(
             action,
-            CancelAnyOrder | SeeAllOrders | SeeReport | MuteResidents | OrderForResidents
+            CancelAnyOrder
+                | SeeAllOrders
+                | SeeReport
+                | MuteResidents
+                | OrderForResidents
+                | RevealPhone
         ),
         Role::Manager => matches!(
             action,
@@ -162,6 +170,7 @@ mod tests {
                     SeeReport,
                     MuteResidents,
                     OrderForResidents,
+                    RevealPhone,
                 ],
             ),
             (

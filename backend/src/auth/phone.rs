@@ -98,12 +98,15 @@ fn clean_code(typed: &str) -> Option<String> {
 
 impl Sessions {
     /// Signs a resident in by phone number: the number's resident if it has one (after the code),
-    /// otherwise a new one (after the code, if new numbers must prove themselves).
+    /// otherwise a new one (after the code, if new numbers must prove themselves), who belongs to
+    /// `home` (the community of the show they sign in from, if any: grid workers then find them by
+    /// their number).
     pub async fn sign_in_resident(
         &self,
         nickname: &str,
         phone: &str,
         community: &str,
+        home: Option<mulin_shared::CommunityId>,
         code: Option<&str>,
         now: UtcMillis,
     ) -> Result<SignIn, AuthError> {
@@ -122,7 +125,7 @@ impl Sessions {
         let mut token = String::new();
         let created = self
             .store
-            .create_resident(&form, now, |id| {
+            .create_resident(&form, home, now, |id| {
                 token = self.mint(TokenKind::Role(Role::Resident), id, now);
                 hash_token(&token)
             })

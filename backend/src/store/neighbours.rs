@@ -130,6 +130,39 @@ impl Store {
         .await
     }
 
+    /// The whole phone number of the buyer of `order` (of `show`), logged as `by`'s: `None` if
+    /// there is no such order in the show. The number is empty if they never gave one.
+    pub async fn reveal_phone(
+        &self,
+        show: mulin_shared::ShowId,
+        order: mulin_shared::OrderId,
+        by: &Actor,
+        now: UtcMillis,
+    ) -> Result<Option<String>, StoreError> {
+        self.write(1, async |tx| {
+            let row = sqlx::query(
+                "SELECT r.id, r.nickname, r.phone FROM orders o JOIN deals d ON d.id = o.deal_id \
+                 JOIN residents r ON r.id = o.resident_id WHERE o.id = ? AND d.show_id = ?",
+            )
+            .bind(order)
+            .bind(show)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(row) = row else { return Ok(None) };
+            let (resident, nickname, phone): (ResidentId, String, String) =
+                (row.get(0), row.get(1), row.get(2));
+            let change = Change::new(
+                AuditAction::PhoneRevealed,
+                None,
+                format!("resident {resident} {nickname}"),
+            )
+            .after(serde_json::json!({ "order": order }));
+            audit::record_in_show(tx, show, by, &change, now).await?;
+            Ok(Some(phone))
+        })
+        .await
+    }
+
     /// The orders `staff` placed for neighbours in `community` since `since`, newest first (at
     /// most 200: a grid worker's busy day).
     pub async fn placed_orders(

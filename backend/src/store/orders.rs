@@ -437,8 +437,20 @@ pub struct OrderSearch {
     pub pickup: Option<PickupId>,
     /// Only orders in this state.
     pub status: Option<OrderStatus>,
+    /// Only orders placed by staff for a neighbour (`staff`), or only residents' own (`resident`).
+    pub placed: Option<PlacedBy>,
     /// At most this many (1–500, 100 if not given).
     pub limit: Option<i64>,
+}
+
+/// Who placed an order, for [`OrderSearch::placed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlacedBy {
+    /// A member of staff, for a neighbour (代客下单).
+    Staff,
+    /// The resident themselves.
+    Resident,
 }
 
 impl Store {
@@ -461,7 +473,8 @@ impl Store {
                   OR (length(?2) = 4 AND substr(r.phone, -4) = ?2) \
                   OR instr(r.nickname, ?2) > 0) \
              AND (?3 IS NULL OR o.deal_id = ?3) AND (?4 IS NULL OR o.pickup_id = ?4) \
-             AND (?5 IS NULL OR o.status = ?5) ORDER BY o.id DESC LIMIT ?6"
+             AND (?5 IS NULL OR o.status = ?5) \
+             AND (?7 IS NULL OR (o.placed_by IS NOT NULL) = ?7) ORDER BY o.id DESC LIMIT ?6"
         ))
         .bind(show)
         .bind(q)
@@ -469,6 +482,7 @@ impl Store {
         .bind(search.pickup)
         .bind(status)
         .bind(search.limit.unwrap_or(100).clamp(1, 500))
+        .bind(search.placed.map(|p| p == PlacedBy::Staff))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows

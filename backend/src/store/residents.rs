@@ -52,43 +52,25 @@ impl Store {
         }))
     }
 
-    /// Makes `community` the resident's own if they have none yet: the community of the show they
-    /// first signed in from (grid workers then find them by their number).
-    pub async fn settle_community(
-        &self,
-        resident: ResidentId,
-        community: mulin_shared::CommunityId,
-    ) -> Result<(), StoreError> {
-        self.write(1, async |tx| {
-            sqlx::query(
-                "UPDATE residents SET community_id = ? WHERE id = ? AND community_id IS NULL",
-            )
-            .bind(community)
-            .bind(resident)
-            .execute(&mut *tx)
-            .await?;
-            Ok(())
-        })
-        .await
-    }
-
     /// Creates a resident and, in the same transaction, stores the hash of their session token,
     /// which `token_hash` makes once the resident's id is known. `None` if the number has a
     /// resident already (someone signed in with it meanwhile).
     pub async fn create_resident(
         &self,
         form: &SignInForm,
+        home: Option<mulin_shared::CommunityId>,
         now: UtcMillis,
         token_hash: impl FnOnce(ResidentId) -> String,
     ) -> Result<Option<ResidentId>, StoreError> {
         self.write(1, async |tx| {
             let inserted = sqlx::query_scalar(
-                "INSERT INTO residents (nickname, phone, community, created_at) VALUES (?, ?, ?, ?) \
-                 RETURNING id",
+                "INSERT INTO residents (nickname, phone, community, community_id, created_at) \
+                 VALUES (?, ?, ?, ?, ?) RETURNING id",
             )
             .bind(&form.nickname)
             .bind(&form.phone)
             .bind(&form.community)
+            .bind(home)
             .bind(now)
             .fetch_one(&mut *tx)
             .await;
@@ -390,7 +372,7 @@ mod tests {
         };
         assert_eq!(
             store
-                .create_resident(&form, 9, |_| "t9".into())
+                .create_resident(&form, None, 9, |_| "t9".into())
                 .await
                 .expect("asked"),
             None

@@ -319,7 +319,12 @@ fn PurchaseNote(
             }
             Purchase::Failed { code, .. } => view! {
                 <p class="note warn" id="purchase" role="status" data-state="failed" data-code=crate::i18n::code_name(code)>
-                    {move || tr!("buy.failed", why = error_text(code))}
+                    {move || if code == mulin_shared::ErrorCode::Muted {
+                        // Paused by staff: their reason (the message is it), and no "try again".
+                        tr!("buy.muted", why = conn.error.with(|e| e.as_ref().map(|(_, m)| m.clone()).unwrap_or_default()))
+                    } else {
+                        tr!("buy.failed", why = error_text(code))
+                    }}
                 </p>
             }.into_any(),
         }

@@ -51,7 +51,14 @@ impl Session {
         let result = self
             .state
             .sessions
-            .sign_in_resident(&nickname, &phone, &community, code.as_deref(), now_ms())
+            .sign_in_resident(
+                &nickname,
+                &phone,
+                &community,
+                self.room.as_ref().map(|r| r.community()),
+                code.as_deref(),
+                now_ms(),
+            )
             .await;
         match result {
             Ok(SignIn::Done {
@@ -60,19 +67,6 @@ impl Session {
                 created,
             }) => {
                 self.tally.residents += u8::from(created);
-                if let (true, Some(room), Some(resident)) =
-                    (created, &self.room, principal.resident)
-                {
-                    // A failure only means they are found here once they have ordered.
-                    if let Err(e) = self
-                        .state
-                        .store
-                        .settle_community(resident, room.community())
-                        .await
-                    {
-                        tracing::warn!(resident, error = %e, "resident's community not stored");
-                    }
-                }
                 self.token = Some(token.clone());
                 self.signed_in(principal, Some(token)).await;
             }

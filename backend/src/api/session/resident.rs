@@ -61,14 +61,11 @@ impl Session {
         {
             Ok(None) => false,
             Ok(Some(mute)) => {
-                let message = format!(
-                    "community staff stopped your orders and lucky-bag entries here: {}",
-                    mute.reason
-                );
+                // The message is the staff's reason alone: the widget puts it in its own words.
                 self.send(&ServerMsg::error_for(
                     key.map(str::to_owned),
                     ErrorCode::Muted,
-                    &message,
+                    &mute.reason,
                 ))
                 .await;
                 true

@@ -37,6 +37,7 @@ fn action_name(a: AuditAction) -> String {
         AuditAction::OrderCancelled => tr!("audit.order_cancelled"),
         AuditAction::OrderChanged => tr!("audit.order_changed"),
         AuditAction::ResidentRegistered => tr!("audit.resident_registered"),
+        AuditAction::PhoneRevealed => tr!("audit.phone_revealed"),
         AuditAction::ResidentMuted => tr!("audit.resident_muted"),
         AuditAction::MuteLifted => tr!("audit.mute_lifted"),
     }

@@ -22,6 +22,8 @@ struct Search {
     q: String,
     status: String,
     pickup: String,
+    /// `staff` (ordered for a neighbour), `resident`, or any.
+    placed: String,
 }
 
 impl Search {
@@ -32,6 +34,7 @@ impl Search {
             ("q", &self.q),
             ("status", &self.status),
             ("pickup", &self.pickup),
+            ("placed", &self.placed),
         ] {
             let value = value.trim();
             if !value.is_empty() {
@@ -121,6 +124,13 @@ pub fn FindOrders(
                         }).collect_view()}
                     </select>
                 </label>
+                <label>{txt("find.placed")}
+                    <select id="find-placed" on:change=move |ev| typed.update(|s| s.placed = event_target_value(&ev))>
+                        <option value="">{txt("find.any")}</option>
+                        <option value="staff">{txt("find.by_staff")}</option>
+                        <option value="resident">{txt("find.by_resident")}</option>
+                    </select>
+                </label>
                 <div class="actions"><button type="submit" id="find-go" class="primary">{txt("find.go")}</button></div>
             </form>
             {move || problem.get().map(|p| view! { <p class="note warn" role="alert">{p}</p> })}
@@ -140,7 +150,8 @@ pub fn FindOrders(
                                 <li class="found" data-order=o.id data-status=status_key(o.status)>
                                     <div class="grow">
                                         <strong>{o.nickname.clone()}</strong>" "
-                                        <span class="muted phone">{f.phone.clone()}</span>
+                                        <Phone show token order=o.id masked=f.phone.clone() />
+                                        {o.placed_by.map(|_| view! { " " <span class="chip placed-by-staff">{txt("find.by_staff")}</span> })}
                                         <div>{names.product(o.product)}" × "{o.qty}" · "{yuan(o.qty * o.unit_price)}</div>
                                         <div class="muted">{local_time(o.created_at)}" · "{names.pickup(o.pickup)}" · "
                                             {move || tr!("find.code", code = code.clone())}" · "
@@ -160,5 +171,45 @@ pub fn FindOrders(
                 }.into_any()
             })}
         </section>
+    }
+}
+
+/// A buyer's number as staff see it (masked), and on asking (logged) the whole one, to call.
+#[component]
+fn Phone(show: ShowId, token: StoredValue<String>, order: i64, masked: String) -> impl IntoView {
+    let whole = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(None::<String>);
+    let reveal = move |_| {
+        if !crate::pages::confirm(&tr!("find.reveal_ask")) {
+            return;
+        }
+        spawn_local(async move {
+            #[derive(serde::Deserialize)]
+            struct Whole {
+                phone: String,
+            }
+            let path = format!("/api/shows/{show}/orders/{order}/phone");
+            let token = token.get_value();
+            match call::<Whole>("POST", &path, Some(&token), None).await {
+                Ok(w) => whole.set(Some(w.phone)),
+                Err(f) => problem.set(Some(f.words())),
+            }
+        });
+    };
+    let has_number = !masked.is_empty();
+    view! {
+        {move || match whole.get() {
+            Some(number) => view! {
+                <a class="phone whole" href=format!("tel:{number}")>{number.clone()}</a>
+            }.into_any(),
+            None => view! {
+                <span class="muted phone">{masked.clone()}</span>
+                {has_number.then(|| view! {
+                    " "<button type="button" class="link small" data-reveal=order
+                        on:click=reveal>{txt("find.reveal")}</button>
+                })}
+            }.into_any(),
+        }}
+        {move || problem.get().map(|p| view! { <span class="note warn">{p}</span> })}
     }
 }

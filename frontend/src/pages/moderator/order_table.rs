@@ -25,7 +25,7 @@ pub(super) fn cancel_button(conn: Conn, o: &Order) -> Option<impl IntoView + use
             }
         };
         view! {
-            <button type="button" class="secondary small" aria-label=move || tr!("orders.cancel_label", code = code.clone())
+            <button type="button" class="secondary small" data-staff-cancel=id aria-label=move || tr!("orders.cancel_label", code = code.clone())
                 on:click=cancel>{txt("orders.cancel")}</button>
         }
     })
