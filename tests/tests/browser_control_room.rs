@@ -91,6 +91,11 @@ async fn the_control_room_moves_during_a_spike_and_ends_equal_to_the_store() {
     )
     .await;
     room.wait_text("#pulse-alerts", |t| !t.is_empty()).await;
+    // The spike's deal reads sold out, with when.
+    room.wait_text(".pulse-deals li[data-stand='sold-out']", |t| {
+        t.contains("250 / 250") && t.contains("抢光")
+    })
+    .await;
     let chart = room
         .wait_attr(".pulse-chart svg", "aria-label", |_| true)
         .await;

@@ -70,6 +70,24 @@ async fn a_grid_worker_registers_a_neighbour_orders_for_her_and_prints_her_slip(
         (2, 2, Some(gw_id), "刘奶奶")
     );
     assert!(placed.contains(&code), "{placed}");
+    // Done is done: the order button is gone until she asks for another order, so a second tap
+    // on the same spot cannot order twice.
+    assert!(
+        matches!(page.attr("#nb-order-form", "hidden").await, Some(Some(_))),
+        "the form gives way to the result"
+    );
+    page.click("#nb-another").await;
+    // Five more would pass the limit of 5: the words say how many she may still have.
+    page.choose("nb-pickup", "2").await;
+    for _ in 0..4 {
+        page.click("#nb-qty-more").await;
+    }
+    page.wait_text("#nb-qty", |t| t == "5").await;
+    page.click("#nb-order").await;
+    page.wait_text("#nb-refused", |t| {
+        t.contains("已买 2 件") && t.contains("还能再买 3 件")
+    })
+    .await;
 
     // Today's list has her; printing shows her slip in large type (the print dialog itself is
     // the browser's: counted, not opened).

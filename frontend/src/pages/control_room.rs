@@ -166,6 +166,16 @@ fn Chart(pulse: Pulse, names: Names) -> impl IntoView {
             }
         })
         .collect_view();
+    let top_refused = minutes.iter().map(|m| m.refused).max().unwrap_or(0).max(1);
+    let refused = minutes
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.refused > 0)
+        .map(|(i, m)| {
+            let h = m.refused as f64 / top_refused as f64 * 20.0;
+            view! { <rect class="refused" x=i as f64 * SLOT + 3.0 y=0 width=SLOT - 6.0 height=h /> }
+        })
+        .collect_view();
     let line = minutes
         .iter()
         .enumerate()
@@ -220,6 +230,14 @@ fn Chart(pulse: Pulse, names: Names) -> impl IntoView {
             }
         })
         .collect_view();
+    // The latest minute's label stands under its bar, not at the chart's far end: early in a show
+    // the bars fill only the left of the chart.
+    let last_x = (minutes.len() as f64 - 0.5) / slots as f64 * 100.0;
+    let now_at = if last_x > 85.0 {
+        "right: 0".to_owned()
+    } else {
+        format!("left: {last_x:.1}%; transform: translateX(-50%)")
+    };
     let summary = tr!(
         "pulse.chart_label",
         from = local_hm(first),
@@ -231,14 +249,17 @@ fn Chart(pulse: Pulse, names: Names) -> impl IntoView {
         <figure class="pulse-chart">
             <figcaption>{txt("pulse.per_minute")}</figcaption>
             <div class="axis"><span class="orders-key">{tr!("pulse.axis_orders", n = top_orders)}</span>
+                <span class="refused-key">{txt("pulse.axis_refused")}</span>
                 <span class="sales-key">{tr!("pulse.axis_sales", amount = yuan(top_sales))}</span></div>
             <svg viewBox=format!("0 0 {width} {HEIGHT}") preserveAspectRatio="none" role="img" aria-label=summary>
                 <line class="base" x1=0 x2=width y1=HEIGHT y2=HEIGHT vector-effect="non-scaling-stroke" />
                 {bars}
+                {refused}
                 <polyline class="sales" points=line vector-effect="non-scaling-stroke" />
                 {mark_lines}
             </svg>
-            <div class="axis"><span>{local_hm(first)}</span><span>{local_hm(last)}</span></div>
+            <div class="axis times"><span>{local_hm(first)}</span>
+                <span class="now" style=now_at>{local_hm(last)}</span></div>
             <ul class="marks">
                 {marks
                     .into_iter()
@@ -263,7 +284,8 @@ fn minute_words(m: &Minute) -> String {
     )
 }
 
-/// Each deal: sold and left, the last minute and its trend, and when it sold out.
+/// Each deal: sold and left, the last minute and its trend, and where it stands (sold out when),
+/// as a list that fits a phone: on a 360 px screen a five-column table hid the state.
 #[component]
 fn DealTable(pulse: Pulse, names: Names) -> impl IntoView {
     if pulse.deals.is_empty() {
@@ -275,31 +297,31 @@ fn DealTable(pulse: Pulse, names: Names) -> impl IntoView {
         .into_iter()
         .map(|d| {
             let (arrow, trend) = trend(&d);
+            let stand = if d.sold_out_at.is_some() {
+                "sold-out"
+            } else if d.open {
+                "on-sale"
+            } else {
+                "closed"
+            };
             view! {
-                <tr data-deal=d.deal>
-                    <th scope="row">{names.product(d.product)}<small>{local_hm(d.starts_at)}</small></th>
-                    <td class="num">{format!("{} / {}", d.sold, d.stock)}</td>
-                    <td class="num">{(d.stock - d.sold).max(0)}</td>
-                    <td class="num">{d.last_minute}" "<span class="trend" title=trend.clone() aria-label=trend>{arrow}</span></td>
-                    <td>{state_words(&d, at)}</td>
-                </tr>
+                <li data-deal=d.deal data-stand=stand>
+                    <p class="deal-head"><strong>{names.product(d.product)}</strong>
+                        <small>{tr!("pulse.launched_at", at = local_hm(d.starts_at))}</small>
+                        <span class=format!("chip {stand}")>{state_words(&d, at)}</span></p>
+                    <p class="deal-figures">
+                        <span>{tr!("pulse.sold_of", sold = d.sold, stock = d.stock)}</span>
+                        <span>{tr!("pulse.left_n", n = (d.stock - d.sold).max(0))}</span>
+                        <span>{tr!("pulse.last_minute_n", n = d.last_minute)}" "
+                            <span class="trend" title=trend.clone() aria-label=trend>{arrow}</span></span>
+                    </p>
+                </li>
             }
         })
         .collect_view();
     view! {
         <h3>{txt("pulse.deals")}</h3>
-        <div class="table-wrap">
-            <table class="pulse-table pulse-deals">
-                <thead><tr>
-                    <th scope="col">{txt("pulse.deal")}</th>
-                    <th scope="col" class="num">{txt("pulse.sold")}</th>
-                    <th scope="col" class="num">{txt("pulse.left")}</th>
-                    <th scope="col" class="num">{txt("pulse.last_minute")}</th>
-                    <th scope="col">{txt("pulse.state")}</th>
-                </tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
+        <ul class="pulse-deals">{rows}</ul>
     }
     .into_any()
 }

@@ -16,6 +16,9 @@ use crate::i18n::txt;
 use crate::socket::Conn;
 use crate::{local_time, tr, yuan};
 
+/// The most orders one search lists.
+const SHOWN: usize = 50;
+
 /// What the moderator searches for.
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Search {
@@ -29,7 +32,7 @@ struct Search {
 impl Search {
     /// The query string of `GET /api/shows/{show}/orders`.
     fn query(&self) -> String {
-        let mut parts = vec!["limit=50".to_owned()];
+        let mut parts = vec![format!("limit={SHOWN}")];
         for (name, value) in [
             ("q", &self.q),
             ("status", &self.status),
@@ -59,8 +62,8 @@ pub fn FindOrders(
     let asked = RwSignal::new(None::<Search>);
     let found = RwSignal::new(None::<Vec<FoundOrder>>);
     let problem = RwSignal::new(None::<String>);
-    // What came of the last fix (done?, words).
-    let said = RwSignal::new(None::<(bool, String)>);
+    // What came of the last fix: (the order, done?, words), shown with that order.
+    let said = RwSignal::new(None::<(i64, bool, String)>);
     let names = Names { conn };
     let run = move |search: Search| {
         spawn_local(async move {
@@ -84,6 +87,7 @@ pub fn FindOrders(
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let search = typed.get_untracked();
+        said.set(None);
         asked.set(Some(search.clone()));
         run(search);
     };
@@ -134,18 +138,23 @@ pub fn FindOrders(
                 <div class="actions"><button type="submit" id="find-go" class="primary">{txt("find.go")}</button></div>
             </form>
             {move || problem.get().map(|p| view! { <p class="note warn" role="alert">{p}</p> })}
-            {move || said.get().map(|(ok, words)| view! {
-                <p class=if ok { "note ok" } else { "note warn" } id="fix-said" role="status">{words}</p>
-            })}
+
             {move || found.get().map(|list| if list.is_empty() {
                 view! { <p class="muted" id="find-none" role="status">{txt("find.none")}</p> }.into_any()
             } else {
+                let shown = list.len();
                 view! {
+                    <p class="muted" id="find-count">{if shown >= SHOWN {
+                        tr!("find.count_capped", n = shown)
+                    } else {
+                        tr!("find.count", n = shown)
+                    }}</p>
                     <ul class="found-list" id="find-results" role="status">
                         {list.into_iter().map(|f| {
                             let o = f.order;
                             let code = o.pickup_code.clone();
                             let (buyer, buyer_name) = (o.resident, o.nickname.clone());
+                            let order_id = o.id;
                             view! {
                                 <li class="found" data-order=o.id data-status=status_key(o.status)>
                                     <div class="grow">
@@ -160,6 +169,9 @@ pub fn FindOrders(
                                     {cancel_button(conn, &o)}
                                     {(o.status == OrderStatus::Accepted).then(|| view! {
                                         <super::fix::FixOrder conn show token order=o.clone() said />
+                                    })}
+                                    {move || said.get().filter(|(id, _, _)| *id == order_id).map(|(_, ok, words)| view! {
+                                        <p class=if ok { "note ok said" } else { "note warn said" } id="fix-said" role="status">{words}</p>
                                     })}
                                     <button type="button" class="secondary small" data-mute-resident=buyer
                                         hidden=move || !mutes.usable()

@@ -13,15 +13,15 @@ use crate::i18n::txt;
 use crate::socket::Conn;
 use crate::tr;
 
-/// "Change" for an accepted order, and its form when open. `said` takes what came of it (the list
-/// is drawn again when the order changes, so the words live with the list).
+/// "Change" for an accepted order, and its form when open. `said` takes what came of it, with the
+/// order's id: the list is drawn again when the order changes, and shows the words by the order.
 #[component]
 pub fn FixOrder(
     conn: Conn,
     show: ShowId,
     token: StoredValue<String>,
     order: Order,
-    said: RwSignal<Option<(bool, String)>>,
+    said: RwSignal<Option<(i64, bool, String)>>,
 ) -> impl IntoView {
     let open = RwSignal::new(false);
     let qty = RwSignal::new(order.qty);
@@ -48,7 +48,7 @@ pub fn FixOrder(
             reason: Some(reason.get_untracked()),
         };
         if change.qty == was_qty && change.pickup == was_pickup {
-            said.set(Some((false, tr!("fix.nothing"))));
+            said.set(Some((id, false, tr!("fix.nothing"))));
             return;
         }
         sending.set(true);
@@ -61,6 +61,7 @@ pub fn FixOrder(
                 Ok(o) => {
                     open.set(false);
                     said.set(Some((
+                        id,
                         true,
                         tr!(
                             "fix.done",
@@ -70,7 +71,7 @@ pub fn FixOrder(
                         ),
                     )));
                 }
-                Err(f) => said.set(Some((false, words(&f)))),
+                Err(f) => said.set(Some((id, false, words(&f)))),
             }
         });
     };

@@ -26,7 +26,7 @@ pub(super) fn cancel_button(conn: Conn, o: &Order) -> Option<impl IntoView + use
         };
         view! {
             <button type="button" class="secondary small" data-staff-cancel=id aria-label=move || tr!("orders.cancel_label", code = code.clone())
-                on:click=cancel>{txt("orders.cancel")}</button>
+                on:click=cancel>{txt("staff.cancel_order")}</button>
         }
     })
 }

@@ -32,6 +32,8 @@ pub(super) fn OrderFor(desk: Desk, neighbour: Neighbour) -> impl IntoView {
     let key = StoredValue::new(None::<String>);
     let busy = RwSignal::new(false);
     let outcome = RwSignal::new(None::<Outcome>);
+    // The chosen deal's limit when the order went out, for the words of a refusal.
+    let chosen_limit = StoredValue::new(0_i64);
     let on_sale = move || {
         let now = desk.conn.server_now();
         desk.conn.room.with(|r| {
@@ -64,12 +66,14 @@ pub(super) fn OrderFor(desk: Desk, neighbour: Neighbour) -> impl IntoView {
     };
     let resident = neighbour.resident;
     let who = neighbour.nickname.clone();
+    let who2 = neighbour.nickname.clone();
     let place = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (Some(d), Some(p)) = (deal.get_untracked(), pickup.get_untracked()) else {
             outcome.set(Some(Outcome::Refused(tr!("nb.choose_first"))));
             return;
         };
+        chosen_limit.set_value(chosen().map_or(0, |d| d.per_resident_limit));
         let intent = key.get_value().unwrap_or_else(new_key);
         key.set_value(Some(intent.clone()));
         let ask = ProxyOrder {
@@ -97,7 +101,8 @@ pub(super) fn OrderFor(desk: Desk, neighbour: Neighbour) -> impl IntoView {
                 Err(f) => {
                     key.set_value(None);
                     let text = if f.code == Some(ErrorCode::Refused) {
-                        refusal_words(&f.body)
+                        let limit = chosen_limit.get_value();
+                        refusal_words(&f.body, limit)
                     } else {
                         words(&f)
                     };
@@ -106,16 +111,24 @@ pub(super) fn OrderFor(desk: Desk, neighbour: Neighbour) -> impl IntoView {
             }
         });
     };
-    let first_pickup = move || pickups().first().map(|p| p.id);
+    // A deal is chosen for them when only one is on sale; the pickup point never is: an elderly
+    // neighbour sent to the wrong branch is worse than one more tap.
     Effect::new(move |_| {
-        if pickup.get().is_none() {
-            pickup.set(first_pickup());
+        let deals = on_sale();
+        if deal.get_untracked().is_none() && deals.len() == 1 {
+            deal.set(Some(deals[0].id));
         }
     });
+    let placed = move || matches!(outcome.get(), Some(Outcome::Placed(_)));
+    let another = move |_| {
+        key.set_value(None);
+        outcome.set(None);
+        qty.set(1);
+    };
     view! {
         <section class="card" aria-labelledby="nb-order-title">
             <h2 id="nb-order-title">{tr!("nb.order_title", name = who.clone())}</h2>
-            <form class="stack" id="nb-order-form" on:submit=place>
+            <form class="stack" id="nb-order-form" on:submit=place hidden=placed>
                 <fieldset class="deal-choice">
                     <legend>{txt("nb.deal")}</legend>
                     {move || {
@@ -152,16 +165,19 @@ pub(super) fn OrderFor(desk: Desk, neighbour: Neighbour) -> impl IntoView {
                         pickup.set(event_target_value(&ev).parse().ok());
                         changed()
                     }>
+                        <option value="" disabled selected=move || pickup.get().is_none()>{txt("nb.pickup_choose")}</option>
                         {move || pickups().into_iter().map(|p| {
                             let id = p.id;
                             view! { <option value=id.to_string() selected=move || pickup.get() == Some(id)>{p.name.clone()}</option> }
                         }).collect_view()}
                     </select>
                 </label>
-                <button type="submit" class="primary big" id="nb-order" disabled=move || busy.get() || chosen().is_none()>
-                    {move || match chosen() {
-                        Some(d) => tr!("nb.order_for", name = who.clone(), amount = yuan(d.price * qty.get())),
-                        None => tr!("nb.choose_first"),
+                <button type="submit" class="primary big" id="nb-order"
+                    disabled=move || busy.get() || chosen().is_none() || pickup.get().is_none()>
+                    {move || match (chosen(), pickup.get()) {
+                        (None, _) => tr!("nb.choose_deal"),
+                        (Some(_), None) => tr!("nb.choose_pickup"),
+                        (Some(d), Some(_)) => tr!("nb.order_for", name = who.clone(), amount = yuan(d.price * qty.get())),
                     }}
                 </button>
             </form>
@@ -171,6 +187,7 @@ pub(super) fn OrderFor(desk: Desk, neighbour: Neighbour) -> impl IntoView {
                         <p>{tr!("nb.placed", product = names.product(order.product), qty = order.qty,
                             pickup = names.pickup(order.pickup))}</p>
                         <p class="code-line">{txt("nb.code")}" "<strong class="code">{order.pickup_code.clone()}</strong></p>
+                        <button type="button" class="secondary" id="nb-another" on:click=another>{tr!("nb.another", name = who2.clone())}</button>
                     </div>
                 }.into_any(),
                 Outcome::Refused(text) => view! {
@@ -181,8 +198,9 @@ pub(super) fn OrderFor(desk: Desk, neighbour: Neighbour) -> impl IntoView {
     }
 }
 
-/// The desk's refusal (`409 refused` with `reason`, `remaining`, `held`), in words.
-fn refusal_words(body: &str) -> String {
+/// The desk's refusal (`409 refused` with `reason`, `remaining`, `held`), in words; `limit` is
+/// the deal's per-resident limit.
+fn refusal_words(body: &str, limit: i64) -> String {
     #[derive(serde::Deserialize)]
     struct Refused {
         reason: Refusal,
@@ -193,6 +211,9 @@ fn refusal_words(body: &str) -> String {
         Ok(r) => match r.reason {
             Refusal::SoldOut => tr!("nb.sold_out"),
             Refusal::NotEnoughStock => tr!("nb.not_enough", left = r.remaining),
+            Refusal::LimitReached if r.held < limit => {
+                tr!("nb.limit_left", held = r.held, left = limit - r.held)
+            }
             Refusal::LimitReached => tr!("nb.limit", held = r.held),
             Refusal::DealClosed => tr!("nb.closed"),
         },

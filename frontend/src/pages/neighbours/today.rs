@@ -15,7 +15,7 @@ use super::Desk;
 use crate::api::call;
 use crate::components::orders::{Names, status_word};
 use crate::i18n::txt;
-use crate::{local_time, tr};
+use crate::{local_time, tr, yuan};
 
 /// One neighbour's orders of today, oldest first.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,6 +79,20 @@ pub(super) fn Today(desk: Desk) -> impl IntoView {
             }
         });
     });
+    let show_title = move || {
+        desk.conn
+            .catalogue
+            .with(|c| c.as_ref().map(|c| c.show.title.clone()).unwrap_or_default())
+    };
+    let today_words = || {
+        let d = js_sys::Date::new_0();
+        format!(
+            "{}-{:02}-{:02}",
+            d.get_full_year(),
+            d.get_month() + 1,
+            d.get_date()
+        )
+    };
     let print = move |sheet: Sheet| {
         slip.set(Some(sheet));
         // Printed once the slip is drawn.
@@ -113,6 +127,11 @@ pub(super) fn Today(desk: Desk) -> impl IntoView {
                                     }
                                 }).collect_view()}
                             </ul>
+                            <p class="muted total">{
+                                let kept: Vec<_> = sheet.orders.iter().filter(|p| p.order.status != OrderStatus::Cancelled).collect();
+                                tr!("nb.slip_total", n = kept.iter().map(|p| p.order.qty).sum::<i64>(),
+                                    amount = yuan(kept.iter().map(|p| p.order.qty * p.order.unit_price).sum()))
+                            }</p>
                             <button type="button" class="secondary" data-print=sheet.resident
                                 on:click=move |_| print(for_print.clone())>{txt("nb.print")}</button>
                         </div>
@@ -122,7 +141,7 @@ pub(super) fn Today(desk: Desk) -> impl IntoView {
         </section>
         {move || slip.get().map(|sheet| view! {
             <section class="slip" id="slip" aria-label=txt("nb.slip_label")>
-                <p class="slip-title">{txt("nb.slip_title")}</p>
+                <p class="slip-title">{txt("nb.slip_title")}" · "{show_title()}" · "{today_words()}</p>
                 <p class="slip-name">{sheet.name.clone()}</p>
                 {(!sheet.building.is_empty()).then(|| view! { <p class="slip-building">{sheet.building.clone()}</p> })}
                 <ul>
@@ -131,7 +150,9 @@ pub(super) fn Today(desk: Desk) -> impl IntoView {
                         view! {
                             <li>
                                 <span class="slip-item">{names.product(o.product)}" × "{o.qty}</span>
-                                <span class="slip-where">{tr!("nb.slip_where", pickup = names.pickup(o.pickup))}</span>
+                                <span class="slip-where">{tr!("nb.slip_where", pickup = names.pickup(o.pickup))}
+                                    {names.pickup_point(o.pickup).map(|p| view! { <small>{p.address}</small> })}</span>
+                                <span class="slip-pay">{tr!("nb.slip_pay", amount = yuan(o.qty * o.unit_price))}</span>
                                 <span class="slip-code">{txt("nb.code")}" "<b>{o.pickup_code.clone()}</b></span>
                             </li>
                         }
