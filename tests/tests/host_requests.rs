@@ -5,13 +5,15 @@
 use mulin_shared::{ClientMsg, ErrorCode, PickupPoint, Product, ServerMsg};
 use mulin_tests::{Client, TestServer};
 
-/// The next answer or error (room states, events and catalogues skipped).
+/// The next answer or error (room states, events, catalogues, order lists and the control room's
+/// figures skipped).
 async fn answer(c: &mut Client) -> ServerMsg {
     c.recv_until(|m| match m {
         ServerMsg::Room(_) | ServerMsg::Event { .. } | ServerMsg::ShowInfo { .. } => None,
-        ServerMsg::Orders { .. } | ServerMsg::OrderPlaced { .. } | ServerMsg::MyOrders { .. } => {
-            None
-        }
+        ServerMsg::Orders { .. }
+        | ServerMsg::OrderPlaced { .. }
+        | ServerMsg::MyOrders { .. }
+        | ServerMsg::Pulse { .. } => None,
         other => Some(other.clone()),
     })
     .await
