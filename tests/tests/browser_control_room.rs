@@ -119,7 +119,7 @@ async fn a_moderator_changes_then_cancels_an_order_and_the_residents_page_follow
     dist_is_built();
     let ts = TestServer::start().await;
     let mut host = ts.host().await;
-    host.launch_deal(3, 1290, 20, 3).await;
+    let deal = host.launch_deal(3, 1290, 20, 3).await.id;
     let page = Browser::resident(&ts, 360, 800).await;
     page.sign_in("周阿姨").await;
     page.click("#qty-more").await;
@@ -141,7 +141,11 @@ async fn a_moderator_changes_then_cancels_an_order_and_the_residents_page_follow
     let desk = Browser::start(360, 800).await;
     desk.open(&moderator_url(&ts)).await;
     desk.type_into("#find-q", "周阿姨").await;
+    // Narrowed to the deal she bought in (the search lists only that deal's orders).
+    desk.choose("find-deal", &deal.to_string()).await;
     desk.click("#find-go").await;
+    desk.wait_text("#find-count", |t| t.contains("找到 1 单"))
+        .await;
     let row = format!("#find-results li[data-order='{}']", order.id);
     desk.wait_text(&row, |t| t.contains("周阿姨")).await;
     desk.click(&format!("button[data-fix='{}']", order.id))

@@ -177,9 +177,6 @@ pub struct Room {
     events: broadcast::Sender<Frame>,
     /// The control room's figures, counted as orders come and change.
     tally: Mutex<pulse::Tally>,
-    /// The newest `Pulse` frame, for staff: a `watch`, not the order events' broadcast, so a
-    /// staff connection that falls behind in a spike still gets the newest figures.
-    pulse: watch::Sender<Frame>,
     /// Refusals and failures, counted by the desks.
     refusals: Arc<Refusals>,
     dirty: Arc<Notify>,
@@ -316,7 +313,6 @@ impl Room {
             personal: Arc::default(),
             events,
             tally: Mutex::new(tally),
-            pulse: watch::channel(Frame::new()).0,
             refusals: Arc::default(),
             dirty: dirty.clone(),
             me: me.clone(),
@@ -408,13 +404,8 @@ impl Room {
         self.newest.borrow().clone()
     }
 
-    /// Follows the control room's figures (`Pulse` frames, about once a second while anyone
-    /// follows them; the newest one only).
-    pub fn subscribe_pulse(&self) -> watch::Receiver<Frame> {
-        self.pulse.subscribe()
-    }
-
-    /// Follows accepted orders as `OrderPlaced` frames (for staff).
+    /// Follows accepted orders as `OrderPlaced` frames, and the control room's figures as `Pulse`
+    /// frames (for staff).
     pub fn subscribe_orders(&self) -> broadcast::Receiver<Frame> {
         self.orders.subscribe()
     }

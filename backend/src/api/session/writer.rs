@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message};
 use futures_util::{SinkExt, StreamExt};
 use mulin_shared::{ResidentId, ServerMsg, ShowId};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio::time::timeout;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
@@ -64,8 +64,6 @@ pub(super) struct Writer {
     events: Option<BroadcastStream<Frame>>,
     /// Order events, for staff.
     staff: Option<BroadcastStream<Frame>>,
-    /// The control room's newest figures, for staff.
-    pulse: Option<watch::Receiver<Frame>>,
     /// Frames for single residents of the show and whom they are for, for a signed-in resident.
     personal: Option<Inbox>,
     /// The followed room, for its newest state and its whole order list after a gap.
@@ -83,7 +81,6 @@ impl Writer {
             held: None,
             events: None,
             staff: None,
-            pulse: None,
             personal: None,
             followed: None,
             ready: Vec::new(),
@@ -113,7 +110,6 @@ impl Writer {
                 () = outlet.nudge.notified(), if following => true,
                 Some(event) = next_of(&mut self.events) => { self.room_event(event); false }
                 Some(event) = next_of(&mut self.staff) => { self.staff_event(event); false }
-                Some(frame) = next_pulse(&mut self.pulse) => { self.ready.push(Out::Frame(text(frame))); false }
                 Some(frame) = next_personal(&mut self.personal) => { self.ready.push(Out::Frame(text(frame))); false }
             };
             if !nudged {
@@ -193,12 +189,6 @@ impl Writer {
                 self.held = None;
                 self.events = Some(BroadcastStream::new(room.subscribe_events()));
                 self.staff = staff.then(|| BroadcastStream::new(room.subscribe_orders()));
-                // The current figures went out on joining; from here, each new one.
-                self.pulse = staff.then(|| {
-                    let mut figures = room.subscribe_pulse();
-                    figures.mark_unchanged();
-                    figures
-                });
                 self.personal = resident.map(|r| room.resident_inbox(r));
                 self.followed = Some(room);
             }
@@ -308,14 +298,18 @@ impl Writer {
         }
     }
 
-    /// A staff member who fell behind gets the whole recent list instead of a silent gap.
+    /// A staff member who fell behind gets the whole recent list instead of a silent gap, and the
+    /// control room's current figures (the ones in the gap are lost with it; in a spike's flood of
+    /// order events that was every one of them).
     pub(super) fn staff_event(&mut self, event: Result<Frame, BroadcastStreamRecvError>) {
-        let frame = match (event, &self.followed) {
-            (Ok(f), _) => f,
-            (Err(BroadcastStreamRecvError::Lagged(_)), Some(room)) => room.orders_frame(),
-            (Err(_), None) => return,
-        };
-        self.ready.push(Out::Frame(text(frame)));
+        match (event, &self.followed) {
+            (Ok(f), _) => self.ready.push(Out::Frame(text(f))),
+            (Err(BroadcastStreamRecvError::Lagged(_)), Some(room)) => {
+                self.ready.push(Out::Frame(text(room.orders_frame())));
+                self.ready.push(Out::Frame(text(room.pulse_frame())));
+            }
+            (Err(_), None) => {}
+        }
     }
 
     /// Writes everything queued, and whatever the room left unfinished; `false` when the socket
@@ -387,20 +381,6 @@ pub(super) async fn next_personal(inbox: &mut Option<Inbox>) -> Option<Frame> {
         *inbox = None;
     }
     frame
-}
-
-/// The newest control-room figures once they change; pending forever for a connection that does
-/// not follow them.
-pub(super) async fn next_pulse(figures: &mut Option<watch::Receiver<Frame>>) -> Option<Frame> {
-    let rx = match figures {
-        Some(rx) => rx,
-        None => return std::future::pending().await,
-    };
-    if rx.changed().await.is_err() {
-        *figures = None;
-        return None;
-    }
-    Some(rx.borrow_and_update().clone())
 }
 
 /// The next item of an optional stream; pending forever when there is none (the branch sleeps), and

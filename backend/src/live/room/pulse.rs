@@ -1,7 +1,7 @@
 //! The control room's figures: kept by the room as orders are committed and changed, so they add
 //! up to what the store holds, and sent to the show's staff once a [`BEAT`] while any follow it
-//! (through a `watch`: a connection behind in a spike skips to the newest figures, never loses
-//! them).
+//! (with their order events; one that falls behind in a spike's flood of them is sent the current
+//! figures as it catches up).
 //!
 //! Counting happens where the desks already report to the room (a committed batch, a changed
 //! order), a few map updates per order under a lock of its own; the figures are put together and
@@ -446,8 +446,10 @@ pub(super) async fn beat(room: Weak<Room>) {
         };
         let counted = room.refusals.read();
         room.tally().sample(counted, now_ms());
-        if room.pulse.receiver_count() > 0 {
-            room.pulse.send_replace(room.pulse_frame());
+        if room.orders.receiver_count() > 0 {
+            // Nobody left between the count and the send is fine: the frame just drops. A staff
+            // connection that falls behind is sent the current figures when it catches up.
+            let _ = room.orders.send(room.pulse_frame());
         }
     }
 }

@@ -27,6 +27,8 @@ struct Search {
     pickup: String,
     /// `staff` (ordered for a neighbour), `resident`, or any.
     placed: String,
+    /// A deal's id, or any.
+    deal: String,
 }
 
 impl Search {
@@ -38,6 +40,7 @@ impl Search {
             ("status", &self.status),
             ("pickup", &self.pickup),
             ("placed", &self.placed),
+            ("deal", &self.deal),
         ] {
             let value = value.trim();
             if !value.is_empty() {
@@ -98,6 +101,19 @@ pub fn FindOrders(
                 .unwrap_or_default()
         })
     };
+    // The show's deals, newest first: (id, product, on sale from).
+    let deals = move || {
+        conn.room.with(|r| {
+            r.as_ref()
+                .map(|r| {
+                    r.deals
+                        .iter()
+                        .map(|d| (d.id, d.product, d.starts_at))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    };
     let statuses = [
         OrderStatus::Accepted,
         OrderStatus::Cancelled,
@@ -125,6 +141,14 @@ pub fn FindOrders(
                         <option value="">{txt("find.any")}</option>
                         {move || pickups().into_iter().map(|p| view! {
                             <option value=p.id.to_string()>{p.name.clone()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>{txt("find.deal")}
+                    <select id="find-deal" on:change=move |ev| typed.update(|s| s.deal = event_target_value(&ev))>
+                        <option value="">{txt("find.any")}</option>
+                        {move || deals().into_iter().map(|(id, product, starts_at)| view! {
+                            <option value=id.to_string()>{format!("{} · {}", names.product(product), crate::local_hm(starts_at))}</option>
                         }).collect_view()}
                     </select>
                 </label>
