@@ -276,8 +276,10 @@ follow the show). From each accepted order's acknowledgement to the first figure
 median, $(order_field "$FB" control_room_lag_p99_ms) ms at the 99th percentile, at most
 $(order_field "$FB" control_room_lag_max_ms) ms (target: under 2 s). The figures are counted as the
 desks commit (a few map updates per order under the room's own lock) and put together once a
-second, so the lag is the beat plus one frame's way; the acknowledgements above are taken with the
-control room open.
+second, so the lag is at most the beat plus one frame's way; a staff connection that falls behind
+in the flood of order events is sent the current figures as it catches up, so most orders are
+counted on screen by the time their answers arrive (a median of 0). The acknowledgements above are
+taken with the control room open.
 
 | fan-out target | measured | met |
 | --- | --- | --- |
