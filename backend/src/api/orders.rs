@@ -19,6 +19,29 @@ use crate::store::OrderSearch;
 /// The longest search text: a name, a six-digit code or four digits fit with room to spare.
 const MAX_QUERY_CHARS: usize = 24;
 
+/// The show in the path, if `who` may do `action` in it: who asks is settled first, so someone who
+/// may not learns nothing, not even what is wrong with the rest of the request.
+async fn show_for(
+    state: &AppState,
+    who: &Signed,
+    show: &str,
+    action: Action,
+    refusal: &'static str,
+) -> Result<ShowId, ApiError> {
+    let show_id: ShowId = show_in_path(show)?;
+    let scope = show_scope(state, show_id)
+        .await
+        .map_err(|e| ApiError::store(&e, "orders", "the server could not look; please retry"))?;
+    if !who.0.may(action, scope) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            refusal,
+        ));
+    }
+    Ok(show_id)
+}
+
 /// `GET /api/shows/{show}/orders`: the show's orders the search finds, newest first.
 pub(super) async fn find(
     State(state): State<AppState>,
@@ -26,7 +49,8 @@ pub(super) async fn find(
     who: Signed,
     search: Result<Query<OrderSearch>, QueryRejection>,
 ) -> Result<Json<Vec<FoundOrder>>, ApiError> {
-    let show_id: ShowId = show_in_path(&show)?;
+    let refusal = "only the show's staff find its orders";
+    let show_id = show_for(&state, &who, &show, Action::SeeAllOrders, refusal).await?;
     let failed = |e: crate::store::StoreError| {
         ApiError::store(
             &e,
@@ -34,15 +58,6 @@ pub(super) async fn find(
             "the server could not look; please retry",
         )
     };
-    // Who asks is settled first: someone who may not learns nothing, not even a bad query.
-    let scope = show_scope(&state, show_id).await.map_err(failed)?;
-    if !who.0.may(Action::SeeAllOrders, scope) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            ErrorCode::Forbidden,
-            "only the show's staff find its orders",
-        ));
-    }
     let search = search.map(|q| q.0).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -84,7 +99,8 @@ pub(super) async fn reveal_phone(
     Path((show, order)): Path<(String, String)>,
     who: Signed,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let show_id: ShowId = show_in_path(&show)?;
+    let refusal = "only the community's moderators see a whole phone number";
+    let show_id = show_for(&state, &who, &show, Action::RevealPhone, refusal).await?;
     let failed = |e: crate::store::StoreError| {
         ApiError::store(
             &e,
@@ -92,14 +108,6 @@ pub(super) async fn reveal_phone(
             "the server could not look; please retry",
         )
     };
-    let scope = show_scope(&state, show_id).await.map_err(failed)?;
-    if !who.0.may(Action::RevealPhone, scope) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            ErrorCode::Forbidden,
-            "only the community's moderators see a whole phone number",
-        ));
-    }
     let order: OrderId = order.parse().map_err(|_| {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -130,21 +138,8 @@ pub(super) async fn change(
     who: Signed,
     body: Result<Json<OrderChange>, JsonRejection>,
 ) -> Result<Json<Order>, ApiError> {
-    let show_id: ShowId = show_in_path(&show)?;
-    let scope = show_scope(&state, show_id).await.map_err(|e| {
-        ApiError::store(
-            &e,
-            "changing an order",
-            "the server could not look; please retry",
-        )
-    })?;
-    if !who.0.may(Action::CancelAnyOrder, scope) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            ErrorCode::Forbidden,
-            "only the show's hosts, moderators and managers fix its orders",
-        ));
-    }
+    let refusal = "only the show's hosts, moderators and managers fix its orders";
+    let show_id = show_for(&state, &who, &show, Action::CancelAnyOrder, refusal).await?;
     let order: OrderId = order.parse().map_err(|_| {
         ApiError::new(
             StatusCode::NOT_FOUND,

@@ -48,14 +48,7 @@ pub fn ControlRoom(conn: Conn) -> impl IntoView {
 /// What needs a human now, or that all is well.
 #[component]
 fn Alerts(pulse: Pulse, names: Names) -> impl IntoView {
-    let product_of = |deal: i64| {
-        pulse
-            .deals
-            .iter()
-            .find(|d| d.deal == deal)
-            .map(|d| names.product(d.product))
-            .unwrap_or_default()
-    };
+    let product_of = |deal: i64| deal_name(&pulse, names, deal);
     let lines: Vec<(&'static str, String)> = pulse
         .alerts
         .iter()
@@ -102,6 +95,16 @@ fn Alerts(pulse: Pulse, names: Names) -> impl IntoView {
     }
 }
 
+/// The product a deal of the figures sells, by name.
+fn deal_name(pulse: &Pulse, names: Names, deal: i64) -> String {
+    pulse
+        .deals
+        .iter()
+        .find(|d| d.deal == deal)
+        .map(|d| names.product(d.product))
+        .unwrap_or_default()
+}
+
 fn reason_word(reason: Refusal) -> String {
     match reason {
         Refusal::SoldOut => tr!("pulse.reason.sold_out"),
@@ -142,8 +145,8 @@ fn Figures(pulse: Pulse) -> impl IntoView {
 /// Orders per minute as bars, sales per minute as a line, and a line at each moment something
 /// happened, with the moments listed under it in words.
 #[component]
-fn Chart(pulse: Pulse, names: Names) -> impl IntoView {
-    let minutes = pulse.minutes;
+fn Chart(mut pulse: Pulse, names: Names) -> impl IntoView {
+    let minutes = std::mem::take(&mut pulse.minutes);
     let Some(first) = minutes.first().map(|m| m.at) else {
         return ().into_any();
     };
@@ -186,14 +189,7 @@ fn Chart(pulse: Pulse, names: Names) -> impl IntoView {
         .collect::<Vec<_>>()
         .join(" ");
     let mark_of = |m: &Mark| -> (&'static str, String) {
-        let deal_name = |deal: i64| {
-            pulse
-                .deals
-                .iter()
-                .find(|d| d.deal == deal)
-                .map(|d| names.product(d.product))
-                .unwrap_or_default()
-        };
+        let deal_name = |deal: i64| deal_name(&pulse, names, deal);
         match m {
             Mark::DealLaunched { deal, .. } => (
                 "launched",
@@ -305,7 +301,7 @@ fn DealTable(pulse: Pulse, names: Names) -> impl IntoView {
                 "closed"
             };
             view! {
-                <li data-deal=d.deal data-stand=stand>
+                <li data-pulse-deal=d.deal data-stand=stand>
                     <p class="deal-head"><strong>{names.product(d.product)}</strong>
                         <small>{tr!("pulse.launched_at", at = local_hm(d.starts_at))}</small>
                         <span class=format!("chip {stand}")>{state_words(&d, at)}</span></p>

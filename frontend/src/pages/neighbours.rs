@@ -81,6 +81,12 @@ fn FindNeighbour(desk: Desk) -> impl IntoView {
             .get_untracked()
             .map(|c| format!("/api/communities/{c}/neighbours{tail}"))
     };
+    // Found or registered: the neighbour being ordered for.
+    let chosen = move |n: Neighbour| {
+        problem.set(None);
+        unknown.set(None);
+        desk.neighbour.set(Some(n));
+    };
     let find = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(path) = path("/find") else { return };
@@ -92,11 +98,7 @@ fn FindNeighbour(desk: Desk) -> impl IntoView {
             let answer = call::<Neighbour>("POST", &path, Some(&token), Some(body)).await;
             busy.set(false);
             match answer {
-                Ok(n) => {
-                    problem.set(None);
-                    unknown.set(None);
-                    desk.neighbour.set(Some(n));
-                }
+                Ok(n) => chosen(n),
                 Err(f) if f.code == Some(ErrorCode::UnknownResident) => {
                     problem.set(None);
                     desk.neighbour.set(None);
@@ -123,11 +125,7 @@ fn FindNeighbour(desk: Desk) -> impl IntoView {
             let answer = call::<Neighbour>("POST", &path, Some(&token), Some(body)).await;
             busy.set(false);
             match answer {
-                Ok(n) => {
-                    problem.set(None);
-                    unknown.set(None);
-                    desk.neighbour.set(Some(n));
-                }
+                Ok(n) => chosen(n),
                 Err(f) => problem.set(Some(words(&f))),
             }
         });
