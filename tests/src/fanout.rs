@@ -17,8 +17,13 @@ use mulin_shared::{ClientMsg, DealId, ServerMsg};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Semaphore, watch};
 
+mod control_room;
+mod orders;
+
 use crate::spike::{Shards, Target};
 use crate::wire::{Wire, http_request};
+pub use orders::OrderFigures;
+use orders::buy;
 
 /// Viewers connecting at the same time.
 const CONNECT_AT_ONCE: usize = 256;
@@ -53,32 +58,6 @@ pub struct BuyersConfig {
     pub buyers: usize,
     /// They buy at random moments within this window.
     pub window: Duration,
-}
-
-/// What the buyers of a fan-out run got.
-#[derive(Debug, Clone, Serialize)]
-pub struct OrderFigures {
-    /// Residents buying.
-    pub buyers: usize,
-    /// How long they took to connect and sign in, all of them, with the viewers watching: what a
-    /// show's start costs while the room is full.
-    pub sign_in_ms: u64,
-    /// Orders accepted (the deal has a unit for every buyer).
-    pub accepted: u64,
-    /// Orders that got anything but an acceptance, or no answer.
-    pub failed: u64,
-    /// Time from sending an order to its answer.
-    pub ack_p50_ms: f64,
-    pub ack_p99_ms: f64,
-    /// How far the control room (the host's `pulse` frames) lagged the store: for each accepted
-    /// order, from its acknowledgement to the first figures that count it (the deal's `sold`
-    /// reaching that many). `None` from a server that sends no figures.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub control_room_lag_p50_ms: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub control_room_lag_p99_ms: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub control_room_lag_max_ms: Option<f64>,
 }
 
 /// The summary line of a fan-out run.
@@ -455,124 +434,6 @@ async fn reading_the_room<T>(host: &mut Wire, work: impl Future<Output = T>) -> 
             read = host.next_text() => { read?; }
         }
     }
-}
-
-/// Lets the buyers buy and waits for all their answers.
-async fn buy(
-    host: &mut Wire,
-    buyers: crate::spike::Buyers,
-    signing_in: Duration,
-) -> Result<OrderFigures, String> {
-    let deal = buyers.deal();
-    let mut figures = Vec::new();
-    let run = watching_the_figures(host, deal, &mut figures, buyers.go()).await??;
-    let intents = || run.buyers.iter().flat_map(|b| &b.intents);
-    let accepted = intents()
-        .filter(|i| matches!(i.answer, crate::spike::Answer::Accepted(_)))
-        .count() as u64;
-    let (ack_p50_ms, ack_p99_ms) = crate::spike::ack_percentiles(intents());
-    // The figures' last word: they come to count every accepted order (for at most a few beats;
-    // a server that sends none is waited for in vain, after the measuring).
-    {
-        let caught_up = async {
-            while figures
-                .last()
-                .is_none_or(|&(_, sold)| sold < accepted as i64)
-            {
-                let text = host.next_text().await?;
-                if let Some(sold) = sold_in_pulse(text.as_str(), deal) {
-                    figures.push((Instant::now(), sold));
-                }
-            }
-            Ok::<(), String>(())
-        };
-        let _ = tokio::time::timeout(Duration::from_secs(5), caught_up).await;
-    }
-    let lags = control_room_lags(&run, &figures);
-    let lag = |p: f64| lags.as_ref().map(|l| percentile(l, p));
-    Ok(OrderFigures {
-        buyers: run.buyers.len(),
-        sign_in_ms: signing_in.as_millis() as u64,
-        accepted,
-        failed: intents().count() as u64 - accepted,
-        ack_p50_ms,
-        ack_p99_ms,
-        control_room_lag_p50_ms: lag(0.50),
-        control_room_lag_p99_ms: lag(0.99),
-        control_room_lag_max_ms: lag(1.0),
-    })
-}
-
-/// Awaits `work` while the host reads the room, noting each control-room figure of `deal`'s units
-/// sold as it arrives.
-async fn watching_the_figures<T>(
-    host: &mut Wire,
-    deal: DealId,
-    figures: &mut Vec<(Instant, i64)>,
-    work: impl Future<Output = T>,
-) -> Result<T, String> {
-    tokio::pin!(work);
-    loop {
-        tokio::select! {
-            done = &mut work => return Ok(done),
-            read = host.next_text() => {
-                if let Some(sold) = sold_in_pulse(read?.as_str(), deal) {
-                    figures.push((Instant::now(), sold));
-                }
-            }
-        }
-    }
-}
-
-/// The units of `deal` sold, if `text` is a `pulse` frame.
-fn sold_in_pulse(text: &str, deal: DealId) -> Option<i64> {
-    if !text.starts_with(r#"{"type":"pulse""#) {
-        return None;
-    }
-    match ServerMsg::parse(text).ok()? {
-        ServerMsg::Pulse { pulse } => pulse.deals.iter().find(|d| d.deal == deal).map(|d| d.sold),
-        _ => None,
-    }
-}
-
-/// For each accepted order, in the order acknowledged: from its acknowledgement to the first
-/// figures showing at least that many sold (0 if they showed it before the answer arrived), in ms.
-/// `None` if no figures came at all; an order the figures never came to count lags until the end.
-fn control_room_lags(run: &crate::spike::SpikeRun, figures: &[(Instant, i64)]) -> Option<Vec<f64>> {
-    if figures.is_empty() {
-        return None;
-    }
-    let mut acks: Vec<Instant> = run
-        .buyers
-        .iter()
-        .flat_map(|b| &b.intents)
-        .filter(|i| matches!(i.answer, crate::spike::Answer::Accepted(_)))
-        .map(|i| i.sent + i.latency)
-        .collect();
-    acks.sort_unstable();
-    let end = figures.last().map_or_else(Instant::now, |&(at, _)| at);
-    let mut lags: Vec<f64> = acks
-        .iter()
-        .enumerate()
-        .map(|(n, &acked)| {
-            let shown = figures
-                .iter()
-                .find(|&&(_, sold)| sold > n as i64)
-                .map_or(end, |&(at, _)| at);
-            shown.saturating_duration_since(acked).as_secs_f64() * 1000.0
-        })
-        .collect();
-    lags.sort_by(f64::total_cmp);
-    Some(lags)
-}
-
-/// The `p` quantile of sorted `values`, to 0.1.
-fn percentile(values: &[f64], p: f64) -> f64 {
-    if values.is_empty() {
-        return 0.0;
-    }
-    let i = ((values.len() as f64 * p).ceil() as usize).clamp(1, values.len()) - 1;
-    (values[i] * 10.0).round() / 10.0
 }
 
 /// How far the server's clock is ahead of this tool's, in ms, as the widget reckons it: from the

@@ -10,7 +10,6 @@
 //! atomic add each) and the beat reads the counters.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{MutexGuard, Weak};
 use std::time::Duration;
 
@@ -21,6 +20,11 @@ use mulin_shared::pulse::{
 use mulin_shared::{BagId, Deal, DealId, DealStatus, Order, OrderStatus, PickupId, Refusal};
 use mulin_shared::{ResidentId, ServerMsg, UtcMillis};
 
+mod counts;
+
+pub use counts::Refusals;
+use counts::Ring;
+
 use super::Room;
 use crate::live::Frame;
 use crate::now_ms;
@@ -29,70 +33,7 @@ use crate::store::{BagTimes, TalliedOrder};
 /// How often staff get the figures.
 pub const BEAT: Duration = Duration::from_secs(1);
 
-/// Seconds the rolling counts remember: the last minute and the one before, for the trend.
-const RING: usize = 120;
-
 const MINUTE_MS: i64 = 60_000;
-
-/// What the desks count as they decide, without the room: refusals by reason, and purchases that
-/// met a store error.
-#[derive(Debug, Default)]
-pub struct Refusals {
-    by_reason: [AtomicU64; 4],
-    errors: AtomicU64,
-}
-
-impl Refusals {
-    /// One purchase refused.
-    pub(in crate::live) fn refused(&self, reason: Refusal) {
-        let i = Refusal::ALL.iter().position(|r| *r == reason).unwrap_or(0);
-        self.by_reason[i].fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// `n` purchases that could not be stored.
-    pub(in crate::live) fn failed(&self, n: u64) {
-        self.errors.fetch_add(n, Ordering::Relaxed);
-    }
-
-    fn read(&self) -> [u64; 5] {
-        let r = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        let b = &self.by_reason;
-        [r(&b[0]), r(&b[1]), r(&b[2]), r(&b[3]), r(&self.errors)]
-    }
-}
-
-/// Counts per second over the last [`RING`] seconds.
-#[derive(Debug, Clone)]
-struct Ring(Vec<(i64, u64)>);
-
-impl Default for Ring {
-    fn default() -> Ring {
-        Ring(vec![(i64::MIN, 0); RING])
-    }
-}
-
-impl Ring {
-    /// Adds `n` (or takes it away, if negative) at second `sec`; older than the ring: ignored.
-    fn add(&mut self, sec: i64, n: i64) {
-        let slot = &mut self.0[sec.rem_euclid(RING as i64) as usize];
-        if slot.0 > sec {
-            return;
-        }
-        if slot.0 < sec {
-            *slot = (sec, 0);
-        }
-        slot.1 = slot.1.saturating_add_signed(n);
-    }
-
-    /// The sum over seconds `from..=to`.
-    fn sum(&self, from: i64, to: i64) -> u64 {
-        self.0
-            .iter()
-            .filter(|(s, _)| (from..=to).contains(s))
-            .map(|(_, n)| n)
-            .sum()
-    }
-}
 
 /// One deal's rolling counts.
 #[derive(Debug, Default)]
@@ -103,39 +44,15 @@ struct DealTally {
     sold_out_at: Option<UtcMillis>,
 }
 
-/// An order as it counts: what the store's rows and the desks' orders have in common.
-struct Counted {
-    deal: DealId,
-    resident: ResidentId,
-    qty: i64,
-    unit_price: i64,
-    pickup: PickupId,
-    created_at: UtcMillis,
-}
-
-impl From<&Order> for Counted {
-    fn from(o: &Order) -> Counted {
-        Counted {
-            deal: o.deal,
-            resident: o.resident,
-            qty: o.qty,
-            unit_price: o.unit_price,
-            pickup: o.pickup,
-            created_at: o.created_at,
-        }
-    }
-}
-
-impl From<&TalliedOrder> for Counted {
-    fn from(o: &TalliedOrder) -> Counted {
-        Counted {
-            deal: o.deal,
-            resident: o.resident,
-            qty: o.qty,
-            unit_price: o.unit_price,
-            pickup: o.pickup,
-            created_at: o.created_at,
-        }
+/// An order as it counts: the store's rows are these already; the desks' orders become them.
+fn counted(o: &Order) -> TalliedOrder {
+    TalliedOrder {
+        deal: o.deal,
+        resident: o.resident,
+        qty: o.qty,
+        unit_price: o.unit_price,
+        pickup: o.pickup,
+        created_at: o.created_at,
     }
 }
 
@@ -165,7 +82,7 @@ impl Tally {
             ..Tally::default()
         };
         for o in orders {
-            tally.count(&o.into(), 1);
+            tally.count(o, 1);
         }
         for deal in deals.iter().filter(|d| d.remaining() == 0) {
             // Sold out: when its last counted order came in.
@@ -176,7 +93,7 @@ impl Tally {
     }
 
     /// Counts an order in (`sign` 1) or out (-1).
-    fn count(&mut self, o: &Counted, sign: i64) {
+    fn count(&mut self, o: &TalliedOrder, sign: i64) {
         let at = o.created_at;
         let value = o.qty.saturating_mul(o.unit_price);
         let minute = self.minutes.entry(at.div_euclid(MINUTE_MS)).or_default();
@@ -210,7 +127,7 @@ impl Tally {
     /// A desk committed `orders` in `deal` (or changed its stock, with none).
     pub(super) fn placed(&mut self, deal: &Deal, orders: &[Order]) {
         for o in orders {
-            self.count(&o.into(), 1);
+            self.count(&counted(o), 1);
         }
         self.follow_stock(deal, orders.last().map(|o| o.created_at));
     }
@@ -218,10 +135,10 @@ impl Tally {
     /// An order changed from `before` to `after` (cancelled, fewer units, another pickup point).
     pub(super) fn changed(&mut self, deal: &Deal, before: &Order, after: &Order) {
         if before.status != OrderStatus::Cancelled {
-            self.count(&before.into(), -1);
+            self.count(&counted(before), -1);
         }
         if after.status != OrderStatus::Cancelled {
-            self.count(&after.into(), 1);
+            self.count(&counted(after), 1);
         }
         self.follow_stock(deal, None);
     }
@@ -455,166 +372,4 @@ pub(super) async fn beat(room: Weak<Room>) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const T0: UtcMillis = 1_800_000_000_000;
-
-    fn deal(id: DealId, stock: i64, sold: i64) -> Deal {
-        Deal {
-            id,
-            show: 1,
-            product: 1,
-            price: 990,
-            stock,
-            sold,
-            per_resident_limit: 5,
-            starts_at: T0,
-            ends_at: T0 + 3_600_000,
-            status: DealStatus::Live,
-        }
-    }
-
-    fn order(deal: DealId, resident: ResidentId, qty: i64, at: UtcMillis) -> Order {
-        Order {
-            id: at,
-            deal,
-            resident,
-            nickname: String::new(),
-            qty,
-            unit_price: 990,
-            pickup: 7,
-            pickup_code: String::new(),
-            status: OrderStatus::Accepted,
-            created_at: at,
-            cancel_reason: None,
-            product: 1,
-            show: 1,
-            placed_by: None,
-        }
-    }
-
-    #[test]
-    fn figures_add_up_and_a_cancellation_takes_its_order_back_out() {
-        let mut tally = Tally::default();
-        let mut d = deal(1, 10, 3);
-        let first = order(1, 100, 2, T0 + 1_000);
-        tally.placed(&d, &[first.clone(), order(1, 101, 1, T0 + 61_000)]);
-        let p = tally.pulse(T0 + 62_000, [&d].into_iter(), (40, 50));
-        assert_eq!((p.orders, p.units, p.sales, p.buyers), (2, 3, 2970, 2));
-        assert_eq!(p.minutes.len(), 2);
-        assert_eq!((p.minutes[0].orders, p.minutes[1].orders), (1, 1));
-        assert_eq!((p.deals[0].last_minute, p.deals[0].minute_before), (1, 1));
-        assert_eq!(
-            p.pickups,
-            [PickupPulse {
-                pickup: 7,
-                orders: 2,
-                units: 3
-            }]
-        );
-        assert_eq!(p.conversion_permille(), Some(40));
-
-        d.sold = 1;
-        let cancelled = Order {
-            status: OrderStatus::Cancelled,
-            ..first.clone()
-        };
-        tally.changed(&d, &first, &cancelled);
-        let p = tally.pulse(T0 + 62_000, [&d].into_iter(), (40, 50));
-        assert_eq!((p.orders, p.units, p.buyers), (1, 1, 1));
-        assert_eq!(p.minutes[0].orders, 0);
-        assert_eq!(p.pickups[0].units, 1);
-    }
-
-    #[test]
-    fn a_sold_out_deal_is_marked_and_forgotten_once_restocked() {
-        let mut tally = Tally::default();
-        let mut d = deal(1, 2, 2);
-        tally.placed(&d, &[order(1, 100, 2, T0 + 5_000)]);
-        let p = tally.pulse(T0 + 6_000, [&d].into_iter(), (1, 1));
-        assert_eq!(p.deals[0].sold_out_at, Some(T0 + 5_000));
-        assert!(p.marks.contains(&Mark::DealSoldOut {
-            at: T0 + 5_000,
-            deal: 1
-        }));
-        assert!(p.marks.contains(&Mark::DealLaunched { at: T0, deal: 1 }));
-        d.stock = 10;
-        tally.placed(&d, &[]);
-        let p = tally.pulse(T0 + 7_000, [&d].into_iter(), (1, 1));
-        assert_eq!(p.deals[0].sold_out_at, None);
-    }
-
-    #[test]
-    fn alerts_name_a_deal_selling_out_a_quiet_deal_refusals_and_errors() {
-        let mut tally = Tally::default();
-        // 9 of 10 sold: one left (10% or less).
-        let nearly = deal(1, 10, 9);
-        tally.placed(&nearly, &[order(1, 100, 9, T0 + 1_000)]);
-        // Selling 30 a minute with 40 left: gone within two minutes.
-        let fast = deal(2, 100, 60);
-        let orders: Vec<Order> = (0..30)
-            .map(|i| order(2, 200 + i, 2, T0 + 590_000 + i * 100))
-            .collect();
-        tally.placed(&fast, &orders);
-        // Nothing for more than five minutes.
-        let quiet = deal(3, 100, 0);
-        let now = T0 + 600_000;
-        let reasons = Refusals::default();
-        for _ in 0..25 {
-            reasons.refused(Refusal::SoldOut);
-        }
-        reasons.refused(Refusal::LimitReached);
-        reasons.failed(2);
-        tally.sample(reasons.read(), now);
-        let p = tally.pulse(now, [&nearly, &fast, &quiet].into_iter(), (0, 0));
-        assert!(
-            p.alerts.contains(&Alert::SellingOut { deal: 1, left: 1 }),
-            "{:?}",
-            p.alerts
-        );
-        assert!(p.alerts.contains(&Alert::SellingOut { deal: 2, left: 40 }));
-        assert!(p.alerts.contains(&Alert::Quiet { deal: 3, since: T0 }));
-        assert!(p.alerts.contains(&Alert::Quiet {
-            deal: 1,
-            since: T0 + 1_000
-        }));
-        assert!(
-            !p.alerts
-                .iter()
-                .any(|a| matches!(a, Alert::Quiet { deal: 2, .. }))
-        );
-        // 26 refused against 30 accepted in the last minute: not a spike yet.
-        assert!(!p.alerts.iter().any(|a| matches!(a, Alert::Refusals { .. })));
-        assert!(p.alerts.contains(&Alert::Errors { count: 2 }));
-        assert_eq!(p.minutes.last().map(|m| m.refused), Some(26));
-
-        for _ in 0..10 {
-            reasons.refused(Refusal::SoldOut);
-        }
-        tally.sample(reasons.read(), now + 1_000);
-        let p = tally.pulse(now + 1_000, [&nearly, &fast, &quiet].into_iter(), (0, 0));
-        assert!(p.alerts.contains(&Alert::Refusals {
-            count: 36,
-            reason: Refusal::SoldOut
-        }));
-        // A minute on, the errors are no longer news.
-        tally.sample(reasons.read(), now + 62_000);
-        let p = tally.pulse(now + 62_000, [&nearly, &fast, &quiet].into_iter(), (0, 0));
-        assert!(!p.alerts.iter().any(|a| matches!(a, Alert::Errors { .. })));
-    }
-
-    #[test]
-    fn a_ring_forgets_what_is_older_than_two_minutes() {
-        let mut ring = Ring::default();
-        ring.add(1000, 3);
-        ring.add(1059, 2);
-        assert_eq!(ring.sum(1000, 1059), 5);
-        // Second 1120 takes 1000's slot: 1000 is gone, and a late add for it is ignored.
-        ring.add(1120, 1);
-        ring.add(1000, 7);
-        assert_eq!(ring.sum(1000, 1120), 3);
-        ring.add(1120, -1);
-        assert_eq!(ring.sum(1061, 1120), 0);
-    }
-}
+mod tests;
