@@ -325,13 +325,17 @@ pub fn LaunchForm(conn: Conn, now: ReadSignal<i64>) -> impl IntoView {
             set_warned.set(None);
         }
     });
+    // Whether the last launch sent asked for a later start. Comparing the deal's start with the
+    // clock would misread an immediate launch as scheduled whenever the clock-offset estimate
+    // runs a few milliseconds behind the server.
+    let (asked_later, set_asked_later) = signal(false);
     // What was just launched, said under the button, so the host knows it went out.
     let launched = move || {
         conn.done.with(|d| match d {
             Some(ServerMsg::DealLaunched { deal }) => {
                 let name = conn.product_name(deal.product);
                 let at = local_hm(deal.starts_at);
-                Some(if deal.starts_at > conn.server_now() {
+                Some(if asked_later.get() {
                     tr!("host.scheduled_done", name = name, at = at)
                 } else {
                     tr!("host.launched", name = name, n = deal.stock)
@@ -398,6 +402,9 @@ pub fn LaunchForm(conn: Conn, now: ReadSignal<i64>) -> impl IntoView {
                 ends_at: starts_at.unwrap_or_else(|| conn.server_now()) + minutes * 60_000,
             })
         })();
+        if let Ok(ClientMsg::LaunchDeal { starts_at, .. }) = &parsed {
+            set_asked_later.set(starts_at.is_some());
+        }
         send_or_explain(conn, "launch", set_problem, parsed);
     };
     let input = move |id: &'static str,
