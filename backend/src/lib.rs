@@ -60,7 +60,13 @@ pub struct ServerConfig {
     pub sms_command: Option<String>,
     /// Free space below which writes are refused, and below which the log warns.
     pub space: store::SpaceLimits,
+    /// How often pickup windows and picking-list cut-offs are checked.
+    pub pickup_clock: Duration,
 }
+
+/// How often pickup windows and cut-offs are checked by default: a cut-off freezes, and an
+/// order's window closes, within this of its moment (a list read after a cut-off freezes at once).
+pub const PICKUP_CLOCK: Duration = Duration::from_secs(30);
 
 impl From<&config::ServeArgs> for ServerConfig {
     fn from(args: &config::ServeArgs) -> ServerConfig {
@@ -78,6 +84,7 @@ impl From<&config::ServeArgs> for ServerConfig {
                 reserve: args.disk_reserve_mb << 20,
                 warn: args.disk_warn_mb << 20,
             },
+            pickup_clock: PICKUP_CLOCK,
         }
     }
 }
@@ -202,6 +209,12 @@ pub async fn start(config: ServerConfig) -> Result<Server, StartError> {
     } else {
         None
     };
+    let seal_key: [u8; 32] = store
+        .secret(live::SEAL_KEY_NAME, &rand::random::<[u8; 32]>())
+        .await?
+        .try_into()
+        .map_err(|_| StartError::Store(StoreError::Corrupt("the pickup seal's key".into())))?;
+    let seal = live::PickupSeal::new(seal_key);
     let listener = TcpListener::bind(config.bind)
         .await
         .map_err(|source| StartError::Bind {
@@ -215,7 +228,9 @@ pub async fn start(config: ServerConfig) -> Result<Server, StartError> {
     let max_connections = fit_connections(config.max_connections)?;
     let (shutdown, shutdown_rx) = watch::channel(false);
     let state = AppState {
-        live: Arc::new(Live::new(store.clone(), config.max_batch).map_err(StartError::Desks)?),
+        live: Arc::new(
+            Live::new(store.clone(), config.max_batch, seal).map_err(StartError::Desks)?,
+        ),
         store: store.clone(),
         sessions,
         connections: Arc::new(Semaphore::new(max_connections)),
@@ -227,6 +242,15 @@ pub async fn start(config: ServerConfig) -> Result<Server, StartError> {
     tokio::spawn(state.live.clone().keep_peaks(async move {
         let _ = peaks_stop.wait_for(|down| *down).await;
     }));
+    let mut clock_stop = shutdown_rx.clone();
+    tokio::spawn(
+        state
+            .live
+            .clone()
+            .keep_pickup_clock(config.pickup_clock, async move {
+                let _ = clock_stop.wait_for(|down| *down).await;
+            }),
+    );
     let app = api::router(state, &config.dist);
     let header_timeout = config.header_timeout;
     let mut watch_stop = shutdown_rx.clone();

@@ -128,6 +128,11 @@ fn order(id: i64, code: &str, status: OrderStatus) -> Order {
         product: 1,
         show: 1,
         placed_by: None,
+        ready_at: None,
+        collect_by: None,
+        handed: 0,
+        picked_up_at: None,
+        pickup_qr: None,
     }
 }
 
@@ -373,7 +378,7 @@ async fn my_orders_show_the_pickup_code_and_offer_cancel_only_before_pickup() {
     assert!(text(&root, &row(1)).contains("901101"));
     // The code says what it is.
     assert!(text(&root, &row(1)).contains("取货码"));
-    assert!(text(&root, &row(1)).contains("待取货"));
+    assert!(text(&root, &row(1)).contains("待到货"));
     assert!(text(&root, &row(1)).contains("老百姓大药房（和平路店）"));
     assert!(find(&root, &format!("{} button", row(1))).is_some());
     assert!(text(&root, &row(2)).contains("已取消"));

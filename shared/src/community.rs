@@ -325,6 +325,20 @@ wire_enum! {
         ResidentMuted = "resident_muted",
         /// A resident's mute was lifted.
         MuteLifted = "mute_lifted",
+        /// A pickup point marked a product's goods of a show received: its orders there are ready.
+        GoodsReceived = "goods_received",
+        /// An order was handed over at its pickup point (all of it, or some units).
+        OrderHandedOver = "order_handed_over",
+        /// A hand-over was undone (within the hour after it).
+        HandOverUndone = "hand_over_undone",
+        /// Orders were not collected within the pickup window.
+        NotCollected = "not_collected",
+        /// A show's picking-list cut-off was set or cleared.
+        CutoffSet = "cutoff_set",
+        /// A show's picking list froze at its cut-off.
+        PickingFrozen = "picking_frozen",
+        /// The community's pickup window changed.
+        PickupDaysSet = "pickup_days_set",
     }
 }
 

@@ -175,12 +175,16 @@ impl Deal {
 wire_enum! {
     /// Where an order is in its life.
     pub enum OrderStatus {
-        /// Paid for at pickup; waiting at the pickup point.
+        /// Accepted (paid for at pickup); the goods are on their way to the pickup point.
         Accepted = "accepted",
         /// Cancelled; its units went back to the deal.
         Cancelled = "cancelled",
-        /// Collected by the resident.
+        /// Collected by the resident (every unit handed over).
         PickedUp = "picked_up",
+        /// The pickup point has the goods: the resident may collect it until `collect_by`.
+        Ready = "ready",
+        /// Not collected within the pickup window.
+        NotCollected = "not_collected",
     }
 }
 
@@ -220,6 +224,33 @@ pub struct Order {
     /// The member of staff who placed it for the resident (a grid worker's 代客下单), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placed_by: Option<crate::community::StaffId>,
+    /// When its pickup point received the goods (it became ready).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready_at: Option<UtcMillis>,
+    /// The end of its pickup window: not collected by then, it is `not_collected`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collect_by: Option<UtcMillis>,
+    /// Units handed over so far (fewer than `qty` while it is ready: a partial hand-over).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub handed: i64,
+    /// When its last unit was handed over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picked_up_at: Option<UtcMillis>,
+    /// The signed value its pickup QR code carries (only in frames to its resident): the clerk's
+    /// scan is checked against it, so a code cannot be made up from an order number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pickup_qr: Option<String>,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+impl Order {
+    /// Whether the resident may still come for it (accepted or ready, units still to hand over).
+    pub fn to_collect(&self) -> bool {
+        matches!(self.status, OrderStatus::Accepted | OrderStatus::Ready)
+    }
 }
 
 wire_enum! {

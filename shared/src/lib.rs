@@ -11,6 +11,7 @@ pub mod community;
 pub mod control;
 pub mod domain;
 pub mod lucky_bag;
+pub mod pickup;
 pub mod protocol;
 pub mod pulse;
 pub mod report;

@@ -87,6 +87,8 @@ pub struct Options {
     pub new_numbers_need_code: bool,
     /// `--sms-command`; `None` writes codes to the log ([`sms_log`] reads them).
     pub sms_command: Option<String>,
+    /// How often pickup windows and cut-offs are checked.
+    pub pickup_clock: Duration,
 }
 
 impl Default for Options {
@@ -96,6 +98,7 @@ impl Default for Options {
             header_timeout: HEADER_TIMEOUT,
             new_numbers_need_code: false,
             sms_command: None,
+            pickup_clock: mulin_backend::PICKUP_CLOCK,
         }
     }
 }
@@ -206,6 +209,7 @@ impl TestServer {
             new_numbers_need_code: options.new_numbers_need_code,
             sms_command: options.sms_command.clone(),
             space: Default::default(),
+            pickup_clock: options.pickup_clock,
         })
         .await
         .expect("server starts");

@@ -100,7 +100,7 @@ async fn a_resident_signs_in_buys_and_the_other_tab_sees_it() {
     assert_eq!((orders[0].nickname.as_str(), orders[0].qty), ("王阿姨", 2));
 
     // "My orders" shows it with its pickup code; cancelling puts the units back for everyone.
-    let listed = buyer.wait_text(".my-order", |t| t.contains("待取货")).await;
+    let listed = buyer.wait_text(".my-order", |t| t.contains("待到货")).await;
     assert!(listed.contains(&orders[0].pickup_code), "{listed}");
     // Shown at the counter on a desktop too.
     buyer.click(".my-order [data-counter]").await;

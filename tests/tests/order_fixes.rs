@@ -79,7 +79,17 @@ async fn staff_reduce_and_move_an_order_and_everyone_sees_it() {
             _ => None,
         })
         .await;
-    assert_eq!(seen, changed);
+    assert!(
+        seen.pickup_qr.is_some(),
+        "the resident's copy carries its QR value"
+    );
+    assert_eq!(
+        Order {
+            pickup_qr: None,
+            ..seen
+        },
+        changed
+    );
     viewer
         .recv_until(|m| match m {
             ServerMsg::Room(r) => r

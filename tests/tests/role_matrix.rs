@@ -390,3 +390,210 @@ async fn the_managers_routes_are_refused_to_everyone_else() {
         mulin_shared::ShowStatus::Live
     );
 }
+
+/// Pickup day's routes, refused to every role that may not use them: the counter (find, hand
+/// over, goods received) is the pickup clerks' and moderators'; undoing a hand-over the
+/// moderators'; picking lists the clerks', moderators' and managers'; the cut-off and the pickup
+/// window the managers'. A clerk acts at their own stores only. Nothing refused changes anything.
+#[tokio::test]
+async fn pickup_routes_are_refused_to_everyone_who_may_not() {
+    use mulin_tests::staff::{api, demo_manager, staff_member};
+    use serde_json::json;
+    let ts = TestServer::start().await;
+    let addr = ts.addr();
+    let (community, manager) = demo_manager(&ts).await;
+    let store = ts.server.store().clone();
+    let mut buyer = ts.client().await;
+    let deal = buyer.join_pinned(ts.show).await;
+    buyer.sign_in("买家").await;
+    let ServerMsg::OrderAccepted { order, .. } = buyer.order(deal, 1, "matrix-p").await else {
+        panic!("the buyer's order");
+    };
+    let token = |name: &'static str, roles: Vec<Role>, pickups: Vec<i64>| {
+        let manager = manager.clone();
+        async move {
+            staff_member(addr, community, &manager, name, &roles, &pickups)
+                .await
+                .1
+        }
+    };
+    let host = token("主播", vec![Role::Host], vec![]).await;
+    let grid = token("网格员", vec![Role::GridWorker], vec![]).await;
+    let clerk_two = token("二店店员", vec![Role::PickupClerk], vec![2]).await;
+    let clerk_one = token("一店店员", vec![Role::PickupClerk], vec![1]).await;
+    let moderator = token("场控", vec![Role::Moderator], vec![]).await;
+    let mut resident = ts.client().await;
+    resident.join(ts.show).await;
+    let (_, resident_token) = resident.sign_in("邻居").await;
+
+    let base = format!("/api/communities/{community}");
+    let show = ts.show;
+    let hand = json!({ "units": 1, "was_handed": 0 });
+    let goods = json!({ "show": show, "product": order.product });
+    let counter = [
+        (
+            "GET",
+            format!("{base}/counter?code={}", order.pickup_code),
+            None,
+        ),
+        (
+            "POST",
+            format!("{base}/orders/{}/hand-over", order.id),
+            Some(hand.clone()),
+        ),
+        (
+            "POST",
+            format!("{base}/pickups/1/received"),
+            Some(goods.clone()),
+        ),
+    ];
+    let undo = [(
+        "POST",
+        format!("{base}/orders/{}/undo-hand-over", order.id),
+        None,
+    )];
+    let lists = [
+        ("GET", format!("{base}/picking?shows={show}"), None),
+        ("GET", format!("{base}/picking.csv?shows={show}"), None),
+        ("GET", format!("{base}/picking.xlsx?shows={show}"), None),
+        ("GET", format!("{base}/pickups/1/day"), None),
+    ];
+    let rules = [
+        (
+            "PUT",
+            format!("{base}/shows/{show}/cutoff"),
+            Some(json!({ "at": mulin_backend::now_ms() + 3_600_000 })),
+        ),
+        (
+            "PUT",
+            format!("{base}/pickup-days"),
+            Some(json!({ "days": 9 })),
+        ),
+    ];
+    // Who may not do which.
+    let cases: Vec<(
+        &str,
+        Option<&str>,
+        Vec<&(&str, String, Option<serde_json::Value>)>,
+    )> = vec![
+        (
+            "nobody",
+            None,
+            counter
+                .iter()
+                .chain(&undo)
+                .chain(&lists)
+                .chain(&rules)
+                .collect(),
+        ),
+        (
+            "a resident",
+            Some(&resident_token),
+            counter
+                .iter()
+                .chain(&undo)
+                .chain(&lists)
+                .chain(&rules)
+                .collect(),
+        ),
+        (
+            "a host",
+            Some(&host),
+            counter
+                .iter()
+                .chain(&undo)
+                .chain(&lists)
+                .chain(&rules)
+                .collect(),
+        ),
+        (
+            "a show token",
+            Some(&ts.moderator_token),
+            counter
+                .iter()
+                .chain(&undo)
+                .chain(&lists)
+                .chain(&rules)
+                .collect(),
+        ),
+        (
+            "a grid worker",
+            Some(&grid),
+            counter
+                .iter()
+                .chain(&undo)
+                .chain(&lists)
+                .chain(&rules)
+                .collect(),
+        ),
+        (
+            "the manager",
+            Some(&manager),
+            counter.iter().chain(&undo).collect(),
+        ),
+        (
+            "a clerk",
+            Some(&clerk_one),
+            undo.iter().chain(&rules).collect(),
+        ),
+        ("a moderator", Some(&moderator), rules.iter().collect()),
+        (
+            "another store's clerk",
+            Some(&clerk_two),
+            // Its own store's lists it may read; the first store's are refused, and so is acting
+            // there (the counter names the store instead: see pickup_day.rs).
+            vec![&counter[2], &lists[3], &undo[0], &rules[0], &rules[1]],
+        ),
+    ];
+    let filter = Default::default();
+    let audit = || store.audit_log(community, &filter);
+    let before = (
+        store.show_orders(show, 100).await.expect("orders"),
+        audit().await.expect("log"),
+    );
+    for (who, token, routes) in cases {
+        let (status, code) = if token.is_none() {
+            (401, "not_signed_in")
+        } else {
+            (403, "forbidden")
+        };
+        for (method, path, body) in routes {
+            let (got, answer) = api(addr, method, path, token, body.as_ref()).await;
+            assert_eq!(
+                (got, answer["error"].as_str()),
+                (status, Some(code)),
+                "{who}: {method} {path}"
+            );
+        }
+    }
+    // The second store's clerk reads the first store's list only by asking for all: theirs.
+    let (got, list) = api(
+        addr,
+        "GET",
+        &format!("{base}/picking?shows={show}"),
+        Some(&clerk_two),
+        None,
+    )
+    .await;
+    assert_eq!(got, 200, "{list}");
+    assert!(
+        list["points"]
+            .as_array()
+            .is_some_and(|p| p.iter().all(|p| p["pickup"] == json!(2))),
+        "{list}"
+    );
+    let (got, answer) = api(
+        addr,
+        "GET",
+        &format!("{base}/picking?shows={show}&pickup=1"),
+        Some(&clerk_two),
+        None,
+    )
+    .await;
+    assert_eq!((got, answer["error"].as_str()), (403, Some("forbidden")));
+    let after = (
+        store.show_orders(show, 100).await.expect("orders"),
+        audit().await.expect("log"),
+    );
+    assert_eq!(after, before, "nothing refused changed the store");
+}

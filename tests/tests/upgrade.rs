@@ -283,11 +283,12 @@ async fn a_resident_of_the_earlier_release_comes_back_to_their_orders() {
 }
 
 /// An order as the earlier release recorded it: orders did not name their product and show yet
-/// (the tests check those against the order's deal).
+/// (the tests check those against the order's deal), nor carry a pickup QR value.
 fn as_recorded(o: mulin_shared::Order) -> mulin_shared::Order {
     mulin_shared::Order {
         product: 0,
         show: 0,
+        pickup_qr: None,
         ..o
     }
 }

@@ -1,7 +1,7 @@
 //! Who may do what: the one role × action table the server checks every request against, so that
 //! a permission is decided in one place and a test can walk all of it.
 
-use mulin_shared::{CommunityId, ErrorCode, ResidentId, Role, ShowId};
+use mulin_shared::{CommunityId, ErrorCode, PickupId, ResidentId, Role, ShowId};
 
 use super::Principal;
 
@@ -40,11 +40,22 @@ pub enum Action {
     OrderForResidents,
     /// See a resident's whole phone number on an order (to call them), logged each time.
     RevealPhone,
+    /// Read picking lists and a store's day (a pickup clerk: their own stores' only).
+    SeePickingLists,
+    /// Find orders by their pickup code and hand them over (a pickup clerk: at their own stores).
+    HandOver,
+    /// Mark a store's goods of a product received, which makes its orders there ready (a pickup
+    /// clerk: at their own stores).
+    MarkReceived,
+    /// Undo a hand-over within the hour after it.
+    UndoHandOver,
+    /// Set a show's picking-list cut-off and the community's pickup window.
+    SetPickupRules,
 }
 
 impl Action {
     /// Every action, for tests that walk the table.
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 20] = [
         Action::Buy,
         Action::EnterBag,
         Action::Rename,
@@ -60,6 +71,11 @@ impl Action {
         Action::MuteResidents,
         Action::OrderForResidents,
         Action::RevealPhone,
+        Action::SeePickingLists,
+        Action::HandOver,
+        Action::MarkReceived,
+        Action::UndoHandOver,
+        Action::SetPickupRules,
     ];
 }
 
@@ -105,6 +121,10 @@ pub fn allowed(role: Role, action: Action) -> bool {
                 | MuteResidents
                 | OrderForResidents
                 | RevealPhone
+                | SeePickingLists
+                | HandOver
+                | MarkReceived
+                | UndoHandOver
         ),
         Role::Manager => matches!(
             action,
@@ -115,10 +135,12 @@ pub fn allowed(role: Role, action: Action) -> bool {
                 | SeeReport
                 | SeeAllOrders
                 | MuteResidents
+                | SeePickingLists
+                | SetPickupRules
         ),
-        // Handing over at the counter comes with its own action.
         Role::GridWorker => matches!(action, SeeReport | OrderForResidents),
-        Role::PickupClerk => false,
+        // At their own stores only: see [`stores`].
+        Role::PickupClerk => matches!(action, SeePickingLists | HandOver | MarkReceived),
     }
 }
 
@@ -136,6 +158,26 @@ pub fn check(who: Option<&Principal>, action: Action, scope: Scope) -> Result<()
     } else {
         Err(Refused::Forbidden)
     }
+}
+
+/// The pickup points where `who` may do `action` in `scope`: `None` for every store of the
+/// community (a role other than pickup clerk allows it), else the stores the clerk serves.
+pub fn stores(
+    who: Option<&Principal>,
+    action: Action,
+    scope: Scope,
+) -> Result<Option<Vec<PickupId>>, Refused> {
+    check(who, action, scope)?;
+    let who = who.ok_or(Refused::NotSignedIn)?;
+    let everywhere = who
+        .roles
+        .iter()
+        .any(|&r| r != Role::PickupClerk && allowed(r, action));
+    Ok(if everywhere {
+        None
+    } else {
+        Some(who.pickups.clone())
+    })
 }
 
 /// The resident `who` is, if they may do `action`: one of the things a resident does in any show
@@ -171,6 +213,10 @@ mod tests {
                     MuteResidents,
                     OrderForResidents,
                     RevealPhone,
+                    SeePickingLists,
+                    HandOver,
+                    MarkReceived,
+                    UndoHandOver,
                 ],
             ),
             (
@@ -183,10 +229,15 @@ mod tests {
                     ReadAudit,
                     SeeReport,
                     MuteResidents,
+                    SeePickingLists,
+                    SetPickupRules,
                 ],
             ),
             (Role::GridWorker, &[SeeReport, OrderForResidents]),
-            (Role::PickupClerk, &[]),
+            (
+                Role::PickupClerk,
+                &[SeePickingLists, HandOver, MarkReceived],
+            ),
         ];
         assert_eq!(expected.len(), Role::ALL.len());
         for (role, may) in expected {

@@ -6,6 +6,7 @@
 mod bag;
 mod desk;
 mod room;
+mod seal;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use crate::store::{Store, StoreError};
 pub use desk::{Answer, AnswerTo, Buyer, Canceller, Decision};
 pub use room::{BagSpec, DealSpec, Inbox, Room, ViewerGuard};
 pub use room::{Screen, Snapshot};
+pub use seal::{KEY_NAME as SEAL_KEY_NAME, PickupSeal, SealError};
 
 /// A serialized server message, made once and shared by every connection that sends it.
 pub type Frame = bytes::Bytes;
@@ -237,6 +239,7 @@ pub struct Live {
     // A tokio mutex held while a room loads, so two first viewers can never start two desks for a deal.
     rooms: Mutex<HashMap<ShowId, Arc<Room>>>,
     mutes: Mutes,
+    seal: Arc<PickupSeal>,
 }
 
 /// The mutes in force per community, read from the store on a community's first purchase and again
@@ -251,8 +254,10 @@ struct Mutes {
 impl Live {
     /// A registry over `store`; desks commit at most `max_batch` orders per transaction. Fails only
     /// if the desks' thread cannot be started.
-    pub fn new(store: Store, max_batch: usize) -> std::io::Result<Live> {
+    /// `seal` makes the values of residents' pickup QR codes.
+    pub fn new(store: Store, max_batch: usize, seal: PickupSeal) -> std::io::Result<Live> {
         Ok(Live {
+            seal: Arc::new(seal),
             store,
             max_batch: max_batch.max(1),
             metrics: Arc::new(Metrics::default()),
@@ -302,6 +307,31 @@ impl Live {
         }
     }
 
+    /// What seals and opens pickup QR values.
+    pub fn seal(&self) -> &PickupSeal {
+        &self.seal
+    }
+
+    /// After orders of `community` moved on in their life (goods received, handed over, undone,
+    /// not collected): each resident's open pages hear of it in whichever of the community's rooms
+    /// they follow on this node, and the staff of each order's own show see it.
+    pub async fn orders_moved(&self, community: CommunityId, orders: &[mulin_shared::Order]) {
+        if orders.is_empty() {
+            return;
+        }
+        let rooms: Vec<Arc<Room>> = self
+            .rooms
+            .lock()
+            .await
+            .values()
+            .filter(|r| r.community() == community)
+            .cloned()
+            .collect();
+        for room in rooms {
+            room.orders_moved(orders);
+        }
+    }
+
     /// The desks' counters.
     pub fn metrics(&self) -> MetricsSnapshot {
         self.metrics.snapshot()
@@ -319,6 +349,7 @@ impl Live {
             self.max_batch,
             self.metrics.clone(),
             self.desks.handle.clone(),
+            self.seal.clone(),
         )
         .await?;
         rooms.insert(show, room.clone());
@@ -372,6 +403,42 @@ impl Live {
             let rooms: Vec<Arc<Room>> = self.rooms.lock().await.values().cloned().collect();
             for room in rooms {
                 room.keep_peak().await;
+            }
+        }
+    }
+
+    /// Every `interval` until `stop` resolves: ready orders whose pickup window ended become not
+    /// collected (their residents hear of it), and picking lists whose cut-off passed freeze. Every
+    /// node may do it: each change is a guarded update, done once whoever comes first.
+    pub async fn keep_pickup_clock(
+        self: Arc<Self>,
+        interval: std::time::Duration,
+        stop: impl std::future::Future<Output = ()>,
+    ) {
+        let mut every = tokio::time::interval(interval);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                _ = &mut stop => return,
+                _ = every.tick() => {}
+            }
+            let now = crate::now_ms();
+            match self.store.lapse_uncollected(now).await {
+                Ok(lapsed) => {
+                    let mut by_community: HashMap<CommunityId, Vec<mulin_shared::Order>> =
+                        HashMap::new();
+                    for (community, order) in lapsed {
+                        by_community.entry(community).or_default().push(order);
+                    }
+                    for (community, orders) in by_community {
+                        self.orders_moved(community, &orders).await;
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "pickup windows not checked"),
+            }
+            if let Err(e) = self.store.freeze_due(now).await {
+                tracing::warn!(error = %e, "picking lists not frozen");
             }
         }
     }

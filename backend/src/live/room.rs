@@ -180,6 +180,8 @@ pub struct Room {
     /// Refusals and failures, counted by the desks.
     refusals: Arc<Refusals>,
     dirty: Arc<Notify>,
+    /// Seals the pickup QR values of the orders sent to their residents.
+    seal: Arc<super::PickupSeal>,
     me: Weak<Room>,
 }
 
@@ -241,6 +243,7 @@ impl Room {
         max_batch: usize,
         metrics: Arc<Metrics>,
         desks: tokio::runtime::Handle,
+        seal: Arc<super::PickupSeal>,
     ) -> Result<Arc<Room>, LiveError> {
         let catalogue = Catalogue::load(&store, show).await?;
         let community = store
@@ -315,6 +318,7 @@ impl Room {
             tally: Mutex::new(tally),
             refusals: Arc::default(),
             dirty: dirty.clone(),
+            seal,
             me: me.clone(),
         });
         for deal in deals.into_iter().filter(|d| d.status == DealStatus::Live) {

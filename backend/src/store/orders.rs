@@ -14,10 +14,11 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use super::{Store, StoreError};
 
 pub(super) const ORDER_COLUMNS: &str = "o.id, o.deal_id, o.resident_id, r.nickname, o.qty, o.unit_price, \
-     o.pickup_id, o.pickup_code, o.status, o.created_at, o.cancel_reason, d.product_id, d.show_id, o.placed_by";
+     o.pickup_id, o.pickup_code, o.status, o.created_at, o.cancel_reason, d.product_id, d.show_id, o.placed_by, \
+     o.ready_at, o.collect_by, o.handed, o.picked_up_at";
 
 /// How many columns [`ORDER_COLUMNS`] has: a query's own column after them is at this index.
-pub(super) const ORDER_FIELDS: usize = 14;
+pub(super) const ORDER_FIELDS: usize = 18;
 
 /// What every query with [`ORDER_COLUMNS`] selects from: an order, its buyer and its deal.
 pub(super) const ORDER_TABLES: &str =
@@ -25,6 +26,10 @@ pub(super) const ORDER_TABLES: &str =
 
 /// What came of asking to change an order ([`Store::change_order`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a value returned once per request and matched at once; boxing would only add an allocation"
+)]
 pub enum OrderChangeOutcome {
     /// Changed, from `before` to `after`.
     Changed {
@@ -252,6 +257,11 @@ impl Store {
                     product,
                     show,
                     placed_by: o.placed_by,
+                    ready_at: None,
+                    collect_by: None,
+                    handed: 0,
+                    picked_up_at: None,
+                    pickup_qr: None,
                 })
                 .collect();
             Ok(stored)
@@ -274,8 +284,8 @@ impl Store {
         }))
     }
 
-    /// Cancels an accepted order and gives its units back to the deal, in one transaction.
-    /// `None` when the order is not (or no longer) accepted. Staff's cancellations (`by`) are
+    /// Cancels an order nothing of which was handed over yet (accepted or ready) and gives its
+    /// units back to the deal, in one transaction. `None` when it cannot be cancelled (any more). Staff's cancellations (`by`) are
     /// logged.
     pub async fn cancel_order(
         &self,
@@ -284,16 +294,18 @@ impl Store {
         by: Option<&super::Actor>,
     ) -> Result<Option<Order>, StoreError> {
         self.write(2, async |tx| {
-            let row = sqlx::query(
+            let row = sqlx::query(&format!(
                 "UPDATE orders SET status = 'cancelled', cancel_reason = ? \
-                 WHERE id = ? AND status = 'accepted' RETURNING deal_id, qty",
-            )
+                 WHERE id = ? AND {} RETURNING deal_id, qty, ready_at IS NOT NULL",
+                super::pickup::Step::Cancel.guard()
+            ))
             .bind(reason)
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
             let Some(row) = row else { return Ok(None) };
             let (deal, qty): (i64, i64) = (row.get(0), row.get(1));
+            let was = if row.get(2) { "ready" } else { "accepted" };
             sqlx::query("UPDATE deals SET sold = sold - ? WHERE id = ?")
                 .bind(qty)
                 .bind(deal)
@@ -323,7 +335,7 @@ impl Store {
                     format!("order {id}"),
                 )
                 .before(serde_json::json!({
-                    "status": "accepted", "deal": deal, "qty": qty, "resident": order.resident
+                    "status": was, "deal": deal, "qty": qty, "resident": order.resident
                 }))
                 .after(serde_json::json!({ "status": "cancelled", "reason": reason }));
                 super::audit::record_in_show(tx, show, by, &change, crate::now_ms()).await?;
@@ -351,7 +363,7 @@ impl Store {
                 return Ok(OrderChangeOutcome::Missing);
             };
             let before = order_from_row(&row);
-            if before.status != OrderStatus::Accepted {
+            if !super::pickup::Step::Change.allows(&before) {
                 return Ok(OrderChangeOutcome::Closed(before));
             }
             if (before.qty, before.pickup) != was || qty > before.qty {
@@ -462,11 +474,7 @@ impl Store {
         search: &OrderSearch,
     ) -> Result<Vec<(Order, String)>, StoreError> {
         let q = search.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-        let status = search.status.map(|s| match s {
-            OrderStatus::Accepted => "accepted",
-            OrderStatus::Cancelled => "cancelled",
-            OrderStatus::PickedUp => "picked_up",
-        });
+        let status = search.status.map(OrderStatus::as_str);
         let rows = sqlx::query(&format!(
             "SELECT {ORDER_COLUMNS}, r.phone FROM {ORDER_TABLES} WHERE d.show_id = ?1 \
              AND (?2 IS NULL OR o.pickup_code = ?2 \
@@ -506,15 +514,20 @@ pub(super) fn order_from_row(r: &SqliteRow) -> Order {
         unit_price: r.get(5),
         pickup: r.get(6),
         pickup_code: r.get(7),
-        status: match status.as_str() {
-            "cancelled" => OrderStatus::Cancelled,
-            "picked_up" => OrderStatus::PickedUp,
-            _ => OrderStatus::Accepted,
-        },
+        status: OrderStatus::ALL
+            .iter()
+            .copied()
+            .find(|s| s.as_str() == status)
+            .unwrap_or(OrderStatus::Accepted),
         created_at: r.get(9),
         cancel_reason: r.get(10),
         product: r.get(11),
         show: r.get(12),
         placed_by: r.get(13),
+        ready_at: r.get(14),
+        collect_by: r.get(15),
+        handed: r.get(16),
+        picked_up_at: r.get(17),
+        pickup_qr: None,
     }
 }

@@ -150,7 +150,9 @@ fn prize_row(names: Names, p: &Prize) -> String {
 /// One order: what, where, its code and state, and what can be done with it (`here`: it was
 /// bought in this show, so it can be cancelled here; else its day is given).
 fn order_row(names: Names, o: &Order, confirming: bool, here: bool) -> String {
-    let waiting = o.status == OrderStatus::Accepted;
+    // Still to collect: shown at the counter; cancelled only while nothing was handed over.
+    let waiting = o.to_collect();
+    let here = here && o.handed == 0;
     let placed = if here {
         tr!("orders.placed_at", time = local_time(o.created_at))
     } else {
@@ -192,10 +194,29 @@ fn order_row(names: Names, o: &Order, confirming: bool, here: bool) -> String {
             })
             .unwrap_or_default()
     };
+    // Ready: where, and until when; partly handed over: how many so far.
+    let ready = if o.status == OrderStatus::Ready {
+        let by = o.collect_by.map(|t| js_sys::Date::new(&(t as f64).into()));
+        let mut line = tr!(
+            "orders.ready_at",
+            place = names.pickup(o.pickup),
+            m = by.as_ref().map_or(0, |d| d.get_month() + 1),
+            d = by.as_ref().map_or(0, |d| d.get_date())
+        );
+        if o.handed > 0 {
+            line = format!(
+                "{line} · {}",
+                tr!("orders.partly", handed = o.handed, qty = o.qty)
+            );
+        }
+        format!("<p class=\"ready\">{}</p>", escape(&line))
+    } else {
+        String::new()
+    };
     format!(
         "<li class=\"my-order\" data-order=\"{}\" data-status=\"{}\">\
          <div class=\"my-order-what\"><strong>{}</strong> × {} · {}\
-         <p class=\"muted\">{} · {}</p></div>\
+         <p class=\"muted\">{} · {}</p>{ready}</div>\
          <div class=\"my-order-side\"><span class=\"code-label\">{}</span><span class=\"code\">{}</span>\
          <span class=\"muted\">{}</span></div>{actions}</li>",
         o.id,
@@ -219,7 +240,7 @@ fn counter_html(
     (kind, id): CounterOf,
 ) -> Option<String> {
     // What, its code, its kind of code, its state (orders only) and where.
-    let (what, code, label, state, pickup) = if kind == 'p' {
+    let (what, code, label, state, pickup, qr) = if kind == 'p' {
         conn.prizes.with(|p| {
             p.iter().find(|p| p.bag == id).map(|p| {
                 let what = format!("{} · {}", tr!("orders.prize"), p.prize);
@@ -229,6 +250,7 @@ fn counter_html(
                     "orders.claim_code",
                     None,
                     p.pickup,
+                    None,
                 )
             })
         })?
@@ -242,6 +264,7 @@ fn counter_html(
                     "orders.code",
                     Some(o.status),
                     o.pickup,
+                    o.pickup_qr.clone().filter(|_| o.to_collect()),
                 )
             })
         })?
@@ -250,8 +273,17 @@ fn counter_html(
         .me
         .with(|m| m.as_ref().map(|m| m.nickname.clone()))
         .unwrap_or_default();
+    // The server draws the QR code: the widget carries no encoder.
+    let qr = qr
+        .map(|v| {
+            format!(
+                "<img class=\"counter-qr\" src=\"/api/pickup-qr/{}\" alt=\"\">",
+                escape(&v)
+            )
+        })
+        .unwrap_or_default();
     let mut html = format!(
-        "<p class=\"counter-hint\">{}</p><p class=\"code-label\">{}</p>\
+        "<p class=\"counter-hint\">{}</p>{qr}<p class=\"code-label\">{}</p>\
          <p class=\"counter-code\" id=\"counter-code\">{}</p>",
         escape(&tr!("orders.counter_hint")),
         escape(&text(label, &[])),

@@ -41,14 +41,12 @@ pub(crate) fn status_word(status: OrderStatus) -> String {
         OrderStatus::Accepted => tr!("orders.accepted"),
         OrderStatus::Cancelled => tr!("orders.cancelled"),
         OrderStatus::PickedUp => tr!("orders.picked_up"),
+        OrderStatus::Ready => tr!("orders.ready"),
+        OrderStatus::NotCollected => tr!("orders.not_collected"),
     }
 }
 
 /// Where an order stands, as on the wire (for tests and styling).
 pub(crate) fn status_key(status: OrderStatus) -> &'static str {
-    match status {
-        OrderStatus::Accepted => "accepted",
-        OrderStatus::Cancelled => "cancelled",
-        OrderStatus::PickedUp => "picked_up",
-    }
+    status.as_str()
 }

@@ -139,6 +139,24 @@ wire_enum! {
         /// (HTTP only) Staff ordering for a neighbour: the deal's desk refused it (the answer's
         /// `reason`, `remaining` and `held` say why).
         Refused = "refused",
+        /// (HTTP only) A scanned or typed pickup code is not one this server made: misread, altered
+        /// or made up. Nothing was looked up.
+        ForgedCode = "forged_code",
+        /// (HTTP only) The order is collected at another pickup point; the answer's `store` names it.
+        WrongStore = "wrong_store",
+        /// (HTTP only) The order was handed over already (or more units asked for than are still to
+        /// hand over); the answer's `at` and `by` say when and by whom.
+        AlreadyHandedOver = "already_handed_over",
+        /// (HTTP only) The order cannot be handed over or made ready: it was cancelled or not
+        /// collected in time; the message says which.
+        OrderClosed = "order_closed",
+        /// (HTTP only) A hand-over is undone within an hour of it only; this one is older.
+        UndoWindowPassed = "undo_window_passed",
+        /// (HTTP only) A picking list's cut-off is not acceptable: in the past, or the list was
+        /// frozen already; the message says which.
+        InvalidCutoff = "invalid_cutoff",
+        /// (HTTP only) A pickup window is 1 to 30 days.
+        InvalidPickupDays = "invalid_pickup_days",
         /// This session was ended: the person or one of their roles was revoked. Sent before the
         /// server closes the connection; sign in again (their remaining roles still work).
         SessionRevoked = "session_revoked",

@@ -7,8 +7,10 @@
 //! query gets `400 invalid_message`, an id that names nothing `404` with the thing's code.
 
 mod catalogue;
+mod counter;
 mod mutes;
 mod neighbours;
+mod picking;
 mod shows;
 mod staff;
 
@@ -89,6 +91,34 @@ pub(super) fn routes() -> Router<AppState> {
             get(neighbours::placed),
         )
         .route("/shows/{show}/proxy-orders", post(neighbours::order))
+        .route("/communities/{community}/counter", get(counter::find))
+        .route(
+            "/communities/{community}/orders/{order}/hand-over",
+            post(counter::hand_over),
+        )
+        .route(
+            "/communities/{community}/orders/{order}/undo-hand-over",
+            post(counter::undo),
+        )
+        .route(
+            "/communities/{community}/pickups/{item}/day",
+            get(counter::day),
+        )
+        .route(
+            "/communities/{community}/pickups/{item}/received",
+            post(counter::received),
+        )
+        .route("/pickup-qr/{value}", get(counter::qr_svg))
+        .route("/communities/{community}/picking", get(picking::json))
+        .route("/communities/{community}/{file}", get(picking::file))
+        .route(
+            "/communities/{community}/shows/{show}/cutoff",
+            put(picking::set_cutoff),
+        )
+        .route(
+            "/communities/{community}/pickup-days",
+            get(picking::pickup_days).put(picking::set_pickup_days),
+        )
         .route(
             "/communities/{community}/pictures",
             post(super::pictures::upload_for_community),

@@ -129,7 +129,10 @@ impl Session {
                 .await;
         };
         match room.cancel_order(order, by, reason).await {
-            Ok(order) => self.send(&ServerMsg::OrderCancelled { order }).await,
+            Ok(order) => {
+                let order = room.sealed(order);
+                self.send(&ServerMsg::OrderCancelled { order }).await
+            }
             Err(e) => self.live_error(e).await,
         }
     }

@@ -199,7 +199,10 @@ impl Writer {
         let msg = match answer.result {
             Ok(Decision::Accepted(order)) => ServerMsg::OrderAccepted {
                 key: answer.key,
-                order,
+                order: match &self.followed {
+                    Some(room) => room.sealed(order),
+                    None => order,
+                },
             },
             Ok(Decision::Refused {
                 reason,

@@ -22,11 +22,37 @@ impl Room {
 
     /// A resident's orders in every show of this show's community, newest first: a resident is
     /// known, with their orders, in every show of the community.
+    /// Each carries its pickup QR value.
     pub async fn resident_orders(&self, resident: ResidentId) -> Result<Vec<Order>, LiveError> {
-        Ok(self
+        let orders = self
             .store
             .resident_orders(self.community(), resident)
-            .await?)
+            .await?;
+        Ok(orders.into_iter().map(|o| self.seal.sealed(o)).collect())
+    }
+
+    /// `order` with its pickup QR value, for its resident.
+    pub fn sealed(&self, order: Order) -> Order {
+        self.seal.sealed(order)
+    }
+
+    /// After orders of this room's community moved on in their life (see
+    /// [`crate::live::Live::orders_moved`]): their residents' pages following this room hear of it,
+    /// and this show's staff see its own orders as they are.
+    pub(in crate::live) fn orders_moved(&self, orders: &[Order]) {
+        for order in orders {
+            if order.show == self.show {
+                if let Some(kept) = self.lock().recent.iter_mut().find(|o| o.id == order.id) {
+                    *kept = order.clone();
+                }
+                self.tell_staff(|| ServerMsg::OrderUpdated {
+                    order: order.clone(),
+                });
+            }
+            self.tell_resident(order.resident, || ServerMsg::OrderUpdated {
+                order: self.seal.sealed(order.clone()),
+            });
+        }
     }
 
     /// Hands a purchase to the deal's desk. `Ok` means exactly one answer will reach `reply` (for an
@@ -190,7 +216,7 @@ impl Room {
             // Ordered for them by staff: their own open pages list it at once.
             if order.placed_by.is_some() {
                 self.tell_resident(order.resident, || ServerMsg::OrderUpdated {
-                    order: order.clone(),
+                    order: self.seal.sealed(order.clone()),
                 });
             }
         }
@@ -216,11 +242,11 @@ impl Room {
         });
         if order.status == OrderStatus::Cancelled {
             self.tell_resident(order.resident, || ServerMsg::OrderCancelled {
-                order: order.clone(),
+                order: self.seal.sealed(order.clone()),
             });
         } else {
             self.tell_resident(order.resident, || ServerMsg::OrderUpdated {
-                order: order.clone(),
+                order: self.seal.sealed(order.clone()),
             });
         }
         self.changed();

@@ -40,6 +40,13 @@ fn action_name(a: AuditAction) -> String {
         AuditAction::PhoneRevealed => tr!("audit.phone_revealed"),
         AuditAction::ResidentMuted => tr!("audit.resident_muted"),
         AuditAction::MuteLifted => tr!("audit.mute_lifted"),
+        AuditAction::GoodsReceived => tr!("audit.goods_received"),
+        AuditAction::OrderHandedOver => tr!("audit.order_handed_over"),
+        AuditAction::HandOverUndone => tr!("audit.hand_over_undone"),
+        AuditAction::NotCollected => tr!("audit.not_collected"),
+        AuditAction::CutoffSet => tr!("audit.cutoff_set"),
+        AuditAction::PickingFrozen => tr!("audit.picking_frozen"),
+        AuditAction::PickupDaysSet => tr!("audit.pickup_days_set"),
     }
 }
 

@@ -116,8 +116,10 @@ pub fn FindOrders(
     };
     let statuses = [
         OrderStatus::Accepted,
-        OrderStatus::Cancelled,
+        OrderStatus::Ready,
         OrderStatus::PickedUp,
+        OrderStatus::NotCollected,
+        OrderStatus::Cancelled,
     ];
     view! {
         <section class="card" aria-labelledby="find-title">

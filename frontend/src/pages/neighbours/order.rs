@@ -17,7 +17,7 @@ use crate::{tr, yuan};
 /// What came of the last tap.
 #[derive(Debug, Clone, PartialEq)]
 enum Outcome {
-    Placed(Order),
+    Placed(Box<Order>),
     Refused(String),
 }
 
@@ -94,7 +94,7 @@ pub(super) fn OrderFor(desk: Desk, neighbour: Neighbour) -> impl IntoView {
                 Ok(order) => {
                     key.set_value(None);
                     desk.placed.update(|n| *n += 1);
-                    outcome.set(Some(Outcome::Placed(order)));
+                    outcome.set(Some(Outcome::Placed(Box::new(order))));
                 }
                 // No answer: the tap may be retried, with the same key.
                 Err(f) if f.code.is_none() => outcome.set(Some(Outcome::Refused(f.words()))),
