@@ -391,6 +391,9 @@ async fn the_managers_routes_are_refused_to_everyone_else() {
     );
 }
 
+/// A route: method, path and body.
+type Route = (&'static str, String, Option<serde_json::Value>);
+
 /// Pickup day's routes, refused to every role that may not use them: the counter (find, hand
 /// over, goods received) is the pickup clerks' and moderators'; undoing a hand-over the
 /// moderators'; picking lists the clerks', moderators' and managers'; the cut-off and the pickup
@@ -471,11 +474,7 @@ async fn pickup_routes_are_refused_to_everyone_who_may_not() {
         ),
     ];
     // Who may not do which.
-    let cases: Vec<(
-        &str,
-        Option<&str>,
-        Vec<&(&str, String, Option<serde_json::Value>)>,
-    )> = vec![
+    let cases: Vec<(&str, Option<&str>, Vec<&Route>)> = vec![
         (
             "nobody",
             None,
