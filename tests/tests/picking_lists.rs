@@ -13,12 +13,12 @@ use mulin_tests::wire::http_request;
 use mulin_tests::{Client, TestServer};
 use serde_json::json;
 
+/// Units and orders per (pickup point, product), and per product.
+type Counts = (BTreeMap<(i64, i64), (i64, i64)>, BTreeMap<i64, (i64, i64)>);
+
 /// (pickup, product) → (units, orders), and product → (units, orders), as the store's SQL counts
 /// the orders not cancelled; `frozen` counts the kept frozen rows instead.
-async fn sql_counts(
-    ts: &TestServer,
-    frozen: bool,
-) -> (BTreeMap<(i64, i64), (i64, i64)>, BTreeMap<i64, (i64, i64)>) {
+async fn sql_counts(ts: &TestServer, frozen: bool) -> Counts {
     let db = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", ts.db.display()))
         .await
         .expect("open db");
@@ -48,10 +48,7 @@ async fn sql_counts(
 }
 
 /// The list's own counts, the same shape (`frozen`: its frozen figures).
-fn list_counts(
-    list: &PickingList,
-    frozen: bool,
-) -> (BTreeMap<(i64, i64), (i64, i64)>, BTreeMap<i64, (i64, i64)>) {
+fn list_counts(list: &PickingList, frozen: bool) -> Counts {
     let figure = |units: i64, orders: i64, f: Option<i64>| {
         if frozen {
             (f.expect("frozen figures"), 0)
@@ -77,9 +74,7 @@ fn list_counts(
 }
 
 /// Without order counts (the frozen figures have units only).
-fn units_only(
-    (stores, totals): (BTreeMap<(i64, i64), (i64, i64)>, BTreeMap<i64, (i64, i64)>),
-) -> (BTreeMap<(i64, i64), i64>, BTreeMap<i64, i64>) {
+fn units_only((stores, totals): Counts) -> (BTreeMap<(i64, i64), i64>, BTreeMap<i64, i64>) {
     (
         stores
             .into_iter()
