@@ -108,6 +108,63 @@ pub async fn call<T: DeserializeOwned>(
     }
 }
 
+/// Fetches `path` with the staff token and saves the answer as the file `name` (a CSV or a
+/// spreadsheet): the browser's own download, without the token in an address.
+pub async fn download(path: &str, token: &str, name: &str) -> Result<(), Failure> {
+    let failed = |message: &str| Failure {
+        code: None,
+        message: format!("GET {path}: {message}"),
+        body: String::new(),
+    };
+    let headers = web_sys::Headers::new().map_err(|_| failed("headers"))?;
+    let _ = headers.set("Authorization", &format!("Bearer {token}"));
+    let init = web_sys::RequestInit::new();
+    init.set_method("GET");
+    init.set_headers(&headers);
+    let response: web_sys::Response =
+        JsFuture::from(leptos::prelude::window().fetch_with_str_and_init(path, &init))
+            .await
+            .map_err(|_| failed("no answer"))?
+            .dyn_into()
+            .map_err(|_| failed("no answer"))?;
+    if !response.ok() {
+        let text = JsFuture::from(response.text().map_err(|_| failed("unreadable"))?)
+            .await
+            .ok()
+            .and_then(|t| t.as_string())
+            .unwrap_or_default();
+        #[derive(serde::Deserialize)]
+        struct Refusal {
+            error: ErrorCode,
+            message: String,
+        }
+        return Err(match serde_json::from_str::<Refusal>(&text) {
+            Ok(r) => Failure {
+                code: Some(r.error),
+                message: r.message,
+                body: text,
+            },
+            Err(_) => failed(&response.status().to_string()),
+        });
+    }
+    let blob: web_sys::Blob = JsFuture::from(response.blob().map_err(|_| failed("unreadable"))?)
+        .await
+        .map_err(|_| failed("unreadable"))?
+        .dyn_into()
+        .map_err(|_| failed("unreadable"))?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| failed("no URL"))?;
+    let link: web_sys::HtmlAnchorElement = leptos::prelude::document()
+        .create_element("a")
+        .map_err(|_| failed("no link"))?
+        .dyn_into()
+        .map_err(|_| failed("no link"))?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
+
 /// Who the token is, as `/api/me` tells.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct Me {

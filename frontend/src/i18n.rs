@@ -227,6 +227,8 @@ mod tests {
                         || shown.contains("/pages/invite")
                         || shown.contains("/pages/report")
                         || shown.contains("/pages/neighbours")
+                        || shown.contains("/pages/counter")
+                        || shown.contains("/pages/picking")
                         || shown.ends_with("/pages/catalogue.rs")
                         || shown.ends_with("/pages/control_room.rs")
                         || shown.ends_with("/src/api.rs")

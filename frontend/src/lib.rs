@@ -16,7 +16,8 @@ use mulin_shared::{ShowId, UtcMillis};
 
 use crate::i18n::txt;
 use crate::pages::{
-    HostPage, InvitePage, ManagerPage, ModeratorPage, NeighboursPage, ReportPage, ResidentPage,
+    CounterPage, HostPage, InvitePage, ManagerPage, ModeratorPage, NeighboursPage, PickingPage,
+    ReportPage, ResidentPage,
 };
 use crate::socket::Conn;
 
@@ -41,6 +42,10 @@ pub enum Page {
     Invite(String),
     /// `/c/{community}/manage`: the manager's console.
     Manage(mulin_shared::CommunityId),
+    /// `/c/{community}/counter?token=…`: the pickup counter (clerks, moderators).
+    Counter(mulin_shared::CommunityId, String),
+    /// `/c/{community}/picking?token=…`: picking lists.
+    Picking(mulin_shared::CommunityId, String),
     /// Anything else.
     NotFound,
 }
@@ -61,6 +66,12 @@ impl Page {
             },
             ["invite", code] => Page::Invite((*code).to_owned()),
             ["c", id, "manage"] => id.parse().map_or(Page::NotFound, Page::Manage),
+            ["c", id, "counter"] => id
+                .parse()
+                .map_or(Page::NotFound, |c| Page::Counter(c, token)),
+            ["c", id, "picking"] => id
+                .parse()
+                .map_or(Page::NotFound, |c| Page::Picking(c, token)),
             _ => Page::NotFound,
         }
     }
@@ -119,6 +130,14 @@ pub fn Console() -> impl IntoView {
         }
         Page::Invite(code) => view! { <InvitePage code /> }.into_any(),
         Page::Manage(community) => view! { <ManagerPage community /> }.into_any(),
+        Page::Counter(community, token) => {
+            let token = or_kept(token);
+            view! { <CounterPage community token /> }.into_any()
+        }
+        Page::Picking(community, token) => {
+            let token = or_kept(token);
+            view! { <PickingPage community token /> }.into_any()
+        }
         _ => not_found().into_any(),
     }
 }
@@ -263,6 +282,9 @@ mod tests {
         );
         assert_eq!(Page::from_url("/c/3/manage", t()), Page::Manage(3));
         assert_eq!(Page::from_url("/c/x/manage", t()), Page::NotFound);
+        assert_eq!(Page::from_url("/c/3/counter", t()), Page::Counter(3, t()));
+        assert_eq!(Page::from_url("/c/3/picking", t()), Page::Picking(3, t()));
+        assert_eq!(Page::from_url("/c/x/picking", t()), Page::NotFound);
         assert_eq!(Page::from_url("/show/7/admin", t()), Page::NotFound);
         assert_eq!(Page::from_url("/elsewhere", t()), Page::NotFound);
     }

@@ -128,10 +128,8 @@ fn order(id: i64, code: &str, status: OrderStatus) -> Order {
         product: 1,
         show: 1,
         placed_by: None,
-        ready_at: None,
         collect_by: None,
         handed: 0,
-        picked_up_at: None,
         pickup_qr: None,
     }
 }

@@ -87,7 +87,7 @@ fn live() -> crate::community::ShowStatus {
 }
 
 /// Something a host can put on sale. In `save_product`, id 0 adds a new product.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Product {
     /// The product's id.
     pub id: ProductId,
@@ -111,7 +111,7 @@ pub struct Product {
 }
 
 /// A store where residents collect what they bought. In `save_pickup`, id 0 adds a new one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PickupPoint {
     /// The pickup point's id.
     pub id: PickupId,
@@ -123,6 +123,13 @@ pub struct PickupPoint {
     #[serde(default)]
     pub hours: String,
 }
+
+// Read by hand (see `read_object!`): every viewer reads the catalogue.
+read_object! { Product, "a product", {
+    id, name, description = default, origin, unit, normal_price, batch = default,
+    picture = default,
+} }
+read_object! { PickupPoint, "a pickup point", { id, name, address, hours = default } }
 
 wire_enum! {
     /// Where a deal is in its life.
@@ -136,7 +143,7 @@ wire_enum! {
 }
 
 /// A flash deal: limited stock of one product at a deal price, for a limited time.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Deal {
     /// The deal's id.
     pub id: DealId,
@@ -159,6 +166,11 @@ pub struct Deal {
     /// Live or ended.
     pub status: DealStatus,
 }
+
+// Read by hand (see `read_object!`): the widget reads deals in every state it is sent.
+read_object! { Deal, "a deal", {
+    id, show, product, price, stock, sold, per_resident_limit, starts_at, ends_at, status,
+} }
 
 impl Deal {
     /// Units still for sale.
@@ -189,7 +201,7 @@ wire_enum! {
 }
 
 /// An accepted purchase.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Order {
     /// The order's id.
     pub id: OrderId,
@@ -224,18 +236,14 @@ pub struct Order {
     /// The member of staff who placed it for the resident (a grid worker's 代客下单), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placed_by: Option<crate::community::StaffId>,
-    /// When its pickup point received the goods (it became ready).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ready_at: Option<UtcMillis>,
-    /// The end of its pickup window: not collected by then, it is `not_collected`.
+    /// The end of its pickup window, once its pickup point has the goods: not collected by then,
+    /// it is `not_collected`. (When it became ready and was picked up are the store's: the
+    /// widget has no use for them, and each field costs the resident's download.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collect_by: Option<UtcMillis>,
     /// Units handed over so far (fewer than `qty` while it is ready: a partial hand-over).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub handed: i64,
-    /// When its last unit was handed over.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub picked_up_at: Option<UtcMillis>,
     /// The signed value its pickup QR code carries (only in frames to its resident): the clerk's
     /// scan is checked against it, so a code cannot be made up from an order number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -244,6 +252,66 @@ pub struct Order {
 
 fn is_zero(n: &i64) -> bool {
     *n == 0
+}
+
+// Read by hand (see `read_object!`): the widget reads orders in every frame.
+read_object! { Order, "an order", {
+    id, deal, resident, nickname, qty, unit_price, pickup, pickup_code, status, created_at,
+    cancel_reason = default, product = default, show = default, placed_by = default,
+    collect_by = default, handed = default, pickup_qr = default,
+} }
+
+#[cfg(test)]
+mod reading_tests {
+    use super::{Order, OrderStatus};
+
+    #[test]
+    fn an_order_reads_as_the_derive_would() {
+        let full = Order {
+            id: 9,
+            deal: 7,
+            resident: 4,
+            nickname: "王\"阿姨".into(),
+            qty: 3,
+            unit_price: 990,
+            pickup: 2,
+            pickup_code: "482913".into(),
+            status: OrderStatus::Ready,
+            created_at: 5,
+            cancel_reason: Some("缺货".into()),
+            product: 1,
+            show: 6,
+            placed_by: Some(8),
+            collect_by: Some(11),
+            handed: 2,
+            pickup_qr: Some("MLP1-9-X".into()),
+        };
+        let json = serde_json::to_string(&full).unwrap_or_default();
+        assert_eq!(
+            serde_json::from_str::<Order>(&json).ok(),
+            Some(full.clone())
+        );
+        // Optional fields may be absent or null; unknown ones are skipped.
+        let lean = r#"{"id":9,"deal":7,"resident":4,"nickname":"n","qty":1,"unit_price":1,
+                "pickup":2,"pickup_code":"1","status":"accepted","created_at":5,"placed_by":null,
+                "later":{"x":[1,2]}}"#;
+        let read: Order = serde_json::from_str(lean).expect("a lean order");
+        assert_eq!(
+            (read.handed, read.pickup_qr, read.placed_by),
+            (0, None, None)
+        );
+        // A required field missing, or of the wrong kind, is named.
+        let missing =
+            serde_json::from_str::<Order>(&lean.replace(r#""qty":1,"#, "")).expect_err("no qty");
+        assert!(
+            missing.to_string().contains("missing field `qty`"),
+            "{missing}"
+        );
+        let wrong = serde_json::from_str::<Order>(&lean.replace(r#""qty":1"#, r#""qty":"x""#))
+            .expect_err("a text qty");
+        assert!(wrong.to_string().contains("invalid type"), "{wrong}");
+        assert!(serde_json::from_str::<Order>("[9,7]").is_err());
+    }
 }
 
 impl Order {

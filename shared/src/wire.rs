@@ -72,6 +72,54 @@ macro_rules! wire_enum {
     };
 }
 
+/// Declares `Deserialize` for a struct read from a JSON object: each field by its name, fields
+/// marked `= default` taking their default when absent, the others required (named when missing),
+/// unknown fields skipped. What serde's derive does for an object, without the reading of arrays
+/// and the field visitor the derive adds: the widget reads orders and deals in every frame, and
+/// that code cost its download about a kilobyte each.
+/// `read_object! { Deal, "a deal", { id, show, …, picture = default } }`.
+macro_rules! read_object {
+    ($ty:ident, $what:literal, { $($field:ident $(= $default:ident)?),* $(,)? }) => {
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<$ty, D::Error> {
+                struct Fields;
+                impl<'de> serde::de::Visitor<'de> for Fields {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                        f.write_str($what)
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> Result<$ty, A::Error> {
+                        $(let mut $field = None;)*
+                        while let Some(key) = map.next_key::<String>()? {
+                            match key.as_str() {
+                                $(stringify!($field) => $field = Some(map.next_value()?),)*
+                                _ => {
+                                    map.next_value::<serde::de::IgnoredAny>()?;
+                                }
+                            }
+                        }
+                        Ok($ty {
+                            $($field: read_object!(@take A, $field $(, $default)?),)*
+                        })
+                    }
+                }
+                d.deserialize_map(Fields)
+            }
+        }
+    };
+    (@take $a:ident, $field:ident) => {
+        $field.ok_or_else(|| {
+            <$a::Error as serde::de::Error>::missing_field(stringify!($field))
+        })?
+    };
+    (@take $a:ident, $field:ident, default) => {
+        $field.unwrap_or_default()
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use crate::{BagPhase, DealStatus, Eligibility, ErrorCode, OrderStatus, Refusal, Role};

@@ -35,6 +35,8 @@ pub struct Browser {
     /// The WebDriver session.
     pub client: Client,
     driver: Child,
+    /// chromedriver's port (for its own commands, e.g. the DevTools one).
+    port: u16,
     _profile: tempfile::TempDir,
 }
 
@@ -105,8 +107,45 @@ impl Browser {
         Browser {
             client,
             driver,
+            port,
             _profile: profile,
         }
+    }
+
+    /// Draws the page as it would print (CSS `@media print`), through chromedriver's DevTools
+    /// command: a screenshot then shows what paper would.
+    pub async fn emulate_print(&self) {
+        let session = self
+            .client
+            .session_id()
+            .await
+            .ok()
+            .flatten()
+            .expect("a WebDriver session");
+        let body = json!({ "cmd": "Emulation.setEmulatedMedia", "params": { "media": "print" } });
+        let answer = crate::wire::http_request(
+            std::net::SocketAddr::from(([127, 0, 0, 1], self.port)),
+            "POST",
+            &format!("/session/{session}/goog/cdp/execute"),
+            &[("Content-Type", "application/json")],
+            body.to_string().as_bytes(),
+        )
+        .await
+        .expect("chromedriver answers");
+        assert_eq!(answer.status, 200, "print media: {:?}", answer.json());
+    }
+
+    /// Gives the file input matching `css` the file at `path` (as a person choosing it would).
+    pub async fn choose_file(&self, css: &str, path: &std::path::Path) {
+        let input = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        input
+            .send_keys(&path.display().to_string())
+            .await
+            .unwrap_or_else(|e| panic!("choosing {} in {css}: {e}", path.display()));
     }
 
     /// Opens `url`.

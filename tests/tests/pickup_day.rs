@@ -209,10 +209,8 @@ async fn an_order_lives_from_accepted_to_picked_up_and_every_wrong_step_is_refus
     assert_eq!(answer["ready"], json!(2));
     let ready = updated(&mut wang, a.id).await;
     assert_eq!(ready.status, OrderStatus::Ready);
-    let (ready_at, collect_by) = (
-        ready.ready_at.expect("ready at"),
-        ready.collect_by.expect("by"),
-    );
+    let (_, _, ready_at, _) = stored(&ts, a.id).await;
+    let (ready_at, collect_by) = (ready_at.expect("ready at"), ready.collect_by.expect("by"));
     assert_eq!(
         collect_by - ready_at,
         3 * 24 * 3600 * 1000,
@@ -265,7 +263,6 @@ async fn an_order_lives_from_accepted_to_picked_up_and_every_wrong_step_is_refus
     assert_eq!(status, 200, "{answer}");
     let done = updated(&mut wang, a.id).await;
     assert_eq!((done.status, done.handed), (OrderStatus::PickedUp, 3));
-    assert!(done.picked_up_at.is_some());
     // A second scan says it was handed over, when and by whom.
     let (status, answer) = post(&ts, &hand, &clerk, json!({ "units": 1, "was_handed": 3 })).await;
     assert_eq!(
@@ -435,7 +432,10 @@ async fn a_ready_order_not_collected_in_its_window_is_marked_so_and_the_resident
     assert_eq!(status, 200, "{answer}");
     let ready = updated(&mut wang, a.id).await;
     assert_eq!(
-        ready.collect_by.zip(ready.ready_at).map(|(by, at)| by - at),
+        ready
+            .collect_by
+            .zip(stored(&ts, a.id).await.2)
+            .map(|(by, at)| by - at),
         Some(2 * 24 * 3600 * 1000)
     );
     // Two days on: not collected, and her page says so.

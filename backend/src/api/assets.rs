@@ -55,6 +55,8 @@ pub(super) fn router(dist: &Path) -> Router {
         .route_service("/show/{show}/neighbours", page(&console))
         .route_service("/invite/{code}", page(&console))
         .route_service("/c/{community}/manage", page(&console))
+        .route_service("/c/{community}/counter", page(&console))
+        .route_service("/c/{community}/picking", page(&console))
         .fallback_service(
             ServeDir::new(dist)
                 .precompressed_br()

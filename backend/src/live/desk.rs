@@ -40,10 +40,6 @@ pub enum Canceller {
 
 /// The final answer to a purchase.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "a value returned once per request and matched at once; boxing would only add an allocation"
-)]
 pub enum Decision {
     /// Stored; the order is durable.
     Accepted(Order),

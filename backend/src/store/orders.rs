@@ -15,10 +15,10 @@ use super::{Store, StoreError};
 
 pub(super) const ORDER_COLUMNS: &str = "o.id, o.deal_id, o.resident_id, r.nickname, o.qty, o.unit_price, \
      o.pickup_id, o.pickup_code, o.status, o.created_at, o.cancel_reason, d.product_id, d.show_id, o.placed_by, \
-     o.ready_at, o.collect_by, o.handed, o.picked_up_at";
+     o.collect_by, o.handed";
 
 /// How many columns [`ORDER_COLUMNS`] has: a query's own column after them is at this index.
-pub(super) const ORDER_FIELDS: usize = 18;
+pub(super) const ORDER_FIELDS: usize = 16;
 
 /// What every query with [`ORDER_COLUMNS`] selects from: an order, its buyer and its deal.
 pub(super) const ORDER_TABLES: &str =
@@ -257,10 +257,8 @@ impl Store {
                     product,
                     show,
                     placed_by: o.placed_by,
-                    ready_at: None,
                     collect_by: None,
                     handed: 0,
-                    picked_up_at: None,
                     pickup_qr: None,
                 })
                 .collect();
@@ -524,10 +522,8 @@ pub(super) fn order_from_row(r: &SqliteRow) -> Order {
         product: r.get(11),
         show: r.get(12),
         placed_by: r.get(13),
-        ready_at: r.get(14),
-        collect_by: r.get(15),
-        handed: r.get(16),
-        picked_up_at: r.get(17),
+        collect_by: r.get(14),
+        handed: r.get(15),
         pickup_qr: None,
     }
 }

@@ -154,9 +154,15 @@ fn Welcome(
                         })}
                     }
                 })}
+                {(has(Role::PickupClerk) || moderator).then(|| view! {
+                    <a class=if clerk_only { "button primary" } else { "button secondary" } id="go-counter"
+                        href=format!("/c/{community}/counter")>{txt("invite.go_counter")}</a>
+                })}
+                {(has(Role::PickupClerk) || moderator || manager).then(|| view! {
+                    <a class="button secondary" id="go-picking" href=format!("/c/{community}/picking")>{txt("invite.go_picking")}</a>
+                })}
                 <a class="button secondary" id="go-community" href=format!("/c/{community}")>{txt("invite.go_community")}</a>
             </div>
-            {clerk_only.then(|| view! { <p class="note muted">{txt("invite.clerk_soon")}</p> })}
             <p class="muted small">{txt("invite.kept")}</p>
         </section>
     }

@@ -7,6 +7,7 @@
 
 mod audit;
 mod catalogue;
+mod pickup;
 mod shows;
 mod staff;
 
@@ -141,6 +142,7 @@ pub fn ManagerPage(community: CommunityId) -> impl IntoView {
                             <a href="#shows-title">{txt("mgr.shows")}</a>
                             <a href="#staff-title">{txt("mgr.staff")}</a>
                             <a href="#catalogue-title">{txt("mgr.catalogue")}</a>
+                            <a href="#pickup-title">{txt("pickup.title")}</a>
                             <a href="#audit-title">{txt("mgr.audit")}</a>
                         </nav>
                         <LangSwitch />
@@ -149,6 +151,7 @@ pub fn ManagerPage(community: CommunityId) -> impl IntoView {
                         <shows::ShowsPanel desk />
                         <staff::StaffPanel desk />
                         <catalogue::CataloguePanel desk />
+                        <pickup::PickupPanel desk />
                         <audit::AuditPanel desk />
                     </div>
                 }.into_any(),

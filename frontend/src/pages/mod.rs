@@ -3,6 +3,7 @@
 mod catalogue;
 #[cfg(feature = "console")]
 mod control_room;
+mod counter;
 /// The widget's build carries no control room: its figures (`Conn::pulse`) exist only in the
 /// console's build, and the staff pages that show it are never drawn by the widget.
 #[cfg(not(feature = "console"))]
@@ -18,14 +19,17 @@ mod invite;
 pub mod manager;
 mod moderator;
 mod neighbours;
+mod picking;
 mod report;
 mod resident;
 
+pub use counter::CounterPage;
 pub use host::HostPage;
 pub use invite::InvitePage;
 pub use manager::ManagerPage;
 pub use moderator::ModeratorPage;
 pub use neighbours::NeighboursPage;
+pub use picking::PickingPage;
 pub use report::ReportPage;
 pub use resident::ResidentPage;
 

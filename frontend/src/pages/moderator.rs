@@ -19,6 +19,16 @@ use order_table::OrderTable;
 #[component]
 pub fn ModeratorPage(show: ShowId, token: String) -> impl IntoView {
     let search_token = token.clone();
+    // The community, for the links to its counter and picking lists.
+    let community = RwSignal::new(None::<mulin_shared::CommunityId>);
+    let me_token = token.clone();
+    leptos::task::spawn_local(async move {
+        if let Ok(me) =
+            crate::api::call::<crate::api::Me>("GET", "/api/me", Some(&me_token), None).await
+        {
+            community.set(me.community);
+        }
+    });
     let mute_desk = mutes::MuteDesk::open(token.clone());
     let conn = Conn::open_staff(show, token);
     let orders = Signal::derive(move || conn.orders.get());
@@ -47,6 +57,10 @@ pub fn ModeratorPage(show: ShowId, token: String) -> impl IntoView {
             <ShowBar conn role=|| tr!("bar.moderator") />
             <div class="tools">
                 <a class="button secondary small" id="go-neighbours" href=format!("/show/{show}/neighbours")>{txt("staff.neighbours")}</a>
+                {move || community.get().map(|c| view! {
+                    <a class="button secondary small" id="go-counter" href=format!("/c/{c}/counter")>{txt("pickup.counter")}</a>
+                    <a class="button secondary small" id="go-picking" href=format!("/c/{c}/picking?shows={show}")>{txt("pickup.list_of_show")}</a>
+                })}
                 <LangSwitch />
             </div>
             <StaffGate conn allowed=Signal::derive(allowed) />

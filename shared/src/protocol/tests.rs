@@ -118,10 +118,8 @@ fn every_server_message_round_trips_through_parse() {
         product: 2,
         show: 1,
         placed_by: None,
-        ready_at: None,
         collect_by: None,
         handed: 0,
-        picked_up_at: None,
         pickup_qr: None,
     };
     let bag = LuckyBag {

@@ -199,6 +199,8 @@ pub(super) fn ShowsPanel(desk: Desk) -> impl IntoView {
                             })}
                             {(status != ShowStatus::Scheduled).then(|| view! {
                                 <a class="button secondary small" data-report=id href=format!("/show/{id}/report")>{txt("mgr.report")}</a>
+                                <a class="button secondary small" data-picking=id
+                                    href=format!("/c/{}/picking?shows={id}", desk.community)>{txt("pickup.list_of_show")}</a>
                             })}
                             <a class="button secondary small" href=format!("/show/{id}")>{txt("mgr.resident_page")}</a>
                             // Last, apart from the rest: ending a show cannot be undone.

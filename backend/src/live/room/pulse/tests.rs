@@ -35,10 +35,8 @@ fn order(deal: DealId, resident: ResidentId, qty: i64, at: UtcMillis) -> Order {
         product: 1,
         show: 1,
         placed_by: None,
-        ready_at: None,
         collect_by: None,
         handed: 0,
-        picked_up_at: None,
         pickup_qr: None,
     }
 }
