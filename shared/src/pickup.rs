@@ -225,7 +225,7 @@ pub struct PickingList {
     pub products: Vec<PickProduct>,
     /// Units per product across every store: what to order from the suppliers.
     pub totals: Vec<ProductLine>,
-    /// Each store's list, by name.
+    /// Each store's list, in the community's order of its pickup points.
     pub points: Vec<PointList>,
     /// Orders that differ from the frozen lists.
     pub differences: Vec<Difference>,

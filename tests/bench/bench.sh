@@ -168,6 +168,10 @@ row() { # label, json
     "$(field "$2" oversold) / $(field "$2" lost_acks) / $(field "$2" errors)" "$(field "$2" orders_per_commit)"
 }
 
+say "picking lists: 20,000 orders across 100 pickup points (spike picking, median of 5)"
+PK=$("$SPIKE" picking --orders 20000 --points 100 --runs 5)
+kv() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+
 say "page load: Lighthouse, visits, compression (tests/bench/page_load.sh, about 5 minutes)"
 PAGE=$(FAN_SERVER_CPU=$(field "$F" server_cpu_s_per_million) tests/bench/page_load.sh)
 
@@ -447,6 +451,20 @@ same disk would allow about $(ceiling "$(per_commit "$B")") orders/s — so on s
 the CPU, as it is here, instead of becoming the disk. On this machine's cheap fsync the measured gap
 between batching and no batching is mostly CPU saved per transaction.
 
+## Picking lists
+
+A show of $(kv "$PK" orders) orders by $(kv "$PK" residents) residents across $(kv "$PK" points) pickup points,
+seeded through the store (\`spike picking\`); each figure the median of 5. The server runs in the
+load tool's process; the page is the console's picking-list page in headless Chromium.
+
+| what | time | size | target |
+| --- | ---: | ---: | --- |
+| \`GET …/picking\` (JSON, made and sent) | $(kv "$PK" json_ms) ms | $(kv "$PK" json_kb) KB | |
+| \`GET …/picking.csv\` | $(kv "$PK" csv_ms) ms | $(kv "$PK" csv_kb) KB | |
+| \`GET …/picking.xlsx\` | $(kv "$PK" xlsx_ms) ms | $(kv "$PK" xlsx_kb) KB | under 2 s |
+| the page, from its start to all $(kv "$PK" lines) resident lines drawn | $(kv "$PK" page_ms) ms | | |
+| of which after the list arrived (reading it and drawing it) | $(kv "$PK" render_ms) ms | | under 1 s |
+
 $PAGE
 
 ## Commands
@@ -457,6 +475,7 @@ tests/bench/page_load.sh        # the page-load section alone (LH_RUNS=5 Lightho
 ./target/release/spike ${SCEN_A[*]}
 ./target/release/spike ${SCEN_B[*]}
 ./target/release/spike ${SCEN_B[*]} --max-batch 1
+./target/release/spike picking --orders 20000 --points 100 --runs 5   # after make widget
 ./target/release/examples/store_commit
 pgbench -n -c 64 -j 2 -T 20 -f tests/bench/hot_row.sql bench   # on a throw-away PostgreSQL cluster
 ./target/release/spike ${FAN[*]}

@@ -35,8 +35,6 @@ pub struct Browser {
     /// The WebDriver session.
     pub client: Client,
     driver: Child,
-    /// chromedriver's port (for its own commands, e.g. the DevTools one).
-    port: u16,
     _profile: tempfile::TempDir,
 }
 
@@ -107,7 +105,6 @@ impl Browser {
         Browser {
             client,
             driver,
-            port,
             _profile: profile,
         }
     }
@@ -115,24 +112,14 @@ impl Browser {
     /// Draws the page as it would print (CSS `@media print`), through chromedriver's DevTools
     /// command: a screenshot then shows what paper would.
     pub async fn emulate_print(&self) {
-        let session = self
-            .client
-            .session_id()
+        let media = DevTools {
+            cmd: "Emulation.setEmulatedMedia",
+            params: json!({ "media": "print" }),
+        };
+        tokio::time::timeout(PAGE_WAIT, self.client.issue_cmd(media))
             .await
-            .ok()
-            .flatten()
-            .expect("a WebDriver session");
-        let body = json!({ "cmd": "Emulation.setEmulatedMedia", "params": { "media": "print" } });
-        let answer = crate::wire::http_request(
-            std::net::SocketAddr::from(([127, 0, 0, 1], self.port)),
-            "POST",
-            &format!("/session/{session}/goog/cdp/execute"),
-            &[("Content-Type", "application/json")],
-            body.to_string().as_bytes(),
-        )
-        .await
-        .expect("chromedriver answers");
-        assert_eq!(answer.status, 200, "print media: {:?}", answer.json());
+            .expect("chromedriver answers in time")
+            .expect("print media");
     }
 
     /// Gives the file input matching `css` the file at `path` (as a person choosing it would).
@@ -420,5 +407,30 @@ impl Drop for Browser {
             .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+/// A DevTools command through chromedriver (`POST /session/{id}/goog/cdp/execute`).
+#[derive(Debug)]
+struct DevTools {
+    cmd: &'static str,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for DevTools {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({ "cmd": self.cmd, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
     }
 }

@@ -4,6 +4,7 @@
 pub mod browser;
 pub mod disk;
 pub mod fanout;
+pub mod picking_bench;
 pub mod process;
 pub mod sms_log;
 pub mod spike;

@@ -506,7 +506,8 @@ fn assemble(
         .filter_map(|id| products.get(id).cloned())
         .collect();
     named.sort_by_key(|p| p.id);
-    let mut point_lists: Vec<PointList> = per_point
+    // In the community's own order of its pickup points (by id), as its staff list them.
+    let point_lists: Vec<PointList> = per_point
         .into_iter()
         .map(|(pickup, counts)| {
             let (name, address) = points.get(&pickup).cloned().unwrap_or_default();
@@ -534,7 +535,6 @@ fn assemble(
             }
         })
         .collect();
-    point_lists.sort_by(|a, b| a.name.cmp(&b.name).then(a.pickup.cmp(&b.pickup)));
     PickingList {
         shows,
         made_at: now,

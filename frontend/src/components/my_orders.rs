@@ -150,16 +150,16 @@ fn prize_row(names: Names, p: &Prize) -> String {
 /// One order: what, where, its code and state, and what can be done with it (`here`: it was
 /// bought in this show, so it can be cancelled here; else its day is given).
 fn order_row(names: Names, o: &Order, confirming: bool, here: bool) -> String {
-    // Still to collect: shown at the counter; cancelled only while nothing was handed over.
+    // Still to collect: shown at the counter; cancelled here only while nothing was handed over.
     let waiting = o.to_collect();
-    let here = here && o.handed == 0;
+    let cancellable = here && o.handed == 0;
     let placed = if here {
         tr!("orders.placed_at", time = local_time(o.created_at))
     } else {
         let d = js_sys::Date::new(&(o.created_at as f64).into());
         tr!("orders.earlier", m = d.get_month() + 1, d = d.get_date())
     };
-    let actions = if waiting && !here {
+    let actions = if waiting && !cancellable {
         format!(
             "<div class=\"my-order-actions\">{}</div>",
             counter_button('o', o.id, &o.pickup_code)

@@ -110,9 +110,12 @@ pub fn CounterPage(community: CommunityId, token: String) -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     };
+    // The first store, once known (set only then: setting `None` again would wake this again).
     Effect::new(move |_| {
-        if counter.pickup.get().is_none() {
-            counter.pickup.set(stores().first().map(|p| p.id));
+        if counter.pickup.get().is_none()
+            && let Some(first) = stores().first()
+        {
+            counter.pickup.set(Some(first.id));
         }
     });
     let found = RwSignal::new(Vec::<CounterOrder>::new());

@@ -68,6 +68,22 @@ struct Args {
 enum Mode {
     /// Viewers follow a room while the host changes the stock at a fixed rate.
     Fanout(FanoutArgs),
+    /// A big show's picking lists: JSON, CSV and XLSX over HTTP, and the console page drawing
+    /// them in headless Chromium (needs `make widget` and Chromium).
+    Picking(PickingArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct PickingArgs {
+    /// Orders in the show.
+    #[arg(long, default_value_t = 20_000)]
+    orders: usize,
+    /// Pickup points.
+    #[arg(long, default_value_t = 100)]
+    points: usize,
+    /// Times each is measured (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
 }
 
 #[derive(Debug, clap::Args)]
@@ -118,6 +134,14 @@ async fn main() -> ExitCode {
     let args = Args::parse();
     let outcome = match args.mode {
         Some(Mode::Fanout(ref f)) => run_fanout(f).await,
+        Some(Mode::Picking(ref p)) => {
+            mulin_tests::picking_bench::run(mulin_tests::picking_bench::PickingConfig {
+                orders: p.orders,
+                points: p.points,
+                runs: p.runs.max(1),
+            })
+            .await
+        }
         None => run(args).await,
     };
     match outcome {

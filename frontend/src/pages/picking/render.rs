@@ -12,6 +12,23 @@ use crate::{escape, tr};
 /// The whole list: title, totals across stores, each store (a printed page each), differences.
 pub(super) fn list_html(list: &PickingList) -> String {
     let mut html = String::with_capacity(list.points.len() * 4096 + 4096);
+    // Words looked up once, not once per line (20,000 lines make that count).
+    let names: std::collections::HashMap<i64, String> = list
+        .products
+        .iter()
+        .map(|p| (p.id, escape(&p.name)))
+        .collect();
+    let words: Vec<(OrderStatus, String)> = OrderStatus::ALL
+        .iter()
+        .map(|s| (*s, escape(&status_word(*s))))
+        .collect();
+    let word = |s: OrderStatus| {
+        words
+            .iter()
+            .find(|(w, _)| *w == s)
+            .map(|(_, t)| t.as_str())
+            .unwrap_or_default()
+    };
     let shows: Vec<String> = list
         .shows
         .iter()
@@ -65,21 +82,19 @@ pub(super) fn list_html(list: &PickingList) -> String {
             let mut items = String::new();
             let mut states = String::new();
             for i in &r.items {
-                let name = list
-                    .product(i.product)
-                    .map(|p| p.name.clone())
-                    .unwrap_or_else(|| format!("#{}", i.product));
+                let name = names.get(&i.product).map_or("", String::as_str);
                 codes.push_str(&format!("<span class=\"code\">{}</span>", escape(&i.code)));
-                items.push_str(&format!("<span>{} × {}</span>", escape(&name), i.qty));
-                let word = if i.status == OrderStatus::Ready && i.handed > 0 {
-                    tr!("pick.partly", handed = i.handed, qty = i.qty)
+                items.push_str(&format!("<span>{name} × {}</span>", i.qty));
+                let partly;
+                let state = if i.status == OrderStatus::Ready && i.handed > 0 {
+                    partly = escape(&tr!("pick.partly", handed = i.handed, qty = i.qty));
+                    partly.as_str()
                 } else {
-                    status_word(i.status)
+                    word(i.status)
                 };
                 states.push_str(&format!(
-                    "<span data-status=\"{}\">{}</span>",
+                    "<span data-status=\"{}\">{state}</span>",
                     i.status.as_str(),
-                    escape(&word)
                 ));
             }
             html.push_str(&format!(
