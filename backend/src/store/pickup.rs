@@ -20,6 +20,10 @@ use super::{Actor, Change, Store, StoreError};
 /// A day, in milliseconds.
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
+/// How far back a typed code looks for an order still to collect: a show's orders are collected
+/// within days (the pickup window is 30 days at most).
+const RECENT_SHOWS_MS: i64 = 60 * DAY_MS;
+
 /// How far back a typed code finds an order already handed over (to say when and by whom).
 const RECENT_HANDOVERS_MS: i64 = 14 * DAY_MS;
 
@@ -156,12 +160,16 @@ impl Store {
         now: UtcMillis,
     ) -> Result<Vec<CounterOrder>, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let open = "SELECT o.id FROM orders o INDEXED BY orders_open_code \
-             JOIN deals d ON d.id = o.deal_id JOIN shows s ON s.id = d.show_id \
-             WHERE o.pickup_code = ? AND o.status IN ('accepted', 'ready') AND s.community_id = ?";
+        // The community's shows of the last [`RECENT_SHOWS_MS`], through their deals (indexed):
+        // a few weeks of orders, not the whole table.
+        let open = "SELECT o.id FROM shows s JOIN deals d ON d.show_id = s.id \
+             JOIN orders o ON o.deal_id = d.id WHERE s.community_id = ? \
+             AND COALESCE(s.starts_at, s.created_at) > ? AND o.pickup_code = ? \
+             AND o.status IN ('accepted', 'ready')";
         let mut ids: Vec<OrderId> = sqlx::query_scalar(open)
-            .bind(code)
             .bind(community)
+            .bind(now - RECENT_SHOWS_MS)
+            .bind(code)
             .fetch_all(&mut *conn)
             .await?;
         let handed: Vec<OrderId> = sqlx::query_scalar(

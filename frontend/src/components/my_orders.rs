@@ -289,9 +289,15 @@ fn counter_html(
         escape(&text(label, &[])),
         escape(&code),
     );
-    if let Some(status) = state.filter(|s| *s != OrderStatus::Accepted) {
+    // Where it stands, always: not arrived yet, ready, collected, or over.
+    if let Some(status) = state {
+        let tone = match status {
+            OrderStatus::Ready | OrderStatus::PickedUp => "ok",
+            OrderStatus::Accepted => "",
+            _ => "warn",
+        };
         html.push_str(&format!(
-            "<p class=\"note warn\" data-status=\"{}\">{}</p>",
+            "<p class=\"note {tone}\" data-status=\"{}\">{}</p>",
             status_key(status),
             escape(&status_word(status))
         ));

@@ -122,8 +122,17 @@ pub fn CounterPage(community: CommunityId, token: String) -> impl IntoView {
     let busy = RwSignal::new(false);
     // Looks up a scanned value or typed code.
     let look = move |code: String| {
-        let code = code.trim().to_owned();
-        if code.is_empty() {
+        // Spaces and full-width digits (a Chinese keyboard's) are forgiven; a short code is named.
+        let code: String = code
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| match c {
+                '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+                c => c,
+            })
+            .collect();
+        let digits = code.chars().all(|c| c.is_ascii_digit());
+        if code.is_empty() || (digits && code.len() != 6) {
             said.set(Some((false, tr!("counter.need_code"))));
             return;
         }
@@ -184,7 +193,7 @@ pub fn CounterPage(community: CommunityId, token: String) -> impl IntoView {
             <goods::Goods counter />
             {move || counter.pickup.get().map(|p| view! {
                 <p class="card"><a class="button secondary" id="counter-list"
-                    href=format!("/c/{community}/picking?pickup={p}")>{txt("counter.print_list")}</a></p>
+                    href=format!("/c/{community}/picking?pickup={p}&token={}", counter.token.get_value())>{txt("counter.print_list")}</a></p>
             })}
         </main>
     }
@@ -316,6 +325,9 @@ fn Found(
             <h2>{order.order.nickname.clone()} <span class="muted">{tr!("counter.tail", tail = order.phone_tail.clone())}</span></h2>
             <p class="what big">{format!("{} × {}", order.product_name, o.qty)}</p>
             <p class="muted">{format!("{} · {} · {}", order.show_title, order.pickup_name, o.pickup_code)}</p>
+            {(o.status == OrderStatus::Accepted).then(|| view! {
+                <p class="note warn small">{txt("counter.not_received")}</p>
+            })}
             <p class="state" data-state=o.status.as_str()>{status_word(o.status)}
                 {(o.handed > 0 && open).then(|| tr!("counter.handed_so_far", handed = o.handed, qty = o.qty))}
             </p>
@@ -331,10 +343,13 @@ fn Found(
                             prop:value=move || units.get()
                             on:input=move |ev| units.set(event_target_value(&ev)) />
                     </label>
-                    <button type="button" class="primary big" data-hand-over=id disabled=move || busy.get() on:click=hand>
-                        {move || {
-                            let n = units.get().trim().parse::<i64>().unwrap_or(0);
-                            if n == left { tr!("counter.hand_all", n = left) } else { tr!("counter.hand_some", n = n, qty = left) }
+                    <button type="button" class="primary big" data-hand-over=id
+                        disabled=move || busy.get() || !(1..=left).contains(&units.get().trim().parse::<i64>().unwrap_or(0))
+                        on:click=hand>
+                        {move || match units.get().trim().parse::<i64>() {
+                            Ok(n) if n == left => tr!("counter.hand_all", n = left),
+                            Ok(n) if (1..left).contains(&n) => tr!("counter.hand_some", n = n, qty = left),
+                            _ => tr!("counter.units_range", qty = left),
                         }}
                     </button>
                 </div>

@@ -139,8 +139,24 @@ pub(super) async fn find(
     code: Result<Query<CodeQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let (community, stores) = counter(&state, &who, &community_id, Action::HandOver).await?;
-    let code = query(code)?.code;
-    let code = code.trim();
+    // A typed code forgives spaces and full-width digits (a Chinese keyboard's).
+    let code: String = query(code)?
+        .code
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            c => c,
+        })
+        .collect();
+    let code = code.as_str();
+    if !code.is_empty() && code.len() != 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidMessage,
+            "a typed pickup code is 6 digits",
+        ));
+    }
     if code.is_empty() || code.chars().count() > MAX_CODE_CHARS {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
