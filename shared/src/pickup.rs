@@ -280,6 +280,23 @@ pub struct StoreProduct {
     pub received_at: Option<UtcMillis>,
 }
 
+/// A code as typed at the counter, cleaned: spaces dropped and full-width digits (a Chinese
+/// keyboard's) made ASCII. The server and the clerk's page read typed codes the same way.
+pub fn typed_code(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            c => c,
+        })
+        .collect()
+}
+
+/// Whether `code` (cleaned) is digits but not six of them: a mistyped code, not a forged one.
+pub fn short_code(code: &str) -> bool {
+    !code.is_empty() && code.len() != 6 && code.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// The last four digits of a phone as a clerk sees it (`8000`); shorter numbers are masked whole.
 pub fn phone_tail(phone: &str) -> String {
     let digits: Vec<char> = phone.chars().collect();
@@ -291,7 +308,14 @@ pub fn phone_tail(phone: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::phone_tail;
+    use super::{phone_tail, short_code, typed_code};
+
+    #[test]
+    fn typed_codes_forgive_spaces_and_full_width_digits() {
+        assert_eq!(typed_code(" 123 456 "), "123456");
+        assert_eq!(typed_code("１２３４５６"), "123456");
+        assert!(short_code("12345") && !short_code("123456") && !short_code("MLP1-1-X"));
+    }
 
     #[test]
     fn a_clerk_sees_four_digits_at_most() {

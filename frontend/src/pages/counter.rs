@@ -123,16 +123,8 @@ pub fn CounterPage(community: CommunityId, token: String) -> impl IntoView {
     // Looks up a scanned value or typed code.
     let look = move |code: String| {
         // Spaces and full-width digits (a Chinese keyboard's) are forgiven; a short code is named.
-        let code: String = code
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .map(|c| match c {
-                '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
-                c => c,
-            })
-            .collect();
-        let digits = code.chars().all(|c| c.is_ascii_digit());
-        if code.is_empty() || (digits && code.len() != 6) {
+        let code = mulin_shared::pickup::typed_code(&code);
+        if code.is_empty() || mulin_shared::pickup::short_code(&code) {
             said.set(Some((false, tr!("counter.need_code"))));
             return;
         }

@@ -139,18 +139,9 @@ pub(super) async fn find(
     code: Result<Query<CodeQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let (community, stores) = counter(&state, &who, &community_id, Action::HandOver).await?;
-    // A typed code forgives spaces and full-width digits (a Chinese keyboard's).
-    let code: String = query(code)?
-        .code
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
-            c => c,
-        })
-        .collect();
+    let code = mulin_shared::pickup::typed_code(&query(code)?.code);
     let code = code.as_str();
-    if !code.is_empty() && code.len() != 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+    if mulin_shared::pickup::short_code(code) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             ErrorCode::InvalidMessage,
