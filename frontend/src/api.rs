@@ -89,22 +89,30 @@ pub async fn call<T: DeserializeOwned>(
             body: String::new(),
         });
     }
+    Err(refusal(text, || {
+        format!("{method} {path}: {}", response.status())
+    }))
+}
+
+/// A refusal's body, read as `{"error": code, "message": text}`; `otherwise` names an answer that
+/// is not one.
+fn refusal(text: String, otherwise: impl FnOnce() -> String) -> Failure {
     #[derive(serde::Deserialize)]
     struct Refusal {
         error: ErrorCode,
         message: String,
     }
     match serde_json::from_str::<Refusal>(&text) {
-        Ok(r) => Err(Failure {
+        Ok(r) => Failure {
             code: Some(r.error),
             message: r.message,
             body: text,
-        }),
-        Err(_) => Err(Failure {
+        },
+        Err(_) => Failure {
             code: None,
-            message: format!("{method} {path}: {}", response.status()),
+            message: otherwise(),
             body: text,
-        }),
+        },
     }
 }
 
@@ -133,19 +141,9 @@ pub async fn download(path: &str, token: &str, name: &str) -> Result<(), Failure
             .ok()
             .and_then(|t| t.as_string())
             .unwrap_or_default();
-        #[derive(serde::Deserialize)]
-        struct Refusal {
-            error: ErrorCode,
-            message: String,
-        }
-        return Err(match serde_json::from_str::<Refusal>(&text) {
-            Ok(r) => Failure {
-                code: Some(r.error),
-                message: r.message,
-                body: text,
-            },
-            Err(_) => failed(&response.status().to_string()),
-        });
+        return Err(refusal(text, || {
+            format!("GET {path}: {}", response.status())
+        }));
     }
     let blob: web_sys::Blob = JsFuture::from(response.blob().map_err(|_| failed("unreadable"))?)
         .await

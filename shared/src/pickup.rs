@@ -236,6 +236,15 @@ impl PickingList {
     pub fn product(&self, id: ProductId) -> Option<&PickProduct> {
         self.products.iter().find(|p| p.id == id)
     }
+
+    /// The name of a pickup point on the list (`#id` if it has none here).
+    pub fn point_name(&self, id: PickupId) -> String {
+        self.points
+            .iter()
+            .find(|p| p.pickup == id)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| format!("#{id}"))
+    }
 }
 
 /// A store's shows with orders still to collect, for its clerk's page.

@@ -501,6 +501,15 @@ impl Store {
 /// How many of a resident's latest orders "my orders" lists.
 pub const RESIDENT_ORDERS: i64 = 100;
 
+/// The status a stored name is (the table's CHECK allows only these names).
+pub(super) fn status_named(name: &str) -> OrderStatus {
+    OrderStatus::ALL
+        .iter()
+        .copied()
+        .find(|s| s.as_str() == name)
+        .unwrap_or(OrderStatus::Accepted)
+}
+
 pub(super) fn order_from_row(r: &SqliteRow) -> Order {
     let status: String = r.get(8);
     Order {
@@ -512,11 +521,7 @@ pub(super) fn order_from_row(r: &SqliteRow) -> Order {
         unit_price: r.get(5),
         pickup: r.get(6),
         pickup_code: r.get(7),
-        status: OrderStatus::ALL
-            .iter()
-            .copied()
-            .find(|s| s.as_str() == status)
-            .unwrap_or(OrderStatus::Accepted),
+        status: status_named(&status),
         created_at: r.get(9),
         cancel_reason: r.get(10),
         product: r.get(11),

@@ -319,11 +319,7 @@ async fn lines_of(conn: &mut SqliteConnection, shows: &[ShowId]) -> Result<Vec<L
                 qty: r.get(4),
                 pickup: r.get(5),
                 code: r.get(6),
-                status: OrderStatus::ALL
-                    .iter()
-                    .copied()
-                    .find(|s| s.as_str() == status)
-                    .unwrap_or(OrderStatus::Accepted),
+                status: super::orders::status_named(&status),
                 handed: r.get(8),
                 by_staff: r.get(9),
                 product: r.get(10),

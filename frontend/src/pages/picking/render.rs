@@ -121,13 +121,7 @@ pub(super) fn list_html(list: &PickingList) -> String {
             escape(&tr!("pick.store")),
             escape(&tr!("pick.change")),
         ));
-        let store = |id| {
-            list.points
-                .iter()
-                .find(|p| p.pickup == id)
-                .map(|p| p.name.clone())
-                .unwrap_or_else(|| format!("#{id}"))
-        };
+        let store = |id| list.point_name(id);
         for d in &list.differences {
             let product = list
                 .product(d.product)

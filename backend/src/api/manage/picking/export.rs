@@ -149,13 +149,7 @@ fn tables(list: &PickingList, english: bool) -> Vec<Table> {
             .map(|p| (p.name.clone(), p.unit.clone()))
             .unwrap_or_else(|| (format!("#{id}"), String::new()))
     };
-    let store = |id| {
-        list.points
-            .iter()
-            .find(|p| p.pickup == id)
-            .map(|p| p.name.clone())
-            .unwrap_or_else(|| format!("#{id}"))
-    };
+    let store = |id| list.point_name(id);
     let frozen = |n: Option<i64>| n.map_or(Cell::Text(String::new()), Cell::Num);
     let totals = Table {
         name: w.totals,
