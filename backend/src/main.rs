@@ -78,7 +78,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             demo.host_token
         ));
         say(format_args!(
-            "  Moderator desk:     {base}/show/{show}/moderator?token={}",
+            "  Moderator desk:     {base}/show/{show}/moderator?token={}\n    (these two links act in this show only; pausing residents, ordering for neighbours\n    and the pickup counter need a staff sign-in link from below)",
             demo.moderator_token
         ));
         say(format_args!(

@@ -175,3 +175,12 @@ pub struct Me {
     /// Their community.
     pub community: Option<mulin_shared::CommunityId>,
 }
+
+impl Me {
+    /// The community this person acts in as a whole (muting, ordering for neighbours, the
+    /// counter): a staff person's. A one-show link (from the command line, or from before staff
+    /// accounts) names its show's community too, but acts in that show only.
+    pub fn community_wide(&self) -> Option<mulin_shared::CommunityId> {
+        self.staff.and(self.community)
+    }
+}

@@ -14,6 +14,9 @@ pub struct FoundOrder {
     pub order: Order,
     /// The buyer's phone as staff may see it (see [`mask_phone`]); empty if they gave none.
     pub phone: String,
+    /// For an order placed by staff for the resident (代客下单): who placed it, by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placed_by_name: Option<String>,
 }
 
 /// Most characters of a mute's reason (the resident is shown it).
@@ -178,6 +181,15 @@ pub struct ProxyOrder {
     pub pickup: PickupId,
     /// The purchase intent's key (1–64 bytes).
     pub key: String,
+}
+
+/// What a resident holds of one deal: the units counted against its per-resident limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Held {
+    /// The deal.
+    pub deal: crate::DealId,
+    /// Units held.
+    pub units: i64,
 }
 
 /// An order a member of staff placed for a neighbour, for their list of the day and the slips.

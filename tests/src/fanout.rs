@@ -58,6 +58,11 @@ pub struct BuyersConfig {
     pub buyers: usize,
     /// They buy at random moments within this window.
     pub window: Duration,
+    /// The deal's units; `None`: 1,000 more than there are buyers (every order accepted).
+    pub stock: Option<i64>,
+    /// Whether the host keeps following the show while they buy (the control room open); if
+    /// not, it hangs up first and no staff follow the show.
+    pub control_room: bool,
 }
 
 /// The summary line of a fan-out run.
@@ -177,7 +182,13 @@ pub async fn run(
     cfg: &FanoutConfig,
 ) -> Result<FanoutSummary, String> {
     // A unit for every buyer: each of their orders moves the stock.
-    let start_stock = 1_000 + cfg.buyers.map_or(0, |b| b.buyers as i64);
+    let start_stock = match cfg.buyers {
+        Some(BuyersConfig {
+            stock: Some(stock), ..
+        }) => stock,
+        Some(b) => 1_000 + b.buyers as i64,
+        None => 1_000,
+    };
     let (mut host, deal) = crate::spike::host_launch(target, start_stock, 1).await?;
     // Delays compare the server's clock with this tool's: on another machine they differ.
     let offset_ms = clock_offset_ms(&mut host).await?;
@@ -319,16 +330,24 @@ pub async fn run(
         }
         None => None,
     };
+    let mut host = Some(host);
+    if cfg.buyers.is_some_and(|b| !b.control_room) {
+        // Nobody of staff follows the show while they buy: the host hangs up, and the server has
+        // let go of its connection before the measuring starts.
+        host = None;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
     let server_before = usage.read().await?;
     let tool_before = tool_cpu_s()?;
     measured_from.store(now_ms() + offset_ms, Ordering::Relaxed);
 
-    let (stock, orders) = match buyers {
-        Some((buyers, signing_in)) => {
-            let figures = buy(&mut host, buyers, signing_in).await?;
+    let (stock, orders) = match (buyers, host.as_mut()) {
+        (Some((buyers, signing_in)), host) => {
+            let figures = buy(host, buyers, signing_in).await?;
             (start_stock - figures.accepted as i64, Some(figures))
         }
-        None => (change_stock(&mut host, deal, start_stock, cfg).await?, None),
+        (None, Some(host)) => (change_stock(host, deal, start_stock, cfg).await?, None),
+        (None, None) => return Err("the host hung up with no buyers to watch".into()),
     };
     // Taken while every viewer, stalled ones included, is still connected: once told the final
     // stock they hang up, and what the server then gives back says nothing of what they cost it.

@@ -404,6 +404,22 @@ async fn a_moderator_finds_an_order_by_phone_and_cancels_it_with_a_reason() {
         "never the whole number: {found}"
     );
     desk.screenshot("moderator-find-360").await;
+    // A one-show link says what it is for, instead of offering what it may not do.
+    desk.wait_text("#one-show-link", |t| t.contains("只管这一场直播"))
+        .await;
+    for absent in ["#go-neighbours", "#go-counter", "#mutes-title"] {
+        assert_eq!(desk.attr(absent, "id").await, None, "{absent}");
+    }
+    // On a phone the orders table is a list that fits: its code and cancel button in sight.
+    let [_, _, right, _] = desk.rect("table.orders").await;
+    assert!(right <= 360.0, "the orders table reaches {right} px");
+    let [_, _, right, _] = desk
+        .rect(&format!(
+            "table.orders button[data-staff-cancel='{}']",
+            order.id
+        ))
+        .await;
+    assert!(right <= 360.0, "cancel reaches {right} px");
 
     desk.click(&format!("{row} button[data-staff-cancel]"))
         .await;
@@ -461,18 +477,29 @@ async fn a_moderator_pauses_a_residents_orders_and_lifts_it() {
     ))
     .await;
     desk.wait_text("#mutes-none", |t| t.contains("没有")).await;
+    // A staff account has the community's links, and no one-show note.
+    assert!(desk.attr("#go-neighbours", "href").await.is_some());
+    assert_eq!(desk.attr("#one-show-link", "id").await, None);
     desk.type_into("#find-q", "7000").await;
     desk.click("#find-go").await;
     let pause = format!("button[data-mute-resident='{}']", order.resident);
     desk.click(&pause).await;
-    desk.client
-        .send_alert_text("三次下单未取货")
-        .await
-        .expect("the prompt takes text");
-    desk.client.accept_alert().await.expect("reason given");
-    desk.client.accept_alert().await.expect("for a day");
+    // A form by the order asks why (required: she is shown it) and for how long.
+    let form = format!("form[data-pause-form='{}']", order.resident);
+    desk.click(&format!("{form} button[type=submit]")).await;
+    desk.wait_text(&format!("{form} ~ .said"), |t| t.contains("原因"))
+        .await;
+    desk.type_into(&format!("{form} .pause-reason"), "三次下单未取货")
+        .await;
+    desk.click(&format!("{form} button[type=submit]")).await;
     desk.wait_text("#mute-list", |t| {
         t.contains("钱大爷") && t.contains("三次下单未取货") && t.contains("场控小陈")
+    })
+    .await;
+    // For a day (the form's first choice), and her found order says she is paused.
+    desk.wait_text("#mute-list", |t| t.contains("到 ")).await;
+    desk.wait_text(&format!("[data-paused='{}']", order.resident), |t| {
+        t.contains("已暂停")
     })
     .await;
     desk.screenshot("moderator-mutes-360").await;

@@ -77,17 +77,33 @@ async fn a_grid_worker_registers_a_neighbour_orders_for_her_and_prints_her_slip(
         "the form gives way to the result"
     );
     page.click("#nb-another").await;
-    // Five more would pass the limit of 5: the words say how many she may still have.
-    page.choose("nb-pickup", "2").await;
-    for _ in 0..4 {
-        page.click("#nb-qty-more").await;
-    }
-    page.wait_text("#nb-qty", |t| t == "5").await;
-    page.click("#nb-order").await;
-    page.wait_text("#nb-refused", |t| {
+    // The deal says what she holds; the count stops at what the limit of 5 leaves her.
+    let held = format!("#nb-held-{deal}");
+    page.wait_text(&held, |t| {
         t.contains("已买 2 件") && t.contains("还能再买 3 件")
     })
     .await;
+    page.choose("nb-pickup", "2").await;
+    for _ in 0..2 {
+        page.click("#nb-qty-more").await;
+    }
+    page.wait_text("#nb-qty", |t| t == "3").await;
+    assert!(
+        matches!(page.attr("#nb-qty-more", "disabled").await, Some(Some(_))),
+        "no more than the limit leaves her"
+    );
+    page.click("#nb-order").await;
+    page.wait_text("#nb-placed", |t| t.contains("下单成功"))
+        .await;
+    // At the limit: the deal cannot be chosen, and the button says why.
+    page.click("#nb-another").await;
+    page.wait_text(&held, |t| t.contains("已到限购")).await;
+    assert!(matches!(
+        page.attr(&format!("#nb-deal-{deal}"), "disabled").await,
+        Some(Some(_))
+    ));
+    page.wait_text("#nb-order", |t| t.contains("已到限购"))
+        .await;
 
     // Today's list has her; printing shows her slip in large type (the print dialog itself is
     // the browser's: counted, not opened).
@@ -117,5 +133,36 @@ async fn a_grid_worker_registers_a_neighbour_orders_for_her_and_prints_her_slip(
         .await
         .expect("scrolled");
     page.screenshot("neighbours-slip-360").await;
+    // On paper: the slip alone, at the top of the first page, its code in sight.
+    page.emulate_print().await;
+    page.client
+        .execute("window.scrollTo(0, 0);", vec![])
+        .await
+        .expect("scrolled");
+    let [left, top, right, bottom] = page.rect("#slip").await;
+    let probe = page
+        .client
+        .execute(
+            "const r = document.getElementById('slip').getBoundingClientRect();\
+             const seen = [...document.querySelectorAll('#slip *')]\
+                 .filter(e => getComputedStyle(e).visibility !== 'visible').length;\
+             const outside = [...document.querySelectorAll('main *:not(#slip, #slip *)')]\
+                 .filter(e => getComputedStyle(e).visibility === 'visible').length;\
+             return { hidden_in_slip: seen, visible_outside: outside, \
+                      slip: getComputedStyle(document.getElementById('slip')).visibility };",
+            vec![],
+        )
+        .await
+        .expect("probed");
+    page.screenshot("neighbours-slip-print").await;
+    assert!(
+        top.abs() < 40.0 && left.abs() < 40.0 && right > 300.0 && bottom > top + 200.0,
+        "the printed slip's box: {left} {top} {right} {bottom}"
+    );
+    assert_eq!(
+        probe,
+        serde_json::json!({ "hidden_in_slip": 0, "visible_outside": 0, "slip": "visible" }),
+        "on paper the slip shows, and nothing else"
+    );
     page.close().await;
 }

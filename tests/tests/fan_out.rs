@@ -569,41 +569,53 @@ async fn the_fan_out_load_measures_mulin_live_and_the_floor_peer_alike() {
 /// accepted (there is a unit for each), and every viewer ends showing the stock the orders left.
 #[tokio::test]
 async fn the_fan_out_load_can_move_the_stock_by_an_order_spike() {
-    let cfg = fanout::FanoutConfig {
-        viewers: 40,
-        rate: 10,
-        duration: Duration::from_secs(1),
-        stalled_pct: 0,
-        buyers: Some(fanout::BuyersConfig {
-            buyers: 60,
-            window: Duration::from_millis(500),
-        }),
-    };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let server = ServerProcess::start(&dir.path().join("buyers.db"), 4096)
-        .await
-        .expect("mulin starts");
-    let pid = server.pid().expect("running");
-    let summary = fanout::run(&server.target(), UsageFrom::Process(pid), &cfg)
-        .await
-        .expect("fan-out run with buyers");
-    server.stop().await;
-    let orders = summary.orders.clone().expect("order figures");
-    assert_eq!(
-        (orders.buyers, orders.accepted, orders.failed),
-        (60, 60, 0),
-        "{summary:?}"
-    );
-    assert!(
-        orders.ack_p50_ms > 0.0 && orders.ack_p50_ms <= orders.ack_p99_ms,
-        "{summary:?}"
-    );
-    assert_eq!(summary.missed, 0, "{summary:?}");
-    // The orders moved the stock: the viewers were pushed states while they were decided.
-    assert!(
-        summary.pushes >= 1 && summary.messages_delivered >= 40,
-        "{summary:?}"
-    );
+    // With the control room open and enough units for all; then scenario A's shape (fewer units
+    // than buyers) with nobody of staff following the show.
+    for (stock, control_room, accepted) in [(None, true, 60), (Some(30), false, 30)] {
+        let cfg = fanout::FanoutConfig {
+            viewers: 40,
+            rate: 10,
+            duration: Duration::from_secs(1),
+            stalled_pct: 0,
+            buyers: Some(fanout::BuyersConfig {
+                buyers: 60,
+                window: Duration::from_millis(500),
+                stock,
+                control_room,
+            }),
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let server = ServerProcess::start(&dir.path().join("buyers.db"), 4096)
+            .await
+            .expect("mulin starts");
+        let pid = server.pid().expect("running");
+        let summary = fanout::run(&server.target(), UsageFrom::Process(pid), &cfg)
+            .await
+            .expect("fan-out run with buyers");
+        server.stop().await;
+        let orders = summary.orders.clone().expect("order figures");
+        assert_eq!(
+            (orders.buyers, orders.accepted, orders.failed),
+            (60, accepted, 60 - accepted),
+            "{summary:?}"
+        );
+        assert!(
+            orders.ack_p50_ms > 0.0 && orders.ack_p50_ms <= orders.ack_p99_ms,
+            "{summary:?}"
+        );
+        // The figures' lag is measured only while the host follows the show.
+        assert_eq!(
+            orders.control_room_lag_max_ms.is_some(),
+            control_room,
+            "{summary:?}"
+        );
+        assert_eq!(summary.missed, 0, "{summary:?}");
+        // The orders moved the stock: the viewers were pushed states while they were decided.
+        assert!(
+            summary.pushes >= 1 && summary.messages_delivered >= 40,
+            "{summary:?}"
+        );
+    }
 }
 
 /// What a server reports of itself in `/api/metrics` is what /proc says of its process: CPU time

@@ -61,10 +61,28 @@ async fn staff_find_orders_by_code_phone_or_name_and_see_phones_masked() {
         "the resident's copy carries its QR value"
     );
     assert_eq!(ids(&find("q=5678".into()).await), [lis.id]);
+    // The whole number as it is typed (spaces, full-width digits) finds it too, and is not echoed.
+    assert_eq!(ids(&find("q=13912345678".into()).await), [lis.id]);
+    assert_eq!(ids(&find("q=139%201234%205678".into()).await), [lis.id]);
+    let wide: String = lis
+        .pickup_code
+        .chars()
+        .map(|c| char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap_or(c))
+        .collect();
+    assert_eq!(
+        ids(&find(format!("q={}", urlencode(&wide))).await),
+        [lis.id]
+    );
+    // A whole name comes before names that only contain it, though those are newer.
+    let (_, lis_son) = buyer(&ts, "李叔的儿子", "13912340000", deal).await;
+    assert_eq!(
+        ids(&find("q=%E6%9D%8E%E5%8F%94".into()).await), // 李叔
+        [lis.id, lis_son.id]
+    );
     assert_eq!(ids(&find(format!("q={}", lis.pickup_code)).await), [lis.id]);
     // Newest first; filtered by deal and pickup point.
     let all = find(format!("deal={deal}")).await;
-    assert_eq!(ids(&all)[..2], [lis.id, wangs.id]);
+    assert_eq!(ids(&all)[..3], [lis_son.id, lis.id, wangs.id]);
     assert!(find("deal=987654".into()).await.is_empty());
     assert!(
         find(format!("pickup={}", wangs.pickup))
@@ -196,4 +214,9 @@ async fn a_moderator_sees_a_whole_number_only_on_asking_and_it_is_logged() {
         assert_eq!(got, status, "{who}: {answer}");
         assert!(!answer.to_string().contains("13900139000"), "{who}");
     }
+}
+
+/// `text` for a query string (percent-encoded UTF-8).
+fn urlencode(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
 }

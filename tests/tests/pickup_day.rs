@@ -220,6 +220,22 @@ async fn an_order_lives_from_accepted_to_picked_up_and_every_wrong_step_is_refus
     // Marking again makes nothing more ready.
     let (status, again) = post(&ts, &received, &clerk, goods).await;
     assert_eq!((status, again["ready"].clone()), (200, json!(0)), "{again}");
+    // Goods at the store are not moved or cut by a fix at the moderator's desk.
+    let fix = format!("/api/shows/{}/orders/{}/change", ts.show, a.id);
+    let fewer = json!({ "qty": 1, "pickup": a.pickup, "was_qty": 3, "was_pickup": a.pickup });
+    let (status, answer) = post(&ts, &fix, &moderator, fewer.clone()).await;
+    assert_eq!(
+        (status, code_of(&answer)),
+        (409, Some("not_cancellable")),
+        "{answer}"
+    );
+    assert!(
+        answer["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("at the store")),
+        "the refusal says why: {answer}"
+    );
+    assert_eq!(stored(&ts, a.id).await.0, "ready", "nothing changed");
 
     // Two of three handed over: still ready, two handed; Wang's page follows.
     let hand = format!("/api/communities/{c}/orders/{}/hand-over", a.id);
@@ -285,6 +301,12 @@ async fn an_order_lives_from_accepted_to_picked_up_and_every_wrong_step_is_refus
         .await;
     assert_eq!(refused, ErrorCode::NotCancellable);
     assert_eq!(stored(&ts, a.id).await.0, "picked_up");
+    let (status, answer) = post(&ts, &fix, &moderator, fewer).await;
+    assert_eq!(
+        (status, code_of(&answer)),
+        (409, Some("not_cancellable")),
+        "a picked-up order is not changed: {answer}"
+    );
 
     // A ready order can still be cancelled; a cancelled one is not handed over.
     let mut host = ts.host().await;

@@ -72,6 +72,15 @@ async fn a_grid_worker_registers_a_neighbour_orders_for_her_and_lists_it() {
         made
     );
 
+    // What she holds of the show's deals, before and after: the grid worker sees the limit coming.
+    let held = format!("/api/shows/{}/neighbours/{}/held", ts.show, made.resident);
+    let holds = || async {
+        let (status, answer) = api(ts.addr(), "GET", &held, Some(&gw), None).await;
+        assert_eq!(status, 200, "{answer}");
+        answer
+    };
+    assert_eq!(holds().await, json!([]));
+
     // Her order: placed by the grid worker, hers; a retried tap is the same order.
     let ask =
         json!({ "resident": made.resident, "deal": deal, "qty": 1, "pickup": 2, "key": "gw-1" });
@@ -85,6 +94,19 @@ async fn a_grid_worker_registers_a_neighbour_orders_for_her_and_lists_it() {
     assert_eq!(first.nickname, "刘奶奶");
     let (status, retried) = post(&ts, &orders, Some(&gw), ask).await;
     assert_eq!((status, retried["id"].as_i64()), (201, Some(first.id)));
+    assert_eq!(holds().await, json!([{ "deal": deal, "units": 1 }]));
+    // Nobody of another community, and no such resident, is looked up.
+    for path in [
+        format!("/api/shows/{}/neighbours/99999/held", ts.show),
+        format!("/api/shows/{}/neighbours/nobody/held", ts.show),
+    ] {
+        let (status, answer) = api(ts.addr(), "GET", &path, Some(&gw), None).await;
+        assert_eq!(
+            (status, answer["error"].as_str()),
+            (404, Some("unknown_resident")),
+            "{path}: {answer}"
+        );
+    }
 
     // The grid worker's list of the day has it, with her building.
     let (status, list) = api(
@@ -114,6 +136,11 @@ async fn a_grid_worker_registers_a_neighbour_orders_for_her_and_lists_it() {
     .await;
     assert_eq!(found[0]["phone"], json!("136****6000"));
     assert_eq!(found[0]["order"]["placed_by"], json!(gw_id));
+    assert_eq!(
+        found[0]["placed_by_name"],
+        json!("赵小网"),
+        "who placed it, by name"
+    );
     // "Placed by staff" finds it, and only such orders; a resident's own are the others.
     let mut own = ts.client().await;
     own.join(ts.show).await;
@@ -483,6 +510,11 @@ async fn every_refusal_is_named_and_changes_nothing() {
             Value::Null,
         ),
         ("POST", orders.clone(), ask(resident, deal, 1, 1, "g")),
+        (
+            "GET",
+            format!("/api/shows/{}/neighbours/{resident}/held", ts.show),
+            Value::Null,
+        ),
     ];
     for (who, token, status) in [
         ("nobody", None, 401),

@@ -58,7 +58,7 @@ pub(super) async fn find(
             "the server could not look; please retry",
         )
     };
-    let search = search.map(|q| q.0).map_err(|e| {
+    let mut search = search.map(|q| q.0).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
             ErrorCode::InvalidMessage,
@@ -76,6 +76,18 @@ pub(super) async fn find(
             format!("search for at most {MAX_QUERY_CHARS} characters"),
         ));
     }
+    // Digits as people type them: a whole number with spaces or dashes (someone who knows it may
+    // find by it; it is not echoed back), a code in full-width digits.
+    search.q = search.q.map(|q| {
+        mulin_shared::sign_in::clean_phone(&q).unwrap_or_else(|| {
+            let digits = mulin_shared::pickup::typed_code(&q);
+            if digits.bytes().all(|b| b.is_ascii_digit()) {
+                digits
+            } else {
+                q
+            }
+        })
+    });
     let found = state
         .store
         .find_orders(show_id, &search)
@@ -84,9 +96,10 @@ pub(super) async fn find(
     Ok(Json(
         found
             .into_iter()
-            .map(|(order, phone)| FoundOrder {
-                order,
-                phone: mask_phone(&phone),
+            .map(|found| FoundOrder {
+                order: found.order,
+                phone: mask_phone(&found.phone),
+                placed_by_name: found.placed_by_name,
             })
             .collect(),
     ))

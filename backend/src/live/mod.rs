@@ -50,8 +50,11 @@ pub enum LiveError {
     /// A cancellation's reason is not acceptable.
     #[error("{0}")]
     InvalidReason(String),
-    /// The order is already cancelled or picked up.
-    #[error("order {0} was already cancelled or picked up")]
+    /// The order is already cancelled or picked up (wholly, or in part), or, for a change, its
+    /// goods are at the store already.
+    #[error(
+        "order {0} is closed to this: it was cancelled or picked up, or (for a change) its goods are at the store already"
+    )]
     NotCancellable(i64),
     /// The order is not as the page that asked showed it: nothing was done.
     #[error(

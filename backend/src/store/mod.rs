@@ -40,7 +40,7 @@ pub use communities::{Community, CommunityId, Duplicate, split_label};
 pub use deals::NewDeal;
 pub use health::{Degraded, SpaceLimits, StoreHealth};
 pub use neighbours::Registered;
-pub use orders::{NewOrder, OrderChangeOutcome, OrderSearch};
+pub use orders::{Found, NewOrder, OrderChangeOutcome, OrderSearch};
 pub use picking::CutoffOutcome;
 pub use pickup::{HandOverOutcome, Step, UndoOutcome};
 pub use pulse::{BagTimes, TalliedOrder};

@@ -3,8 +3,8 @@
 //! staff placed, for their list of the day and the slips they print.
 
 use mulin_shared::community::AuditAction;
-use mulin_shared::control::{Neighbour, NeighbourDraft, PlacedOrder, mask_phone};
-use mulin_shared::{CommunityId, ResidentId, StaffId, UtcMillis};
+use mulin_shared::control::{Held, Neighbour, NeighbourDraft, PlacedOrder, mask_phone};
+use mulin_shared::{CommunityId, ResidentId, ShowId, StaffId, UtcMillis};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
@@ -70,6 +70,30 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.as_ref().map(neighbour_from_row))
+    }
+
+    /// What `resident` holds of each deal of `show` (units counted against its per-resident
+    /// limit), for the grid worker to see before ordering more.
+    pub async fn held_in_show(
+        &self,
+        show: ShowId,
+        resident: ResidentId,
+    ) -> Result<Vec<Held>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT h.deal_id, h.units FROM holdings h JOIN deals d ON d.id = h.deal_id \
+             WHERE d.show_id = ? AND h.resident_id = ? AND h.units > 0 ORDER BY h.deal_id",
+        )
+        .bind(show)
+        .bind(resident)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Held {
+                deal: r.get(0),
+                units: r.get(1),
+            })
+            .collect())
     }
 
     /// Registers a neighbour (a checked draft) in `community`, logged as `by`'s, unless the number

@@ -464,23 +464,27 @@ pub enum PlacedBy {
 }
 
 impl Store {
-    /// A show's orders that `search` finds, newest first, each with its buyer's phone as stored
-    /// (the caller masks it before it leaves the server).
+    /// A show's orders that `search` finds, exact matches of a code or a whole name first, then
+    /// newest first; each with its buyer's phone as stored (the caller masks it before it leaves
+    /// the server) and, for an order staff placed, that person's name.
     pub async fn find_orders(
         &self,
         show: ShowId,
         search: &OrderSearch,
-    ) -> Result<Vec<(Order, String)>, StoreError> {
+    ) -> Result<Vec<Found>, StoreError> {
         let q = search.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
         let status = search.status.map(OrderStatus::as_str);
         let rows = sqlx::query(&format!(
-            "SELECT {ORDER_COLUMNS}, r.phone FROM {ORDER_TABLES} WHERE d.show_id = ?1 \
+            "SELECT {ORDER_COLUMNS}, r.phone, s.name FROM {ORDER_TABLES} \
+             LEFT JOIN staff s ON s.id = o.placed_by WHERE d.show_id = ?1 \
              AND (?2 IS NULL OR o.pickup_code = ?2 \
                   OR (length(?2) = 4 AND substr(r.phone, -4) = ?2) \
+                  OR (length(?2) = 11 AND r.phone = ?2) \
                   OR instr(r.nickname, ?2) > 0) \
              AND (?3 IS NULL OR o.deal_id = ?3) AND (?4 IS NULL OR o.pickup_id = ?4) \
              AND (?5 IS NULL OR o.status = ?5) \
-             AND (?7 IS NULL OR (o.placed_by IS NOT NULL) = ?7) ORDER BY o.id DESC LIMIT ?6"
+             AND (?7 IS NULL OR (o.placed_by IS NOT NULL) = ?7) \
+             ORDER BY (o.pickup_code = ?2 OR r.nickname = ?2) DESC, o.id DESC LIMIT ?6"
         ))
         .bind(show)
         .bind(q)
@@ -493,9 +497,24 @@ impl Store {
         .await?;
         Ok(rows
             .iter()
-            .map(|r| (order_from_row(r), r.get(ORDER_FIELDS)))
+            .map(|r| Found {
+                order: order_from_row(r),
+                phone: r.get(ORDER_FIELDS),
+                placed_by_name: r.get(ORDER_FIELDS + 1),
+            })
             .collect())
     }
+}
+
+/// An order as [`Store::find_orders`] finds it.
+#[derive(Debug, Clone)]
+pub struct Found {
+    /// The order.
+    pub order: Order,
+    /// Its buyer's phone as stored (whole: masked by the caller).
+    pub phone: String,
+    /// Who of staff placed it, if staff did.
+    pub placed_by_name: Option<String>,
 }
 
 /// How many of a resident's latest orders "my orders" lists.

@@ -228,11 +228,24 @@ fn Chart(mut pulse: Pulse, names: Names) -> impl IntoView {
         .collect_view();
     // The latest minute's label stands under its bar, not at the chart's far end: early in a show
     // the bars fill only the left of the chart.
+    // In the first few minutes the two labels would overlap (on a phone a label is a sixth of the
+    // chart): then one label names the span.
     let last_x = (minutes.len() as f64 - 0.5) / slots as f64 * 100.0;
     let now_at = if last_x > 85.0 {
         "right: 0".to_owned()
     } else {
         format!("left: {last_x:.1}%; transform: translateX(-50%)")
+    };
+    let times = if last_x < 20.0 {
+        let span = if last == first {
+            local_hm(first)
+        } else {
+            format!("{}–{}", local_hm(first), local_hm(last))
+        };
+        view! { <span>{span}</span> }.into_any()
+    } else {
+        view! { <span>{local_hm(first)}</span><span class="now" style=now_at>{local_hm(last)}</span> }
+            .into_any()
     };
     let summary = tr!(
         "pulse.chart_label",
@@ -249,13 +262,14 @@ fn Chart(mut pulse: Pulse, names: Names) -> impl IntoView {
                 <span class="sales-key">{tr!("pulse.axis_sales", amount = yuan(top_sales))}</span></div>
             <svg viewBox=format!("0 0 {width} {HEIGHT}") preserveAspectRatio="none" role="img" aria-label=summary>
                 <line class="base" x1=0 x2=width y1=HEIGHT y2=HEIGHT vector-effect="non-scaling-stroke" />
+                // Behind the bars: a moment in a busy minute shows above its bar, not across it
+                // (the marks are listed in words under the chart).
+                {mark_lines}
                 {bars}
                 {refused}
                 <polyline class="sales" points=line vector-effect="non-scaling-stroke" />
-                {mark_lines}
             </svg>
-            <div class="axis times"><span>{local_hm(first)}</span>
-                <span class="now" style=now_at>{local_hm(last)}</span></div>
+            <div class="axis times">{times}</div>
             <ul class="marks">
                 {marks
                     .into_iter()

@@ -19,14 +19,17 @@ use order_table::OrderTable;
 #[component]
 pub fn ModeratorPage(show: ShowId, token: String) -> impl IntoView {
     let search_token = token.clone();
-    // The community, for the links to its counter and picking lists.
+    // The community, for the links to ordering for neighbours, its counter and picking lists; a
+    // one-show link has none of those, and is told so instead of finding them refused.
     let community = RwSignal::new(None::<mulin_shared::CommunityId>);
+    let one_show = RwSignal::new(false);
     let me_token = token.clone();
     leptos::task::spawn_local(async move {
         if let Ok(me) =
             crate::api::call::<crate::api::Me>("GET", "/api/me", Some(&me_token), None).await
         {
-            community.set(me.community);
+            community.set(me.community_wide());
+            one_show.set(me.community_wide().is_none());
         }
     });
     let mute_desk = mutes::MuteDesk::open(token.clone());
@@ -56,14 +59,17 @@ pub fn ModeratorPage(show: ShowId, token: String) -> impl IntoView {
         <main class="page staff">
             <ShowBar conn role=|| tr!("bar.moderator") />
             <div class="tools">
-                <a class="button secondary small" id="go-neighbours" href=format!("/show/{show}/neighbours")>{txt("staff.neighbours")}</a>
                 {move || community.get().map(|c| view! {
+                    <a class="button secondary small" id="go-neighbours" href=format!("/show/{show}/neighbours")>{txt("staff.neighbours")}</a>
                     <a class="button secondary small" id="go-counter" href=format!("/c/{c}/counter")>{txt("pickup.counter")}</a>
                     <a class="button secondary small" id="go-picking" href=format!("/c/{c}/picking?shows={show}")>{txt("pickup.list_of_show")}</a>
                 })}
                 <LangSwitch />
             </div>
             <StaffGate conn allowed=Signal::derive(allowed) />
+            {move || one_show.get().then(|| view! {
+                <p class="note muted" id="one-show-link">{txt("staff.one_show_link")}</p>
+            })}
             <super::control_room::ControlRoom conn />
             <find::FindOrders conn show token=search_token mutes=mute_desk />
             <mutes::MuteList desk=mute_desk />

@@ -48,7 +48,7 @@ pub fn NeighboursPage(show: ShowId, token: String) -> impl IntoView {
     let refused = RwSignal::new(false);
     spawn_local(async move {
         match call::<Me>("GET", "/api/me", Some(&desk.token.get_value()), None).await {
-            Ok(me) if me.community.is_some() => desk.community.set(me.community),
+            Ok(me) if me.community_wide().is_some() => desk.community.set(me.community_wide()),
             _ => refused.set(true),
         }
     });

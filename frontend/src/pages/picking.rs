@@ -116,7 +116,7 @@ pub fn PickingPage(community: CommunityId, token: String) -> impl IntoView {
                     problem.set(None);
                     list.set(Some(l));
                 }
-                Err(f) => problem.set(Some(f.words())),
+                Err(f) => problem.set(Some(list_refusal(&f))),
             }
         });
     });
@@ -148,7 +148,7 @@ pub fn PickingPage(community: CommunityId, token: String) -> impl IntoView {
         );
         spawn_local(async move {
             if let Err(f) = download(&path, &token.get_value(), &name).await {
-                problem.set(Some(f.words()));
+                problem.set(Some(list_refusal(&f)));
             }
         });
     };
@@ -261,6 +261,18 @@ fn CutoffForm(
                 }
             }).collect_view())}
         </div>
+    }
+}
+
+/// Why the list cannot be read, for the person at this page: not signed in (a link without a
+/// staff token) or not someone who prepares goods are named as such, not as "try again".
+fn list_refusal(f: &Failure) -> String {
+    match f.code {
+        Some(mulin_shared::ErrorCode::NotSignedIn | mulin_shared::ErrorCode::InvalidToken) => {
+            tr!("pick.sign_in")
+        }
+        Some(mulin_shared::ErrorCode::Forbidden) => tr!("pick.forbidden"),
+        _ => f.words(),
     }
 }
 

@@ -127,6 +127,15 @@ struct FanoutArgs {
     /// With `--buyers`: they buy at random moments within this many milliseconds.
     #[arg(long, requires = "buyers", default_value_t = 1000)]
     window_ms: u64,
+    /// With `--buyers`: the deal's units (scenario A's 500, so most buyers are refused); by
+    /// default 1,000 more than there are buyers, so every order is accepted and moves the stock.
+    #[arg(long, requires = "buyers")]
+    stock: Option<i64>,
+    /// With `--buyers`: the host hangs up before the buying, so no staff follow the show and the
+    /// server sends no control-room figures or order events to staff (the comparison for "not
+    /// slower with the control room open").
+    #[arg(long, requires = "buyers")]
+    no_control_room: bool,
 }
 
 #[tokio::main]
@@ -211,6 +220,8 @@ async fn run_fanout(args: &FanoutArgs) -> Result<String, String> {
         buyers: args.buyers.map(|buyers| fanout::BuyersConfig {
             buyers,
             window: Duration::from_millis(args.window_ms),
+            stock: args.stock,
+            control_room: !args.no_control_room,
         }),
     };
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;

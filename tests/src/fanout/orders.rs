@@ -34,14 +34,19 @@ pub struct OrderFigures {
     pub control_room_lag_max_ms: Option<f64>,
 }
 
-/// Lets the buyers buy and waits for all their answers.
+/// Lets the buyers buy and waits for all their answers: with the host following the show and
+/// its control-room figures noted (`Some`), or with nobody of staff following it (`None`: the
+/// host's connection is closed first).
 pub(super) async fn buy(
-    host: &mut Wire,
+    host: Option<&mut Wire>,
     buyers: crate::spike::Buyers,
     signing_in: Duration,
 ) -> Result<OrderFigures, String> {
     let deal = buyers.deal();
     let mut figures = Vec::new();
+    let Some(host) = host else {
+        return unwatched(buyers, signing_in).await;
+    };
     let run = watching_the_figures(host, deal, &mut figures, buyers.go()).await??;
     let intents = || run.buyers.iter().flat_map(|b| &b.intents);
     let accepted = intents()
@@ -61,5 +66,29 @@ pub(super) async fn buy(
         control_room_lag_p50_ms: lag(0.50),
         control_room_lag_p99_ms: lag(0.99),
         control_room_lag_max_ms: lag(1.0),
+    })
+}
+
+/// The buying with no staff following the show.
+async fn unwatched(
+    buyers: crate::spike::Buyers,
+    signing_in: Duration,
+) -> Result<OrderFigures, String> {
+    let run = buyers.go().await?;
+    let intents = || run.buyers.iter().flat_map(|b| &b.intents);
+    let accepted = intents()
+        .filter(|i| matches!(i.answer, crate::spike::Answer::Accepted(_)))
+        .count() as u64;
+    let (ack_p50_ms, ack_p99_ms) = crate::spike::ack_percentiles(intents());
+    Ok(OrderFigures {
+        buyers: run.buyers.len(),
+        sign_in_ms: signing_in.as_millis() as u64,
+        accepted,
+        failed: intents().count() as u64 - accepted,
+        ack_p50_ms,
+        ack_p99_ms,
+        control_room_lag_p50_ms: None,
+        control_room_lag_p99_ms: None,
+        control_room_lag_max_ms: None,
     })
 }

@@ -91,6 +91,10 @@ pub(super) fn routes() -> Router<AppState> {
             get(neighbours::placed),
         )
         .route("/shows/{show}/proxy-orders", post(neighbours::order))
+        .route(
+            "/shows/{show}/neighbours/{resident}/held",
+            get(neighbours::held),
+        )
         .route("/communities/{community}/counter", get(counter::find))
         .route(
             "/communities/{community}/orders/{order}/hand-over",

@@ -4,6 +4,7 @@
 //! - `POST /api/communities/{c}/neighbours`: registers one who has no account;
 //! - `POST /api/shows/{s}/proxy-orders`: orders a live deal for them through the deal's desk, with
 //!   the same limit and idempotency as their own Buy, recording who placed it;
+//! - `GET /api/shows/{s}/neighbours/{r}/held`: what they hold of each of the show's deals;
 //! - `GET /api/communities/{c}/placed-orders?since=`: the orders this member of staff placed.
 
 use axum::Json;
@@ -11,7 +12,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use mulin_shared::control::{Neighbour, NeighbourDraft, PlacedOrder, ProxyOrder};
+use mulin_shared::control::{Held, Neighbour, NeighbourDraft, PlacedOrder, ProxyOrder};
 use mulin_shared::{ErrorCode, UtcMillis};
 use serde::Deserialize;
 use tokio::sync::{Semaphore, mpsc};
@@ -121,6 +122,42 @@ pub(super) async fn placed(
         state
             .store
             .placed_orders(community.id, staff, since)
+            .await
+            .map_err(|e| store_error(&e))?,
+    ))
+}
+
+/// `GET /api/shows/{s}/neighbours/{r}/held`: what resident `r` of the show's community holds of
+/// each of its deals, so the grid worker sees the limit coming instead of meeting it.
+pub(super) async fn held(
+    State(state): State<AppState>,
+    Path((show, resident)): Path<(String, String)>,
+    who: Signed,
+) -> Result<Json<Vec<Held>>, ApiError> {
+    let show = show_in_path(&show)?;
+    let scope = show_scope(&state, show)
+        .await
+        .map_err(|e| store_error(&e))?;
+    crate::auth::permissions::check(Some(&who.0), Action::OrderForResidents, scope)
+        .map_err(super::forbidden)?;
+    let unknown = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::UnknownResident,
+            format!("no resident {resident:?} in this community"),
+        )
+    };
+    let id = resident.parse().map_err(|_| unknown())?;
+    state
+        .store
+        .neighbour_by_id(scope.community, id)
+        .await
+        .map_err(|e| store_error(&e))?
+        .ok_or_else(unknown)?;
+    Ok(Json(
+        state
+            .store
+            .held_in_show(show, id)
             .await
             .map_err(|e| store_error(&e))?,
     ))

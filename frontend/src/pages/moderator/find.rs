@@ -186,11 +186,14 @@ pub fn FindOrders(
                                     <div class="grow">
                                         <strong>{o.nickname.clone()}</strong>" "
                                         <Phone show token order=o.id masked=f.phone.clone() />
-                                        {o.placed_by.map(|_| view! { " " <span class="chip placed-by-staff">{txt("find.by_staff")}</span> })}
+                                        {o.placed_by.map(|_| {
+                                            let by = f.placed_by_name.clone();
+                                            view! { " " <span class="chip placed-by-staff">{move || by.clone().map_or_else(txt("find.by_staff"), |name| tr!("find.by_staff_named", name = name))}</span> }
+                                        })}
                                         <div>{names.product(o.product)}" × "{o.qty}" · "{yuan(o.qty * o.unit_price)}</div>
                                         <div class="muted">{local_time(o.created_at)}" · "{names.pickup(o.pickup)}" · "
                                             {move || tr!("find.code", code = code.clone())}" · "
-                                            <span data-status=status_key(o.status)>{move || status_word(o.status)}</span></div>
+                                            <span data-status=status_key(o.status)>{super::order_table::status_line(&o)}</span></div>
                                     </div>
                                     {cancel_button(conn, &o)}
                                     {(o.status == OrderStatus::Accepted).then(|| view! {
@@ -199,9 +202,7 @@ pub fn FindOrders(
                                     {move || said.get().filter(|(id, _, _)| *id == order_id).map(|(_, ok, words)| view! {
                                         <p class=if ok { "note ok said" } else { "note warn said" } id="fix-said" role="status">{words}</p>
                                     })}
-                                    <button type="button" class="secondary small" data-mute-resident=buyer
-                                        hidden=move || !mutes.usable()
-                                        on:click=move |_| mutes.mute(buyer, &buyer_name)>{txt("mute.do")}</button>
+                                    <super::mutes::PauseBuyer desk=mutes resident=buyer name=buyer_name />
                                 </li>
                             }
                         }).collect_view()}

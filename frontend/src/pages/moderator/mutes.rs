@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use mulin_shared::control::MAX_MUTE_REASON_CHARS;
 use mulin_shared::control::{Mute, MuteDraft};
 use mulin_shared::{CommunityId, ResidentId};
 
@@ -33,7 +34,7 @@ impl MuteDesk {
         spawn_local(async move {
             let token = desk.token.get_value();
             if let Ok(me) = call::<Me>("GET", "/api/me", Some(&token), None).await {
-                desk.community.set(me.community);
+                desk.community.set(me.community_wide());
                 desk.reload();
             }
         });
@@ -63,28 +64,26 @@ impl MuteDesk {
         self.community.with(Option::is_some)
     }
 
-    /// Asks why and for how long, then mutes `resident` (named `name`).
-    pub fn mute(self, resident: ResidentId, name: &str) {
+    /// Whether `resident` is paused now (as last read).
+    fn paused(self, resident: ResidentId) -> bool {
+        self.list.with(|l| l.iter().any(|m| m.resident == resident))
+    }
+
+    /// Pauses as `draft` says; `said` takes the refusal in words, `done` is called on success.
+    fn pause(self, draft: MuteDraft, said: RwSignal<Option<String>>, done: impl Fn() + 'static) {
         let Some(path) = self.path() else { return };
-        let asked = window()
-            .prompt_with_message(&tr!("mute.reason_ask", name = name.to_owned()))
-            .ok()
-            .flatten();
-        let Some(reason) = asked.filter(|r| !r.trim().is_empty()) else {
-            return;
-        };
-        // A day by default; the desk's usual case is "until the pickup is sorted out".
-        let minutes = window()
-            .confirm_with_message(&tr!("mute.for_a_day"))
-            .unwrap_or(true)
-            .then_some(24 * 60);
-        let draft = MuteDraft {
-            resident,
-            reason,
-            minutes,
-        };
         let body = serde_json::to_string(&draft).ok();
-        self.send(path, body);
+        spawn_local(async move {
+            let token = self.token.get_value();
+            match call::<Mute>("POST", &path, Some(&token), body).await {
+                Ok(_) => {
+                    said.set(None);
+                    done();
+                    self.reload();
+                }
+                Err(f) => said.set(Some(f.words())),
+            }
+        });
     }
 
     fn lift(self, id: i64) {
@@ -138,5 +137,72 @@ pub fn MuteList(desk: MuteDesk) -> impl IntoView {
                 }}
             </section>
         </Show>
+    }
+}
+
+/// "Pause orders" for a found order's buyer, opening a form that asks why (the resident is shown
+/// it) and for how long; or, when she is paused already, saying so (she is lifted in the list).
+#[component]
+pub fn PauseBuyer(desk: MuteDesk, resident: ResidentId, name: String) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let reason = RwSignal::new(String::new());
+    let days = RwSignal::new(Some(1_i64));
+    let said = RwSignal::new(None::<String>);
+    let name = StoredValue::new(name);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let why = reason.get_untracked().trim().to_owned();
+        if why.is_empty() {
+            said.set(Some(tr!("mute.reason_missing")));
+            return;
+        }
+        let draft = MuteDraft {
+            resident,
+            reason: why,
+            minutes: days.get_untracked().map(|d| d * 24 * 60),
+        };
+        desk.pause(draft, said, move || {
+            open.set(false);
+            reason.set(String::new());
+        });
+    };
+    move || {
+        if !desk.usable() {
+            return ().into_any();
+        }
+        if desk.paused(resident) {
+            return view! { <span class="chip paused" data-paused=resident>{txt("mute.paused")}</span> }
+                .into_any();
+        }
+        view! {
+            <button type="button" class="secondary small" data-mute-resident=resident hidden=move || open.get()
+                on:click=move |_| { said.set(None); open.set(true) }>{txt("mute.do")}</button>
+            <Show when=move || open.get()>
+                <form class="fix-form pause-form" data-pause-form=resident on:submit=save>
+                    <p class="grow">{move || tr!("mute.reason_ask", name = name.get_value())}</p>
+                    <label>{txt("mute.reason")}
+                        <input class="pause-reason" type="text" maxlength=MAX_MUTE_REASON_CHARS.to_string()
+                            placeholder=txt("mute.reason_example") prop:value=move || reason.get()
+                            on:input=move |ev| reason.set(event_target_value(&ev)) />
+                    </label>
+                    <label>{txt("mute.how_long")}
+                        <select class="pause-days" on:change=move |ev| {
+                            days.set(event_target_value(&ev).parse().ok())
+                        }>
+                            {[1_i64, 3, 7].into_iter().map(|d| view! {
+                                <option value=d.to_string() selected=d == 1>{move || tr!("mute.days", n = d)}</option>
+                            }).collect_view()}
+                            <option value="">{txt("mute.until_lifted")}</option>
+                        </select>
+                    </label>
+                    <div class="actions">
+                        <button type="submit" class="danger small">{txt("mute.confirm")}</button>
+                        <button type="button" class="secondary small" on:click=move |_| open.set(false)>{txt("mute.back")}</button>
+                    </div>
+                </form>
+            </Show>
+            {move || said.get().map(|w| view! { <p class="note warn said" role="alert">{w}</p> })}
+        }
+        .into_any()
     }
 }

@@ -8,9 +8,15 @@ use crate::i18n::txt;
 use crate::socket::Conn;
 use crate::{local_time, tr, yuan};
 
-/// "Cancel" for an order that can still be cancelled.
+/// "Cancel" for an order that can still be cancelled: accepted, or ready at the store with nothing
+/// handed over yet (the server's rule, so staff are not offered what it refuses).
 pub(super) fn cancel_button(conn: Conn, o: &Order) -> Option<impl IntoView + use<>> {
-    (o.status == OrderStatus::Accepted).then(|| {
+    let open = match o.status {
+        OrderStatus::Accepted => true,
+        OrderStatus::Ready => o.handed == 0,
+        _ => false,
+    };
+    open.then(|| {
         let id = o.id;
         let code = o.pickup_code.clone();
         // Staff say why, in words the resident is shown; dismissing the question cancels nothing.
@@ -29,6 +35,15 @@ pub(super) fn cancel_button(conn: Conn, o: &Order) -> Option<impl IntoView + use
                 on:click=cancel>{txt("staff.cancel_order")}</button>
         }
     })
+}
+
+/// An order's state in words, with staff's reason when it was cancelled for one.
+pub(super) fn status_line(o: &Order) -> impl Fn() -> String + use<> {
+    let (status, reason) = (o.status, o.cancel_reason.clone());
+    move || match (status, &reason) {
+        (OrderStatus::Cancelled, Some(why)) => tr!("staff.cancelled_why", reason = why.clone()),
+        _ => status_word(status),
+    }
 }
 
 /// A table of orders, newest first. `staff` adds the buyer's nickname.
@@ -54,16 +69,18 @@ pub fn OrderTable(conn: Conn, orders: Signal<Vec<Order>>, staff: bool) -> impl I
                         </tr>
                     </thead>
                     <tbody>
-                        <For each=move || orders.get() key=|o| (o.id, o.status as u8) let(o)>
+                        // Keyed by what a fix or a step at the counter changes too, so the row is
+                        // drawn again then.
+                        <For each=move || orders.get() key=|o| (o.id, o.status as u8, o.qty, o.pickup, o.handed) let(o)>
                             <tr>
                                 <td>{local_time(o.created_at)}</td>
-                                {staff.then(|| view! { <td>{o.nickname.clone()}</td> })}
+                                {staff.then(|| view! { <td class="who">{o.nickname.clone()}</td> })}
                                 <td>{names.product(o.product)}</td>
-                                <td class="num">{o.qty}</td>
+                                <td class="num qty">{o.qty}</td>
                                 <td class="num">{yuan(o.qty * o.unit_price)}</td>
                                 <td>{names.pickup(o.pickup)}</td>
-                                <td class="code">{o.pickup_code.clone()}</td>
-                                <td data-status=status_key(o.status)>{move || status_word(o.status)}</td>
+                                <td class="code" data-label=txt("orders.code")>{o.pickup_code.clone()}</td>
+                                <td data-status=status_key(o.status)>{status_line(&o)}</td>
                                 <td>
                                     {cancel_button(conn, &o)}
                                 </td>

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use mulin_shared::control::{Neighbour, ProxyOrder};
+use mulin_shared::control::{Held, Neighbour, ProxyOrder};
 use mulin_shared::{Deal, ErrorCode, Order, Refusal};
 
 use super::{Desk, words};
@@ -34,6 +34,29 @@ pub(super) fn OrderFor(desk: Desk, neighbour: Neighbour) -> impl IntoView {
     let outcome = RwSignal::new(None::<Outcome>);
     // The chosen deal's limit when the order went out, for the words of a refusal.
     let chosen_limit = StoredValue::new(0_i64);
+    // What the neighbour holds of the show's deals (her own buys and staff's for her), read again
+    // after each order placed here: the limit is seen coming, not met.
+    let held = RwSignal::new(Vec::<Held>::new());
+    let resident = neighbour.resident;
+    Effect::new(move |_| {
+        let _ = desk.placed.get();
+        let path = format!("/api/shows/{}/neighbours/{resident}/held", desk.show);
+        spawn_local(async move {
+            if let Ok(list) =
+                call::<Vec<Held>>("GET", &path, Some(&desk.token.get_value()), None).await
+            {
+                held.set(list);
+            }
+        });
+    });
+    let held_of =
+        move |deal: i64| held.with(|h| h.iter().find(|x| x.deal == deal).map_or(0, |x| x.units));
+    // How many more she may have of `d`: its limit less what she holds, and no more than is left.
+    let may_buy = move |d: &Deal| {
+        (d.per_resident_limit - held_of(d.id))
+            .min(d.remaining())
+            .max(0)
+    };
     let on_sale = move || {
         let now = desk.conn.server_now();
         desk.conn.room.with(|r| {
@@ -64,7 +87,6 @@ pub(super) fn OrderFor(desk: Desk, neighbour: Neighbour) -> impl IntoView {
         key.set_value(None);
         outcome.set(None);
     };
-    let resident = neighbour.resident;
     let who = neighbour.nickname.clone();
     let who2 = neighbour.nickname.clone();
     let place = move |ev: leptos::ev::SubmitEvent| {
@@ -138,13 +160,22 @@ pub(super) fn OrderFor(desk: Desk, neighbour: Neighbour) -> impl IntoView {
                         }
                         deals.into_iter().map(|d| {
                             let id = d.id;
+                            let has = held_of(id);
+                            let full = may_buy(&d) == 0;
                             view! {
-                                <label class="choice">
-                                    <input type="radio" name="nb-deal" id=format!("nb-deal-{id}")
+                                <label class="choice" data-full=full.to_string()>
+                                    <input type="radio" name="nb-deal" id=format!("nb-deal-{id}") disabled=full
                                         prop:checked=move || deal.get() == Some(id)
                                         on:change=move |_| { deal.set(Some(id)); qty.set(1); changed() } />
                                     <span><strong>{names.product(d.product)}</strong>" "{yuan(d.price)}
-                                        <small>{tr!("nb.deal_left", left = d.remaining(), limit = d.per_resident_limit)}</small></span>
+                                        <small>{tr!("nb.deal_left", left = d.remaining(), limit = d.per_resident_limit)}</small>
+                                        {(has > 0).then(|| view! {
+                                            <small class="held" id=format!("nb-held-{id}")>{if full {
+                                                tr!("nb.held_full", held = has)
+                                            } else {
+                                                tr!("nb.held", held = has, left = d.per_resident_limit - has)
+                                            }}</small>
+                                        })}</span>
                                 </label>
                             }
                         }).collect_view().into_any()
@@ -157,7 +188,7 @@ pub(super) fn OrderFor(desk: Desk, neighbour: Neighbour) -> impl IntoView {
                         on:click=move |_| { qty.update(|q| *q = (*q - 1).max(1)); changed() }>"−"</button>
                     <output id="nb-qty">{move || qty.get()}</output>
                     <button type="button" class="secondary" id="nb-qty-more" aria-label=txt("nb.qty_more")
-                        disabled=move || chosen().is_none_or(|d| qty.get() >= d.per_resident_limit.min(d.remaining()))
+                        disabled=move || chosen().is_none_or(|d| qty.get() >= may_buy(&d))
                         on:click=move |_| { qty.update(|q| *q += 1); changed() }>"+"</button>
                 </div>
                 <label>{txt("nb.pickup")}
@@ -173,9 +204,10 @@ pub(super) fn OrderFor(desk: Desk, neighbour: Neighbour) -> impl IntoView {
                     </select>
                 </label>
                 <button type="submit" class="primary big" id="nb-order"
-                    disabled=move || busy.get() || chosen().is_none() || pickup.get().is_none()>
+                    disabled=move || busy.get() || chosen().is_none_or(|d| may_buy(&d) < qty.get()) || pickup.get().is_none()>
                     {move || match (chosen(), pickup.get()) {
                         (None, _) => tr!("nb.choose_deal"),
+                        (Some(d), _) if may_buy(&d) == 0 => tr!("nb.at_limit"),
                         (Some(_), None) => tr!("nb.choose_pickup"),
                         (Some(d), Some(_)) => tr!("nb.order_for", name = who.clone(), amount = yuan(d.price * qty.get())),
                     }}
