@@ -97,7 +97,7 @@ out = {
 }
 lags = [r.get("control_room_lag_max_ms") for r in runs]
 if all(l is not None for l in lags):
-  out["lag_p99"] = ", ".join(f"{r['control_room_lag_p99_ms']:.0f}" for r in runs)
+  out["lag_p99"] = ", ".join("%.0f" % r["control_room_lag_p99_ms"] for r in runs)
   out["lag_max"] = round(max(lags), 1)
 print(json.dumps(out))' "$@"
 }

@@ -43,20 +43,31 @@ pub(super) async fn buy(
     signing_in: Duration,
 ) -> Result<OrderFigures, String> {
     let deal = buyers.deal();
-    let mut figures = Vec::new();
     let Some(host) = host else {
-        return unwatched(buyers, signing_in).await;
+        let run = buyers.go().await?;
+        return Ok(summed(&run, signing_in, None));
     };
+    let mut figures = Vec::new();
     let run = watching_the_figures(host, deal, &mut figures, buyers.go()).await??;
+    let accepted = summed(&run, signing_in, None).accepted;
+    catch_up(host, deal, &mut figures, accepted as i64).await;
+    let lags = control_room_lags(&run, &figures);
+    Ok(summed(&run, signing_in, lags.as_deref()))
+}
+
+/// What `run` got, with the control room's `lags` (sorted, ms) if it was watched.
+fn summed(
+    run: &crate::spike::SpikeRun,
+    signing_in: Duration,
+    lags: Option<&[f64]>,
+) -> OrderFigures {
     let intents = || run.buyers.iter().flat_map(|b| &b.intents);
     let accepted = intents()
         .filter(|i| matches!(i.answer, crate::spike::Answer::Accepted(_)))
         .count() as u64;
     let (ack_p50_ms, ack_p99_ms) = crate::spike::ack_percentiles(intents());
-    catch_up(host, deal, &mut figures, accepted as i64).await;
-    let lags = control_room_lags(&run, &figures);
-    let lag = |p: f64| lags.as_ref().map(|l| percentile(l, p));
-    Ok(OrderFigures {
+    let lag = |p: f64| lags.map(|l| percentile(l, p));
+    OrderFigures {
         buyers: run.buyers.len(),
         sign_in_ms: signing_in.as_millis() as u64,
         accepted,
@@ -66,29 +77,5 @@ pub(super) async fn buy(
         control_room_lag_p50_ms: lag(0.50),
         control_room_lag_p99_ms: lag(0.99),
         control_room_lag_max_ms: lag(1.0),
-    })
-}
-
-/// The buying with no staff following the show.
-async fn unwatched(
-    buyers: crate::spike::Buyers,
-    signing_in: Duration,
-) -> Result<OrderFigures, String> {
-    let run = buyers.go().await?;
-    let intents = || run.buyers.iter().flat_map(|b| &b.intents);
-    let accepted = intents()
-        .filter(|i| matches!(i.answer, crate::spike::Answer::Accepted(_)))
-        .count() as u64;
-    let (ack_p50_ms, ack_p99_ms) = crate::spike::ack_percentiles(intents());
-    Ok(OrderFigures {
-        buyers: run.buyers.len(),
-        sign_in_ms: signing_in.as_millis() as u64,
-        accepted,
-        failed: intents().count() as u64 - accepted,
-        ack_p50_ms,
-        ack_p99_ms,
-        control_room_lag_p50_ms: None,
-        control_room_lag_p99_ms: None,
-        control_room_lag_max_ms: None,
-    })
+    }
 }

@@ -127,6 +127,39 @@ pub(super) async fn placed(
     ))
 }
 
+/// The show in the path, once `who` may order for residents in it.
+async fn show_for_ordering(
+    state: &AppState,
+    who: &Signed,
+    show: &str,
+) -> Result<(mulin_shared::ShowId, crate::auth::permissions::Scope), ApiError> {
+    let show = show_in_path(show)?;
+    let scope = show_scope(state, show).await.map_err(|e| store_error(&e))?;
+    crate::auth::permissions::check(Some(&who.0), Action::OrderForResidents, scope)
+        .map_err(super::forbidden)?;
+    Ok((show, scope))
+}
+
+/// Resident `id` of `community`, or `404 unknown_resident`.
+async fn neighbour_of(
+    state: &AppState,
+    community: mulin_shared::CommunityId,
+    id: mulin_shared::ResidentId,
+) -> Result<Neighbour, ApiError> {
+    state
+        .store
+        .neighbour_by_id(community, id)
+        .await
+        .map_err(|e| store_error(&e))?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::UnknownResident,
+                format!("no resident {id} in this community"),
+            )
+        })
+}
+
 /// `GET /api/shows/{s}/neighbours/{r}/held`: what resident `r` of the show's community holds of
 /// each of its deals, so the grid worker sees the limit coming instead of meeting it.
 pub(super) async fn held(
@@ -134,26 +167,10 @@ pub(super) async fn held(
     Path((show, resident)): Path<(String, String)>,
     who: Signed,
 ) -> Result<Json<Vec<Held>>, ApiError> {
-    let show = show_in_path(&show)?;
-    let scope = show_scope(&state, show)
-        .await
-        .map_err(|e| store_error(&e))?;
-    crate::auth::permissions::check(Some(&who.0), Action::OrderForResidents, scope)
-        .map_err(super::forbidden)?;
-    let unknown = || {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            ErrorCode::UnknownResident,
-            format!("no resident {resident:?} in this community"),
-        )
-    };
-    let id = resident.parse().map_err(|_| unknown())?;
-    state
-        .store
-        .neighbour_by_id(scope.community, id)
-        .await
-        .map_err(|e| store_error(&e))?
-        .ok_or_else(unknown)?;
+    let (show, scope) = show_for_ordering(&state, &who, &show).await?;
+    // Not a number is no resident: the same answer as an unknown one.
+    let id = resident.parse().unwrap_or(0);
+    neighbour_of(&state, scope.community, id).await?;
     Ok(Json(
         state
             .store
@@ -172,25 +189,9 @@ pub(super) async fn order(
     who: Signed,
     asked: Result<Json<ProxyOrder>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let show = show_in_path(&show)?;
-    let scope = show_scope(&state, show)
-        .await
-        .map_err(|e| store_error(&e))?;
-    crate::auth::permissions::check(Some(&who.0), Action::OrderForResidents, scope)
-        .map_err(super::forbidden)?;
+    let (show, scope) = show_for_ordering(&state, &who, &show).await?;
     let asked = body(asked)?;
-    let neighbour = state
-        .store
-        .neighbour_by_id(scope.community, asked.resident)
-        .await
-        .map_err(|e| store_error(&e))?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                ErrorCode::UnknownResident,
-                format!("no resident {} in this community", asked.resident),
-            )
-        })?;
+    let neighbour = neighbour_of(&state, scope.community, asked.resident).await?;
     if let Some(mute) = state
         .live
         .muted(scope.community, neighbour.resident, now_ms())
