@@ -73,7 +73,7 @@ say "reconnect storm: 10,000 viewers, the server restarted under them"
 FR=$("$SPIKE" fanout --viewers 10000 --restart)
 say "fan-out during an order spike: 10,000 viewers while 5,000 residents sign in and buy"
 FB=$("$SPIKE" fanout --viewers 10000 --buyers 5000 --window-ms 1000)
-CR_PAIRS=${CR_PAIRS:-3}
+CR_PAIRS=${CR_PAIRS:-5}
 say "scenario A under 10,000 viewers, with the control room open and without ($CR_PAIRS alternating pairs)"
 CR_WITH=(); CR_WITHOUT=()
 CR_LOAD=(fanout --viewers 10000 --buyers 5000 --stock 500 --window-ms 1000)
