@@ -83,6 +83,7 @@ async fn a_grid_worker_registers_a_neighbour_orders_for_her_and_prints_her_slip(
         t.contains("已买 2 件") && t.contains("还能再买 3 件")
     })
     .await;
+    page.screenshot("neighbours-held-360").await;
     page.choose("nb-pickup", "2").await;
     for _ in 0..2 {
         page.click("#nb-qty-more").await;

@@ -130,6 +130,10 @@ pub fn FindOrders(
                         prop:value=move || typed.with(|s| s.q.clone())
                         on:input=move |ev| typed.update(|s| s.q = event_target_value(&ev)) />
                 </label>
+                // On a phone the narrowing waits folded under the search, so the results are not
+                // four selects further down; on a wider screen it stands open.
+                <details class="find-filters" open=wide()>
+                <summary>{txt("find.filters")}</summary>
                 <label>{txt("orders.status")}
                     <select id="find-status" on:change=move |ev| typed.update(|s| s.status = event_target_value(&ev))>
                         <option value="">{txt("find.any")}</option>
@@ -161,6 +165,7 @@ pub fn FindOrders(
                         <option value="resident">{txt("find.by_resident")}</option>
                     </select>
                 </label>
+                </details>
                 <div class="actions"><button type="submit" id="find-go" class="primary">{txt("find.go")}</button></div>
             </form>
             {move || problem.get().map(|p| view! { <p class="note warn" role="alert">{p}</p> })}
@@ -251,4 +256,13 @@ fn Phone(show: ShowId, token: StoredValue<String>, order: i64, masked: String) -
         }}
         {move || problem.get().map(|p| view! { <span class="note warn">{p}</span> })}
     }
+}
+
+/// Whether the screen is wider than a phone's.
+fn wide() -> bool {
+    window()
+        .inner_width()
+        .ok()
+        .and_then(|w| w.as_f64())
+        .is_some_and(|w| w > 600.0)
 }
