@@ -149,7 +149,8 @@ async fn a_grid_worker_registers_a_neighbour_orders_for_her_and_prints_her_slip(
                  .filter(e => getComputedStyle(e).visibility !== 'visible').length;\
              const outside = [...document.querySelectorAll('main *:not(#slip, #slip *)')]\
                  .filter(e => getComputedStyle(e).visibility === 'visible').length;\
-             return { hidden_in_slip: seen, visible_outside: outside, \
+             const tail = document.documentElement.scrollHeight - (r.bottom + window.scrollY);\
+             return { hidden_in_slip: seen, visible_outside: outside, one_sheet: tail < 60, \
                       slip: getComputedStyle(document.getElementById('slip')).visibility };",
             vec![],
         )
@@ -162,7 +163,12 @@ async fn a_grid_worker_registers_a_neighbour_orders_for_her_and_prints_her_slip(
     );
     assert_eq!(
         probe,
-        serde_json::json!({ "hidden_in_slip": 0, "visible_outside": 0, "slip": "visible" }),
+        serde_json::json!({
+            "hidden_in_slip": 0,
+            "visible_outside": 0,
+            "one_sheet": true,
+            "slip": "visible"
+        }),
         "on paper the slip shows, and nothing else"
     );
     page.close().await;

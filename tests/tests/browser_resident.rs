@@ -174,6 +174,27 @@ async fn controls_are_full_tap_targets_and_a_resident_can_rename_and_sign_out() 
 }
 
 #[tokio::test]
+async fn after_a_purchase_the_count_shown_is_what_the_limit_still_allows() {
+    let ts = TestServer::start().await;
+    ts.host().await.launch_deal(4, 6990, 20, 5).await;
+    let page = Browser::resident(&ts, 360, 740).await;
+    page.sign_in("限购陈").await;
+    page.wait_text("#deal-limit", |t| t == "每人限购 5 件")
+        .await;
+    page.click("#qty-more").await;
+    page.click("#qty-more").await;
+    page.wait_text("#qty", |t| t == "3").await;
+    page.click("#buy").await;
+    page.wait_attr("#purchase", "data-state", |s| s == "accepted")
+        .await;
+    // Three of five bought: the count drops to the two left, and the button's price with it, so a
+    // second tap buys what it shows.
+    page.wait_text("#qty", |t| t == "2").await;
+    page.wait_text("#buy", |t| t.contains("¥139.80")).await;
+    page.close().await;
+}
+
+#[tokio::test]
 async fn a_second_purchase_past_the_limit_is_refused_in_words() {
     let ts = TestServer::start().await;
     ts.host().await.launch_deal(4, 6990, 20, 5).await;

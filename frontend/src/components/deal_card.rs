@@ -114,6 +114,9 @@ pub fn DealCard(
             && conn.link.get() == Link::Online
             && pickup.get().is_some()
     };
+    // What a tap buys: the count, held to what the limit and the stock still allow (it shrinks
+    // after a purchase or as others buy), so the button never shows more than it orders.
+    let qty = Signal::derive(move || qty.get().clamp(1, max_qty()));
     let total = move || deal.with(|d| d.as_ref().map(|d| d.price).unwrap_or(0)) * qty.get();
 
     // A resident who has started choosing (quantity, pickup point) keeps this deal on the card:
@@ -126,7 +129,7 @@ pub fn DealCard(
         ) {
             // The card keeps this deal until the answer, and after it, whatever the host pins.
             choice.set(Some(id));
-            conn.buy(id, qty.get_untracked().clamp(1, max_qty()), p);
+            conn.buy(id, qty.get_untracked(), p);
         }
     };
     // Machine-readable state beside the words, for tests and styling in either language.
@@ -179,7 +182,7 @@ pub fn DealCard(
             <div class="buy-row">
                 <div class="qty" role="group" aria-label=txt("deal.quantity")>
                     <button type="button" id="qty-less" aria-label=txt("deal.fewer") disabled=move || { qty.get() <= 1 }
-                        on:click=move |_| { hold(); set_qty.update(|q| *q = (*q - 1).max(1)) }>"−"</button>
+                        on:click=move |_| { hold(); set_qty.set((qty.get_untracked() - 1).max(1)) }>"−"</button>
                     <output id="qty" aria-live="polite">{move || qty.get()}</output>
                     <button type="button" id="qty-more" aria-label=txt("deal.more") disabled=move || { qty.get() >= max_qty() }
                         on:click=move |_| { hold(); set_qty.update(|q| *q = (*q + 1).min(max_qty())) }>"+"</button>

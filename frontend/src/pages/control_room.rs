@@ -18,7 +18,7 @@ use crate::{clock_span, local_hm, local_time, tr, yuan};
 /// Width of one minute in the chart's own units; the chart shows at least [`MIN_SLOTS`] minutes so
 /// the first minutes of a show do not fill it with one fat bar.
 const SLOT: f64 = 10.0;
-const MIN_SLOTS: usize = 30;
+const MIN_SLOTS: usize = 12;
 /// The chart's height in its own units.
 const HEIGHT: f64 = 100.0;
 

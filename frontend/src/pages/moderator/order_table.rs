@@ -76,7 +76,7 @@ pub fn OrderTable(conn: Conn, orders: Signal<Vec<Order>>, staff: bool) -> impl I
                                 <td>{local_time(o.created_at)}</td>
                                 {staff.then(|| view! { <td class="who">{o.nickname.clone()}</td> })}
                                 <td>{names.product(o.product)}</td>
-                                <td class="num qty">{o.qty}</td>
+                                <td class="num units">{o.qty}</td>
                                 <td class="num">{yuan(o.qty * o.unit_price)}</td>
                                 <td>{names.pickup(o.pickup)}</td>
                                 <td class="code" data-label=txt("orders.code")>{o.pickup_code.clone()}</td>

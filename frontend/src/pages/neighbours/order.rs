@@ -207,7 +207,8 @@ pub(super) fn OrderFor(desk: Desk, neighbour: Neighbour) -> impl IntoView {
                     disabled=move || busy.get() || chosen().is_none_or(|d| may_buy(&d) < qty.get()) || pickup.get().is_none()>
                     {move || match (chosen(), pickup.get()) {
                         (None, _) => tr!("nb.choose_deal"),
-                        (Some(d), _) if may_buy(&d) == 0 => tr!("nb.at_limit"),
+                        (Some(d), _) if may_buy(&d) == 0 && on_sale().len() > 1 => tr!("nb.at_limit"),
+                        (Some(d), _) if may_buy(&d) == 0 => tr!("nb.at_limit_only"),
                         (Some(_), None) => tr!("nb.choose_pickup"),
                         (Some(d), Some(_)) => tr!("nb.order_for", name = who.clone(), amount = yuan(d.price * qty.get())),
                     }}
