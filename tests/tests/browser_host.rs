@@ -487,8 +487,12 @@ async fn a_moderator_pauses_a_residents_orders_and_lifts_it() {
     // A form by the order asks why (required: she is shown it) and for how long.
     let form = format!("form[data-pause-form='{}']", order.resident);
     desk.click(&format!("{form} button[type=submit]")).await;
-    desk.wait_text(&format!("{form} ~ .said"), |t| t.contains("原因"))
+    desk.wait_text(&format!("{form} .field-error"), |t| t.contains("原因"))
         .await;
+    desk.wait_attr(&format!("{form} .pause-reason"), "aria-invalid", |v| {
+        v == "true"
+    })
+    .await;
     desk.type_into(&format!("{form} .pause-reason"), "三次下单未取货")
         .await;
     desk.click(&format!("{form} button[type=submit]")).await;
@@ -499,6 +503,11 @@ async fn a_moderator_pauses_a_residents_orders_and_lifts_it() {
     // For a day (the form's first choice), and her found order says she is paused.
     desk.wait_text("#mute-list", |t| t.contains("到 ")).await;
     desk.wait_text(&format!("[data-paused='{}']", order.resident), |t| {
+        t.contains("已暂停")
+    })
+    .await;
+    // The show's orders table marks her rows too.
+    desk.wait_text(&format!("[data-paused-row='{}']", order.resident), |t| {
         t.contains("已暂停")
     })
     .await;
@@ -518,6 +527,12 @@ async fn a_moderator_pauses_a_residents_orders_and_lifts_it() {
 
     desk.click("#mute-list button[data-lift]").await;
     desk.wait_text("#mutes-none", |t| t.contains("没有")).await;
+    assert_eq!(
+        desk.attr(&format!("[data-paused-row='{}']", order.resident), "class")
+            .await,
+        None,
+        "lifted: her rows are no longer marked"
+    );
     assert!(matches!(
         resident.order(deal, 1, "again").await,
         ServerMsg::OrderAccepted { .. }

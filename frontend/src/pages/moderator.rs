@@ -78,7 +78,7 @@ pub fn ModeratorPage(show: ShowId, token: String) -> impl IntoView {
                 <p class="totals" id="order-totals">
                     {move || { let (n, units, amount) = totals(); tr!("staff.totals", n = n, units = units, amount = yuan(amount)) }}
                 </p>
-                <OrderTable conn orders staff=true />
+                <OrderTable conn orders staff=true mutes=mute_desk />
             </section>
         </main>
     }

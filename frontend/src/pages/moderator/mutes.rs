@@ -65,7 +65,7 @@ impl MuteDesk {
     }
 
     /// Whether `resident` is paused now (as last read).
-    fn paused(self, resident: ResidentId) -> bool {
+    pub fn paused(self, resident: ResidentId) -> bool {
         self.list.with(|l| l.iter().any(|m| m.resident == resident))
     }
 
@@ -148,12 +148,14 @@ pub fn PauseBuyer(desk: MuteDesk, resident: ResidentId, name: String) -> impl In
     let reason = RwSignal::new(String::new());
     let days = RwSignal::new(Some(1_i64));
     let said = RwSignal::new(None::<String>);
+    // No reason given: said at the field, which is marked.
+    let missing = RwSignal::new(false);
     let name = StoredValue::new(name);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let why = reason.get_untracked().trim().to_owned();
         if why.is_empty() {
-            said.set(Some(tr!("mute.reason_missing")));
+            missing.set(true);
             return;
         }
         let draft = MuteDraft {
@@ -183,7 +185,11 @@ pub fn PauseBuyer(desk: MuteDesk, resident: ResidentId, name: String) -> impl In
                     <label>{txt("mute.reason")}
                         <input class="pause-reason" type="text" maxlength=MAX_MUTE_REASON_CHARS.to_string()
                             placeholder=txt("mute.reason_example") prop:value=move || reason.get()
-                            on:input=move |ev| reason.set(event_target_value(&ev)) />
+                            aria-invalid=move || missing.get().then_some("true")
+                            on:input=move |ev| { missing.set(false); reason.set(event_target_value(&ev)) } />
+                        {move || missing.get().then(|| view! {
+                            <span class="field-error" role="alert">{txt("mute.reason_missing")}</span>
+                        })}
                     </label>
                     <label>{txt("mute.how_long")}
                         <select class="pause-days" on:change=move |ev| {

@@ -48,7 +48,12 @@ pub(super) fn status_line(o: &Order) -> impl Fn() -> String + use<> {
 
 /// A table of orders, newest first. `staff` adds the buyer's nickname.
 #[component]
-pub fn OrderTable(conn: Conn, orders: Signal<Vec<Order>>, staff: bool) -> impl IntoView {
+pub fn OrderTable(
+    conn: Conn,
+    orders: Signal<Vec<Order>>,
+    staff: bool,
+    mutes: super::mutes::MuteDesk,
+) -> impl IntoView {
     let names = Names { conn };
     view! {
         <Show when=move || !orders.with(Vec::is_empty)
@@ -74,7 +79,13 @@ pub fn OrderTable(conn: Conn, orders: Signal<Vec<Order>>, staff: bool) -> impl I
                         <For each=move || orders.get() key=|o| (o.id, o.status as u8, o.qty, o.pickup, o.handed) let(o)>
                             <tr>
                                 <td>{local_time(o.created_at)}</td>
-                                {staff.then(|| view! { <td class="who">{o.nickname.clone()}</td> })}
+                                {staff.then(|| {
+                                    let resident = o.resident;
+                                    view! { <td class="who">{o.nickname.clone()}
+                                        {move || mutes.paused(resident).then(|| view! {
+                                            " " <span class="chip paused" data-paused-row=resident>{txt("mute.paused")}</span>
+                                        })}</td> }
+                                })}
                                 <td>{names.product(o.product)}</td>
                                 <td class="num units">{o.qty}</td>
                                 <td class="num">{yuan(o.qty * o.unit_price)}</td>
